@@ -1,0 +1,50 @@
+// The error catalog: every operational error the service, worker and CLI can report, with its
+// HTTP status. Bad input is a ValidationError listing the fields at fault; it is never a 500.
+
+export interface Issue {
+  /** Dotted path of the field at fault, e.g. `network.layers.1.units`; `''` for the whole body. */
+  path: string;
+  /** What is wrong and what would fix it, in words a person can act on. */
+  message: string;
+}
+
+export const errorCatalog = {
+  validation: { status: 400, title: 'Invalid request' },
+  not_found: { status: 404, title: 'Not found' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  diverged: { status: 422, title: 'Training diverged' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+  }
+}
+
+export class ValidationError extends AppError {
+  readonly issues: Issue[];
+
+  constructor(issues: Issue[]) {
+    super('validation', describeIssues(issues));
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}
+
+/** One line naming every issue: what the CLI prints and what `detail` says. */
+export function describeIssues(issues: Issue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+}
+
+/** Prefix every issue's path, for errors found inside a nested part of a document. */
+export function prefixIssues(prefix: string, issues: Issue[]): Issue[] {
+  return issues.map((i) => ({ ...i, path: i.path ? `${prefix}.${i.path}` : prefix }));
+}
