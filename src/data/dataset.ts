@@ -1,0 +1,230 @@
+// The in-memory dataset: flat row-major Float32Arrays of inputs and targets, plus class labels
+// for classification. Constructors validate untrusted rows and report every problem at once.
+// Not a loader (see csv.ts, builtin.ts) and not a transform (no scaling, no shuffling).
+
+import { type Issue, ValidationError } from '../errors.js';
+
+export interface Dataset {
+  rows: number;
+  /** Input width. */
+  features: number;
+  /** Target width; 0 for prediction inputs. */
+  outputs: number;
+  /** rows*features, row-major. */
+  inputs: Float32Array;
+  /** rows*outputs, row-major. */
+  targets: Float32Array;
+  featureNames?: string[];
+  /** Classification only: class index per row (0-based) and the class values in index order; one-hot position i <-> classes[i]. */
+  labels?: Int32Array;
+  classes?: (string | number)[];
+}
+
+/** Collecting stops here so that a huge bad input does not make a huge error. */
+export const maxIssues = 20;
+/** One-hot targets are rows*classes floats; a class index past this is surely a mistake. */
+export const maxClasses = 10_000;
+
+/** Issues gathered while validating; `full` tells loops to stop early. */
+export class IssueList {
+  readonly issues: Issue[] = [];
+  private overflowed = false;
+
+  add(path: string, message: string): void {
+    if (this.issues.length < maxIssues) this.issues.push({ path, message });
+    else this.overflowed = true;
+  }
+
+  get full(): boolean {
+    return this.issues.length >= maxIssues;
+  }
+
+  throwIfAny(): void {
+    if (this.issues.length === 0) return;
+    const listed = this.overflowed
+      ? [...this.issues, { path: '', message: `only the first ${maxIssues} issues are listed` }]
+      : this.issues;
+    throw new ValidationError(listed);
+  }
+}
+
+type Rows = readonly (readonly unknown[])[];
+
+/** A regression (or any numeric-target) dataset from nested rows. */
+export function fromTargets(inputs: Rows, targets: Rows): Dataset {
+  const issues = new IssueList();
+  const x = readMatrix(issues, 'inputs', inputs);
+  const y = readMatrix(issues, 'targets', targets);
+  if (x && y) checkRowCounts(issues, 'targets', y.rows, x.rows);
+  issues.throwIfAny();
+  return { rows: x!.rows, features: x!.width, outputs: y!.width, inputs: x!.flat, targets: y!.flat };
+}
+
+/** Prediction inputs: features only, `outputs` 0 and empty targets. */
+export function fromInputs(inputs: Rows): Dataset {
+  const issues = new IssueList();
+  const x = readMatrix(issues, 'inputs', inputs);
+  issues.throwIfAny();
+  return { rows: x!.rows, features: x!.width, outputs: 0, inputs: x!.flat, targets: new Float32Array(0) };
+}
+
+/**
+ * A classification dataset with one-hot targets. Numeric labels are class indices (classes are
+ * 0..max); string labels are class names (classes are the sorted unique names).
+ */
+export function fromLabels(inputs: Rows, labels: readonly unknown[]): Dataset {
+  const issues = new IssueList();
+  const x = readMatrix(issues, 'inputs', inputs);
+  const encoded = readLabels(issues, labels);
+  if (x && encoded) checkRowCounts(issues, 'labels', encoded.labels.length, x.rows);
+  issues.throwIfAny();
+  const { labels: indices, classes } = encoded!;
+  return {
+    rows: x!.rows,
+    features: x!.width,
+    outputs: classes.length,
+    inputs: x!.flat,
+    targets: oneHot(indices, classes.length),
+    labels: indices,
+    classes,
+  };
+}
+
+/** rows*classCount targets with a 1 at each row's class index. */
+export function oneHot(labels: Int32Array, classCount: number): Float32Array {
+  const targets = new Float32Array(labels.length * classCount);
+  for (let r = 0; r < labels.length; r++) targets[r * classCount + labels[r]!] = 1;
+  return targets;
+}
+
+/** A copy of the given rows, in the given order; classes and feature names are kept. */
+export function subsetRows(d: Dataset, rowIndices: ArrayLike<number>): Dataset {
+  const n = rowIndices.length;
+  const inputs = new Float32Array(n * d.features);
+  const targets = new Float32Array(n * d.outputs);
+  const labels = d.labels ? new Int32Array(n) : undefined;
+  for (let i = 0; i < n; i++) {
+    const r = rowIndices[i]!;
+    if (!Number.isInteger(r) || r < 0 || r >= d.rows) {
+      throw new RangeError(`row index ${r} is outside 0..${d.rows - 1}`);
+    }
+    inputs.set(d.inputs.subarray(r * d.features, (r + 1) * d.features), i * d.features);
+    targets.set(d.targets.subarray(r * d.outputs, (r + 1) * d.outputs), i * d.outputs);
+    if (labels) labels[i] = d.labels![r]!;
+  }
+  const subset: Dataset = { rows: n, features: d.features, outputs: d.outputs, inputs, targets };
+  if (d.featureNames) subset.featureNames = [...d.featureNames];
+  if (labels) subset.labels = labels;
+  if (d.classes) subset.classes = [...d.classes];
+  return subset;
+}
+
+/** Back to nested arrays, e.g. for JSON output. */
+export function rowsOf(flat: Float32Array, rows: number, width: number): number[][] {
+  const out: number[][] = [];
+  for (let r = 0; r < rows; r++) out.push(Array.from(flat.subarray(r * width, (r + 1) * width)));
+  return out;
+}
+
+interface Matrix {
+  rows: number;
+  width: number;
+  flat: Float32Array;
+}
+
+function readMatrix(issues: IssueList, name: string, rows: unknown): Matrix | undefined {
+  if (!Array.isArray(rows)) {
+    issues.add(name, 'must be an array of rows (arrays of numbers)');
+    return undefined;
+  }
+  if (rows.length === 0) {
+    issues.add(name, 'is empty; give at least one row');
+    return undefined;
+  }
+  const first = rows[0];
+  const width = Array.isArray(first) ? first.length : 0;
+  if (Array.isArray(first) && width === 0) {
+    issues.add(`${name}.0`, 'is empty; every row needs at least one value');
+    return undefined;
+  }
+  const flat = new Float32Array(rows.length * width);
+  for (let r = 0; r < rows.length && !issues.full; r++) {
+    const row: unknown = rows[r];
+    if (!Array.isArray(row)) {
+      issues.add(`${name}.${r}`, 'must be an array of numbers');
+    } else if (r > 0 && row.length !== width) {
+      issues.add(`${name}.${r}`, `row ${r} has ${row.length} values; every row needs ${width} like row 0`);
+    } else {
+      for (let c = 0; c < width && !issues.full; c++) {
+        const v: unknown = row[c];
+        if (typeof v === 'number' && Number.isFinite(v)) flat[r * width + c] = v;
+        else issues.add(`${name}.${r}.${c}`, `must be a finite number (got ${describe(v)})`);
+      }
+    }
+  }
+  return { rows: rows.length, width, flat };
+}
+
+interface Encoded {
+  labels: Int32Array;
+  classes: (string | number)[];
+}
+
+function readLabels(issues: IssueList, labels: unknown): Encoded | undefined {
+  if (!Array.isArray(labels)) {
+    issues.add('labels', 'must be an array of class indices or class names');
+    return undefined;
+  }
+  if (labels.length === 0) {
+    issues.add('labels', 'is empty; give one label per input row');
+    return undefined;
+  }
+  const named = typeof labels[0] === 'string';
+  const before = issues.issues.length;
+  for (let r = 0; r < labels.length && !issues.full; r++) {
+    const v: unknown = labels[r];
+    if (named && typeof v !== 'string') {
+      issues.add(`labels.${r}`, `must be a class name string like label 0 (got ${describe(v)})`);
+    } else if (named && v === '') {
+      issues.add(`labels.${r}`, 'is an empty class name; give every row a class');
+    } else if (!named && !(Number.isInteger(v) && (v as number) >= 0)) {
+      issues.add(
+        `labels.${r}`,
+        `must be a non-negative integer class index like label 0 (got ${describe(v)})`,
+      );
+    } else if (!named && (v as number) >= maxClasses) {
+      issues.add(`labels.${r}`, `class index ${v} is too large; at most ${maxClasses} classes`);
+    }
+  }
+  if (issues.issues.length > before) return undefined;
+  return named ? encodeNames(issues, labels as string[]) : encodeIndices(labels as number[]);
+}
+
+function encodeIndices(labels: number[]): Encoded {
+  const max = labels.reduce((m, v) => Math.max(m, v), 0);
+  return { labels: Int32Array.from(labels), classes: Array.from({ length: max + 1 }, (_, i) => i) };
+}
+
+function encodeNames(issues: IssueList, labels: string[]): Encoded | undefined {
+  const classes = [...new Set(labels)].sort();
+  if (classes.length > maxClasses) {
+    issues.add('labels', `has ${classes.length} distinct classes; at most ${maxClasses}`);
+    return undefined;
+  }
+  const index = new Map(classes.map((c, i) => [c, i]));
+  return { labels: Int32Array.from(labels, (l) => index.get(l)!), classes };
+}
+
+function checkRowCounts(issues: IssueList, name: string, rows: number, inputRows: number): void {
+  if (rows !== inputRows) {
+    issues.add(name, `has ${rows} rows but inputs has ${inputRows}; give one per input row`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) {
+    return String(v);
+  }
+  return Array.isArray(v) ? 'an array' : typeof v;
+}

@@ -1,0 +1,152 @@
+// Activations f_k of BACKPROP.md: scalar ones (diagonal Jacobian, element-wise backward) and
+// vector ones (softmax, maxout), whose backward is a vector-Jacobian product that never builds
+// the Jacobian. Any of them may sit in any layer. Buffers are row-major (batch, width).
+
+export const scalarActivationNames = [
+  'identity',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'leaky_relu',
+  'softplus',
+] as const;
+export const vectorActivationNames = ['softmax', 'maxout'] as const;
+export const activationNames = [...scalarActivationNames, ...vectorActivationNames] as const;
+export type ActivationName = (typeof activationNames)[number];
+
+export interface LayerShape {
+  /** D_k: the number of affine units (pre-activations) in the layer. */
+  units: number;
+  activation: ActivationName;
+  /** maxout only: how many pre-activations each output takes the max over (M = units / groups). */
+  groups?: number;
+  /** leaky_relu only: the slope for z < 0 (default 0.01). */
+  alpha?: number;
+}
+
+export interface Activation {
+  readonly name: ActivationName;
+  readonly kind: 'scalar' | 'vector';
+  // y = f(z).  z is (batch, nIn), y is (batch, nOut).
+  forward(y: Float32Array, z: Float32Array, batch: number, nIn: number, nOut: number): void;
+  // dZ = dY · J_y(z).  dY is (batch, nOut), dZ is (batch, nIn); z and y from the forward pass.
+  backward(
+    dZ: Float32Array,
+    dY: Float32Array,
+    z: Float32Array,
+    y: Float32Array,
+    batch: number,
+    nIn: number,
+    nOut: number,
+  ): void;
+}
+
+export const defaultLeakyAlpha = 0.01;
+
+/** The layer's output width M: D for every activation but maxout, D / groups for maxout. */
+export function outputWidth(layer: LayerShape): number {
+  return layer.activation === 'maxout' ? layer.units / (layer.groups ?? 1) : layer.units;
+}
+
+// A scalar activation from f(z) and f'(z), where f' may read z or the cached y = f(z).
+function scalar(
+  name: ActivationName,
+  f: (z: number) => number,
+  df: (z: number, y: number) => number,
+): Activation {
+  return {
+    name,
+    kind: 'scalar',
+    forward(y, z, batch, nIn) {
+      const n = batch * nIn;
+      for (let i = 0; i < n; i++) y[i] = f(z[i]!);
+    },
+    backward(dZ, dY, z, y, batch, nIn) {
+      const n = batch * nIn;
+      for (let i = 0; i < n; i++) dZ[i] = dY[i]! * df(z[i]!, y[i]!);
+    },
+  };
+}
+
+const sigmoidOf = (z: number): number =>
+  z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+
+// log(1 + e^z) without overflow for large z.
+const softplusOf = (z: number): number =>
+  z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+
+// Softmax over each row; max(z) is subtracted before exp.
+const softmax: Activation = {
+  name: 'softmax',
+  kind: 'vector',
+  forward(y, z, batch, nIn) {
+    for (let r = 0; r < batch; r++) {
+      const row = r * nIn;
+      let max = -Infinity;
+      for (let i = 0; i < nIn; i++) max = Math.max(max, z[row + i]!);
+      let sum = 0;
+      for (let i = 0; i < nIn; i++) {
+        const e = Math.exp(z[row + i]! - max);
+        y[row + i] = e;
+        sum += e;
+      }
+      for (let i = 0; i < nIn; i++) y[row + i]! /= sum;
+    }
+  },
+  // dDiv/dz_i = sum_j g_j y_j (delta_ij - y_i) = y_i (g_i - g·y): O(D), no D×D matrix.
+  backward(dZ, dY, _z, y, batch, nIn) {
+    for (let r = 0; r < batch; r++) {
+      const row = r * nIn;
+      let dot = 0;
+      for (let i = 0; i < nIn; i++) dot += dY[row + i]! * y[row + i]!;
+      for (let i = 0; i < nIn; i++) dZ[row + i] = y[row + i]! * (dY[row + i]! - dot);
+    }
+  },
+};
+
+// Maxout: output m is the max of z over group m (groups of `size` adjacent units). Its Jacobian
+// has one 1 per row, at the arg-max (first index on ties): a subgradient.
+function maxout(size: number): Activation {
+  const argmax = (z: Float32Array, start: number): number => {
+    let best = start;
+    for (let i = start + 1; i < start + size; i++) if (z[i]! > z[best]!) best = i;
+    return best;
+  };
+  return {
+    name: 'maxout',
+    kind: 'vector',
+    forward(y, z, batch, _nIn, nOut) {
+      const n = batch * nOut;
+      for (let m = 0; m < n; m++) y[m] = z[argmax(z, m * size)]!;
+    },
+    backward(dZ, dY, z, _y, batch, nIn, nOut) {
+      dZ.fill(0, 0, batch * nIn);
+      const n = batch * nOut;
+      for (let m = 0; m < n; m++) dZ[argmax(z, m * size)] = dY[m]!;
+    },
+  };
+}
+
+export function activationFor(layer: LayerShape): Activation {
+  switch (layer.activation) {
+    case 'identity':
+      return scalar('identity', (z) => z, () => 1);
+    case 'sigmoid':
+      return scalar('sigmoid', sigmoidOf, (_z, y) => y * (1 - y));
+    case 'tanh':
+      return scalar('tanh', Math.tanh, (_z, y) => 1 - y * y);
+    case 'relu':
+      // ReLU'(0) = 1, the notes' subgradient choice.
+      return scalar('relu', (z) => (z >= 0 ? z : 0), (z) => (z >= 0 ? 1 : 0));
+    case 'leaky_relu': {
+      const alpha = layer.alpha ?? defaultLeakyAlpha;
+      return scalar('leaky_relu', (z) => (z >= 0 ? z : alpha * z), (z) => (z >= 0 ? 1 : alpha));
+    }
+    case 'softplus':
+      return scalar('softplus', softplusOf, (z) => sigmoidOf(z));
+    case 'softmax':
+      return softmax;
+    case 'maxout':
+      return maxout(layer.groups ?? 1);
+  }
+}

@@ -1,0 +1,10 @@
+// The engine's public surface: the math of BACKPROP.md on Float32Array, with no I/O.
+export * from './activations.js';
+export * from './divergences.js';
+export * from './matrix.js';
+export * from './network.js';
+export * from './optimizers.js';
+export * from './predict.js';
+export * from './random.js';
+export * from './scaler.js';
+export * from './train.js';

@@ -1,0 +1,95 @@
+// Parameter updates from the mean gradient of a batch: plain gradient descent (the notes'
+// W -= η ∇Err), momentum, Nesterov momentum and Adam, with optional L2 weight decay on the
+// weights (not the biases). State buffers are allocated once, at creation.
+
+import type { Parameters } from './network.js';
+
+export const optimizerNames = ['sgd', 'momentum', 'nesterov', 'adam'] as const;
+export type OptimizerName = (typeof optimizerNames)[number];
+
+export interface OptimizerOptions {
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** momentum and nesterov: the velocity's decay μ. */
+  momentum: number;
+  /** adam: decay of the first and second moment estimates, and the denominator's epsilon. */
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** L2 penalty λ: the gradient of W gains λ W. */
+  weightDecay: number;
+}
+
+export interface Optimizer {
+  /** Applies one update; grads hold the mean gradient (dW like W, db like b). */
+  step(params: Parameters, dW: Float32Array[], db: Float32Array[]): void;
+}
+
+type Update = (p: Float32Array, g: Float32Array, decay: number, slot: number) => void;
+
+export function createOptimizer(options: OptimizerOptions, params: Parameters): Optimizer {
+  const { learningRate: lr, momentum: mu, beta1, beta2, epsilon, weightDecay } = options;
+  // One state buffer per parameter array: slots 0..N-1 for W, N..2N-1 for b.
+  const shapes = [...params.W, ...params.b];
+  const state = () => shapes.map((p) => new Float32Array(p.length));
+  const nW = params.W.length;
+  let update: Update;
+  let t = 0; // adam's step count, for bias correction
+
+  switch (options.optimizer) {
+    case 'sgd':
+      update = (p, g, decay) => {
+        for (let i = 0; i < p.length; i++) p[i]! -= lr * (g[i]! + decay * p[i]!);
+      };
+      break;
+    case 'momentum': {
+      const velocity = state();
+      update = (p, g, decay, slot) => {
+        const v = velocity[slot]!;
+        for (let i = 0; i < p.length; i++) {
+          v[i] = mu * v[i]! - lr * (g[i]! + decay * p[i]!);
+          p[i]! += v[i]!;
+        }
+      };
+      break;
+    }
+    case 'nesterov': {
+      const velocity = state();
+      // Sutskever's form: p += −μ v_old + (1 + μ) v_new.
+      update = (p, g, decay, slot) => {
+        const v = velocity[slot]!;
+        for (let i = 0; i < p.length; i++) {
+          const previous = v[i]!;
+          v[i] = mu * previous - lr * (g[i]! + decay * p[i]!);
+          p[i]! += -mu * previous + (1 + mu) * v[i]!;
+        }
+      };
+      break;
+    }
+    case 'adam': {
+      const m = state();
+      const v = state();
+      update = (p, g, decay, slot) => {
+        const ms = m[slot]!;
+        const vs = v[slot]!;
+        const c1 = 1 - beta1 ** t;
+        const c2 = 1 - beta2 ** t;
+        for (let i = 0; i < p.length; i++) {
+          const grad = g[i]! + decay * p[i]!;
+          ms[i] = beta1 * ms[i]! + (1 - beta1) * grad;
+          vs[i] = beta2 * vs[i]! + (1 - beta2) * grad * grad;
+          p[i]! -= (lr * (ms[i]! / c1)) / (Math.sqrt(vs[i]! / c2) + epsilon);
+        }
+      };
+      break;
+    }
+  }
+
+  return {
+    step(p, dW, db) {
+      t++;
+      for (let k = 0; k < nW; k++) update(p.W[k]!, dW[k]!, weightDecay, k);
+      for (let k = 0; k < nW; k++) update(p.b[k]!, db[k]!, 0, nW + k);
+    },
+  };
+}

@@ -1,0 +1,323 @@
+// Training by backpropagation: the notes' gradient-descent loop (full batch by default) and its
+// mini-batch variant, with a stated convergence rule, optional validation with early stopping,
+// seeded initialisation and shuffles. Reports through callbacks; stops when asked.
+
+import { rowsSumToOne } from './divergences.js';
+import {
+  backward,
+  batchError,
+  cloneParameters,
+  copyParameters,
+  createNetwork,
+  createWorkspace,
+  forward,
+  initParameters,
+  type Network,
+  type NetworkShape,
+  type Parameters,
+  type Workspace,
+  zeroGradients,
+} from './network.js';
+import { createOptimizer, type Optimizer, type OptimizerOptions } from './optimizers.js';
+import { accuracyModeOf, accuracyOf, countCorrect, evaluateScaled } from './predict.js';
+import { createRandom, deriveSeed, shuffle } from './random.js';
+import { applyScaler, fitScaler, type Scaler } from './scaler.js';
+
+export interface TrainOptions extends OptimizerOptions {
+  /** Maximum number of epochs. */
+  epochs: number;
+  /** Rows per update; 'full' is the notes' full-batch gradient descent. */
+  batchSize: number | 'full';
+  /** Converged when |Err_t − Err_{t−1}| < tolerance for `patience` epochs in a row; 0 disables. */
+  tolerance: number;
+  /** Epochs for the convergence rule, and without validation improvement for early stopping. */
+  patience: number;
+  /** Fraction of rows held out (seeded) for validation and early stopping; 0 disables. */
+  validationSplit: number;
+  /** Reshuffle the rows every epoch (mini-batch only). */
+  shuffle: boolean;
+  /** Standardise features with the training rows' mean and std (kept with the model). */
+  standardize: boolean;
+  seed: number;
+}
+
+export const defaultTrainOptions: TrainOptions = {
+  epochs: 100,
+  batchSize: 'full',
+  learningRate: 0.1,
+  optimizer: 'sgd',
+  momentum: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0,
+  tolerance: 1e-7,
+  patience: 10,
+  validationSplit: 0,
+  shuffle: true,
+  standardize: true,
+  seed: 1,
+};
+
+export interface TrainingData {
+  rows: number;
+  features: number;
+  outputs: number;
+  inputs: Float32Array; // (rows, features)
+  targets: Float32Array; // (rows, outputs)
+}
+
+export interface EpochReport {
+  epoch: number;
+  /** Mean divergence over the epoch's training rows, as each batch was trained. */
+  error: number;
+  validationError?: number;
+  accuracy?: number;
+  validationAccuracy?: number;
+  learningRate: number;
+  elapsedMs: number;
+  samplesPerSecond: number;
+}
+
+export type StopReason = 'max_epochs' | 'converged' | 'early_stopped' | 'stopped' | 'diverged';
+
+export interface TrainHooks {
+  onEpoch?(report: EpochReport): void;
+  /** Checked before every mini-batch; returning true ends training with reason 'stopped'. */
+  shouldStop?(): boolean;
+  /** Milliseconds clock; defaults to performance.now. */
+  now?(): number;
+}
+
+export interface TrainResult {
+  params: Parameters;
+  scaler: Scaler | null;
+  reason: StopReason;
+  message: string;
+  /** Epochs completed. */
+  epochs: number;
+  /** With validation: the epoch whose weights were kept (best validation error). */
+  bestEpoch?: number;
+  /** The report of the epoch whose weights are returned (undefined if no epoch completed). */
+  final?: EpochReport;
+  trainRows: number;
+  validationRows: number;
+}
+
+interface Split {
+  train: TrainingData;
+  validation: TrainingData | null;
+  scaler: Scaler | null;
+}
+
+function pickRows(data: TrainingData, order: Uint32Array, from: number, to: number): TrainingData {
+  const rows = to - from;
+  const { features, outputs } = data;
+  const inputs = new Float32Array(rows * features);
+  const targets = new Float32Array(rows * outputs);
+  for (let r = 0; r < rows; r++) {
+    const src = order[from + r]!;
+    inputs.set(data.inputs.subarray(src * features, (src + 1) * features), r * features);
+    targets.set(data.targets.subarray(src * outputs, (src + 1) * outputs), r * outputs);
+  }
+  return { rows, features, outputs, inputs, targets };
+}
+
+// Seeded hold-out split, then the scaler fitted on the training rows and applied to both.
+function prepare(data: TrainingData, options: TrainOptions): Split {
+  const order = Uint32Array.from({ length: data.rows }, (_, i) => i);
+  let train: TrainingData;
+  let validation: TrainingData | null = null;
+  if (options.validationSplit > 0) {
+    shuffle(order, createRandom(deriveSeed(options.seed, 2)));
+    const held = Math.min(data.rows - 1, Math.max(1, Math.round(data.rows * options.validationSplit)));
+    train = pickRows(data, order, 0, data.rows - held);
+    validation = pickRows(data, order, data.rows - held, data.rows);
+  } else {
+    train = pickRows(data, order, 0, data.rows);
+  }
+  if (!options.standardize) return { train, validation, scaler: null };
+  const scaler = fitScaler(train.inputs, train.rows, train.features);
+  applyScaler(train.inputs, train.inputs, train.rows, train.features, scaler);
+  if (validation) applyScaler(validation.inputs, validation.inputs, validation.rows, validation.features, scaler);
+  return { train, validation, scaler };
+}
+
+/** The loop state of one training run; everything is allocated once, before the first epoch. */
+interface Run {
+  network: Network;
+  ws: Workspace;
+  optimizer: Optimizer;
+  train: TrainingData;
+  batchSize: number;
+  order: Uint32Array;
+  xBatch: Float32Array;
+  dBatch: Float32Array;
+  random: ReturnType<typeof createRandom>;
+  options: TrainOptions;
+  hooks: TrainHooks;
+}
+
+// One pass over the training rows; returns the summed divergence and correct count, or null
+// if shouldStop asked to stop.
+function runEpoch(run: Run): { errorSum: number; correct: number } | null {
+  const { network, ws, train, batchSize, order, options } = run;
+  const { features, outputs } = train;
+  const mode = accuracyModeOf(network.shape.divergence);
+  const fullBatch = batchSize >= train.rows;
+  if (!fullBatch && options.shuffle) shuffle(order, run.random);
+  let errorSum = 0;
+  let correct = 0;
+  for (let start = 0; start < train.rows; start += batchSize) {
+    if (run.hooks.shouldStop?.()) return null;
+    const batch = Math.min(batchSize, train.rows - start);
+    let x = train.inputs;
+    let d = train.targets;
+    if (!fullBatch) {
+      // gather this batch's rows in shuffled order into the reused batch buffers
+      for (let r = 0; r < batch; r++) {
+        const src = order[start + r]!;
+        run.xBatch.set(train.inputs.subarray(src * features, (src + 1) * features), r * features);
+        run.dBatch.set(train.targets.subarray(src * outputs, (src + 1) * outputs), r * outputs);
+      }
+      x = run.xBatch;
+      d = run.dBatch;
+    }
+    zeroGradients(ws);
+    const y = forward(network, ws, x, batch);
+    errorSum += batchError(network, ws, d, batch);
+    correct += countCorrect(mode, y, d, batch, outputs);
+    backward(network, ws, x, d, batch, 1 / batch);
+    run.optimizer.step(network.params, ws.dW, ws.db);
+  }
+  return { errorSum, correct };
+}
+
+function createRun(
+  shape: NetworkShape,
+  train: TrainingData,
+  options: TrainOptions,
+  hooks: TrainHooks,
+): Run {
+  const params = initParameters(shape, deriveSeed(options.seed, 1));
+  // softmax + cross_entropy may use y − d only when every target row is a distribution
+  const fuseOutput =
+    shape.divergence !== 'cross_entropy' || rowsSumToOne(train.targets, train.rows, train.outputs);
+  const network = createNetwork(shape, params, { fuseOutput });
+  const batchSize =
+    options.batchSize === 'full' ? train.rows : Math.min(options.batchSize, train.rows);
+  return {
+    network,
+    ws: createWorkspace(network, batchSize),
+    optimizer: createOptimizer(options, params),
+    train,
+    batchSize,
+    order: Uint32Array.from({ length: train.rows }, (_, i) => i),
+    xBatch: new Float32Array(batchSize * train.features),
+    dBatch: new Float32Array(batchSize * train.outputs),
+    random: createRandom(deriveSeed(options.seed, 3)),
+    options,
+    hooks,
+  };
+}
+
+/** Trains a network of `shape` on `data` with fully resolved `options`. */
+export function train(
+  shape: NetworkShape,
+  data: TrainingData,
+  options: TrainOptions,
+  hooks: TrainHooks = {},
+): TrainResult {
+  const now = hooks.now ?? (() => performance.now());
+  const { train: trainSet, validation, scaler } = prepare(data, options);
+  const run = createRun(shape, trainSet, options, hooks);
+  const { network } = run;
+  const mode = accuracyModeOf(shape.divergence);
+  const best = validation ? cloneParameters(network.params) : null;
+  let bestError = Number.POSITIVE_INFINITY;
+  let bestReport: EpochReport | undefined;
+  let last: EpochReport | undefined;
+  let sinceBest = 0;
+  let calm = 0;
+  let reason: StopReason = 'max_epochs';
+  let epoch = 0;
+  const started = now();
+
+  while (epoch < options.epochs) {
+    const epochStart = now();
+    const sums = runEpoch(run);
+    if (!sums) {
+      reason = 'stopped';
+      break;
+    }
+    epoch++;
+    const error = sums.errorSum / trainSet.rows;
+    if (!Number.isFinite(error)) {
+      reason = 'diverged';
+      break;
+    }
+    const report: EpochReport = {
+      epoch,
+      error,
+      learningRate: options.learningRate,
+      elapsedMs: now() - started,
+      samplesPerSecond: trainSet.rows / Math.max((now() - epochStart) / 1000, 1e-9),
+    };
+    const accuracy = accuracyOf(mode, sums.correct, trainSet.rows, trainSet.outputs);
+    if (accuracy !== undefined) report.accuracy = accuracy;
+    if (validation) {
+      const v = evaluateScaled(network, run.ws, validation.inputs, validation.targets, validation.rows);
+      report.validationError = v.error;
+      if (v.accuracy !== undefined) report.validationAccuracy = v.accuracy;
+    }
+    hooks.onEpoch?.(report);
+    const previous = last;
+    last = report;
+
+    if (best && report.validationError !== undefined) {
+      if (report.validationError < bestError) {
+        bestError = report.validationError;
+        bestReport = report;
+        copyParameters(best, network.params);
+        sinceBest = 0;
+      } else if (++sinceBest >= options.patience) {
+        reason = 'early_stopped';
+        break;
+      }
+    }
+    calm = previous && Math.abs(error - previous.error) < options.tolerance ? calm + 1 : 0;
+    if (options.tolerance > 0 && calm >= options.patience) {
+      reason = 'converged';
+      break;
+    }
+  }
+
+  if (best && bestReport && reason !== 'diverged') copyParameters(network.params, best);
+  const final = best && bestReport ? bestReport : last;
+  return {
+    params: network.params,
+    scaler,
+    reason,
+    message: describeStop(reason, epoch, options),
+    epochs: epoch,
+    ...(best && bestReport ? { bestEpoch: bestReport.epoch } : {}),
+    ...(final ? { final } : {}),
+    trainRows: trainSet.rows,
+    validationRows: validation?.rows ?? 0,
+  };
+}
+
+function describeStop(reason: StopReason, epoch: number, options: TrainOptions): string {
+  switch (reason) {
+    case 'max_epochs':
+      return `reached the maximum of ${options.epochs} epochs`;
+    case 'converged':
+      return `converged at epoch ${epoch}: the error changed by less than ${options.tolerance} for ${options.patience} epochs`;
+    case 'early_stopped':
+      return `stopped early at epoch ${epoch}: no validation improvement for ${options.patience} epochs; best weights restored`;
+    case 'stopped':
+      return `stopped on request after ${epoch} epochs`;
+    case 'diverged':
+      return `diverged at epoch ${epoch}: the error is not a finite number; try a smaller learningRate`;
+  }
+}
