@@ -1,4 +1,4 @@
-// Loading the shared gradient fixtures (../shared/fixtures/gradients, format in its README).
+// Loading the gradient fixtures (test/fixtures/gradients, format in test/fixtures/README.md).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NetworkShape } from '../../src/engine/index.js';
@@ -17,8 +17,8 @@ export interface GradientCase {
   z: number[][][];
 }
 
-export const sharedDir = fileURLToPath(new URL('../../../shared/', import.meta.url));
-const fixtureDir = `${sharedDir}fixtures/gradients/`;
+// A copy of the shared fixtures (see test/fixtures/README.md), so a clone tests on its own.
+const fixtureDir = fileURLToPath(new URL('../fixtures/gradients/', import.meta.url));
 
 export function loadGradientCases(): GradientCase[] {
   return readdirSync(fixtureDir)
