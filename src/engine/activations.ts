@@ -130,17 +130,29 @@ function maxout(size: number): Activation {
 export function activationFor(layer: LayerShape): Activation {
   switch (layer.activation) {
     case 'identity':
-      return scalar('identity', (z) => z, () => 1);
+      return scalar(
+        'identity',
+        (z) => z,
+        () => 1,
+      );
     case 'sigmoid':
       return scalar('sigmoid', sigmoidOf, (_z, y) => y * (1 - y));
     case 'tanh':
       return scalar('tanh', Math.tanh, (_z, y) => 1 - y * y);
     case 'relu':
       // ReLU'(0) = 1, the notes' subgradient choice.
-      return scalar('relu', (z) => (z >= 0 ? z : 0), (z) => (z >= 0 ? 1 : 0));
+      return scalar(
+        'relu',
+        (z) => Math.max(z, 0),
+        (z) => (z >= 0 ? 1 : 0),
+      );
     case 'leaky_relu': {
       const alpha = layer.alpha ?? defaultLeakyAlpha;
-      return scalar('leaky_relu', (z) => (z >= 0 ? z : alpha * z), (z) => (z >= 0 ? 1 : alpha));
+      return scalar(
+        'leaky_relu',
+        (z) => (z >= 0 ? z : alpha * z),
+        (z) => (z >= 0 ? 1 : alpha),
+      );
     }
     case 'softplus':
       return scalar('softplus', softplusOf, (z) => sigmoidOf(z));

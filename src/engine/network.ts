@@ -2,12 +2,7 @@
 // one (network, batch capacity), and the batch-first forward and backward passes of BACKPROP.md.
 // Gradients accumulate into the workspace; the caller zeroes them (`zeroGradients`).
 
-import {
-  type Activation,
-  activationFor,
-  type LayerShape,
-  outputWidth,
-} from './activations.js';
+import { type Activation, activationFor, type LayerShape, outputWidth } from './activations.js';
 import { type Divergence, type DivergenceName, divergenceFor, fusablePair } from './divergences.js';
 import { affineBackwardInput, affineBackwardParams, affineForward } from './matrix.js';
 import { createRandom } from './random.js';
@@ -47,7 +42,12 @@ export interface Network {
 export function layersOf(shape: NetworkShape): Layer[] {
   let nIn = shape.inputSize;
   return shape.layers.map((layer) => {
-    const l = { nIn, units: layer.units, nOut: outputWidth(layer), activation: activationFor(layer) };
+    const l = {
+      nIn,
+      units: layer.units,
+      nOut: outputWidth(layer),
+      activation: activationFor(layer),
+    };
     nIn = l.nOut;
     return l;
   });

@@ -130,7 +130,10 @@ function prepare(data: TrainingData, options: TrainOptions): Split {
   let validation: TrainingData | null = null;
   if (options.validationSplit > 0) {
     shuffle(order, createRandom(deriveSeed(options.seed, 2)));
-    const held = Math.min(data.rows - 1, Math.max(1, Math.round(data.rows * options.validationSplit)));
+    const held = Math.min(
+      data.rows - 1,
+      Math.max(1, Math.round(data.rows * options.validationSplit)),
+    );
     train = pickRows(data, order, 0, data.rows - held);
     validation = pickRows(data, order, data.rows - held, data.rows);
   } else {
@@ -139,7 +142,8 @@ function prepare(data: TrainingData, options: TrainOptions): Split {
   if (!options.standardize) return { train, validation, scaler: null };
   const scaler = fitScaler(train.inputs, train.rows, train.features);
   applyScaler(train.inputs, train.inputs, train.rows, train.features, scaler);
-  if (validation) applyScaler(validation.inputs, validation.inputs, validation.rows, validation.features, scaler);
+  if (validation)
+    applyScaler(validation.inputs, validation.inputs, validation.rows, validation.features, scaler);
   return { train, validation, scaler };
 }
 
@@ -266,7 +270,13 @@ export function train(
     const accuracy = accuracyOf(mode, sums.correct, trainSet.rows, trainSet.outputs);
     if (accuracy !== undefined) report.accuracy = accuracy;
     if (validation) {
-      const v = evaluateScaled(network, run.ws, validation.inputs, validation.targets, validation.rows);
+      const v = evaluateScaled(
+        network,
+        run.ws,
+        validation.inputs,
+        validation.targets,
+        validation.rows,
+      );
       report.validationError = v.error;
       if (v.accuracy !== undefined) report.validationAccuracy = v.accuracy;
     }
