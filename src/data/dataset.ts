@@ -35,8 +35,9 @@ export class IssueList {
     else this.overflowed = true;
   }
 
+  /** True once an issue past the limit was dropped: there is no point looking further. */
   get full(): boolean {
-    return this.issues.length >= maxIssues;
+    return this.overflowed;
   }
 
   throwIfAny(): void {
@@ -57,7 +58,13 @@ export function fromTargets(inputs: Rows, targets: Rows): Dataset {
   const y = readMatrix(issues, 'targets', targets);
   if (x && y) checkRowCounts(issues, 'targets', y.rows, x.rows);
   issues.throwIfAny();
-  return { rows: x!.rows, features: x!.width, outputs: y!.width, inputs: x!.flat, targets: y!.flat };
+  return {
+    rows: x!.rows,
+    features: x!.width,
+    outputs: y!.width,
+    inputs: x!.flat,
+    targets: y!.flat,
+  };
 }
 
 /** Prediction inputs: features only, `outputs` 0 and empty targets. */
@@ -65,7 +72,13 @@ export function fromInputs(inputs: Rows): Dataset {
   const issues = new IssueList();
   const x = readMatrix(issues, 'inputs', inputs);
   issues.throwIfAny();
-  return { rows: x!.rows, features: x!.width, outputs: 0, inputs: x!.flat, targets: new Float32Array(0) };
+  return {
+    rows: x!.rows,
+    features: x!.width,
+    outputs: 0,
+    inputs: x!.flat,
+    targets: new Float32Array(0),
+  };
 }
 
 /**
@@ -141,10 +154,11 @@ function readMatrix(issues: IssueList, name: string, rows: unknown): Matrix | un
     issues.add(name, 'is empty; give at least one row');
     return undefined;
   }
-  const first = rows[0];
-  const width = Array.isArray(first) ? first.length : 0;
-  if (Array.isArray(first) && width === 0) {
-    issues.add(`${name}.0`, 'is empty; every row needs at least one value');
+  // The first row that is an array sets the width every other row must match.
+  const ref = rows.findIndex((row) => Array.isArray(row));
+  const width = ref >= 0 ? (rows[ref] as unknown[]).length : 0;
+  if (ref >= 0 && width === 0) {
+    issues.add(`${name}.${ref}`, 'is empty; every row needs at least one value');
     return undefined;
   }
   const flat = new Float32Array(rows.length * width);
@@ -152,8 +166,11 @@ function readMatrix(issues: IssueList, name: string, rows: unknown): Matrix | un
     const row: unknown = rows[r];
     if (!Array.isArray(row)) {
       issues.add(`${name}.${r}`, 'must be an array of numbers');
-    } else if (r > 0 && row.length !== width) {
-      issues.add(`${name}.${r}`, `row ${r} has ${row.length} values; every row needs ${width} like row 0`);
+    } else if (row.length !== width) {
+      issues.add(
+        `${name}.${r}`,
+        `row ${r} has ${row.length} values; every row needs ${width} like row ${ref}`,
+      );
     } else {
       for (let c = 0; c < width && !issues.full; c++) {
         const v: unknown = row[c];

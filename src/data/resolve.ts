@@ -1,0 +1,145 @@
+// From a job spec to trainable data: load the dataset the spec names, then check the network
+// against it (input width, output width, targets the divergence can take), reporting every
+// mismatch with the field to change. Shared by the CLI and, later, the API and workers.
+
+import { dirname, resolve as resolvePath } from 'node:path';
+import { type Issue, prefixIssues, ValidationError } from '../errors.js';
+import {
+  type DatasetSpec,
+  type NetworkSpec,
+  outputSizeOfSpec,
+  parseJob,
+  type ResolvedJob,
+  type ResolvedTraining,
+  resolveJob,
+} from '../spec/index.js';
+import { loadBuiltin } from './builtin.js';
+import { parseCsvFile } from './csv.js';
+import { type Dataset, fromLabels, fromTargets } from './dataset.js';
+import { generators } from './generators.js';
+
+export interface LoadOptions {
+  /** Whether `{csv: path}` may read the local file system (the CLI: yes; the server: no). */
+  allowFiles: boolean;
+  /** Relative CSV paths are read from here (the job file's folder). */
+  baseDir?: string;
+}
+
+function load(spec: DatasetSpec, options: LoadOptions): Dataset {
+  if ('builtin' in spec) return loadBuiltin(spec.builtin, spec.subset ?? 'all');
+  if ('generator' in spec) {
+    const { generator, ...params } = spec;
+    return (generators[generator] as (p: object) => Dataset)(params);
+  }
+  if ('csv' in spec) {
+    if (!options.allowFiles) {
+      throw new ValidationError([
+        {
+          path: 'csv',
+          message:
+            'the server cannot read local files: upload the CSV as a dataset and give its id',
+        },
+      ]);
+    }
+    const path = resolvePath(options.baseDir ?? '.', spec.csv);
+    return parseCsvFile(path, {
+      ...(spec.label !== undefined ? { label: spec.label } : {}),
+      ...(spec.targets !== undefined ? { targets: spec.targets } : {}),
+    });
+  }
+  if ('labels' in spec) return fromLabels(spec.inputs, spec.labels);
+  return fromTargets(spec.inputs, spec.targets);
+}
+
+/** Loads the data a dataset spec names; errors carry paths under `dataset`. */
+export function loadDataset(spec: DatasetSpec, options: LoadOptions): Dataset {
+  try {
+    return load(spec, options);
+  } catch (error) {
+    if (error instanceof ValidationError)
+      throw new ValidationError(prefixIssues('dataset', error.issues));
+    throw error;
+  }
+}
+
+const maxRowIssues = 5;
+
+// Targets the divergence cannot take: cross_entropy wants distributions, BCE values in [0, 1].
+function checkTargets(network: NetworkSpec, data: Dataset): Issue[] {
+  const issues: Issue[] = [];
+  const n = data.outputs;
+  const where = data.labels ? 'dataset.labels' : 'dataset.targets';
+  for (let r = 0; r < data.rows && issues.length < maxRowIssues; r++) {
+    const row = data.targets.subarray(r * n, r * n + n);
+    if (network.divergence === 'cross_entropy') {
+      const sum = row.reduce((a, v) => a + v, 0);
+      if (row.some((v) => v < 0) || Math.abs(sum - 1) > 1e-4) {
+        issues.push({
+          path: `${where}.${r}`,
+          message: `cross_entropy needs each target row to be probabilities summing to 1 (this one sums to ${sum}): give labels, or use l2`,
+        });
+      }
+    } else if (network.divergence === 'binary_cross_entropy' && row.some((v) => v < 0 || v > 1)) {
+      issues.push({
+        path: `${where}.${r}`,
+        message: 'binary_cross_entropy needs targets between 0 and 1: rescale them, or use l2',
+      });
+    }
+  }
+  return issues;
+}
+
+/** Every way the network and training options do not fit the data. */
+export function checkAgainstData(
+  network: NetworkSpec,
+  training: ResolvedTraining,
+  data: Dataset,
+): Issue[] {
+  const issues: Issue[] = [];
+  if (network.inputSize !== data.features) {
+    issues.push({
+      path: 'network.inputSize',
+      message: `is ${network.inputSize} but the dataset has ${data.features} feature columns: set inputSize to ${data.features}`,
+    });
+  }
+  const k = network.layers.length - 1;
+  const last = network.layers[k]!;
+  const outputs = outputSizeOfSpec(network);
+  if (outputs !== data.outputs) {
+    const what = data.classes
+      ? `${data.outputs} classes (one-hot targets)`
+      : `targets ${data.outputs} wide`;
+    const units = last.activation === 'maxout' ? data.outputs * (last.groups ?? 1) : data.outputs;
+    issues.push({
+      path: `network.layers.${k}.units`,
+      message: `the last layer gives ${outputs} outputs but the dataset has ${what}: set units to ${units}`,
+    });
+  }
+  if (outputs === data.outputs) issues.push(...checkTargets(network, data));
+  if (training.validationSplit > 0 && data.rows < 2) {
+    issues.push({
+      path: 'training.validationSplit',
+      message: `the dataset has ${data.rows} row: a validation split needs at least 2; set validationSplit to 0`,
+    });
+  }
+  return issues;
+}
+
+export interface PreparedJob {
+  job: ResolvedJob;
+  data: Dataset;
+}
+
+/** Parses, resolves and loads a job; throws one ValidationError with everything wrong. */
+export function prepareJob(value: unknown, options: LoadOptions, seed?: () => number): PreparedJob {
+  const job = resolveJob(parseJob(value), seed);
+  const data = loadDataset(job.dataset, options);
+  const issues = checkAgainstData(job.network, job.training, data);
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { job, data };
+}
+
+/** The folder a job file's relative CSV paths are read from. */
+export function baseDirOf(jobFile: string): string {
+  return dirname(resolvePath(jobFile));
+}

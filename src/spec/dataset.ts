@@ -1,0 +1,146 @@
+// The dataset part of a job spec: inline rows with targets or labels, a built-in set, a seeded
+// generator, or (CLI only) a local CSV file. Which form is meant is read from its key, so a
+// mistake is reported against that form's fields, not as "matches none of five shapes".
+import { z } from 'zod';
+import { friendlyIssues } from './issues.js';
+
+const finite = z.number({ error: 'must be a finite number' });
+const row = z.array(finite, { error: 'must be a list of numbers' });
+const rows = z
+  .array(row, { error: 'must be a list of rows (lists of numbers)' })
+  .min(1, 'needs at least one row');
+
+export const inlineTargetsSchema = z.strictObject({
+  inputs: rows.describe('one row of features per instance'),
+  targets: rows.describe('one row of desired outputs per instance'),
+});
+
+export const inlineLabelsSchema = z.strictObject({
+  inputs: rows.describe('one row of features per instance'),
+  labels: z
+    .array(
+      z.union([z.number().int().min(0), z.string().min(1)], {
+        error: 'must be a class index (a whole number from 0) or a class name (a string)',
+      }),
+      {
+        error: 'must be a list of class labels (whole numbers from 0, or strings)',
+      },
+    )
+    .min(1, 'needs at least one label')
+    .describe('one class per instance; one-hot encoded for you'),
+});
+
+export const builtinSchema = z.strictObject({
+  builtin: z.enum(['iris', 'digits'], { error: 'must be iris or digits' }),
+  subset: z
+    .enum(['all', 'train', 'test'], { error: 'must be all, train or test' })
+    .optional()
+    .describe('the fixed stratified split shipped with the set (default all)'),
+});
+
+const samples = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(1_000_000, 'must be at most 1000000')
+  .optional();
+const noise = z.number().min(0, 'must be 0 or more').max(100, 'must be at most 100').optional();
+const seed = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must be 0 or more')
+  .max(4294967295, 'must fit in 32 bits')
+  .optional();
+
+export const generatorSchemas = {
+  xor: z.strictObject({ generator: z.literal('xor'), samples, noise, seed }),
+  spirals: z.strictObject({
+    generator: z.literal('spirals'),
+    samples,
+    noise,
+    seed,
+    classes: z
+      .number()
+      .int('must be a whole number')
+      .min(2, 'must be at least 2')
+      .max(100, 'must be at most 100')
+      .optional(),
+    turns: z.number().positive('must be greater than 0').max(100, 'must be at most 100').optional(),
+  }),
+  circles: z.strictObject({
+    generator: z.literal('circles'),
+    samples,
+    noise,
+    seed,
+    factor: z.number().gt(0, 'must be between 0 and 1').lt(1, 'must be between 0 and 1').optional(),
+  }),
+  sine: z.strictObject({ generator: z.literal('sine'), samples, noise, seed }),
+} as const;
+export const generatorNames = Object.keys(generatorSchemas) as (keyof typeof generatorSchemas)[];
+
+export const csvSchema = z.strictObject({
+  csv: z
+    .string()
+    .min(1, 'must be a file path')
+    .describe('path of a CSV file with a header row (CLI only)'),
+  label: z.string().min(1).optional().describe('the column holding the class'),
+  targets: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe('columns holding regression targets'),
+});
+
+export const generatorSchema = z.discriminatedUnion('generator', [
+  generatorSchemas.xor,
+  generatorSchemas.spirals,
+  generatorSchemas.circles,
+  generatorSchemas.sine,
+]);
+
+export type InlineTargets = z.infer<typeof inlineTargetsSchema>;
+export type InlineLabels = z.infer<typeof inlineLabelsSchema>;
+export type BuiltinSpec = z.infer<typeof builtinSchema>;
+export type GeneratorSpec = z.infer<typeof generatorSchema>;
+export type CsvSpec = z.infer<typeof csvSchema>;
+export type DatasetSpec = InlineTargets | InlineLabels | BuiltinSpec | GeneratorSpec | CsvSpec;
+
+const forms = 'give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {csv}';
+
+// Picks the member schema by the keys present.
+function memberFor(value: Record<string, unknown>): z.ZodType | string {
+  if ('builtin' in value) return builtinSchema;
+  if ('generator' in value) {
+    const schema = generatorSchemas[value.generator as keyof typeof generatorSchemas];
+    return schema ?? `generator must be one of ${generatorNames.join(', ')}`;
+  }
+  if ('csv' in value) return csvSchema;
+  if ('inputs' in value) {
+    if ('targets' in value && 'labels' in value) return 'give targets or labels, not both';
+    if ('labels' in value) return inlineLabelsSchema;
+    if ('targets' in value) return inlineTargetsSchema;
+    return 'inline inputs need targets (numbers per row) or labels (one class per row)';
+  }
+  return forms;
+}
+
+export const datasetSchema = z
+  .custom<Record<string, unknown>>(
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    {
+      error: `must be an object: ${forms}`,
+    },
+  )
+  .transform((value, ctx): DatasetSpec => {
+    const member = memberFor(value);
+    if (typeof member === 'string') {
+      ctx.addIssue({ code: 'custom', message: member, input: value });
+      return z.NEVER;
+    }
+    const result = member.safeParse(value);
+    if (result.success) return result.data as DatasetSpec;
+    for (const issue of friendlyIssues(result.error.issues)) {
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: value });
+    }
+    return z.NEVER;
+  });

@@ -1,0 +1,97 @@
+// The trained model as a JSON document: the network spec, weights in the notes' convention
+// (W_k is [D_k][D_{k-1}], b_k is [D_k]), the input scaler, class values and metrics. The CLI
+// writes it; predict and the API read it back through `modelSchema`.
+import { z } from 'zod';
+import type { Model, Parameters, Scaler } from '../engine/index.js';
+import { layersOf } from '../engine/index.js';
+import type { Issue } from '../errors.js';
+import { type NetworkSpec, networkSchema } from './network.js';
+
+export const modelFormat = 'backprop-model/1';
+
+const matrix = z.array(z.array(z.number()));
+export const weightsSchema = z.array(z.strictObject({ W: matrix, b: z.array(z.number()) }));
+export type WeightsJson = z.infer<typeof weightsSchema>;
+
+export const metricsSchema = z.object({
+  epochs: z.number().int(),
+  stopReason: z.string(),
+  stopMessage: z.string(),
+  error: z.number().optional(),
+  validationError: z.number().optional(),
+  accuracy: z.number().optional(),
+  validationAccuracy: z.number().optional(),
+  bestEpoch: z.number().int().optional(),
+  trainRows: z.number().int(),
+  validationRows: z.number().int(),
+  durationMs: z.number(),
+});
+export type ModelMetrics = z.infer<typeof metricsSchema>;
+
+export const modelSchema = z.object({
+  format: z.literal(modelFormat, { error: `must be "${modelFormat}": is this a model file?` }),
+  createdAt: z.string(),
+  network: networkSchema,
+  training: z.record(z.string(), z.unknown()),
+  weights: weightsSchema,
+  scaler: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).nullable(),
+  classes: z.array(z.union([z.number(), z.string()])).optional(),
+  featureNames: z.array(z.string()).optional(),
+  metrics: metricsSchema,
+  history: z.array(
+    z.object({ epoch: z.number(), error: z.number(), validationError: z.number().optional() }),
+  ),
+});
+export type ModelDocument = z.infer<typeof modelSchema>;
+
+/** Float32 parameters to nested arrays in the notes' convention. */
+export function weightsToJson(network: NetworkSpec, params: Parameters): WeightsJson {
+  return layersOf(network).map((l, k) => ({
+    W: Array.from({ length: l.units }, (_, j) =>
+      Array.from(params.W[k]!.subarray(j * l.nIn, (j + 1) * l.nIn)),
+    ),
+    b: Array.from(params.b[k]!),
+  }));
+}
+
+/** Every place the weights' shapes differ from the network's, with paths under `weights`. */
+export function checkWeights(network: NetworkSpec, weights: WeightsJson): Issue[] {
+  const issues: Issue[] = [];
+  const layers = layersOf(network);
+  if (weights.length !== layers.length) {
+    return [
+      {
+        path: 'weights',
+        message: `has ${weights.length} layers but the network has ${layers.length}`,
+      },
+    ];
+  }
+  layers.forEach((l, k) => {
+    const { W, b } = weights[k]!;
+    if (W.length !== l.units || W.some((row) => row.length !== l.nIn)) {
+      issues.push({
+        path: `weights.${k}.W`,
+        message: `must be ${l.units} rows of ${l.nIn} numbers ([D_k][D_k-1])`,
+      });
+    }
+    if (b.length !== l.units)
+      issues.push({ path: `weights.${k}.b`, message: `must have ${l.units} numbers` });
+  });
+  return issues;
+}
+
+/** Nested arrays (already shape-checked) back to float32 parameters. */
+export function weightsFromJson(weights: WeightsJson): Parameters {
+  return {
+    W: weights.map((w) => Float32Array.from(w.W.flat())),
+    b: weights.map((w) => Float32Array.from(w.b)),
+  };
+}
+
+export function modelFromDocument(doc: ModelDocument): Model {
+  return {
+    shape: doc.network,
+    params: weightsFromJson(doc.weights),
+    scaler: doc.scaler as Scaler | null,
+  };
+}

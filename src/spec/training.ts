@@ -1,0 +1,115 @@
+// The training part of a job spec. Every field has a default; `resolveTraining` fills them in
+// so that the resolved options can be reported back and stored with the model.
+import { z } from 'zod';
+import { defaultTrainOptions, optimizerNames, type TrainOptions } from '../engine/index.js';
+
+const fraction = (max: number, what: string) =>
+  z
+    .number()
+    .min(0, `must be between 0 and ${max}`)
+    .max(max, `must be between 0 and ${max}: ${what}`);
+
+export const trainingSchema = z.strictObject({
+  epochs: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .optional()
+    .describe('maximum number of epochs (default 100)'),
+  batchSize: z
+    .union(
+      [z.literal('full'), z.number().int('must be a whole number').min(1, 'must be at least 1')],
+      {
+        error: 'must be a positive whole number of rows, or "full" for full-batch gradient descent',
+      },
+    )
+    .optional()
+    .describe('rows per update (default "full": the notes\' full-batch gradient descent)'),
+  learningRate: z
+    .number()
+    .positive('must be greater than 0')
+    .max(1000, 'must be at most 1000')
+    .optional()
+    .describe('step size η (default 0.1, or 0.01 for adam)'),
+  optimizer: z
+    .enum(optimizerNames, { error: `must be one of ${optimizerNames.join(', ')}` })
+    .optional()
+    .describe('sgd (default), momentum, nesterov or adam'),
+  momentum: fraction(0.9999, 'the velocity must decay')
+    .optional()
+    .describe('momentum and nesterov: μ (default 0.9)'),
+  beta1: fraction(0.9999, 'the moment estimate must decay')
+    .optional()
+    .describe('adam (default 0.9)'),
+  beta2: fraction(0.999999, 'the moment estimate must decay')
+    .optional()
+    .describe('adam (default 0.999)'),
+  epsilon: z
+    .number()
+    .positive('must be greater than 0')
+    .max(1, 'must be at most 1')
+    .optional()
+    .describe('adam (default 1e-8)'),
+  weightDecay: z
+    .number()
+    .min(0, 'must be 0 or more')
+    .max(10, 'must be at most 10')
+    .optional()
+    .describe('L2 penalty λ on the weights (default 0)'),
+  tolerance: z
+    .number()
+    .min(0, 'must be 0 or more (0 disables the convergence rule)')
+    .optional()
+    .describe(
+      'converged when |ΔErr| < tolerance for `patience` epochs in a row (default 1e-7; 0 disables)',
+    ),
+  patience: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .optional()
+    .describe('epochs for the convergence rule and for early stopping (default 10)'),
+  validationSplit: fraction(0.9, 'keep some rows for training')
+    .optional()
+    .describe('fraction of rows held out for validation and early stopping (default 0)'),
+  shuffle: z
+    .boolean()
+    .optional()
+    .describe('reshuffle rows every epoch in mini-batch training (default true)'),
+  standardize: z
+    .boolean()
+    .optional()
+    .describe('standardise features; the scaler is kept with the model (default true)'),
+  seed: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(4294967295, 'must fit in 32 bits')
+    .optional()
+    .describe(
+      'seed for initialisation, shuffles and the validation split (default: chosen at random and reported)',
+    ),
+});
+
+export type TrainingSpec = z.infer<typeof trainingSchema>;
+export type ResolvedTraining = TrainOptions;
+
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 4294967296);
+}
+
+/** Every default filled in. A missing seed is drawn at random, so report the result back. */
+export function resolveTraining(
+  spec: TrainingSpec = {},
+  seed: () => number = randomSeed,
+): ResolvedTraining {
+  const given = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
+  const optimizer = spec.optimizer ?? defaultTrainOptions.optimizer;
+  return {
+    ...defaultTrainOptions,
+    learningRate: optimizer === 'adam' ? 0.01 : defaultTrainOptions.learningRate,
+    ...given,
+    seed: spec.seed ?? seed(),
+  };
+}
