@@ -2,10 +2,10 @@
 // Parsed once per process and cached; each call returns a fresh copy the caller may modify.
 // Not a downloader: only files in the package are read.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
+import { packageRoot } from '../paths.js';
 import { parseCsvFile } from './csv.js';
 import { type Dataset, subsetRows } from './dataset.js';
 
@@ -67,19 +67,6 @@ function cached<T>(cache: Map<BuiltinName, T>, name: BuiltinName, load: () => T)
   return value;
 }
 
-let root: string | undefined;
-
-/** `datasets/` beside package.json: found by walking up, as this file runs from src/ and dist/src/. */
 function datasetsDir(): string {
-  if (root === undefined) {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    while (!existsSync(join(dir, 'package.json'))) {
-      const parent = dirname(dir);
-      if (parent === dir)
-        throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-      dir = parent;
-    }
-    root = dir;
-  }
-  return join(root, 'datasets');
+  return join(packageRoot(), 'datasets');
 }

@@ -2,7 +2,7 @@
 // (W_k is [D_k][D_{k-1}], b_k is [D_k]), the input scaler, class values and metrics. The CLI
 // writes it; predict and the API read it back through `modelSchema`.
 import { z } from 'zod';
-import type { Model, Parameters, Scaler } from '../engine/index.js';
+import type { Model, Parameters, Scaler, TrainOptions, TrainResult } from '../engine/index.js';
 import { layersOf } from '../engine/index.js';
 import type { Issue } from '../errors.js';
 import { type NetworkSpec, networkSchema } from './network.js';
@@ -93,5 +93,49 @@ export function modelFromDocument(doc: ModelDocument): Model {
     shape: doc.network,
     params: weightsFromJson(doc.weights),
     scaler: doc.scaler as Scaler | null,
+  };
+}
+
+export interface ModelParts {
+  network: NetworkSpec;
+  training: TrainOptions;
+  result: TrainResult;
+  classes?: (string | number)[] | undefined;
+  featureNames?: string[] | undefined;
+  history: ModelDocument['history'];
+  durationMs: number;
+  createdAt?: Date;
+}
+
+/** The document a trained model is saved and served as. */
+export function createModelDocument(parts: ModelParts): ModelDocument {
+  const { result } = parts;
+  const final = result.final;
+  const metrics: ModelMetrics = {
+    epochs: result.epochs,
+    stopReason: result.reason,
+    stopMessage: result.message,
+    trainRows: result.trainRows,
+    validationRows: result.validationRows,
+    durationMs: Math.round(parts.durationMs),
+    ...(final ? { error: final.error } : {}),
+    ...(final?.validationError !== undefined ? { validationError: final.validationError } : {}),
+    ...(final?.accuracy !== undefined ? { accuracy: final.accuracy } : {}),
+    ...(final?.validationAccuracy !== undefined
+      ? { validationAccuracy: final.validationAccuracy }
+      : {}),
+    ...(result.bestEpoch !== undefined ? { bestEpoch: result.bestEpoch } : {}),
+  };
+  return {
+    format: modelFormat,
+    createdAt: (parts.createdAt ?? new Date()).toISOString(),
+    network: parts.network,
+    training: { ...parts.training },
+    weights: weightsToJson(parts.network, result.params),
+    scaler: result.scaler,
+    ...(parts.classes ? { classes: parts.classes } : {}),
+    ...(parts.featureNames ? { featureNames: parts.featureNames } : {}),
+    metrics,
+    history: parts.history,
   };
 }

@@ -1,0 +1,50 @@
+// File input and output for the CLI: JSON reading with errors a person can act on, and atomic
+// writes (temp file, then rename) so that a model file is never left half-written.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { describeIssues, ValidationError } from '../errors.js';
+
+/** Bad input to the CLI: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : String(code ?? error);
+    throw new UsageError(`cannot read ${what} ${path}: ${why}`);
+  }
+}
+
+export function readJson(path: string, what: string): unknown {
+  const text = readText(path, what);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Writes via a temporary file in the same folder and a rename, so readers never see half. */
+export function writeFileAtomic(path: string, content: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(temp, content);
+  renameSync(temp, path);
+}
+
+/** The one line printed for bad input, naming the file it came from. */
+export function describeBadInput(error: unknown, source?: string): string | undefined {
+  if (error instanceof ValidationError) {
+    return `${source ? `${source}: ` : ''}${describeIssues(error.issues)}`;
+  }
+  if (error instanceof UsageError) return error.message;
+  return undefined;
+}

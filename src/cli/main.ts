@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The `backprop` command: train, predict and inspect gradients locally, with no server.
+// Exit codes: 0 success, 2 bad input (one line naming the problem), 1 anything else.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../paths.js';
+import { gradCommand } from './grad-command.js';
+import { describeBadInput } from './io.js';
+import { predictCommand } from './predict-command.js';
+import { TrainingFailed, trainCommand } from './train-command.js';
+
+const version = (
+  JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
+).version;
+
+function program(): Command {
+  const cli = new Command('backprop')
+    .description('Train fully-connected neural networks by backpropagation, and use them.')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError('(run backprop --help for usage)');
+  cli
+    .command('train')
+    .description('train the network a job spec describes and write the model as JSON')
+    .argument('<job.json>', 'job spec: {network, dataset, training}')
+    .option(
+      '-o, --out <model.json>',
+      'where to write the model (default: <job>.model.json beside the job)',
+    )
+    .option('-q, --quiet', 'print nothing but errors')
+    .action((job: string, options: { out?: string; quiet?: boolean }) => {
+      process.exitCode = trainCommand(job, options);
+    });
+  cli
+    .command('predict')
+    .description('print the outputs (and classes) of a trained model for new inputs')
+    .argument('<model.json>', 'a model written by backprop train')
+    .argument('<inputs>', 'a CSV with a header row and feature columns, or JSON [[...], ...]')
+    .action((model: string, inputs: string) => {
+      process.exitCode = predictCommand(model, inputs);
+    });
+  cli
+    .command('grad')
+    .description(
+      "print one batch's outputs, error and per-layer gradients in the notes' convention",
+    )
+    .argument('<case.json>', '{network, weights, inputs, targets} as in test/fixtures/README.md')
+    .action((file: string) => {
+      process.exitCode = gradCommand(file);
+    });
+  return cli;
+}
+
+function main(argv: string[]): number {
+  try {
+    program().parse(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed its own message (or the help)
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const badInput = describeBadInput(error);
+    if (badInput !== undefined) {
+      process.stderr.write(`backprop: ${badInput}\n`);
+      return 2;
+    }
+    if (error instanceof TrainingFailed) {
+      process.stderr.write(`backprop: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `backprop: unexpected error: ${(error as Error).stack ?? String(error)}\n`,
+    );
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv);

@@ -1,0 +1,74 @@
+// `backprop train job.json [--out model.json]`: trains on this machine, no server, and writes
+// the model (spec, weights in the notes' convention, scaler, metrics) as JSON.
+import { basename, dirname, join } from 'node:path';
+import { baseDirOf, prepareJob } from '../data/resolve.js';
+import { type EpochReport, train } from '../engine/index.js';
+import { createModelDocument, type ModelDocument } from '../spec/index.js';
+import { readJson, writeFileAtomic } from './io.js';
+import { createEpochSink } from './progress.js';
+
+export interface TrainCommandOptions {
+  out?: string;
+  quiet?: boolean;
+}
+
+/** job.json → job.model.json beside it. */
+export function defaultModelPath(jobPath: string): string {
+  return join(dirname(jobPath), `${basename(jobPath).replace(/\.json$/i, '')}.model.json`);
+}
+
+export function trainCommand(jobPath: string, options: TrainCommandOptions): number {
+  const spec = readJson(jobPath, 'job file');
+  const { job, data } = prepareJob(spec, { allowFiles: true, baseDir: baseDirOf(jobPath) });
+  const t = job.training;
+  const out = options.out ?? defaultModelPath(jobPath);
+  if (!options.quiet) {
+    const batch = t.batchSize === 'full' ? `full batch (${data.rows})` : `batch ${t.batchSize}`;
+    process.stdout.write(
+      `training ${job.network.inputSize}-${job.network.layers.map((l) => l.units).join('-')} on ${data.rows} rows: ${t.optimizer}, learning rate ${t.learningRate}, ${batch}, up to ${t.epochs} epochs, seed ${t.seed}\n`,
+    );
+  }
+  const sink = createEpochSink(t.epochs, {
+    tty: Boolean(process.stderr.isTTY),
+    quiet: Boolean(options.quiet),
+  });
+  const history: ModelDocument['history'] = [];
+  const started = performance.now();
+  const result = train(job.network, data, t, {
+    onEpoch(r: EpochReport) {
+      history.push({
+        epoch: r.epoch,
+        error: r.error,
+        ...(r.validationError !== undefined ? { validationError: r.validationError } : {}),
+      });
+      sink.epoch(r);
+    },
+  });
+  sink.end();
+  if (result.reason === 'diverged') {
+    throw new TrainingFailed(`training ${result.message}; no model written`);
+  }
+  const doc = createModelDocument({
+    network: job.network,
+    training: t,
+    result,
+    classes: data.classes,
+    featureNames: data.featureNames,
+    history,
+    durationMs: performance.now() - started,
+  });
+  writeFileAtomic(out, `${JSON.stringify(doc)}\n`);
+  if (!options.quiet) {
+    const m = doc.metrics;
+    const accuracy = m.accuracy !== undefined ? `, accuracy ${(100 * m.accuracy).toFixed(1)}%` : '';
+    process.stdout.write(
+      `${result.message}; error ${m.error?.toFixed(6)}${accuracy}\nmodel written to ${out}\n`,
+    );
+  }
+  return 0;
+}
+
+/** Training ran but produced no usable model (exit code 1). */
+export class TrainingFailed extends Error {
+  override name = 'TrainingFailed';
+}
