@@ -162,9 +162,12 @@ interface Run {
   hooks: TrainHooks;
 }
 
-// One pass over the training rows; returns the summed divergence and correct count, or null
-// if shouldStop asked to stop.
-function runEpoch(run: Run): { errorSum: number; correct: number } | null {
+/** What the step-wise trainer yields: after every mini-batch, and after every epoch. */
+export type TrainStep = { type: 'batch' } | { type: 'epoch'; report: EpochReport };
+
+// One pass over the training rows, yielding after each mini-batch; returns the summed divergence
+// and correct count, or null if shouldStop asked to stop.
+function* runEpoch(run: Run): Generator<TrainStep, { errorSum: number; correct: number } | null> {
   const { network, ws, train, batchSize, order, options } = run;
   const { features, outputs } = train;
   const mode = accuracyModeOf(network.shape.divergence);
@@ -193,6 +196,7 @@ function runEpoch(run: Run): { errorSum: number; correct: number } | null {
     correct += countCorrect(mode, y, d, batch, outputs);
     backward(network, ws, x, d, batch, 1 / batch);
     run.optimizer.step(network.params, ws.dW, ws.db);
+    yield { type: 'batch' };
   }
   return { errorSum, correct };
 }
@@ -225,13 +229,32 @@ function createRun(
   };
 }
 
-/** Trains a network of `shape` on `data` with fully resolved `options`. */
+/** Trains a network of `shape` on `data` with fully resolved `options`, start to finish. */
 export function train(
   shape: NetworkShape,
   data: TrainingData,
   options: TrainOptions,
   hooks: TrainHooks = {},
 ): TrainResult {
+  const steps = trainSteps(shape, data, options, hooks);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (step.value.type === 'epoch') hooks.onEpoch?.(step.value.report);
+  }
+}
+
+/**
+ * The same training, one mini-batch at a time: a caller that must stay responsive (a worker
+ * thread streaming epochs to Redis, listening for a cancel) runs a few steps, then yields to its
+ * event loop. Epoch reports arrive as `{type: 'epoch'}` steps rather than through onEpoch.
+ */
+export function* trainSteps(
+  shape: NetworkShape,
+  data: TrainingData,
+  options: TrainOptions,
+  hooks: Omit<TrainHooks, 'onEpoch'> = {},
+): Generator<TrainStep, TrainResult> {
   const now = hooks.now ?? (() => performance.now());
   const { train: trainSet, validation, scaler } = prepare(data, options);
   const run = createRun(shape, trainSet, options, hooks);
@@ -249,7 +272,7 @@ export function train(
 
   while (epoch < options.epochs) {
     const epochStart = now();
-    const sums = runEpoch(run);
+    const sums = yield* runEpoch(run);
     if (!sums) {
       reason = 'stopped';
       break;
@@ -280,7 +303,7 @@ export function train(
       report.validationError = v.error;
       if (v.accuracy !== undefined) report.validationAccuracy = v.accuracy;
     }
-    hooks.onEpoch?.(report);
+    yield { type: 'epoch', report };
     const previous = last;
     last = report;
 

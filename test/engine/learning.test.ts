@@ -8,7 +8,11 @@ import { evaluate, train } from '../../src/engine/index.js';
 function fit(job: unknown) {
   const { job: resolved, data } = prepareJob(job, { allowFiles: false });
   const result = train(resolved.network, data, resolved.training);
-  return { resolved, result, model: { shape: resolved.network, params: result.params, scaler: result.scaler } };
+  return {
+    resolved,
+    result,
+    model: { shape: resolved.network, params: result.params, scaler: result.scaler },
+  };
 }
 
 describe('learning', () => {
@@ -16,7 +20,10 @@ describe('learning', () => {
     const { result } = fit({
       network: {
         inputSize: 2,
-        layers: [{ units: 3, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+        layers: [
+          { units: 3, activation: 'sigmoid' },
+          { units: 1, activation: 'sigmoid' },
+        ],
         divergence: 'binary_cross_entropy',
       },
       dataset: { generator: 'xor' },
@@ -42,14 +49,19 @@ describe('learning', () => {
     });
     expect(result.final!.accuracy).toBeGreaterThan(0.95);
     const unseen = spirals({ samples: 300, classes: 2, noise: 0.05, seed: 99 });
-    expect(evaluate(model, unseen.inputs, unseen.targets, unseen.rows).accuracy).toBeGreaterThan(0.9);
+    expect(evaluate(model, unseen.inputs, unseen.targets, unseen.rows).accuracy).toBeGreaterThan(
+      0.9,
+    );
   });
 
   it('iris: ≥ 0.9 accuracy on the 38 held-out rows', () => {
     const { model, resolved } = fit({
       network: {
         inputSize: 4,
-        layers: [{ units: 16, activation: 'relu' }, { units: 3, activation: 'softmax' }],
+        layers: [
+          { units: 16, activation: 'relu' },
+          { units: 3, activation: 'softmax' },
+        ],
         divergence: 'cross_entropy',
       },
       dataset: { builtin: 'iris', subset: 'train' },
@@ -58,14 +70,19 @@ describe('learning', () => {
     expect(resolved.training.seed).toBe(1);
     const test = loadBuiltin('iris', 'test');
     expect(test.rows).toBe(38);
-    expect(evaluate(model, test.inputs, test.targets, test.rows).accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(evaluate(model, test.inputs, test.targets, test.rows).accuracy).toBeGreaterThanOrEqual(
+      0.9,
+    );
   });
 
   it('digits: ≥ 0.95 accuracy on the 450 held-out rows with one hidden layer', () => {
     const { model, result } = fit({
       network: {
         inputSize: 64,
-        layers: [{ units: 32, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+        layers: [
+          { units: 32, activation: 'relu' },
+          { units: 10, activation: 'softmax' },
+        ],
         divergence: 'cross_entropy',
       },
       dataset: { builtin: 'digits', subset: 'train' },

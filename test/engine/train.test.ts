@@ -9,6 +9,7 @@ import {
   type TrainingData,
   type TrainOptions,
   train,
+  trainSteps,
 } from '../../src/engine/index.js';
 
 const xorShape: NetworkShape = {
@@ -211,5 +212,28 @@ describe('train', () => {
     expect(
       train(lineShape, line(40), options({ epochs: 1, standardize: false })).scaler,
     ).toBeNull();
+  });
+
+  it('step-wise training yields every mini-batch and epoch, and ends as train() does', () => {
+    const o = options({ epochs: 3, batchSize: 15, optimizer: 'adam', learningRate: 0.01 });
+    const steps = trainSteps(lineShape, line(40), o);
+    const seen: string[] = [];
+    const reports: EpochReport[] = [];
+    let result: ReturnType<typeof train> | undefined;
+    for (;;) {
+      const step = steps.next();
+      if (step.done) {
+        result = step.value;
+        break;
+      }
+      seen.push(step.value.type);
+      if (step.value.type === 'epoch') reports.push(step.value.report);
+    }
+    const epoch = ['batch', 'batch', 'batch', 'epoch']; // 40 rows in batches of 15
+    expect(seen).toEqual([...epoch, ...epoch, ...epoch]);
+    const whole: EpochReport[] = [];
+    const direct = train(lineShape, line(40), o, { onEpoch: (r) => whole.push(r) });
+    expect(reports.map((r) => r.error)).toEqual(whole.map((r) => r.error));
+    expect(result.params.W[0]).toEqual(direct.params.W[0]);
   });
 });
