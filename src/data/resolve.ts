@@ -73,10 +73,13 @@ function checkTargets(network: NetworkSpec, data: Dataset): Issue[] {
     const row = data.targets.subarray(r * n, r * n + n);
     if (network.divergence === 'cross_entropy') {
       const sum = row.reduce((a, v) => a + v, 0);
-      if (row.some((v) => v < 0) || Math.abs(sum - 1) > 1e-4) {
+      const negative = row.some((v) => v < 0);
+      if (negative || Math.abs(sum - 1) > 1e-4) {
+        // Rounded: the float32 sum of 0.2 + 0.5 would print as 0.699999988079071.
+        const found = negative ? 'has a negative value' : `sums to ${Number(sum.toPrecision(6))}`;
         issues.push({
           path: `${where}.${r}`,
-          message: `cross_entropy needs each target row to be probabilities summing to 1 (this one sums to ${sum}): give labels, or use l2`,
+          message: `cross_entropy needs each target row to be probabilities (0 or more) summing to 1, but this one ${found}: give labels, or use l2`,
         });
       }
     } else if (network.divergence === 'binary_cross_entropy' && row.some((v) => v < 0 || v > 1)) {

@@ -2,7 +2,7 @@
 // generator, or (CLI only) a local CSV file. Which form is meant is read from its key, so a
 // mistake is reported against that form's fields, not as "matches none of five shapes".
 import { z } from 'zod';
-import { friendlyIssues } from './issues.js';
+import { friendlyIssues, plainMessages } from './issues.js';
 
 const finite = z.number({ error: 'must be a finite number' });
 const row = z.array(finite, { error: 'must be a list of numbers' });
@@ -19,9 +19,18 @@ export const inlineLabelsSchema = z.strictObject({
   inputs: rows.describe('one row of features per instance'),
   labels: z
     .array(
-      z.union([z.number().int().min(0), z.string().min(1)], {
-        error: 'must be a class index (a whole number from 0) or a class name (a string)',
-      }),
+      z.union(
+        [
+          z
+            .number()
+            .int('must be a whole-number class index')
+            .min(0, 'must be a class index from 0 up'),
+          z.string().min(1, 'must be a class name, not empty'),
+        ],
+        {
+          error: 'must be a class index (a whole number from 0) or a class name (a string)',
+        },
+      ),
       {
         error: 'must be a list of class labels (whole numbers from 0, or strings)',
       },
@@ -78,18 +87,40 @@ export const generatorSchemas = {
 } as const;
 export const generatorNames = Object.keys(generatorSchemas) as (keyof typeof generatorSchemas)[];
 
-export const csvSchema = z.strictObject({
-  csv: z
-    .string()
-    .min(1, 'must be a file path')
-    .describe('path of a CSV file with a header row (CLI only)'),
-  label: z.string().min(1).optional().describe('the column holding the class'),
-  targets: z
-    .array(z.string().min(1))
-    .min(1)
-    .optional()
-    .describe('columns holding regression targets'),
-});
+export const csvSchema = z
+  .strictObject({
+    csv: z
+      .string()
+      .min(1, 'must be a file path')
+      .describe('path of a CSV file with a header row (CLI only)'),
+    label: z
+      .string()
+      .min(1, 'must name a column')
+      .optional()
+      .describe('the column holding the class'),
+    targets: z
+      .array(z.string().min(1, 'must name a column'))
+      .min(1, 'must name at least one column')
+      .optional()
+      .describe('columns holding regression targets'),
+  })
+  .superRefine((spec, ctx) => {
+    // A training CSV without either has nothing to learn: the network would get 0 outputs.
+    if (spec.label === undefined && spec.targets === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['label'],
+        message:
+          'say what to learn: label names the class column, or targets names the target columns',
+      });
+    } else if (spec.label !== undefined && spec.targets !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: 'give label (classification) or targets (regression), not both',
+      });
+    }
+  });
 
 export const generatorSchema = z.discriminatedUnion('generator', [
   generatorSchemas.xor,
@@ -107,21 +138,34 @@ export type DatasetSpec = InlineTargets | InlineLabels | BuiltinSpec | Generator
 
 const forms = 'give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {csv}';
 
+interface Mistake {
+  path: string[];
+  message: string;
+}
+
 // Picks the member schema by the keys present.
-function memberFor(value: Record<string, unknown>): z.ZodType | string {
+function memberFor(value: Record<string, unknown>): z.ZodType | Mistake {
   if ('builtin' in value) return builtinSchema;
   if ('generator' in value) {
-    const schema = generatorSchemas[value.generator as keyof typeof generatorSchemas];
-    return schema ?? `generator must be one of ${generatorNames.join(', ')}`;
+    const name = value.generator;
+    // Own keys only: `toString` or `__proto__` must not find Object.prototype's members.
+    if (typeof name === 'string' && Object.hasOwn(generatorSchemas, name)) {
+      return generatorSchemas[name as keyof typeof generatorSchemas];
+    }
+    return { path: ['generator'], message: `must be one of ${generatorNames.join(', ')}` };
   }
   if ('csv' in value) return csvSchema;
   if ('inputs' in value) {
-    if ('targets' in value && 'labels' in value) return 'give targets or labels, not both';
+    if ('targets' in value && 'labels' in value)
+      return { path: [], message: 'give targets or labels, not both' };
     if ('labels' in value) return inlineLabelsSchema;
     if ('targets' in value) return inlineTargetsSchema;
-    return 'inline inputs need targets (numbers per row) or labels (one class per row)';
+    return {
+      path: [],
+      message: 'inline inputs need targets (numbers per row) or labels (one class per row)',
+    };
   }
-  return forms;
+  return { path: [], message: forms };
 }
 
 export const datasetSchema = z
@@ -133,11 +177,11 @@ export const datasetSchema = z
   )
   .transform((value, ctx): DatasetSpec => {
     const member = memberFor(value);
-    if (typeof member === 'string') {
-      ctx.addIssue({ code: 'custom', message: member, input: value });
+    if (!(member instanceof z.ZodType)) {
+      ctx.addIssue({ code: 'custom', ...member, input: value });
       return z.NEVER;
     }
-    const result = member.safeParse(value);
+    const result = member.safeParse(value, { error: plainMessages });
     if (result.success) return result.data as DatasetSpec;
     for (const issue of friendlyIssues(result.error.issues)) {
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: value });

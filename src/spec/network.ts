@@ -35,7 +35,10 @@ export const networkSchema = z
       .int('must be a whole number of features')
       .min(1, 'must be at least 1')
       .max(1_000_000, 'must be at most 1000000'),
-    layers: z.array(layerSchema).min(1, 'needs at least one layer (the output layer)').max(64),
+    layers: z
+      .array(layerSchema, { error: 'must be a list of layers ({units, activation})' })
+      .min(1, 'needs at least one layer (the output layer)')
+      .max(64, 'has more than 64 layers: use at most 64'),
     divergence: z.enum(divergenceNames, { error: oneOf(divergenceNames) }),
   })
   .superRefine((network, ctx) => {
@@ -48,7 +51,8 @@ export const networkSchema = z
             path: at('groups'),
             message: 'maxout needs groups: how many units each output takes the max over',
           });
-        } else if (layer.units % layer.groups !== 0) {
+        } else if (layer.groups >= 1 && layer.units % layer.groups !== 0) {
+          // groups < 1 is reported by its own range check; dividing by it gives no useful fix.
           const down = layer.units - (layer.units % layer.groups);
           const fix = down > 0 ? `${down} or ${down + layer.groups}` : `${layer.groups}`;
           ctx.addIssue({

@@ -5,7 +5,7 @@ import { loadBuiltin, spirals } from '../../src/data/index.js';
 import { prepareJob } from '../../src/data/resolve.js';
 import { evaluate, train } from '../../src/engine/index.js';
 
-function fit(job: unknown) {
+function trainJob(job: unknown) {
   const { job: resolved, data } = prepareJob(job, { allowFiles: false });
   const result = train(resolved.network, data, resolved.training);
   return {
@@ -17,7 +17,7 @@ function fit(job: unknown) {
 
 describe('learning', () => {
   it('XOR from the generator, full-batch gradient descent as in the notes', () => {
-    const { result } = fit({
+    const { result } = trainJob({
       network: {
         inputSize: 2,
         layers: [
@@ -34,7 +34,7 @@ describe('learning', () => {
   });
 
   it('spirals: two interleaved arms, checked on points from another seed', () => {
-    const { model, result } = fit({
+    const { model, result } = trainJob({
       network: {
         inputSize: 2,
         layers: [
@@ -55,7 +55,7 @@ describe('learning', () => {
   });
 
   it('iris: ≥ 0.9 accuracy on the 38 held-out rows', () => {
-    const { model, resolved } = fit({
+    const { model, resolved } = trainJob({
       network: {
         inputSize: 4,
         layers: [
@@ -76,7 +76,7 @@ describe('learning', () => {
   });
 
   it('digits: ≥ 0.95 accuracy on the 450 held-out rows with one hidden layer', () => {
-    const { model, result } = fit({
+    const { model, result } = trainJob({
       network: {
         inputSize: 64,
         layers: [
