@@ -54,6 +54,8 @@ export function weightsToJson(network: NetworkSpec, params: Parameters): Weights
   }));
 }
 
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /** Every place the weights' shapes differ from the network's, with paths under `weights`. */
 export function checkWeights(network: NetworkSpec, weights: WeightsJson): Issue[] {
   const issues: Issue[] = [];
@@ -62,7 +64,7 @@ export function checkWeights(network: NetworkSpec, weights: WeightsJson): Issue[
     return [
       {
         path: 'weights',
-        message: `has ${weights.length} layers but the network has ${layers.length}`,
+        message: `gives ${count(weights.length, 'layer')} but the network has ${count(layers.length, 'layer')}: give one {W, b} per layer`,
       },
     ];
   }
@@ -71,11 +73,14 @@ export function checkWeights(network: NetworkSpec, weights: WeightsJson): Issue[
     if (W.length !== l.units || W.some((row) => row.length !== l.nIn)) {
       issues.push({
         path: `weights.${k}.W`,
-        message: `must be ${l.units} rows of ${l.nIn} numbers ([D_k][D_k-1])`,
+        message: `must be ${count(l.units, 'row')} of ${count(l.nIn, 'number')} ([D_k][D_k-1]: one row per unit of layer ${k + 1})`,
       });
     }
     if (b.length !== l.units)
-      issues.push({ path: `weights.${k}.b`, message: `must have ${l.units} numbers` });
+      issues.push({
+        path: `weights.${k}.b`,
+        message: `must have ${count(l.units, 'number')}, one per unit`,
+      });
   });
   return issues;
 }

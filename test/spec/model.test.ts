@@ -92,21 +92,30 @@ describe('checkWeights', () => {
 
   it('reports a layer count that differs, with both counts', () => {
     expect(checkWeights(small, smallWeights.slice(0, 1))).toEqual([
-      { path: 'weights', message: 'has 1 layers but the network has 2' },
+      {
+        path: 'weights',
+        message: 'gives 1 layer but the network has 2 layers: give one {W, b} per layer',
+      },
     ]);
   });
 
   it('reports W with the wrong number of rows, naming the shape it needs', () => {
     const weights = [{ ...smallWeights[0]!, W: smallWeights[0]!.W.slice(0, 2) }, smallWeights[1]!];
     expect(checkWeights(small, weights)).toEqual([
-      { path: 'weights.0.W', message: 'must be 3 rows of 2 numbers ([D_k][D_k-1])' },
+      {
+        path: 'weights.0.W',
+        message: 'must be 3 rows of 2 numbers ([D_k][D_k-1]: one row per unit of layer 1)',
+      },
     ]);
   });
 
   it('reports a ragged or transposed W', () => {
     const ragged = [smallWeights[0]!, { W: [[7, 8]], b: [-1] }];
     expect(checkWeights(small, ragged)).toEqual([
-      { path: 'weights.1.W', message: 'must be 1 rows of 3 numbers ([D_k][D_k-1])' },
+      {
+        path: 'weights.1.W',
+        message: 'must be 1 row of 3 numbers ([D_k][D_k-1]: one row per unit of layer 2)',
+      },
     ]);
     const transposed = [
       {
@@ -119,7 +128,10 @@ describe('checkWeights', () => {
       smallWeights[1]!,
     ];
     expect(checkWeights(small, transposed)).toEqual([
-      { path: 'weights.0.W', message: 'must be 3 rows of 2 numbers ([D_k][D_k-1])' },
+      {
+        path: 'weights.0.W',
+        message: 'must be 3 rows of 2 numbers ([D_k][D_k-1]: one row per unit of layer 1)',
+      },
     ]);
   });
 
@@ -129,9 +141,12 @@ describe('checkWeights', () => {
       { W: [[1]], b: [] },
     ];
     expect(checkWeights(small, weights)).toEqual([
-      { path: 'weights.0.b', message: 'must have 3 numbers' },
-      { path: 'weights.1.W', message: 'must be 1 rows of 3 numbers ([D_k][D_k-1])' },
-      { path: 'weights.1.b', message: 'must have 1 numbers' },
+      { path: 'weights.0.b', message: 'must have 3 numbers, one per unit' },
+      {
+        path: 'weights.1.W',
+        message: 'must be 1 row of 3 numbers ([D_k][D_k-1]: one row per unit of layer 2)',
+      },
+      { path: 'weights.1.b', message: 'must have 1 number, one per unit' },
     ]);
   });
 
@@ -139,7 +154,10 @@ describe('checkWeights', () => {
     const weights = weightsToJson(maxout, initParameters(maxout, 1));
     weights[1]!.W = weights[1]!.W.map(() => [0, 0, 0, 0]);
     expect(checkWeights(maxout, weights)).toEqual([
-      { path: 'weights.1.W', message: 'must be 2 rows of 2 numbers ([D_k][D_k-1])' },
+      {
+        path: 'weights.1.W',
+        message: 'must be 2 rows of 2 numbers ([D_k][D_k-1]: one row per unit of layer 2)',
+      },
     ]);
   });
 });
