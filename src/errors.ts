@@ -11,8 +11,11 @@ export interface Issue {
 export const errorCatalog = {
   validation: { status: 400, title: 'Invalid request' },
   not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Payload too large' },
-  diverged: { status: 422, title: 'Training diverged' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  idempotency_mismatch: { status: 422, title: 'Idempotency-Key reused with another body' },
+  unavailable: { status: 503, title: 'Service unavailable' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

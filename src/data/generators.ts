@@ -39,9 +39,24 @@ export interface SineParams {
   seed?: number;
 }
 
+/** Every generator's parameters when not given. */
+export const generatorDefaults = {
+  xor: { samples: 4, noise: 0, seed: 1 },
+  spirals: { samples: 300, classes: 2, noise: 0.1, turns: 1.5, seed: 1 },
+  circles: { samples: 200, noise: 0.05, factor: 0.5, seed: 1 },
+  sine: { samples: 200, noise: 0.05, seed: 1 },
+} as const;
+
+// Drops keys whose value is undefined, so they do not override a default.
+function defined<T extends object>(params: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(params).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}
+
 /** XOR of two inputs as one 0/1 target (regression form, no labels). */
 export function xor(params: XorParams = {}): Dataset {
-  const { samples = 4, noise = 0, seed = 1 } = params;
+  const { samples, noise, seed } = { ...generatorDefaults.xor, ...defined(params) };
   checkParams({ samples, noise, seed });
   const random = createRandom(seed);
   const inputs = new Float32Array(samples * 2);
@@ -58,7 +73,10 @@ export function xor(params: XorParams = {}): Dataset {
 
 /** Interleaved spiral arms, one per class, from the centre out to radius 1 (cs231n style). */
 export function spirals(params: SpiralsParams = {}): Dataset {
-  const { samples = 300, classes = 2, noise = 0.1, turns = 1.5, seed = 1 } = params;
+  const { samples, classes, noise, turns, seed } = {
+    ...generatorDefaults.spirals,
+    ...defined(params),
+  };
   const issues = checkParams({ samples, noise, seed, classes }, false);
   if (!(typeof turns === 'number' && Number.isFinite(turns) && turns > 0)) {
     issues.add('turns', 'must be a finite number above 0');
@@ -81,7 +99,7 @@ export function spirals(params: SpiralsParams = {}): Dataset {
 
 /** Two concentric circles: class 0 at radius 1, class 1 at radius `factor` (sklearn make_circles). */
 export function circles(params: CirclesParams = {}): Dataset {
-  const { samples = 200, noise = 0.05, factor = 0.5, seed = 1 } = params;
+  const { samples, noise, factor, seed } = { ...generatorDefaults.circles, ...defined(params) };
   const issues = checkParams({ samples, noise, seed, classes: 2 }, false);
   if (!(typeof factor === 'number' && factor >= 0 && factor < 1)) {
     issues.add('factor', 'must be a number from 0 up to (not including) 1');
@@ -103,7 +121,7 @@ export function circles(params: CirclesParams = {}): Dataset {
 
 /** y = sin(x) + noise for x uniform in [-pi, pi]. */
 export function sine(params: SineParams = {}): Dataset {
-  const { samples = 200, noise = 0.05, seed = 1 } = params;
+  const { samples, noise, seed } = { ...generatorDefaults.sine, ...defined(params) };
   checkParams({ samples, noise, seed });
   const random = createRandom(seed);
   const inputs = new Float32Array(samples);

@@ -17,6 +17,7 @@ import { loadBuiltin } from './builtin.js';
 import { parseCsvFile } from './csv.js';
 import { type Dataset, fromLabels, fromTargets } from './dataset.js';
 import { generators } from './generators.js';
+import { type DataShape, shapeOfData } from './shape.js';
 
 export interface LoadOptions {
   /** Whether `{csv: path}` may read the local file system (the CLI: yes; the server: no). */
@@ -30,6 +31,14 @@ function load(spec: DatasetSpec, options: LoadOptions): Dataset {
   if ('generator' in spec) {
     const { generator, ...params } = spec;
     return (generators[generator] as (p: object) => Dataset)(params);
+  }
+  if ('id' in spec) {
+    throw new ValidationError([
+      {
+        path: 'id',
+        message: 'stored datasets live on a server: give {csv: path} to train locally',
+      },
+    ]);
   }
   if ('csv' in spec) {
     if (!options.allowFiles) {
@@ -92,39 +101,76 @@ function checkTargets(network: NetworkSpec, data: Dataset): Issue[] {
   return issues;
 }
 
-/** Every way the network and training options do not fit the data. */
+// The last layer's units that would give `outputs` values (maxout outputs units / groups).
+function unitsFor(network: NetworkSpec, outputs: number): number {
+  const last = network.layers[network.layers.length - 1]!;
+  return last.activation === 'maxout' ? outputs * (last.groups ?? 1) : outputs;
+}
+
+const kindNeeded = {
+  cross_entropy: ['distribution'],
+  binary_cross_entropy: ['distribution', 'unit'],
+  l2: ['distribution', 'unit', 'real'],
+} as const;
+
+/**
+ * Every way the network and training options do not fit data of this shape. `targetsAt` names
+ * the field to blame when the targets cannot feed the divergence; without it the targets are
+ * left to a row-by-row check.
+ */
+export function checkShape(
+  network: NetworkSpec,
+  training: ResolvedTraining,
+  shape: DataShape,
+  targetsAt?: string,
+): Issue[] {
+  const issues: Issue[] = [];
+  if (network.inputSize !== shape.features) {
+    issues.push({
+      path: 'network.inputSize',
+      message: `is ${network.inputSize} but the dataset has ${shape.features} feature columns: set inputSize to ${shape.features}`,
+    });
+  }
+  const k = network.layers.length - 1;
+  const outputs = outputSizeOfSpec(network);
+  if (outputs !== shape.outputs) {
+    const what = shape.classes
+      ? `${shape.outputs} classes (one-hot targets)`
+      : `targets ${shape.outputs} wide`;
+    issues.push({
+      path: `network.layers.${k}.units`,
+      message: `the last layer gives ${outputs} outputs but the dataset has ${what}: set units to ${unitsFor(network, shape.outputs)}`,
+    });
+  } else if (
+    targetsAt &&
+    !(kindNeeded[network.divergence] as readonly string[]).includes(shape.targetKind)
+  ) {
+    const need =
+      network.divergence === 'cross_entropy'
+        ? 'target rows that are probabilities summing to 1 (give labels)'
+        : 'targets between 0 and 1';
+    issues.push({
+      path: targetsAt,
+      message: `${network.divergence} needs ${need}, but this dataset's targets are not: use l2, or another dataset`,
+    });
+  }
+  if (training.validationSplit > 0 && shape.rows < 2) {
+    issues.push({
+      path: 'training.validationSplit',
+      message: `the dataset has ${shape.rows} row: a validation split needs at least 2; set validationSplit to 0`,
+    });
+  }
+  return issues;
+}
+
+/** Every way the network and training options do not fit the data, row by row for targets. */
 export function checkAgainstData(
   network: NetworkSpec,
   training: ResolvedTraining,
   data: Dataset,
 ): Issue[] {
-  const issues: Issue[] = [];
-  if (network.inputSize !== data.features) {
-    issues.push({
-      path: 'network.inputSize',
-      message: `is ${network.inputSize} but the dataset has ${data.features} feature columns: set inputSize to ${data.features}`,
-    });
-  }
-  const k = network.layers.length - 1;
-  const last = network.layers[k]!;
-  const outputs = outputSizeOfSpec(network);
-  if (outputs !== data.outputs) {
-    const what = data.classes
-      ? `${data.outputs} classes (one-hot targets)`
-      : `targets ${data.outputs} wide`;
-    const units = last.activation === 'maxout' ? data.outputs * (last.groups ?? 1) : data.outputs;
-    issues.push({
-      path: `network.layers.${k}.units`,
-      message: `the last layer gives ${outputs} outputs but the dataset has ${what}: set units to ${units}`,
-    });
-  }
-  if (outputs === data.outputs) issues.push(...checkTargets(network, data));
-  if (training.validationSplit > 0 && data.rows < 2) {
-    issues.push({
-      path: 'training.validationSplit',
-      message: `the dataset has ${data.rows} row: a validation split needs at least 2; set validationSplit to 0`,
-    });
-  }
+  const issues = checkShape(network, training, shapeOfData(data));
+  if (outputSizeOfSpec(network) === data.outputs) issues.push(...checkTargets(network, data));
   return issues;
 }
 

@@ -87,6 +87,14 @@ export const generatorSchemas = {
 } as const;
 export const generatorNames = Object.keys(generatorSchemas) as (keyof typeof generatorSchemas)[];
 
+export const storedSchema = z.strictObject({
+  id: z
+    .string({ error: 'must be the id of an uploaded dataset (a string)' })
+    .min(1, 'must be the id of an uploaded dataset')
+    .max(64, 'is too long to be a dataset id')
+    .describe('a dataset uploaded with POST /v1/datasets (service only)'),
+});
+
 export const csvSchema = z
   .strictObject({
     csv: z
@@ -134,9 +142,17 @@ export type InlineLabels = z.infer<typeof inlineLabelsSchema>;
 export type BuiltinSpec = z.infer<typeof builtinSchema>;
 export type GeneratorSpec = z.infer<typeof generatorSchema>;
 export type CsvSpec = z.infer<typeof csvSchema>;
-export type DatasetSpec = InlineTargets | InlineLabels | BuiltinSpec | GeneratorSpec | CsvSpec;
+export type StoredSpec = z.infer<typeof storedSchema>;
+export type DatasetSpec =
+  | InlineTargets
+  | InlineLabels
+  | BuiltinSpec
+  | GeneratorSpec
+  | CsvSpec
+  | StoredSpec;
 
-const forms = 'give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {csv}';
+const forms =
+  'give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {id} (service), {csv} (CLI)';
 
 interface Mistake {
   path: string[];
@@ -155,6 +171,7 @@ function memberFor(value: Record<string, unknown>): z.ZodType | Mistake {
     return { path: ['generator'], message: `must be one of ${generatorNames.join(', ')}` };
   }
   if ('csv' in value) return csvSchema;
+  if ('id' in value) return storedSchema;
   if ('inputs' in value) {
     if ('targets' in value && 'labels' in value)
       return { path: [], message: 'give targets or labels, not both' };

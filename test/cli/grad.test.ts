@@ -49,7 +49,9 @@ describe('backprop grad', () => {
     );
     const r = runCli(['grad', path]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('weights.0.W: must be 2 rows of 2 numbers ([D_k][D_k-1]: one row per unit of layer 1)');
+    expect(r.stderr).toContain(
+      'weights.0.W: must be 2 rows of 2 numbers ([D_k][D_k-1]: one row per unit of layer 1)',
+    );
     expect(r.stderr).toContain('targets: rows have 3 values but the network gives 2 outputs');
   });
 });

@@ -4,7 +4,8 @@ import { issuesOf, onlyIssue } from '../helpers/issues.js';
 
 const parse = (value: unknown) => parseOrThrow(datasetSchema, value, 'dataset');
 
-const forms = 'give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {csv}';
+const forms =
+  'give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {id} (service), {csv} (CLI)';
 const unknownField = 'is not a known field: remove it or check its spelling';
 const generatorChoice = 'must be one of xor, spirals, circles, sine';
 

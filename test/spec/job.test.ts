@@ -109,7 +109,7 @@ describe('parseJob errors', () => {
       {
         path: 'dataset',
         message:
-          'must be an object: give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {csv}',
+          'must be an object: give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {id} (service), {csv} (CLI)',
       },
     ]);
   });
@@ -206,7 +206,8 @@ describe('__proto__, constructor and prototype keys', () => {
     );
     expect(onlyIssue(() => parseJob(job))).toEqual({
       path: 'dataset',
-      message: 'give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {csv}',
+      message:
+        'give one of: {inputs, targets}, {inputs, labels}, {builtin}, {generator}, {id} (service), {csv} (CLI)',
     });
   });
 

@@ -1,0 +1,93 @@
+// Configuration enters here once: process.env, validated with zod, defaults in one literal,
+// frozen. Nothing else reads process.env.
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const defaults = {
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  KEY_PREFIX: 'bp',
+  HOST: '127.0.0.1',
+  PORT: '3000',
+  LOG_LEVEL: 'info',
+  WORKER_CONCURRENCY: String(availableParallelism()),
+  MAX_BODY_BYTES: String(10 * 1024 * 1024),
+  MAX_DATASET_BYTES: String(50 * 1024 * 1024),
+  MAX_PREDICT_ROWS: '10000',
+  SSE_HEARTBEAT_MS: '15000',
+  MODEL_CACHE_SIZE: '100',
+  KEEP_COMPLETED_JOBS: '1000',
+  KEEP_FAILED_JOBS: '5000',
+  IDEMPOTENCY_TTL_SECONDS: String(24 * 3600),
+} as const;
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const schema = z.object({
+  REDIS_URL: z.string().url(),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^bp(:[\w-]+)*$/, 'must be bp or start with bp: (keys live under bp:)'),
+  HOST: z.string().min(1),
+  PORT: int(0).max(65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  WORKER_CONCURRENCY: int(1),
+  MAX_BODY_BYTES: int(1024),
+  MAX_DATASET_BYTES: int(1024),
+  MAX_PREDICT_ROWS: int(1),
+  SSE_HEARTBEAT_MS: int(10),
+  MODEL_CACHE_SIZE: int(1),
+  KEEP_COMPLETED_JOBS: int(0),
+  KEEP_FAILED_JOBS: int(0),
+  IDEMPOTENCY_TTL_SECONDS: int(1),
+});
+
+export interface Config {
+  redisUrl: string;
+  /** Every Redis key starts with this (default `bp`); tests use `bp:test:<run>`. */
+  keyPrefix: string;
+  host: string;
+  port: number;
+  logLevel: string;
+  workerConcurrency: number;
+  maxBodyBytes: number;
+  maxDatasetBytes: number;
+  maxPredictRows: number;
+  sseHeartbeatMs: number;
+  modelCacheSize: number;
+  keepCompletedJobs: number;
+  keepFailedJobs: number;
+  idempotencyTtlSeconds: number;
+}
+
+/** Reads the configuration; throws one error naming every bad variable. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<Config> {
+  const given = Object.fromEntries(
+    Object.keys(defaults)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const parsed = schema.safeParse({ ...defaults, ...given });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`bad configuration: ${lines.join('; ')}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    redisUrl: c.REDIS_URL,
+    keyPrefix: c.KEY_PREFIX,
+    host: c.HOST,
+    port: c.PORT,
+    logLevel: c.LOG_LEVEL,
+    workerConcurrency: c.WORKER_CONCURRENCY,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    maxDatasetBytes: c.MAX_DATASET_BYTES,
+    maxPredictRows: c.MAX_PREDICT_ROWS,
+    sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+    modelCacheSize: c.MODEL_CACHE_SIZE,
+    keepCompletedJobs: c.KEEP_COMPLETED_JOBS,
+    keepFailedJobs: c.KEEP_FAILED_JOBS,
+    idempotencyTtlSeconds: c.IDEMPOTENCY_TTL_SECONDS,
+  });
+}

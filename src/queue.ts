@@ -1,0 +1,31 @@
+// The BullMQ queue `training`: what a job carries (the spec and a dataset reference, never the
+// data itself) and how the queue is made, shared by the API (producer) and workers.
+import { Queue } from 'bullmq';
+import type { Config } from './config.js';
+import type { BuiltinSpec, GeneratorSpec } from './spec/index.js';
+import type { JobSpecRecord } from './store/jobs.js';
+import { bullConnection } from './store/redis.js';
+
+export const queueName = 'training';
+
+/** Where a job's rows come from: a stored dataset, a built-in set, or a seeded generator. */
+export type DatasetRef = { id: string } | BuiltinSpec | GeneratorSpec;
+
+export interface TrainingJobData {
+  jobId: string;
+  spec: JobSpecRecord;
+}
+
+export type TrainingQueue = Queue<TrainingJobData>;
+
+export function createTrainingQueue(config: Config): TrainingQueue {
+  return new Queue(queueName, {
+    connection: bullConnection(config.redisUrl),
+    prefix: config.keyPrefix,
+    defaultJobOptions: {
+      attempts: 1,
+      removeOnComplete: { count: config.keepCompletedJobs },
+      removeOnFail: { count: config.keepFailedJobs },
+    },
+  });
+}

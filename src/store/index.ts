@@ -1,0 +1,25 @@
+// The Redis-backed stores, made together from one connection and one key prefix.
+import type { Redis } from 'ioredis';
+import { createDatasetStore } from './datasets.js';
+import { createEventStore } from './events.js';
+import { createJobStore } from './jobs.js';
+import { createModelStore } from './models.js';
+import { keysFor } from './redis.js';
+
+export function createStores(redis: Redis, prefix: string) {
+  const keys = keysFor(prefix);
+  return {
+    keys,
+    datasets: createDatasetStore(redis, keys),
+    events: createEventStore(redis, keys),
+    jobs: createJobStore(redis, keys),
+    models: createModelStore(redis, keys),
+  };
+}
+
+export type Stores = ReturnType<typeof createStores>;
+export type { DatasetMeta } from './datasets.js';
+export * from './events.js';
+export type { JobRecord, JobSpecRecord, Progress } from './jobs.js';
+export type { StoredModel } from './models.js';
+export * from './redis.js';

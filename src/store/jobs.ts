@@ -1,0 +1,166 @@
+// Job records in Redis: one hash per job, a sorted set of all job ids and one per status (ids
+// sort by creation time, so listing pages newest first by id). Status changes are atomic and
+// conditional (a Lua script), and write their events to the job's stream in the same step.
+import type { Redis } from 'ioredis';
+import type { DatasetRef } from '../queue.js';
+import type { ModelMetrics, NetworkSpec, ResolvedTraining } from '../spec/index.js';
+import { type JobError, type JobEvent, type JobStatus, jobStatuses } from './events.js';
+import type { Keys } from './redis.js';
+
+export interface JobSpecRecord {
+  network: NetworkSpec;
+  dataset: DatasetRef;
+  training: ResolvedTraining;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  error: number;
+}
+
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  spec: JobSpecRecord;
+  progress?: Progress;
+  metrics?: ModelMetrics;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: JobError;
+  modelId?: string;
+  cancelRequested?: boolean;
+}
+
+const jsonFields = new Set(['spec', 'progress', 'metrics', 'error']);
+
+function toHash(fields: Partial<JobRecord>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    out[k] = jsonFields.has(k) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+function fromHash(hash: Record<string, string>): JobRecord {
+  const r: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(hash)) {
+    r[k] = jsonFields.has(k) ? JSON.parse(v) : k === 'cancelRequested' ? v === 'true' : v;
+  }
+  return r as unknown as JobRecord;
+}
+
+// KEYS: job hash, event stream. ARGV: id, status-set prefix, allowed from (comma list), to,
+// event count n, n event JSONs, then field/value pairs. Returns 'ok', the current status, or
+// 'missing'.
+const transitionScript = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return 'missing' end
+local allowed = false
+for s in string.gmatch(ARGV[3], '[^,]+') do if s == current then allowed = true end end
+if not allowed then return current end
+local n = tonumber(ARGV[5])
+local fields = {'status', ARGV[4]}
+for i = 6 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('ZREM', ARGV[2] .. current, ARGV[1])
+redis.call('ZADD', ARGV[2] .. ARGV[4], 0, ARGV[1])
+for i = 6, 5 + n do redis.call('XADD', KEYS[2], '*', 'data', ARGV[i]) end
+return 'ok'
+`;
+
+export interface ListOptions {
+  status?: JobStatus | undefined;
+  limit: number;
+  /** The last id of the previous page. */
+  cursor?: string | undefined;
+}
+
+export function createJobStore(redis: Redis, keys: Keys) {
+  return {
+    /** Stores a new queued job with its first event; fails if the id exists. */
+    async create(record: JobRecord, firstEvent: JobEvent): Promise<boolean> {
+      const key = keys.job(record.id);
+      const [[, created]] = (await redis.multi().hsetnx(key, 'id', record.id).exec()) as [
+        [Error | null, number],
+      ];
+      if (!created) return false;
+      await redis
+        .multi()
+        .hset(key, toHash(record))
+        .zadd(keys.jobs, 0, record.id)
+        .zadd(`${keys.jobsByStatus}${record.status}`, 0, record.id)
+        .xadd(keys.jobEvents(record.id), '*', 'data', JSON.stringify(firstEvent))
+        .exec();
+      return true;
+    },
+
+    async get(id: string): Promise<JobRecord | null> {
+      const hash = await redis.hgetall(keys.job(id));
+      return hash.status ? fromHash(hash) : null;
+    },
+
+    /** Newest first; `cursor` is the last id of the previous page. */
+    async list({
+      status,
+      limit,
+      cursor,
+    }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
+      const set = status ? `${keys.jobsByStatus}${status}` : keys.jobs;
+      const ids = await redis.zrevrangebylex(
+        set,
+        cursor ? `(${cursor}` : '+',
+        '-',
+        'LIMIT',
+        0,
+        limit + 1,
+      );
+      const page = ids.slice(0, limit);
+      const pipeline = redis.pipeline();
+      for (const id of page) pipeline.hgetall(keys.job(id));
+      const hashes = (await pipeline.exec()) ?? [];
+      const jobs = hashes
+        .map(([, h]) => h as Record<string, string>)
+        .filter((h) => h.status)
+        .map(fromHash);
+      return { jobs, nextCursor: ids.length > limit ? page[page.length - 1]! : null };
+    },
+
+    /**
+     * Moves a job from one of `from` to `to`, setting `fields` and appending `events` to its
+     * stream, all at once. Returns 'ok', or the status that blocked it, or 'missing'.
+     */
+    async transition(
+      id: string,
+      from: readonly JobStatus[],
+      to: JobStatus,
+      fields: Partial<JobRecord>,
+      events: JobEvent[],
+    ): Promise<'ok' | 'missing' | JobStatus> {
+      const pairs = Object.entries(toHash(fields)).flat();
+      const result = await redis.eval(
+        transitionScript,
+        2,
+        keys.job(id),
+        keys.jobEvents(id),
+        id,
+        keys.jobsByStatus,
+        from.join(','),
+        to,
+        events.length,
+        ...events.map((e) => JSON.stringify(e)),
+        ...pairs,
+      );
+      return result as 'ok' | 'missing' | JobStatus;
+    },
+
+    async update(id: string, fields: Partial<JobRecord>): Promise<void> {
+      await redis.hset(keys.job(id), toHash(fields));
+    },
+  };
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;
+export { jobStatuses };

@@ -1,0 +1,24 @@
+// Trained models in Redis: the model document (spec, weights in the notes' convention, scaler,
+// classes, metrics) as one JSON string per model, written once and never changed.
+import type { Redis } from 'ioredis';
+import type { ModelDocument } from '../spec/index.js';
+import type { Keys } from './redis.js';
+
+export interface StoredModel extends ModelDocument {
+  id: string;
+  jobId: string;
+}
+
+export function createModelStore(redis: Redis, keys: Keys) {
+  return {
+    async save(model: StoredModel): Promise<void> {
+      await redis.set(keys.model(model.id), JSON.stringify(model));
+    },
+    async get(id: string): Promise<StoredModel | null> {
+      const json = await redis.get(keys.model(id));
+      return json ? (JSON.parse(json) as StoredModel) : null;
+    },
+  };
+}
+
+export type ModelStore = ReturnType<typeof createModelStore>;

@@ -1,0 +1,52 @@
+// Redis connections and key names. Every key lives under the configured prefix (`bp` in
+// production, `bp:test:<run>` in tests), so a test run can find and remove exactly its own.
+import type { ConnectionOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+
+export function connectRedis(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, { lazyConnect: false, enableAutoPipelining: true, ...options });
+}
+
+/** The options BullMQ's own connections need (blocking commands may wait forever). */
+export function bullConnection(url: string): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+export type Keys = ReturnType<typeof keysFor>;
+
+export function keysFor(prefix: string) {
+  return {
+    prefix,
+    dataset: (id: string) => `${prefix}:dataset:${id}`,
+    job: (id: string) => `${prefix}:job:${id}`,
+    jobEvents: (id: string) => `${prefix}:job:${id}:events`,
+    /** Sorted set of every job id (score 0, ordered by id = creation time). */
+    jobs: `${prefix}:jobs`,
+    /** Prefix of the per-status sorted sets: `${jobsByStatus}queued`, … */
+    jobsByStatus: `${prefix}:jobs:status:`,
+    model: (id: string) => `${prefix}:model:${id}`,
+    idempotency: (key: string) => `${prefix}:idempotency:${key}`,
+    /** Pub/sub channel: a job id published here asks the worker running it to stop. */
+    cancelChannel: `${prefix}:cancel`,
+  };
+}
+
+/** Deletes every key under the prefix (tests clean up only their own keys with this). */
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

@@ -1,0 +1,23 @@
+// The sandboxed processor: BullMQ loads this file in a worker thread (useWorkerThreads), so the
+// training math never runs on the event loop that renews job locks. One Redis connection per
+// thread, made on the first job.
+import type { SandboxedJob } from 'bullmq';
+import { loadConfig } from '../src/config.js';
+import type { TrainingJobData } from '../src/queue.js';
+import { connectRedis, createStores, type Stores } from '../src/store/index.js';
+import { type JobOutcome, runTrainingJob } from './train-job.js';
+
+let context: { redis: ReturnType<typeof connectRedis>; stores: Stores } | undefined;
+
+export default async function processTrainingJob(
+  job: SandboxedJob<TrainingJobData>,
+  _token?: string,
+  signal?: AbortSignal,
+): Promise<JobOutcome> {
+  if (!context) {
+    const config = loadConfig();
+    const redis = connectRedis(config.redisUrl);
+    context = { redis, stores: createStores(redis, config.keyPrefix) };
+  }
+  return runTrainingJob(context.redis, context.stores, job.data, signal);
+}

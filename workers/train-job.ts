@@ -1,0 +1,160 @@
+// Running one training job inside a worker thread: claim it, load its data, drive the engine a
+// slice at a time (so epoch events reach Redis as they happen and a cancel is heard within a
+// mini-batch), then save the model and finish the job — each status change atomic with its event.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { type Dataset, generators, loadBuiltin } from '../src/data/index.js';
+import { type EpochReport, type TrainResult, trainSteps } from '../src/engine/index.js';
+import { newId } from '../src/ids.js';
+import type { DatasetRef, TrainingJobData } from '../src/queue.js';
+import { createModelDocument, type ModelDocument } from '../src/spec/index.js';
+import type { JobEvent, JobRecord, Stores } from '../src/store/index.js';
+
+/** How long the engine runs before the thread lets its event loop turn. */
+const sliceMs = 50;
+
+export interface JobOutcome {
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+  modelId?: string;
+}
+
+const now = () => new Date().toISOString();
+
+async function loadData(stores: Stores, ref: DatasetRef): Promise<Dataset | null> {
+  if ('id' in ref) return stores.datasets.load(ref.id);
+  if ('builtin' in ref) return loadBuiltin(ref.builtin, ref.subset ?? 'all');
+  const { generator, ...params } = ref;
+  return (generators[generator] as (p: object) => Dataset)(params);
+}
+
+async function fail(
+  stores: Stores,
+  jobId: string,
+  code: string,
+  message: string,
+): Promise<JobOutcome> {
+  const error = { code, message };
+  await stores.jobs.transition(jobId, ['running'], 'failed', { error, finishedAt: now() }, [
+    { type: 'status', status: 'failed', at: now() },
+    { type: 'failed', error, at: now() },
+  ]);
+  return { status: 'failed' };
+}
+
+async function cancel(stores: Stores, jobId: string, epoch: number): Promise<JobOutcome> {
+  await stores.jobs.transition(jobId, ['running'], 'cancelled', { finishedAt: now() }, [
+    { type: 'status', status: 'cancelled', at: now() },
+    { type: 'cancelled', epoch, at: now() },
+  ]);
+  return { status: 'cancelled' };
+}
+
+// Drives the step-wise trainer, writing each epoch's event and progress, yielding every slice.
+async function trainStreaming(
+  redis: Redis,
+  stores: Stores,
+  job: TrainingJobData,
+  data: Dataset,
+  stop: () => boolean,
+  history: ModelDocument['history'],
+): Promise<TrainResult> {
+  const { network, training } = job.spec;
+  const steps = trainSteps(network, data, training, { shouldStop: stop });
+  const writes: Promise<unknown>[] = [];
+  let slice = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      await Promise.all(writes);
+      return step.value;
+    }
+    if (step.value.type === 'epoch') {
+      const r: EpochReport = step.value.report;
+      history.push({
+        epoch: r.epoch,
+        error: r.error,
+        ...(r.validationError !== undefined ? { validationError: r.validationError } : {}),
+      });
+      const event: JobEvent = { type: 'epoch', ...r };
+      const progress = { epoch: r.epoch, epochs: training.epochs, error: r.error };
+      writes.push(
+        redis
+          .multi()
+          .xadd(stores.keys.jobEvents(job.jobId), '*', 'data', JSON.stringify(event))
+          .hset(stores.keys.job(job.jobId), 'progress', JSON.stringify(progress))
+          .exec(),
+      );
+    }
+    if (performance.now() - slice >= sliceMs) {
+      await yieldToEventLoop(); // lets a cancel message and Redis replies in
+      await Promise.all(writes.splice(0));
+      slice = performance.now();
+    }
+  }
+}
+
+export async function runTrainingJob(
+  redis: Redis,
+  stores: Stores,
+  job: TrainingJobData,
+  signal?: AbortSignal,
+): Promise<JobOutcome> {
+  const { jobId } = job;
+  const started = await stores.jobs.transition(
+    jobId,
+    ['queued', 'running'],
+    'running',
+    { startedAt: now() },
+    [{ type: 'status', status: 'running', at: now() }],
+  );
+  if (started !== 'ok') return { status: 'skipped' }; // cancelled while queued, or gone
+  const record = (await stores.jobs.get(jobId)) as JobRecord;
+  if (record.cancelRequested) return cancel(stores, jobId, 0);
+  try {
+    const data = await loadData(stores, job.spec.dataset);
+    if (!data)
+      return fail(stores, jobId, 'dataset_missing', 'the dataset was deleted before the job ran');
+    const history: ModelDocument['history'] = [];
+    const t0 = performance.now();
+    const result = await trainStreaming(
+      redis,
+      stores,
+      job,
+      data,
+      () => signal?.aborted === true,
+      history,
+    );
+    if (result.reason === 'stopped') return cancel(stores, jobId, result.epochs);
+    if (result.reason === 'diverged') return fail(stores, jobId, 'diverged', result.message);
+    const doc = createModelDocument({
+      network: job.spec.network,
+      training: job.spec.training,
+      result,
+      classes: data.classes,
+      featureNames: data.featureNames,
+      history,
+      durationMs: performance.now() - t0,
+    });
+    const modelId = newId();
+    await stores.models.save({ ...doc, id: modelId, jobId });
+    const finished = await stores.jobs.transition(
+      jobId,
+      ['running'],
+      'succeeded',
+      { modelId, metrics: doc.metrics, finishedAt: now() },
+      [
+        { type: 'status', status: 'succeeded', at: now() },
+        { type: 'done', modelId, metrics: doc.metrics, at: now() },
+      ],
+    );
+    return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
+  } catch (error) {
+    await fail(
+      stores,
+      jobId,
+      'internal',
+      `training stopped by an internal error: ${(error as Error).message}`,
+    );
+    throw error;
+  }
+}

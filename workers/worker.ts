@@ -1,0 +1,65 @@
+// A worker process: a BullMQ Worker on the `training` queue whose processor runs sandboxed in
+// worker threads (concurrency from config), plus a subscriber that turns cancel requests
+// published by any API into BullMQ cancellations of the jobs this process runs.
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'bullmq';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { queueName, type TrainingJobData } from '../src/queue.js';
+import { bullConnection, connectRedis, createStores } from '../src/store/index.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel, 'worker');
+const redis = connectRedis(config.redisUrl);
+const subscriber = connectRedis(config.redisUrl);
+const stores = createStores(redis, config.keyPrefix);
+
+const worker = new Worker<TrainingJobData>(
+  queueName,
+  fileURLToPath(new URL('./processor.js', import.meta.url)),
+  {
+    connection: bullConnection(config.redisUrl),
+    prefix: config.keyPrefix,
+    concurrency: config.workerConcurrency,
+    useWorkerThreads: true,
+  },
+);
+
+worker.on('ready', () => log.info({ concurrency: config.workerConcurrency }, 'worker ready'));
+worker.on('active', (job) => log.info({ jobId: job.id }, 'training started'));
+worker.on('completed', (job, outcome) => log.info({ jobId: job.id, outcome }, 'training finished'));
+worker.on('error', (err) => log.error({ err }, 'worker error'));
+// A thread that died or threw: make sure the job's own record says so.
+worker.on('failed', async (job, err) => {
+  if (!job) return;
+  log.error({ err, jobId: job.id }, 'training failed');
+  const error = {
+    code: 'internal',
+    message: `training stopped by an internal error: ${err.message}`,
+  };
+  const at = new Date().toISOString();
+  await stores.jobs
+    .transition(job.data.jobId, ['queued', 'running'], 'failed', { error, finishedAt: at }, [
+      { type: 'status', status: 'failed', at },
+      { type: 'failed', error, at },
+    ])
+    .catch((e: unknown) => log.error({ err: e, jobId: job.id }, 'could not record the failure'));
+});
+
+await subscriber.subscribe(stores.keys.cancelChannel);
+subscriber.on('message', (_channel, jobId: string) => {
+  if (worker.cancelJob(jobId, 'cancelled by request')) log.info({ jobId }, 'cancelling');
+});
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'worker shutting down');
+  await worker.close();
+  subscriber.disconnect();
+  await redis.quit();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
