@@ -2,14 +2,23 @@
 // validation with early stopping, and the per-epoch report.
 import { describe, expect, it } from 'vitest';
 import {
+  backward,
+  chunkRowsFor,
+  createNetwork,
+  createOptimizer,
+  createWorkspace,
   defaultTrainOptions,
+  deriveSeed,
   type EpochReport,
+  forward,
+  initParameters,
   type NetworkShape,
   predict,
   type TrainingData,
   type TrainOptions,
   train,
   trainSteps,
+  zeroGradients,
 } from '../../src/engine/index.js';
 
 const xorShape: NetworkShape = {
@@ -214,7 +223,7 @@ describe('train', () => {
     ).toBeNull();
   });
 
-  it('step-wise training yields every mini-batch and epoch, and ends as train() does', () => {
+  it('step-wise training yields every chunk and epoch, and ends as train() does', () => {
     const o = options({ epochs: 3, batchSize: 15, optimizer: 'adam', learningRate: 0.01 });
     const steps = trainSteps(lineShape, line(40), o);
     const seen: string[] = [];
@@ -229,11 +238,62 @@ describe('train', () => {
       seen.push(step.value.type);
       if (step.value.type === 'epoch') reports.push(step.value.report);
     }
-    const epoch = ['batch', 'batch', 'batch', 'epoch']; // 40 rows in batches of 15
+    const epoch = ['chunk', 'chunk', 'chunk', 'epoch']; // 40 rows in batches of 15
     expect(seen).toEqual([...epoch, ...epoch, ...epoch]);
     const whole: EpochReport[] = [];
     const direct = train(lineShape, line(40), o, { onEpoch: (r) => whole.push(r) });
     expect(reports.map((r) => r.error)).toEqual(whole.map((r) => r.error));
     expect(result.params.W[0]).toEqual(direct.params.W[0]);
+  });
+
+  it('a batch larger than a chunk accumulates its gradient over chunks before one update', () => {
+    const rows = 1200; // more than chunkRowsFor(lineShape) = 512
+    expect(chunkRowsFor(lineShape)).toBe(512);
+    const data = line(rows);
+    const o = options({
+      epochs: 1,
+      optimizer: 'sgd',
+      learningRate: 0.1,
+      standardize: false,
+      seed: 9,
+    });
+    const result = train(lineShape, data, o);
+    // the same update computed in one pass over all rows
+    const params = initParameters(lineShape, deriveSeed(9, 1));
+    const network = createNetwork(lineShape, params);
+    const ws = createWorkspace(network, rows);
+    zeroGradients(ws);
+    forward(network, ws, data.inputs, rows);
+    backward(network, ws, data.inputs, data.targets, rows, 1 / rows);
+    createOptimizer(o, params).step(params, ws.dW, ws.db);
+    params.W.forEach((w, k) => {
+      w.forEach((v, i) => expect(result.params.W[k]![i]).toBeCloseTo(v, 6));
+    });
+    params.b.forEach((b, k) => {
+      b.forEach((v, i) => expect(result.params.b[k]![i]).toBeCloseTo(v, 6));
+    });
+  });
+
+  it('a stop request is heard between chunks of one full batch', () => {
+    let checks = 0;
+    const result = train(lineShape, line(1200), options({ epochs: 5 }), {
+      shouldStop: () => ++checks > 2,
+    });
+    expect(result.reason).toBe('stopped');
+    expect(result.epochs).toBe(0);
+    expect(checks).toBe(3); // chunks of 512, 512, then asked before the third
+  });
+
+  it('sizes chunks by the network: fewer rows for bigger networks', () => {
+    const big: NetworkShape = {
+      inputSize: 784,
+      layers: [
+        { units: 512, activation: 'relu' },
+        { units: 512, activation: 'relu' },
+        { units: 10, activation: 'softmax' },
+      ],
+      divergence: 'cross_entropy',
+    };
+    expect(chunkRowsFor(big)).toBe(49);
   });
 });

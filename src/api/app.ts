@@ -1,0 +1,71 @@
+// buildApp(): the whole HTTP API — validation with the shared zod schemas, problem+json errors,
+// OpenAPI 3.1 at /openapi.json and docs at /docs, and the routes under /v1. It never listens:
+// server.ts does, and tests drive it with inject or an ephemeral port.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { Config } from '../config.js';
+import { ValidationError } from '../errors.js';
+import { fromZod, plainMessages } from '../spec/index.js';
+import { registerProblemHandler } from './problem.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { modelRoutes } from './routes/models.js';
+import { registerServices } from './services.js';
+
+const partNames: Record<string, string> = { body: '', querystring: 'query', params: 'params', headers: 'headers' };
+
+// Validation with the shared schemas, failing with our ValidationError (paths like
+// `network.layers.0.units`, `query.limit`) so every route answers bad input the same way.
+function validatorCompiler({ schema, httpPart }: { schema: z.ZodType; httpPart?: string }) {
+  const prefix = partNames[httpPart ?? 'body'] ?? '';
+  return (data: unknown) => {
+    const result = schema.safeParse(data, { error: plainMessages });
+    if (result.success) return { value: result.data };
+    return { error: new ValidationError(fromZod(result.error, prefix)) };
+  };
+}
+
+export interface BuildOptions {
+  config: Readonly<Config>;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp({ config, logger = false }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger, bodyLimit: config.maxBodyBytes, forceCloseConnections: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandler(app, config.maxBodyBytes);
+  registerServices(app, config);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'backprop-service',
+        version: '0.1.0',
+        description: 'Training as a service for fully-connected neural networks, by backpropagation.',
+      },
+      tags: [
+        { name: 'jobs', description: 'submit, watch and cancel training' },
+        { name: 'datasets', description: 'upload data once, train on it by id' },
+        { name: 'models', description: 'trained weights and prediction' },
+        { name: 'health', description: 'liveness and readiness' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes);
+  await app.register(datasetRoutes);
+  await app.register(jobRoutes);
+  await app.register(eventRoutes);
+  await app.register(modelRoutes);
+  return app;
+}

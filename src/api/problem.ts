@@ -1,0 +1,83 @@
+// One error handler for the whole API: every error becomes an RFC 9457 problem+json body.
+// Bad input is a 4xx naming the fields at fault; Redis being away is a 503; only a programmer
+// error is a 500, and it is logged.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, describeIssues, type ErrorCode, errorCatalog, type Issue, ValidationError } from '../errors.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: Issue[];
+}
+
+export function problem(code: ErrorCode, detail: string, request?: FastifyRequest, errors?: Issue[]): Problem {
+  const { status, title } = errorCatalog[code];
+  return {
+    type: `/problems/${code.replaceAll('_', '-')}`,
+    title,
+    status,
+    detail,
+    ...(request ? { instance: request.url } : {}),
+    ...(errors ? { errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+// Errors from ioredis when Redis is down or the connection dropped.
+function isRedisUnavailable(error: Error): boolean {
+  const text = `${error.name} ${error.message}`;
+  return /MaxRetriesPerRequest|ECONNREFUSED|Connection is closed|ETIMEDOUT|ENOTFOUND|Stream isn't writeable/.test(text);
+}
+
+// Fastify's own 4xx errors (body parsing, limits, media types), translated.
+function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: number): Problem | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = request.routeOptions.bodyLimit ?? bodyLimit;
+      return problem('payload_too_large', `the body is larger than the limit of ${limit} bytes`, request);
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem('unsupported_media_type', `content-type ${request.headers['content-type'] ?? '(none)'} is not accepted here: send application/json`, request);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem('validation', 'the body is empty: send a JSON object', request, [{ path: '', message: 'send a JSON object' }]);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem('validation', `the body is not valid JSON: ${error.message}`, request, [{ path: '', message: 'is not valid JSON' }]);
+    default:
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+        return { ...problem('validation', error.message, request), status: error.statusCode, title: 'Bad request' };
+      }
+      return undefined;
+  }
+}
+
+export function registerProblemHandler(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ValidationError) {
+      return sendProblem(reply, problem('validation', describeIssues(error.issues), request, error.issues));
+    }
+    if (error instanceof AppError) return sendProblem(reply, problem(error.code, error.message, request));
+    const fastify = fromFastify(error, request, bodyLimit);
+    if (fastify) return sendProblem(reply, fastify);
+    if (isRedisUnavailable(error)) {
+      request.log.warn({ err: error }, 'redis unavailable');
+      return sendProblem(reply, problem('unavailable', 'the job store (Redis) is not reachable: try again shortly', request));
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendProblem(reply, {
+      type: '/problems/internal',
+      title: 'Internal error',
+      status: 500,
+      detail: 'an unexpected error occurred; it has been logged',
+      instance: request.url,
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)),
+  );
+}

@@ -1,0 +1,82 @@
+// A job's events as Server-Sent Events, read from the job's own Redis Stream: every event has
+// the stream id as its SSE id, a reconnect with Last-Event-ID resumes right after it, a comment
+// heartbeat keeps idle connections open, and the stream closes after done, failed or cancelled.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { finalEventTypes, type StoredEvent } from '../../store/index.js';
+import { idParams, problems } from '../schemas.js';
+
+const streamIdPattern = /^\d{1,20}-\d{1,20}$/;
+
+const eventsQuery = z.strictObject({
+  lastEventId: z.string().regex(streamIdPattern, 'must be an event id such as 1732660000000-0').optional(),
+});
+const eventsHeaders = z.object({
+  'last-event-id': z.string().regex(streamIdPattern, 'must be an event id such as 1732660000000-0').optional(),
+});
+
+function frame({ id, event }: StoredEvent): string {
+  return `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export async function eventRoutes(app: FastifyInstance): Promise<void> {
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/jobs/:id/events', {
+    schema: {
+      summary: "Stream a job's events (Server-Sent Events)",
+      description: 'Events `status`, `epoch` (one per epoch), then `done`, `failed` or `cancelled`, after which the stream ends. Each has an id; reconnect with `Last-Event-ID` (or `?lastEventId=`) to resume with nothing lost or repeated. A client that connects after the job ended gets the whole history.',
+      tags: ['jobs'],
+      params: idParams,
+      querystring: eventsQuery,
+      headers: eventsHeaders,
+      response: {
+        200: z.string().describe('text/event-stream'),
+        400: problems[400],
+        404: problems[404],
+        503: problems[503],
+      },
+    },
+    handler: async (request, reply) => {
+      const { stores, redis, config } = app.services;
+      const id = request.params.id;
+      if (!(await stores.jobs.get(id))) throw new AppError('not_found', `no job has id ${id}`);
+      let last = request.headers['last-event-id'] ?? request.query.lastEventId ?? '0';
+      const reader = redis.duplicate(); // XREAD BLOCK holds its connection
+      reader.on('error', () => {});
+      let open = true;
+      request.raw.on('close', () => {
+        open = false;
+        reader.disconnect();
+      });
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      out.write(`retry: 1000\n\n`);
+      try {
+        while (open) {
+          const events = await stores.events.waitAfter(reader, id, last, config.sseHeartbeatMs);
+          if (events.length === 0) {
+            out.write(': heartbeat\n\n');
+            continue;
+          }
+          for (const e of events) {
+            out.write(frame(e));
+            last = e.id;
+            if (finalEventTypes.has(e.event.type)) open = false;
+          }
+        }
+      } catch (err) {
+        if (open) request.log.warn({ err, jobId: id }, 'event stream ended early');
+      } finally {
+        reader.disconnect();
+        out.end();
+      }
+    },
+  });
+}

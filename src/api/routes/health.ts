@@ -1,0 +1,33 @@
+// Liveness (the process answers) and readiness (Redis answers, else 503).
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+export async function healthRoutes(app: FastifyInstance): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/healthz', {
+    schema: { summary: 'The process is up', tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } },
+    handler: async () => ({ status: 'ok' as const }),
+  });
+  r.get('/readyz', {
+    schema: {
+      summary: 'Redis is reachable',
+      tags: ['health'],
+      response: {
+        200: z.object({ status: z.literal('ready') }),
+        503: z.object({ status: z.literal('unavailable'), detail: z.string() }),
+      },
+    },
+    handler: async (_request, reply) => {
+      try {
+        await Promise.race([
+          app.services.redis.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 1 s')), 1000)),
+        ]);
+        return { status: 'ready' as const };
+      } catch (err) {
+        return reply.code(503).send({ status: 'unavailable' as const, detail: `Redis: ${(err as Error).message}` });
+      }
+    },
+  });
+}

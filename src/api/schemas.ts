@@ -1,0 +1,115 @@
+// Response and parameter schemas of the HTTP API (zod; no transforms, as response schemas must
+// not have them). The request bodies reuse the shared job spec schemas from src/spec.
+import { z } from 'zod';
+import { optimizerNames } from '../engine/index.js';
+import { builtinSchema, generatorSchema, metricsSchema, networkSchema, weightsSchema } from '../spec/index.js';
+import { jobStatuses } from '../store/index.js';
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const problems = {
+  400: problemSchema.describe('bad input: `errors` lists each field and what would fix it'),
+  404: problemSchema.describe('no such resource'),
+  409: problemSchema.describe('the resource is not in a state that allows this'),
+  413: problemSchema.describe('the body is larger than the configured limit'),
+  415: problemSchema.describe('unsupported content type'),
+  422: problemSchema.describe('Idempotency-Key reused with a different body'),
+  503: problemSchema.describe('Redis is unreachable'),
+};
+
+export const idParams = z.object({ id: z.string().min(1).max(64) });
+
+export const datasetMetaSchema = z
+  .object({
+    id: z.string(),
+    rows: z.number().int(),
+    features: z.number().int(),
+    outputs: z.number().int(),
+    classes: z.array(z.union([z.string(), z.number()])).optional(),
+    featureNames: z.array(z.string()).optional(),
+    targetKind: z.enum(['distribution', 'unit', 'real']),
+    bytes: z.number().int(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Dataset' });
+
+export const resolvedTrainingSchema = z.object({
+  epochs: z.number().int(),
+  batchSize: z.union([z.literal('full'), z.number().int()]),
+  learningRate: z.number(),
+  optimizer: z.enum(optimizerNames),
+  momentum: z.number(),
+  beta1: z.number(),
+  beta2: z.number(),
+  epsilon: z.number(),
+  weightDecay: z.number(),
+  tolerance: z.number(),
+  patience: z.number().int(),
+  validationSplit: z.number(),
+  shuffle: z.boolean(),
+  standardize: z.boolean(),
+  seed: z.number().int(),
+});
+
+const datasetRefSchema = z.union([z.object({ id: z.string() }), builtinSchema, generatorSchema]);
+
+const jobErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+export const jobViewSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(jobStatuses),
+    spec: z.object({ network: networkSchema, dataset: datasetRefSchema, training: resolvedTrainingSchema }),
+    seed: z.number().int(),
+    progress: z.object({ epoch: z.number().int(), epochs: z.number().int(), error: z.number().nullable() }),
+    metrics: metricsSchema.optional(),
+    createdAt: z.string(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    error: jobErrorSchema.optional(),
+    modelId: z.string().optional(),
+    cancelRequested: z.boolean().optional(),
+  })
+  .meta({ id: 'Job' });
+
+export const jobListSchema = z.object({ jobs: z.array(jobViewSchema), nextCursor: z.string().nullable() });
+
+export const jobListQuery = z.strictObject({
+  status: z.enum(jobStatuses).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(64).optional(),
+});
+
+export const modelViewSchema = z
+  .object({
+    id: z.string(),
+    jobId: z.string(),
+    createdAt: z.string(),
+    network: networkSchema,
+    training: z.record(z.string(), z.unknown()),
+    weights: weightsSchema,
+    scaler: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).nullable(),
+    classes: z.array(z.union([z.number(), z.string()])).optional(),
+    featureNames: z.array(z.string()).optional(),
+    metrics: metricsSchema,
+    history: z.array(z.object({ epoch: z.number(), error: z.number(), validationError: z.number().optional() })),
+  })
+  .meta({ id: 'Model' });
+
+export const predictBodySchema = z.strictObject({
+  inputs: z.array(z.array(z.number()), { error: 'must be a list of rows (lists of numbers)' }).min(1, 'needs at least one row'),
+});
+
+export const predictResponseSchema = z.object({
+  outputs: z.array(z.array(z.number())),
+  classes: z.array(z.union([z.number(), z.string()])).optional(),
+});

@@ -1,0 +1,65 @@
+// The API's shared services — Redis, the stores, the training queue, the model cache — made
+// once per app, decorated onto it, and closed with it.
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Model } from '../engine/index.js';
+import { createTrainingQueue, type TrainingQueue } from '../queue.js';
+import { modelFromDocument } from '../spec/index.js';
+import { connectRedis, createStores, type Stores, type StoredModel } from '../store/index.js';
+
+export interface CachedModel {
+  doc: StoredModel;
+  model: Model;
+}
+
+/** A small LRU of parsed models: predict runs the forward pass in-process on these. */
+export function createModelCache(stores: Stores, size: number) {
+  const cache = new Map<string, CachedModel>();
+  return {
+    async get(id: string): Promise<CachedModel | null> {
+      const hit = cache.get(id);
+      if (hit) {
+        cache.delete(id);
+        cache.set(id, hit); // most recently used last
+        return hit;
+      }
+      const doc = await stores.models.get(id);
+      if (!doc) return null;
+      const entry = { doc, model: modelFromDocument(doc) };
+      cache.set(id, entry);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return entry;
+    },
+  };
+}
+
+export interface Services {
+  config: Readonly<Config>;
+  redis: Redis;
+  stores: Stores;
+  queue: TrainingQueue;
+  models: ReturnType<typeof createModelCache>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export function registerServices(app: FastifyInstance, config: Readonly<Config>): Services {
+  // API requests fail fast while Redis is away (503) instead of queueing forever.
+  const redis = connectRedis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  redis.on('error', (err) => app.log.debug({ err }, 'redis connection error'));
+  const stores = createStores(redis, config.keyPrefix);
+  const queue = createTrainingQueue(config);
+  queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
+  const services: Services = { config, redis, stores, queue, models: createModelCache(stores, config.modelCacheSize) };
+  app.decorate('services', services);
+  app.addHook('onClose', async () => {
+    await queue.close();
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  return services;
+}
