@@ -10,6 +10,7 @@ const defaults = {
   PORT: '3000',
   LOG_LEVEL: 'info',
   WORKER_CONCURRENCY: String(availableParallelism()),
+  WORKER_LOCK_MS: '30000',
   MAX_BODY_BYTES: String(10 * 1024 * 1024),
   MAX_DATASET_BYTES: String(50 * 1024 * 1024),
   MAX_PREDICT_ROWS: '10000',
@@ -31,6 +32,7 @@ const schema = z.object({
   PORT: int(0).max(65535),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   WORKER_CONCURRENCY: int(1),
+  WORKER_LOCK_MS: int(1000),
   MAX_BODY_BYTES: int(1024),
   MAX_DATASET_BYTES: int(1024),
   MAX_PREDICT_ROWS: int(1),
@@ -49,6 +51,8 @@ export interface Config {
   port: number;
   logLevel: string;
   workerConcurrency: number;
+  /** BullMQ's job lock: renewed by the worker's event loop while a thread trains. */
+  workerLockMs: number;
   maxBodyBytes: number;
   maxDatasetBytes: number;
   maxPredictRows: number;
@@ -81,6 +85,7 @@ export function loadConfig(
     port: c.PORT,
     logLevel: c.LOG_LEVEL,
     workerConcurrency: c.WORKER_CONCURRENCY,
+    workerLockMs: c.WORKER_LOCK_MS,
     maxBodyBytes: c.MAX_BODY_BYTES,
     maxDatasetBytes: c.MAX_DATASET_BYTES,
     maxPredictRows: c.MAX_PREDICT_ROWS,

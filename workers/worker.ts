@@ -21,6 +21,7 @@ const worker = new Worker<TrainingJobData>(
     connection: bullConnection(config.redisUrl),
     prefix: config.keyPrefix,
     concurrency: config.workerConcurrency,
+    lockDuration: config.workerLockMs,
     useWorkerThreads: true,
   },
 );

@@ -1,0 +1,134 @@
+// The real service for integration tests: real Redis (127.0.0.1:6379) under a key prefix of this
+// run's own, the API listening on an ephemeral port, and real worker processes (the built
+// dist/workers/worker.js, whose processor runs in worker threads). stop() removes only our keys.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { connectRedis, deleteKeysUnder } from '../../src/store/index.js';
+
+const workerFile = fileURLToPath(new URL('../../dist/workers/worker.js', import.meta.url));
+
+export interface TestService {
+  config: Readonly<Config>;
+  env: Record<string, string>;
+  app: FastifyInstance;
+  url: string;
+  workers: ChildProcess[];
+  startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  restartApi(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  workers?: number;
+  env?: Record<string, string>;
+}
+
+/** Starts a worker process and resolves once it logged that it is ready. */
+function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [workerFile], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('worker ready')) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve(child);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) =>
+      reject(new Error(`worker exited (${code}) before it was ready:\n${output}`)),
+    );
+    setTimeout(() => reject(new Error(`worker not ready after 15 s:\n${output}`)), 15_000).unref();
+  });
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<TestService> {
+  const env: Record<string, string> = {
+    KEY_PREFIX: `bp:test:${randomUUID().slice(0, 8)}`,
+    LOG_LEVEL: 'silent',
+    SSE_HEARTBEAT_MS: '200',
+    WORKER_CONCURRENCY: '2',
+    ...options.env,
+  };
+  const config = loadConfig({ ...process.env, ...env });
+  const listen = async () => {
+    const app = await buildApp({ config });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return { app, url: `http://127.0.0.1:${port}` };
+  };
+  const service: TestService = {
+    config,
+    env,
+    ...(await listen()),
+    workers: [],
+    async startWorker(extraEnv = {}) {
+      const child = await spawnWorker({ ...env, ...extraEnv });
+      service.workers.push(child);
+      return child;
+    },
+    async restartApi() {
+      await service.app.close();
+      Object.assign(service, await listen());
+    },
+    async stop() {
+      for (const w of service.workers) if (w.exitCode === null) w.kill('SIGKILL');
+      await service.app.close();
+      const redis = connectRedis(config.redisUrl);
+      await deleteKeysUnder(redis, config.keyPrefix);
+      await redis.quit();
+    },
+  };
+  await Promise.all(Array.from({ length: options.workers ?? 0 }, () => service.startWorker()));
+  return service;
+}
+
+/** JSON over HTTP against the listening service. */
+export async function http(
+  service: TestService,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(service.url + path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : undefined,
+    headers: response.headers,
+  };
+}
+
+/** Polls a job until `done(job)` or the time-out. */
+export async function waitForJob(
+  service: TestService,
+  id: string,
+  done: (job: any) => boolean,
+  ms = 30_000,
+) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const { body } = await http(service, 'GET', `/v1/jobs/${id}`);
+    if (done(body)) return body;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${body.status} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
