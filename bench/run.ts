@@ -1,9 +1,11 @@
-// `npm run bench`: our engine on W1–W4, warm-up excluded, median of three timed runs, written to
-// bench/results.json and BENCHMARKS.md with the date and machine. Peers (tfjs, brain.js) join
-// this table with the speed issue; each runs in its own process so none warms another's JIT.
+// `npm run bench`: our engine on W1–W4 (warm-up excluded, median of three timed runs), then the
+// service figures (bench/service.ts), written to bench/results.json and BENCHMARKS.md with the
+// date and machine. `npm run bench -- W2 W4` runs only those workloads and skips the service.
+// Engine peers (tfjs, brain.js) join the table with the speed issue, each in its own process.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { defaultTrainOptions, train } from '../src/engine/index.js';
+import { runServiceBench } from './service.js';
 import { syntheticData, type Workload, weightCount, workloads } from './workloads.js';
 
 interface Row {
@@ -54,11 +56,18 @@ const rows = workloads
     return row;
   });
 
+const service = only.length === 0 ? await runServiceBench() : null;
+if (service) {
+  process.stdout.write(
+    `first epoch event ${service.firstEpochMs.median.toFixed(0)} ms (median), predict ${Math.round(service.predict.requestsPerSecond)} req/s p99 ${service.predict.p99Ms} ms, bare ${Math.round(service.bare.requestsPerSecond)} req/s\n`,
+  );
+}
+
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
 writeFileSync(
   'bench/results.json',
-  `${JSON.stringify({ date, machine, kernel: 'typescript', rows }, null, 2)}\n`,
+  `${JSON.stringify({ date, machine, kernel: 'typescript', rows, service }, null, 2)}\n`,
 );
 const table = rows
   .map(
@@ -66,6 +75,21 @@ const table = rows
       `| ${r.workload} | ${r.description} | ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} | ${r.gflops.toFixed(2)} |`,
   )
   .join('\n');
+const serviceSection = service
+  ? `
+## Service
+
+API and one worker process (concurrency 1) against local Redis; each server in its own process;
+autocannon, 10 connections, 8 s, one-row iris predict body.
+
+| figure | value |
+|---|---|
+| POST /v1/jobs → first epoch event (idle worker, iris 4-16-3), median of ${service.firstEpochMs.runs} | ${service.firstEpochMs.median.toFixed(1)} ms (p95 ${service.firstEpochMs.p95.toFixed(1)} ms) |
+| POST /v1/models/:id/predict | ${Math.round(service.predict.requestsPerSecond).toLocaleString('en-US')} req/s, p99 ${service.predict.p99Ms} ms |
+| bare Fastify POST route (peer, same run) | ${Math.round(service.bare.requestsPerSecond).toLocaleString('en-US')} req/s, p99 ${service.bare.p99Ms} ms |
+| predict / bare | ${service.ratio.toFixed(2)} |
+`
+  : '';
 writeFileSync(
   'BENCHMARKS.md',
   `# Benchmarks
@@ -86,5 +110,5 @@ Effective GFLOP/s = 6 × weight-matrix entries × samples / seconds.
 
 Peers (tfjs cpu and wasm backends, brain.js) are not in this run yet: measuring them beside us in
 the same run, with ratios, is the speed issue's work.
-`,
+${serviceSection}`,
 );
