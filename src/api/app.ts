@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import type { Config } from '../config.js';
 import { ValidationError } from '../errors.js';
 import { fromZod, plainMessages } from '../spec/index.js';
-import { registerProblemHandler } from './problem.js';
+import { registerJsonParser } from './json-body.js';
+import { registerProblemHandler, sendFrameworkProblem } from './problem.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -17,7 +18,12 @@ import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
 import { registerServices } from './services.js';
 
-const partNames: Record<string, string> = { body: '', querystring: 'query', params: 'params', headers: 'headers' };
+const partNames: Record<string, string> = {
+  body: '',
+  querystring: 'query',
+  params: 'params',
+  headers: 'headers',
+};
 
 // Validation with the shared schemas, failing with our ValidationError (paths like
 // `network.layers.0.units`, `query.limit`) so every route answers bad input the same way.
@@ -36,7 +42,16 @@ export interface BuildOptions {
 }
 
 export async function buildApp({ config, logger = false }: BuildOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: config.maxBodyBytes, forceCloseConnections: true });
+  const app = Fastify({
+    logger,
+    bodyLimit: config.maxBodyBytes,
+    forceCloseConnections: true,
+    frameworkErrors: sendFrameworkProblem,
+  });
+  // Bodies are JSON (or CSV, on the datasets route): text/plain would reach the validators as a
+  // string and be refused as "must be an object" rather than as the wrong content-type (415).
+  app.removeContentTypeParser('text/plain');
+  registerJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, config.maxBodyBytes);
@@ -48,7 +63,8 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
       info: {
         title: 'backprop-service',
         version: '0.1.0',
-        description: 'Training as a service for fully-connected neural networks, by backpropagation.',
+        description:
+          'Training as a service for fully-connected neural networks, by backpropagation.',
       },
       tags: [
         { name: 'jobs', description: 'submit, watch and cancel training' },

@@ -2,9 +2,9 @@
 // Idempotency-Key, store an inline dataset, record the job, and enqueue it with a reference to
 // its data. Also the job's public view.
 import { createHash } from 'node:crypto';
-import { shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
-import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
 import type { Dataset } from '../data/index.js';
+import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
+import { shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { DatasetRef } from '../queue.js';
@@ -17,26 +17,44 @@ interface Checked {
   inline: Dataset | null;
 }
 
-async function checkDataset(services: Services, spec: JobSpec, training: ResolvedTraining): Promise<Checked> {
+async function checkDataset(
+  services: Services,
+  spec: JobSpec,
+  training: ResolvedTraining,
+): Promise<Checked> {
   const { network, dataset } = spec;
   let issues: Issue[];
   let checked: Checked;
   if ('id' in dataset) {
     const meta = await services.stores.datasets.meta(dataset.id);
     if (!meta) {
-      throw new ValidationError([{ path: 'dataset.id', message: 'no dataset has this id: upload one with POST /v1/datasets' }]);
+      throw new ValidationError([
+        {
+          path: 'dataset.id',
+          message: 'no dataset has this id: upload one with POST /v1/datasets',
+        },
+      ]);
     }
     issues = checkShape(network, training, meta, 'dataset.id');
     checked = { ref: { id: dataset.id }, inline: null };
   } else if ('builtin' in dataset) {
-    issues = checkShape(network, training, shapeOfBuiltin(dataset.builtin, dataset.subset), 'dataset');
+    issues = checkShape(
+      network,
+      training,
+      shapeOfBuiltin(dataset.builtin, dataset.subset),
+      'dataset',
+    );
     checked = { ref: dataset, inline: null };
   } else if ('generator' in dataset) {
     issues = checkShape(network, training, shapeOfGenerator(dataset), 'dataset');
     checked = { ref: dataset, inline: null };
   } else if ('csv' in dataset) {
     throw new ValidationError([
-      { path: 'dataset.csv', message: 'the server cannot read local files: upload the CSV with POST /v1/datasets and give {"id": …}' },
+      {
+        path: 'dataset.csv',
+        message:
+          'the server cannot read local files: upload the CSV with POST /v1/datasets and give {"id": …}',
+      },
     ]);
   } else {
     const data = loadDataset(dataset, { allowFiles: false });
@@ -53,17 +71,30 @@ interface IdempotencyEntry {
 }
 
 // Reserves the key for a new job id, or returns the job id it already names (same body only).
-async function reserveKey(services: Services, key: string, hash: string): Promise<{ jobId: string; fresh: boolean }> {
+async function reserveKey(
+  services: Services,
+  key: string,
+  hash: string,
+): Promise<{ jobId: string; fresh: boolean }> {
   const { redis, stores, config } = services;
   const redisKey = `${stores.keys.prefix}:idempotency:${key}`;
   const jobId = newId();
   const entry: IdempotencyEntry = { hash, jobId };
-  const set = await redis.set(redisKey, JSON.stringify(entry), 'EX', config.idempotencyTtlSeconds, 'NX');
+  const set = await redis.set(
+    redisKey,
+    JSON.stringify(entry),
+    'EX',
+    config.idempotencyTtlSeconds,
+    'NX',
+  );
   if (set === 'OK') return { jobId, fresh: true };
   const existing = JSON.parse((await redis.get(redisKey)) ?? 'null') as IdempotencyEntry | null;
   if (!existing) return reserveKey(services, key, hash); // expired in between
   if (existing.hash !== hash) {
-    throw new AppError('idempotency_mismatch', `Idempotency-Key ${key} was first used with a different body: use a new key for a new job`);
+    throw new AppError(
+      'idempotency_mismatch',
+      `Idempotency-Key ${key} was first used with a different body: use a new key for a new job`,
+    );
   }
   return { jobId: existing.jobId, fresh: false };
 }
@@ -74,7 +105,10 @@ async function waitForRecord(services: Services, jobId: string): Promise<JobReco
     if (record) return record;
     await new Promise((r) => setTimeout(r, 25)); // the first request is still creating it
   }
-  throw new AppError('conflict', 'a job with this Idempotency-Key is still being created: retry shortly');
+  throw new AppError(
+    'conflict',
+    'a job with this Idempotency-Key is still being created: retry shortly',
+  );
 }
 
 export async function submitJob(
@@ -88,19 +122,29 @@ export async function submitJob(
   if (idempotencyKey) {
     const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
     const reserved = await reserveKey(services, idempotencyKey, hash);
-    if (!reserved.fresh) return { record: await waitForRecord(services, reserved.jobId), created: false };
+    if (!reserved.fresh)
+      return { record: await waitForRecord(services, reserved.jobId), created: false };
     jobId = reserved.jobId;
   }
   const { stores, queue } = services;
   const ref = checked.ref ?? { id: (await stores.datasets.save(checked.inline!)).id };
   const at = new Date().toISOString();
-  const record: JobRecord = { id: jobId, status: 'queued', spec: { network: spec.network, dataset: ref, training }, createdAt: at };
+  const record: JobRecord = {
+    id: jobId,
+    status: 'queued',
+    spec: { network: spec.network, dataset: ref, training },
+    createdAt: at,
+  };
   await stores.jobs.create(record, { type: 'status', status: 'queued', at });
   try {
     await queue.add('train', { jobId, spec: record.spec }, { jobId });
   } catch (error) {
     const err = { code: 'enqueue_failed', message: 'the job could not be queued' };
-    await stores.jobs.transition(jobId, ['queued'], 'failed', { error: err, finishedAt: at }, [{ type: 'failed', error: err, at }]).catch(() => {});
+    await stores.jobs
+      .transition(jobId, ['queued'], 'failed', { error: err, finishedAt: at }, [
+        { type: 'failed', error: err, at },
+      ])
+      .catch(() => {});
     throw error;
   }
   return { record, created: true };

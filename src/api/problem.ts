@@ -2,7 +2,14 @@
 // Bad input is a 4xx naming the fields at fault; Redis being away is a 503; only a programmer
 // error is a 500, and it is logged.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, describeIssues, type ErrorCode, errorCatalog, type Issue, ValidationError } from '../errors.js';
+import {
+  AppError,
+  describeIssues,
+  type ErrorCode,
+  errorCatalog,
+  type Issue,
+  ValidationError,
+} from '../errors.js';
 
 export interface Problem {
   type: string;
@@ -13,7 +20,12 @@ export interface Problem {
   errors?: Issue[];
 }
 
-export function problem(code: ErrorCode, detail: string, request?: FastifyRequest, errors?: Issue[]): Problem {
+export function problem(
+  code: ErrorCode,
+  detail: string,
+  request?: FastifyRequest,
+  errors?: Issue[],
+): Problem {
   const { status, title } = errorCatalog[code];
   return {
     type: `/problems/${code.replaceAll('_', '-')}`,
@@ -32,41 +44,120 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 // Errors from ioredis when Redis is down or the connection dropped.
 function isRedisUnavailable(error: Error): boolean {
   const text = `${error.name} ${error.message}`;
-  return /MaxRetriesPerRequest|ECONNREFUSED|Connection is closed|ETIMEDOUT|ENOTFOUND|Stream isn't writeable/.test(text);
+  return /MaxRetriesPerRequest|ECONNREFUSED|Connection is closed|ETIMEDOUT|ENOTFOUND|Stream isn't writeable/.test(
+    text,
+  );
 }
 
 // Fastify's own 4xx errors (body parsing, limits, media types), translated.
-function fromFastify(error: FastifyError, request: FastifyRequest, bodyLimit: number): Problem | undefined {
+function fromFastify(
+  error: FastifyError,
+  request: FastifyRequest,
+  bodyLimit: number,
+): Problem | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = request.routeOptions.bodyLimit ?? bodyLimit;
-      return problem('payload_too_large', `the body is larger than the limit of ${limit} bytes`, request);
+      return problem(
+        'payload_too_large',
+        `the body is larger than the limit of ${limit} bytes`,
+        request,
+      );
     }
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem('unsupported_media_type', `content-type ${request.headers['content-type'] ?? '(none)'} is not accepted here: send application/json`, request);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      // Name what this route does take: the datasets route also parses text/csv.
+      const accepted = ['application/json', 'text/csv'].filter((type) =>
+        request.server.hasContentTypeParser(type),
+      );
+      return problem(
+        'unsupported_media_type',
+        `content-type ${request.headers['content-type'] ?? '(none)'} is not accepted here: send ${accepted.join(' or ')}`,
+        request,
+      );
+    }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return problem('validation', 'the body is empty: send a JSON object', request, [{ path: '', message: 'send a JSON object' }]);
+      return problem('validation', 'the body is empty: send a JSON object', request, [
+        { path: '', message: 'send a JSON object' },
+      ]);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return problem('validation', `the body is not valid JSON: ${error.message}`, request, [{ path: '', message: 'is not valid JSON' }]);
+      return problem('validation', `the body is not valid JSON: ${error.message}`, request, [
+        { path: '', message: 'is not valid JSON' },
+      ]);
     default:
       if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-        return { ...problem('validation', error.message, request), status: error.statusCode, title: 'Bad request' };
+        return {
+          ...problem('validation', error.message, request),
+          status: error.statusCode,
+          title: 'Bad request',
+        };
       }
       return undefined;
+  }
+}
+
+/**
+ * Fastify's `frameworkErrors`: URLs the router refuses before any route runs (bad
+ * percent-encoding, a path segment past maxParamLength), which would otherwise get Fastify's own
+ * application/json body.
+ */
+export function sendFrameworkProblem(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return sendProblem(
+        reply,
+        problem(
+          'validation',
+          'the URL path is not valid percent-encoding: encode each path segment (encodeURIComponent)',
+          request,
+        ),
+      );
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return sendProblem(
+        reply,
+        problem(
+          'validation',
+          'a path segment is longer than 100 characters: ids are at most 64',
+          request,
+        ),
+      );
+    default:
+      request.log.error({ err: error }, 'unexpected router error');
+      return sendProblem(reply, {
+        type: '/problems/internal',
+        title: 'Internal error',
+        status: 500,
+        detail: 'an unexpected error occurred; it has been logged',
+        instance: request.url,
+      });
   }
 }
 
 export function registerProblemHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ValidationError) {
-      return sendProblem(reply, problem('validation', describeIssues(error.issues), request, error.issues));
+      return sendProblem(
+        reply,
+        problem('validation', describeIssues(error.issues), request, error.issues),
+      );
     }
-    if (error instanceof AppError) return sendProblem(reply, problem(error.code, error.message, request));
+    if (error instanceof AppError)
+      return sendProblem(reply, problem(error.code, error.message, request));
     const fastify = fromFastify(error, request, bodyLimit);
     if (fastify) return sendProblem(reply, fastify);
     if (isRedisUnavailable(error)) {
       request.log.warn({ err: error }, 'redis unavailable');
-      return sendProblem(reply, problem('unavailable', 'the job store (Redis) is not reachable: try again shortly', request));
+      return sendProblem(
+        reply,
+        problem(
+          'unavailable',
+          'the job store (Redis) is not reachable: try again shortly',
+          request,
+        ),
+      );
     }
     request.log.error({ err: error }, 'unexpected error');
     return sendProblem(reply, {
@@ -78,6 +169,9 @@ export function registerProblemHandler(app: FastifyInstance, bodyLimit: number):
     });
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request)),
+    sendProblem(
+      reply,
+      problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request),
+    ),
   );
 }

@@ -2,7 +2,13 @@
 // not have them). The request bodies reuse the shared job spec schemas from src/spec.
 import { z } from 'zod';
 import { optimizerNames } from '../engine/index.js';
-import { builtinSchema, generatorSchema, metricsSchema, networkSchema, weightsSchema } from '../spec/index.js';
+import {
+  builtinSchema,
+  generatorSchema,
+  metricsSchema,
+  networkSchema,
+  weightsSchema,
+} from '../spec/index.js';
 import { jobStatuses } from '../store/index.js';
 
 export const problemSchema = z
@@ -68,9 +74,17 @@ export const jobViewSchema = z
   .object({
     id: z.string(),
     status: z.enum(jobStatuses),
-    spec: z.object({ network: networkSchema, dataset: datasetRefSchema, training: resolvedTrainingSchema }),
+    spec: z.object({
+      network: networkSchema,
+      dataset: datasetRefSchema,
+      training: resolvedTrainingSchema,
+    }),
     seed: z.number().int(),
-    progress: z.object({ epoch: z.number().int(), epochs: z.number().int(), error: z.number().nullable() }),
+    progress: z.object({
+      epoch: z.number().int(),
+      epochs: z.number().int(),
+      error: z.number().nullable(),
+    }),
     metrics: metricsSchema.optional(),
     createdAt: z.string(),
     startedAt: z.string().optional(),
@@ -81,7 +95,10 @@ export const jobViewSchema = z
   })
   .meta({ id: 'Job' });
 
-export const jobListSchema = z.object({ jobs: z.array(jobViewSchema), nextCursor: z.string().nullable() });
+export const jobListSchema = z.object({
+  jobs: z.array(jobViewSchema),
+  nextCursor: z.string().nullable(),
+});
 
 export const jobListQuery = z.strictObject({
   status: z.enum(jobStatuses).optional(),
@@ -101,12 +118,16 @@ export const modelViewSchema = z
     classes: z.array(z.union([z.number(), z.string()])).optional(),
     featureNames: z.array(z.string()).optional(),
     metrics: metricsSchema,
-    history: z.array(z.object({ epoch: z.number(), error: z.number(), validationError: z.number().optional() })),
+    history: z.array(
+      z.object({ epoch: z.number(), error: z.number(), validationError: z.number().optional() }),
+    ),
   })
   .meta({ id: 'Model' });
 
 export const predictBodySchema = z.strictObject({
-  inputs: z.array(z.array(z.number()), { error: 'must be a list of rows (lists of numbers)' }).min(1, 'needs at least one row'),
+  inputs: z
+    .array(z.array(z.number()), { error: 'must be a list of rows (lists of numbers)' })
+    .min(1, 'needs at least one row'),
 });
 
 export const predictResponseSchema = z.object({

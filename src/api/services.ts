@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Model } from '../engine/index.js';
 import { createTrainingQueue, type TrainingQueue } from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
-import { connectRedis, createStores, type Stores, type StoredModel } from '../store/index.js';
+import { connectRedis, createStores, type StoredModel, type Stores } from '../store/index.js';
 
 export interface CachedModel {
   doc: StoredModel;
@@ -50,12 +50,21 @@ declare module 'fastify' {
 
 export function registerServices(app: FastifyInstance, config: Readonly<Config>): Services {
   // API requests fail fast while Redis is away (503) instead of queueing forever.
-  const redis = connectRedis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  const redis = connectRedis(config.redisUrl, {
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+  });
   redis.on('error', (err) => app.log.debug({ err }, 'redis connection error'));
   const stores = createStores(redis, config.keyPrefix);
   const queue = createTrainingQueue(config);
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
-  const services: Services = { config, redis, stores, queue, models: createModelCache(stores, config.modelCacheSize) };
+  const services: Services = {
+    config,
+    redis,
+    stores,
+    queue,
+    models: createModelCache(stores, config.modelCacheSize),
+  };
   app.decorate('services', services);
   app.addHook('onClose', async () => {
     await queue.close();

@@ -11,29 +11,50 @@ import { datasetMetaSchema, idParams, problems } from '../schemas.js';
 
 const uploadQuery = z.strictObject({
   label: z.string().min(1).max(200).optional().describe('CSV: the column holding the class'),
-  targets: z.string().min(1).max(2000).optional().describe('CSV: comma-separated regression target columns'),
+  targets: z
+    .string()
+    .min(1)
+    .max(2000)
+    .optional()
+    .describe('CSV: comma-separated regression target columns'),
 });
 
+const uploadForms =
+  'upload rows: {inputs, targets} or {inputs, labels}, or a CSV body with content-type text/csv';
+
+// CSV text arrives wrapped, so that a JSON string sent as application/json is not read as CSV.
+class CsvBody {
+  constructor(readonly text: string) {}
+}
+
 function parseUpload(body: unknown, query: z.infer<typeof uploadQuery>) {
-  if (typeof body === 'string') {
+  if (body instanceof CsvBody) {
     if (!query.label && !query.targets) {
-      throw new ValidationError([{ path: 'query.label', message: 'say which column is the class (?label=column) or the targets (?targets=a,b)' }]);
+      throw new ValidationError([
+        {
+          path: 'query.label',
+          message: 'say which column is the class (?label=column) or the targets (?targets=a,b)',
+        },
+      ]);
     }
-    return parseCsv(body, {
+    return parseCsv(body.text, {
       ...(query.label ? { label: query.label } : {}),
       ...(query.targets ? { targets: query.targets.split(',').map((t) => t.trim()) } : {}),
     });
   }
+  // Not the job spec's "give one of" list: {builtin}, {generator} and {id} are no uploads.
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ValidationError([{ path: '', message: uploadForms }]);
   const spec = parseOrThrow(datasetSchema, body);
-  if (!('inputs' in spec)) {
-    throw new ValidationError([{ path: '', message: 'upload rows: {inputs, targets} or {inputs, labels}, or a CSV body with content-type text/csv' }]);
-  }
+  if (!('inputs' in spec)) throw new ValidationError([{ path: '', message: uploadForms }]);
   try {
     return loadDataset(spec, { allowFiles: false });
   } catch (error) {
     // loadDataset names fields under `dataset`; here the body is the dataset
     if (error instanceof ValidationError) {
-      throw new ValidationError(error.issues.map((i) => ({ ...i, path: i.path.replace(/^dataset\.?/, '') })));
+      throw new ValidationError(
+        error.issues.map((i) => ({ ...i, path: i.path.replace(/^dataset\.?/, '') })),
+      );
     }
     throw error;
   }
@@ -41,8 +62,10 @@ function parseUpload(body: unknown, query: z.infer<typeof uploadQuery>) {
 
 export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   const { maxDatasetBytes } = app.services.config;
-  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: maxDatasetBytes }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['text/csv', 'application/csv'],
+    { parseAs: 'string', bodyLimit: maxDatasetBytes },
+    (_req, body, done) => done(null, new CsvBody(body as string)),
   );
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -50,10 +73,17 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     bodyLimit: maxDatasetBytes,
     schema: {
       summary: 'Upload a dataset',
-      description: 'JSON `{inputs, targets}` or `{inputs, labels}`, or CSV text (content-type text/csv) with a header row and `?label=column` (classification) or `?targets=a,b` (regression).',
+      description:
+        'JSON `{inputs, targets}` or `{inputs, labels}`, or CSV text (content-type text/csv) with a header row and `?label=column` (classification) or `?targets=a,b` (regression).',
       tags: ['datasets'],
       querystring: uploadQuery,
-      response: { 201: datasetMetaSchema, 400: problems[400], 413: problems[413], 415: problems[415], 503: problems[503] },
+      response: {
+        201: datasetMetaSchema,
+        400: problems[400],
+        413: problems[413],
+        415: problems[415],
+        503: problems[503],
+      },
     },
     handler: async (request, reply) => {
       const data = parseUpload(request.body, request.query);

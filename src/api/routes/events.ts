@@ -9,13 +9,20 @@ import { finalEventTypes, type StoredEvent } from '../../store/index.js';
 import { idParams, problems } from '../schemas.js';
 
 const streamIdPattern = /^\d{1,20}-\d{1,20}$/;
+const maxU64 = 2n ** 64n - 1n;
 
-const eventsQuery = z.strictObject({
-  lastEventId: z.string().regex(streamIdPattern, 'must be an event id such as 1732660000000-0').optional(),
-});
-const eventsHeaders = z.object({
-  'last-event-id': z.string().regex(streamIdPattern, 'must be an event id such as 1732660000000-0').optional(),
-});
+// Redis stream ids are two unsigned 64-bit numbers; a larger one would make XREAD fail after the
+// 200 was sent, and the client would reconnect with it forever.
+const eventId = z
+  .string()
+  .regex(streamIdPattern, 'must be an event id such as 1732660000000-0')
+  .refine(
+    (id) => !streamIdPattern.test(id) || id.split('-').every((part) => BigInt(part) <= maxU64),
+    'is not an event id of this stream: each part must be below 2^64',
+  );
+
+const eventsQuery = z.strictObject({ lastEventId: eventId.optional() });
+const eventsHeaders = z.object({ 'last-event-id': eventId.optional() });
 
 function frame({ id, event }: StoredEvent): string {
   return `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -25,7 +32,8 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().get('/v1/jobs/:id/events', {
     schema: {
       summary: "Stream a job's events (Server-Sent Events)",
-      description: 'Events `status`, `epoch` (one per epoch), then `done`, `failed` or `cancelled`, after which the stream ends. Each has an id; reconnect with `Last-Event-ID` (or `?lastEventId=`) to resume with nothing lost or repeated. A client that connects after the job ended gets the whole history.',
+      description:
+        'Events `status`, `epoch` (one per epoch), then `done`, `failed` or `cancelled`, after which the stream ends. Each has an id; reconnect with `Last-Event-ID` (or `?lastEventId=`) to resume with nothing lost or repeated. A client that connects after the job ended gets the whole history.',
       tags: ['jobs'],
       params: idParams,
       querystring: eventsQuery,

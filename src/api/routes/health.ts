@@ -6,7 +6,11 @@ import { z } from 'zod';
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/healthz', {
-    schema: { summary: 'The process is up', tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } },
+    schema: {
+      summary: 'The process is up',
+      tags: ['health'],
+      response: { 200: z.object({ status: z.literal('ok') }) },
+    },
     handler: async () => ({ status: 'ok' as const }),
   });
   r.get('/readyz', {
@@ -22,11 +26,15 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       try {
         await Promise.race([
           app.services.redis.ping(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 1 s')), 1000)),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error('no answer within 1 s')), 1000),
+          ),
         ]);
         return { status: 'ready' as const };
       } catch (err) {
-        return reply.code(503).send({ status: 'unavailable' as const, detail: `Redis: ${(err as Error).message}` });
+        return reply
+          .code(503)
+          .send({ status: 'unavailable' as const, detail: `Redis: ${(err as Error).message}` });
       }
     },
   });

@@ -9,7 +9,12 @@ import { jobView, submitJob } from '../job-service.js';
 import { idParams, jobListQuery, jobListSchema, jobViewSchema, problems } from '../schemas.js';
 
 const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
 });
 
 async function getJob(app: FastifyInstance, id: string): Promise<JobRecord> {
@@ -27,16 +32,33 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
   r.post('/v1/jobs', {
     schema: {
       summary: 'Submit a training job',
-      description: 'The body is the job spec (the same JSON `backprop train` reads). The dataset is `{id}` of an uploaded dataset, inline rows, a built-in set or a generator. Send `Idempotency-Key` to make retries safe.',
+      description:
+        'The body is the job spec (the same JSON `backprop train` reads). The dataset is `{id}` of an uploaded dataset, inline rows, a built-in set or a generator. Send `Idempotency-Key` to make retries safe.',
       tags: ['jobs'],
       body: jobSchema,
       headers: idempotencyHeaders,
-      response: { 202: jobViewSchema, 200: jobViewSchema, 400: problems[400], 409: problems[409], 413: problems[413], 415: problems[415], 422: problems[422], 503: problems[503] },
+      response: {
+        202: jobViewSchema,
+        200: jobViewSchema,
+        400: problems[400],
+        409: problems[409],
+        413: problems[413],
+        415: problems[415],
+        422: problems[422],
+        503: problems[503],
+      },
     },
     handler: async (request, reply) => {
-      const { record, created } = await submitJob(app.services, request.body, request.headers['idempotency-key']);
+      const { record, created } = await submitJob(
+        app.services,
+        request.body,
+        request.headers['idempotency-key'],
+      );
       const current = created ? record : await getJob(app, record.id);
-      return reply.code(created ? 202 : 200).header('location', `/v1/jobs/${record.id}`).send(jobView(current));
+      return reply
+        .code(created ? 202 : 200)
+        .header('location', `/v1/jobs/${record.id}`)
+        .send(jobView(current));
     },
   });
 
@@ -66,7 +88,8 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
   r.post('/v1/jobs/:id/cancel', {
     schema: {
       summary: 'Cancel a job',
-      description: 'A queued job never starts; a running one stops within a mini-batch (the answer waits up to two seconds for it). A finished job answers 409.',
+      description:
+        'A queued job never starts; a running one stops within a mini-batch (the answer waits up to two seconds for it). A finished job answers 409.',
       tags: ['jobs'],
       params: idParams,
       response: { 200: jobViewSchema, 404: problems[404], 409: problems[409], 503: problems[503] },
@@ -75,16 +98,26 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       const { stores, redis } = app.services;
       const id = request.params.id;
       const at = new Date().toISOString();
-      const outcome = await stores.jobs.transition(id, ['queued'], 'cancelled', { finishedAt: at }, [
-        { type: 'status', status: 'cancelled', at },
-        { type: 'cancelled', epoch: 0, at },
-      ]);
+      const outcome = await stores.jobs.transition(
+        id,
+        ['queued'],
+        'cancelled',
+        { finishedAt: at },
+        [
+          { type: 'status', status: 'cancelled', at },
+          { type: 'cancelled', epoch: 0, at },
+        ],
+      );
       if (outcome === 'missing') throw new AppError('not_found', `no job has id ${id}`);
       if (outcome === 'ok') {
         await app.services.queue.remove(id).catch(() => 0); // already taken: the worker sees 'cancelled'
         return jobView(await getJob(app, id));
       }
-      if (finalStatuses.includes(outcome)) throw new AppError('conflict', `job ${id} has already ${outcome === 'cancelled' ? 'been cancelled' : outcome}`);
+      if (finalStatuses.includes(outcome))
+        throw new AppError(
+          'conflict',
+          `job ${id} has already ${outcome === 'cancelled' ? 'been cancelled' : outcome}`,
+        );
       await stores.jobs.update(id, { cancelRequested: true });
       await redis.publish(stores.keys.cancelChannel, id);
       const deadline = Date.now() + cancelWaitMs;

@@ -5,8 +5,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf, predict } from '../../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../../errors.js';
+import {
+  idParams,
+  modelViewSchema,
+  predictBodySchema,
+  predictResponseSchema,
+  problems,
+} from '../schemas.js';
 import type { CachedModel } from '../services.js';
-import { idParams, modelViewSchema, predictBodySchema, predictResponseSchema, problems } from '../schemas.js';
 
 async function getModel(app: FastifyInstance, id: string): Promise<CachedModel> {
   const cached = await app.services.models.get(id);
@@ -37,7 +43,12 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       tags: ['models'],
       params: idParams,
       body: predictBodySchema,
-      response: { 200: predictResponseSchema, 400: problems[400], 404: problems[404], 503: problems[503] },
+      response: {
+        200: predictResponseSchema,
+        400: problems[400],
+        404: problems[404],
+        503: problems[503],
+      },
     },
     handler: async (request) => {
       const { doc, model } = await getModel(app, request.params.id);
@@ -45,13 +56,18 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       const width = model.shape.inputSize;
       const max = app.services.config.maxPredictRows;
       if (inputs.length > max) {
-        throw new ValidationError([{ path: 'inputs', message: `has ${inputs.length} rows; send at most ${max} per request` }]);
+        throw new ValidationError([
+          { path: 'inputs', message: `has ${inputs.length} rows; send at most ${max} per request` },
+        ]);
       }
       const issues: Issue[] = [];
       inputs.forEach((row, i) => {
         if (row.length !== width && issues.length < 10) {
           const names = doc.featureNames ? ` (${doc.featureNames.join(', ')})` : '';
-          issues.push({ path: `inputs.${i}`, message: `has ${row.length} values; the model expects ${width}${names}` });
+          issues.push({
+            path: `inputs.${i}`,
+            message: `has ${row.length} values; the model expects ${width}${names}`,
+          });
         }
       });
       if (issues.length > 0) throw new ValidationError(issues);
