@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { Model } from '../engine/index.js';
+import { createPredictor, type Model, type Predictor } from '../engine/index.js';
 import { createTrainingQueue, type TrainingQueue } from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
 import { connectRedis, createStores, type StoredModel, type Stores } from '../store/index.js';
@@ -11,6 +11,8 @@ import { connectRedis, createStores, type StoredModel, type Stores } from '../st
 export interface CachedModel {
   doc: StoredModel;
   model: Model;
+  /** Keeps its buffers between requests; safe as the forward pass is synchronous. */
+  predict: Predictor;
 }
 
 /** A small LRU of parsed models: predict runs the forward pass in-process on these. */
@@ -26,7 +28,8 @@ export function createModelCache(stores: Stores, size: number) {
       }
       const doc = await stores.models.get(id);
       if (!doc) return null;
-      const entry = { doc, model: modelFromDocument(doc) };
+      const model = modelFromDocument(doc);
+      const entry = { doc, model, predict: createPredictor(model) };
       cache.set(id, entry);
       if (cache.size > size) cache.delete(cache.keys().next().value!);
       return entry;

@@ -198,23 +198,6 @@ export function backward(
   }
 }
 
-/** Outputs for `rows` inputs, in chunks of the workspace's capacity. */
-export function predictInto(
-  out: Float32Array,
-  network: Network,
-  ws: Workspace,
-  x: Float32Array,
-  rows: number,
-): void {
-  const nIn = network.shape.inputSize;
-  const nOut = network.layers[network.layers.length - 1]!.nOut;
-  for (let start = 0; start < rows; start += ws.capacity) {
-    const batch = Math.min(ws.capacity, rows - start);
-    const y = forward(network, ws, x.subarray(start * nIn, (start + batch) * nIn), batch);
-    out.set(y.subarray(0, batch * nOut), start * nOut);
-  }
-}
-
 export function cloneParameters(p: Parameters): Parameters {
   return { W: p.W.map((w) => w.slice()), b: p.b.map((b) => b.slice()) };
 }

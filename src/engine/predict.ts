@@ -1,5 +1,6 @@
 // Using a trained network: outputs for new inputs (scaled as in training), and the mean error
-// and accuracy over a labelled set. Allocates per call; not for the epoch loop's hot path.
+// and accuracy over a labelled set. A predictor keeps its buffers between calls, for a server
+// that answers many small requests with one model.
 
 import type { DivergenceName } from './divergences.js';
 import {
@@ -10,7 +11,6 @@ import {
   type NetworkShape,
   outputSizeOf,
   type Parameters,
-  predictInto,
   type Workspace,
 } from './network.js';
 import { applyScaler, type Scaler } from './scaler.js';
@@ -24,13 +24,35 @@ export interface Model {
 const chunkRows = 256;
 
 /** Outputs (rows, outputSize) for inputs (rows, inputSize) given in raw, unscaled units. */
-export function predict(model: Model, inputs: Float32Array, rows: number): Float32Array {
+export type Predictor = (inputs: Float32Array, rows: number) => Float32Array;
+
+/**
+ * A predictor for one model: the network and its buffers are made once, and inputs are scaled
+ * and run through in chunks of `capacity` rows. Not re-entrant (one call at a time).
+ */
+export function createPredictor(model: Model, capacity = chunkRows): Predictor {
   const network = createNetwork(model.shape, model.params);
-  const ws = createWorkspace(network, Math.max(1, Math.min(rows, chunkRows)));
-  const x = scaled(model, inputs, rows);
-  const out = new Float32Array(rows * outputSizeOf(model.shape));
-  predictInto(out, network, ws, x, rows);
-  return out;
+  const ws = createWorkspace(network, capacity);
+  const nIn = model.shape.inputSize;
+  const nOut = outputSizeOf(model.shape);
+  const x = new Float32Array(capacity * nIn);
+  return (inputs, rows) => {
+    const out = new Float32Array(rows * nOut);
+    for (let start = 0; start < rows; start += capacity) {
+      const batch = Math.min(capacity, rows - start);
+      const raw = inputs.subarray(start * nIn, (start + batch) * nIn);
+      if (model.scaler) applyScaler(x, raw, batch, nIn, model.scaler);
+      else x.set(raw);
+      const y = forward(network, ws, x, batch);
+      out.set(y.subarray(0, batch * nOut), start * nOut);
+    }
+    return out;
+  };
+}
+
+/** Outputs (rows, outputSize) for inputs (rows, inputSize) given in raw, unscaled units. */
+export function predict(model: Model, inputs: Float32Array, rows: number): Float32Array {
+  return createPredictor(model, Math.max(1, Math.min(rows, chunkRows)))(inputs, rows);
 }
 
 function scaled(model: Model, inputs: Float32Array, rows: number): Float32Array {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { rowsOf } from '../../data/index.js';
-import { argmaxRows, outputSizeOf, predict } from '../../engine/index.js';
+import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../../errors.js';
 import {
   idParams,
@@ -51,7 +51,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     handler: async (request) => {
-      const { doc, model } = await getModel(app, request.params.id);
+      const { doc, model, predict } = await getModel(app, request.params.id);
       const { inputs } = request.body;
       const width = model.shape.inputSize;
       const max = app.services.config.maxPredictRows;
@@ -72,7 +72,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       });
       if (issues.length > 0) throw new ValidationError(issues);
       const n = outputSizeOf(model.shape);
-      const y = predict(model, Float32Array.from(inputs.flat()), inputs.length);
+      const y = predict(Float32Array.from(inputs.flat()), inputs.length);
       const outputs = rowsOf(y, inputs.length, n);
       const classes = doc.classes;
       if (!classes) return { outputs };
