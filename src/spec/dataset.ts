@@ -204,4 +204,19 @@ export const datasetSchema = z
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: value });
     }
     return z.NEVER;
+  })
+  // The form is picked by key at run time; documents (OpenAPI) list every form instead.
+  .meta({
+    description: `${forms}`,
+    anyOf: [
+      inlineTargetsSchema,
+      inlineLabelsSchema,
+      builtinSchema,
+      ...Object.values(generatorSchemas),
+      storedSchema,
+      csvSchema,
+    ].map((member) => {
+      const { $schema: _, ...json } = z.toJSONSchema(member, { io: 'input' });
+      return json;
+    }),
   });
