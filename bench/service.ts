@@ -145,7 +145,12 @@ export async function runServiceBench() {
       ratio: predict.requestsPerSecond / bare.requestsPerSecond,
     };
   } finally {
-    for (const c of children) c.kill('SIGTERM');
+    // every process gone before our keys go, so none writes one back
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode === null ? new Promise((r) => c.once('exit', r).kill('SIGTERM')) : null,
+      ),
+    );
     const redis = connectRedis(loadConfig(env).redisUrl);
     await deleteKeysUnder(redis, prefix);
     await redis.quit();

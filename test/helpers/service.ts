@@ -85,7 +85,14 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
       Object.assign(service, await listen());
     },
     async stop() {
-      for (const w of service.workers) if (w.exitCode === null) w.kill('SIGKILL');
+      // every process gone before our keys go, so none writes one back
+      await Promise.all(
+        service.workers.map((w) =>
+          w.exitCode === null && w.signalCode === null
+            ? new Promise((r) => w.once('exit', r).kill('SIGKILL'))
+            : null,
+        ),
+      );
       await service.app.close();
       const redis = connectRedis(config.redisUrl);
       await deleteKeysUnder(redis, config.keyPrefix);
