@@ -126,14 +126,19 @@ export function sendFrameworkProblem(
       );
     default:
       request.log.error({ err: error }, 'unexpected router error');
-      return sendProblem(reply, {
-        type: '/problems/internal',
-        title: 'Internal error',
-        status: 500,
-        detail: 'an unexpected error occurred; it has been logged',
-        instance: request.url,
-      });
+      return sendInternal(reply, request);
   }
+}
+
+/** A programmer error: logged by the caller, answered as a 500 without details. */
+function sendInternal(reply: FastifyReply, request: FastifyRequest): FastifyReply {
+  return sendProblem(reply, {
+    type: '/problems/internal',
+    title: 'Internal error',
+    status: 500,
+    detail: 'an unexpected error occurred; it has been logged',
+    instance: request.url,
+  });
 }
 
 export function registerProblemHandler(app: FastifyInstance, bodyLimit: number): void {
@@ -160,13 +165,7 @@ export function registerProblemHandler(app: FastifyInstance, bodyLimit: number):
       );
     }
     request.log.error({ err: error }, 'unexpected error');
-    return sendProblem(reply, {
-      type: '/problems/internal',
-      title: 'Internal error',
-      status: 500,
-      detail: 'an unexpected error occurred; it has been logged',
-      instance: request.url,
-    });
+    return sendInternal(reply, request);
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(

@@ -6,8 +6,8 @@ import {
   builtinSchema,
   generatorSchema,
   metricsSchema,
+  modelSchema,
   networkSchema,
-  weightsSchema,
 } from '../spec/index.js';
 import { jobStatuses } from '../store/index.js';
 
@@ -106,22 +106,9 @@ export const jobListQuery = z.strictObject({
   cursor: z.string().max(64).optional(),
 });
 
-export const modelViewSchema = z
-  .object({
-    id: z.string(),
-    jobId: z.string(),
-    createdAt: z.string(),
-    network: networkSchema,
-    training: z.record(z.string(), z.unknown()),
-    weights: weightsSchema,
-    scaler: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).nullable(),
-    classes: z.array(z.union([z.number(), z.string()])).optional(),
-    featureNames: z.array(z.string()).optional(),
-    metrics: metricsSchema,
-    history: z.array(
-      z.object({ epoch: z.number(), error: z.number(), validationError: z.number().optional() }),
-    ),
-  })
+export const modelViewSchema = modelSchema
+  .omit({ format: true })
+  .extend({ id: z.string(), jobId: z.string() })
   .meta({ id: 'Model' });
 
 export const predictBodySchema = z.strictObject({
