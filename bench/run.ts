@@ -5,7 +5,6 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { defaultTrainOptions, train } from '../src/engine/index.js';
-import { runServiceBench } from './service.js';
 import { syntheticData, type Workload, weightCount, workloads } from './workloads.js';
 
 interface Row {
@@ -56,7 +55,9 @@ const rows = workloads
     return row;
   });
 
-const service = only.length === 0 ? await runServiceBench() : null;
+// Loaded only now: importing the service's libraries (ioredis, fastify, pino) slows the engine in
+// the same process by about 15%, so the engine is measured in a process that has not loaded them.
+const service = only.length === 0 ? await (await import('./service.js')).runServiceBench() : null;
 if (service) {
   process.stdout.write(
     `first epoch event ${service.firstEpochMs.median.toFixed(0)} ms (median), predict ${Math.round(service.predict.requestsPerSecond)} req/s p99 ${service.predict.p99Ms} ms, bare ${Math.round(service.bare.requestsPerSecond)} req/s\n`,

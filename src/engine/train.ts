@@ -179,14 +179,18 @@ export function chunkRowsFor(shape: NetworkShape): number {
   return Math.max(16, Math.min(512, Math.floor(2e8 / flopsPerRow)));
 }
 
-// Copies rows order[from..from+count) into the batch buffers; full batches skip this.
+// Copies rows order[from..from+count) into the batch buffers; full batches skip this. Plain
+// loops, not subarray(): once any library touches typed-array species (ioredis, fastify and pino
+// all do), V8 takes a slow path for every subarray() call, which cost 20% of an epoch here.
 function gather(run: Run, from: number, count: number): void {
-  const { train, order } = run;
-  const { features, outputs } = train;
+  const { train, order, xBatch, dBatch } = run;
+  const { features, outputs, inputs, targets } = train;
   for (let r = 0; r < count; r++) {
     const src = order[from + r]!;
-    run.xBatch.set(train.inputs.subarray(src * features, (src + 1) * features), r * features);
-    run.dBatch.set(train.targets.subarray(src * outputs, (src + 1) * outputs), r * outputs);
+    for (let i = 0, a = src * features, b = r * features; i < features; i++)
+      xBatch[b + i] = inputs[a + i]!;
+    for (let i = 0, a = src * outputs, b = r * outputs; i < outputs; i++)
+      dBatch[b + i] = targets[a + i]!;
   }
 }
 
@@ -206,12 +210,14 @@ function* runEpoch(run: Run): Generator<TrainStep, { errorSum: number; correct: 
     for (let c = start; c < start + batch; c += ws.capacity) {
       if (run.hooks.shouldStop?.()) return null;
       const rows = Math.min(ws.capacity, start + batch - c);
-      let x = train.inputs.subarray(c * features, (c + rows) * features);
-      let d = train.targets.subarray(c * outputs, (c + rows) * outputs);
-      if (!inOrder) {
+      let x = run.xBatch;
+      let d = run.dBatch;
+      if (inOrder) {
+        // full batch: chunks are views of the rows where they lie (no copy)
+        x = train.inputs.subarray(c * features, (c + rows) * features);
+        d = train.targets.subarray(c * outputs, (c + rows) * outputs);
+      } else {
         gather(run, c, rows);
-        x = run.xBatch;
-        d = run.dBatch;
       }
       const y = forward(network, ws, x, rows);
       errorSum += batchError(network, ws, d, rows);

@@ -17,7 +17,9 @@ describe('GET /v1/jobs/:id/events while idle', () => {
     });
     expect(job.status).toBe(202);
     const controller = new AbortController();
-    const response = await fetch(`${service.url}/v1/jobs/${job.body.id}/events`, { signal: controller.signal });
+    const response = await fetch(`${service.url}/v1/jobs/${job.body.id}/events`, {
+      signal: controller.signal,
+    });
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();

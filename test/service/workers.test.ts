@@ -37,7 +37,20 @@ async function submit(body: unknown): Promise<string> {
 describe('workers', () => {
   it('trains two jobs at once on two threads, renewing locks throughout', async () => {
     const [a, b] = [await submit(slowJob(40, 1)), await submit(slowJob(40, 2))];
+    // /healthz keeps answering all the while
+    let training = true;
+    const health: number[] = [];
+    const poll = (async () => {
+      while (training) {
+        health.push((await fetch(`${service.url}/healthz`)).status);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
     const [ea, eb] = await Promise.all([follow(service, a), follow(service, b)]);
+    training = false;
+    await poll;
+    expect(health.length).toBeGreaterThan(20);
+    expect(health.every((s) => s === 200)).toBe(true);
     const ja = await http(service, 'GET', `/v1/jobs/${a}`);
     const jb = await http(service, 'GET', `/v1/jobs/${b}`);
     expect(ja.body.status).toBe('succeeded');
