@@ -12,6 +12,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY workers workers
+COPY scripts scripts
 RUN npm run build
 
 FROM node:24-bookworm-slim AS production-dependencies

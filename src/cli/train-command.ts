@@ -62,7 +62,7 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
     const m = doc.metrics;
     const accuracy = m.accuracy !== undefined ? `, accuracy ${(100 * m.accuracy).toFixed(1)}%` : '';
     process.stdout.write(
-      `${result.message}; error ${m.error?.toFixed(6)}${accuracy}\nmodel written to ${out}\n`,
+      `${result.message}; error ${m.error?.toFixed(6)}${accuracy} (${result.kernel} kernels)\nmodel written to ${out}\n`,
     );
   }
   return 0;

@@ -1,6 +1,7 @@
 // The engine's public surface: the math of BACKPROP.md on Float32Array, with no I/O.
 export * from './activations.js';
 export * from './divergences.js';
+export * from './kernels.js';
 export * from './matrix.js';
 export * from './network.js';
 export * from './optimizers.js';

@@ -4,7 +4,7 @@
 
 import { type Activation, activationFor, type LayerShape, outputWidth } from './activations.js';
 import { type Divergence, type DivergenceName, divergenceFor, fusablePair } from './divergences.js';
-import { affineBackwardInput, affineBackwardParams, affineForward } from './matrix.js';
+import { type Arena, heapArena, type Kernels, typescriptKernels } from './kernels.js';
 import { createRandom } from './random.js';
 
 export interface NetworkShape {
@@ -36,6 +36,8 @@ export interface Network {
   params: Parameters;
   /** Output gradient taken as y − d directly (see `fusablePair`). */
   fusedOutput: boolean;
+  /** The code that runs the matrix products (see kernels.ts). */
+  kernels: Kernels;
 }
 
 /** Per-layer input, unit and output widths. */
@@ -91,7 +93,7 @@ export function initParameters(shape: NetworkShape, seed: number): Parameters {
 export function createNetwork(
   shape: NetworkShape,
   params: Parameters,
-  options: { fuseOutput?: boolean } = {},
+  options: { fuseOutput?: boolean; kernels?: Kernels } = {},
 ): Network {
   const layers = layersOf(shape);
   const last = shape.layers[shape.layers.length - 1]!;
@@ -102,6 +104,7 @@ export function createNetwork(
     divergence: divergenceFor(shape.divergence),
     params,
     fusedOutput: fusable && (options.fuseOutput ?? true),
+    kernels: options.kernels ?? typescriptKernels,
   };
 }
 
@@ -116,17 +119,39 @@ export interface Workspace {
   db: Float32Array[]; // like b
 }
 
-export function createWorkspace(network: Network, capacity: number): Workspace {
+export function createWorkspace(
+  network: Network,
+  capacity: number,
+  arena: Arena = heapArena,
+): Workspace {
   const ls = network.layers;
   return {
     capacity,
-    z: ls.map((l) => new Float32Array(capacity * l.units)),
-    y: ls.map((l) => new Float32Array(capacity * l.nOut)),
-    dZ: ls.map((l) => new Float32Array(capacity * l.units)),
-    dY: ls.map((l) => new Float32Array(capacity * l.nOut)),
-    dW: ls.map((l) => new Float32Array(l.units * l.nIn)),
-    db: ls.map((l) => new Float32Array(l.units)),
+    z: ls.map((l) => arena.alloc(capacity * l.units)),
+    y: ls.map((l) => arena.alloc(capacity * l.nOut)),
+    dZ: ls.map((l) => arena.alloc(capacity * l.units)),
+    dY: ls.map((l) => arena.alloc(capacity * l.nOut)),
+    dW: ls.map((l) => arena.alloc(l.units * l.nIn)),
+    db: ls.map((l) => arena.alloc(l.units)),
   };
+}
+
+/** Floats a workspace of this capacity takes, for sizing an arena. */
+export function workspaceFloats(shape: NetworkShape, capacity: number): number {
+  return layersOf(shape).reduce(
+    (n, l) => n + capacity * 2 * (l.units + l.nOut) + l.units * (l.nIn + 1),
+    0,
+  );
+}
+
+/** The parameters copied into buffers from the arena (where the wasm kernels can reach them). */
+export function parametersIn(arena: Arena, p: Parameters): Parameters {
+  const copy = (a: Float32Array) => {
+    const view = arena.alloc(a.length);
+    view.set(a);
+    return view;
+  };
+  return { W: p.W.map(copy), b: p.b.map(copy) };
 }
 
 export function zeroGradients(ws: Workspace): void {
@@ -145,7 +170,15 @@ export function forward(
   let input = x;
   for (let k = 0; k < layers.length; k++) {
     const l = layers[k]!;
-    affineForward(ws.z[k]!, input, params.W[k]!, params.b[k]!, batch, l.nIn, l.units);
+    network.kernels.affineForward(
+      ws.z[k]!,
+      input,
+      params.W[k]!,
+      params.b[k]!,
+      batch,
+      l.nIn,
+      l.units,
+    );
     l.activation.forward(ws.y[k]!, ws.z[k]!, batch, l.units, l.nOut);
     input = ws.y[k]!;
   }
@@ -168,7 +201,7 @@ export function backward(
   batch: number,
   scale: number,
 ): void {
-  const { layers, params } = network;
+  const { layers, params, kernels } = network;
   const n = layers.length - 1;
   const out = layers[n]!;
   if (network.fusedOutput) {
@@ -182,10 +215,10 @@ export function backward(
   for (let k = n; k >= 0; k--) {
     const l = layers[k]!;
     const input = k === 0 ? x : ws.y[k - 1]!;
-    affineBackwardParams(ws.dW[k]!, ws.db[k]!, ws.dZ[k]!, input, batch, l.nIn, l.units);
+    kernels.affineBackwardParams(ws.dW[k]!, ws.db[k]!, ws.dZ[k]!, input, batch, l.nIn, l.units);
     if (k === 0) break;
     const below = layers[k - 1]!;
-    affineBackwardInput(ws.dY[k - 1]!, ws.dZ[k]!, params.W[k]!, batch, l.nIn, l.units);
+    kernels.affineBackwardInput(ws.dY[k - 1]!, ws.dZ[k]!, params.W[k]!, batch, l.nIn, l.units);
     below.activation.backward(
       ws.dZ[k - 1]!,
       ws.dY[k - 1]!,

@@ -3,6 +3,7 @@
 // that answers many small requests with one model.
 
 import type { DivergenceName } from './divergences.js';
+import { createWasmArena, heapArena } from './kernels.js';
 import {
   createNetwork,
   createWorkspace,
@@ -11,7 +12,10 @@ import {
   type NetworkShape,
   outputSizeOf,
   type Parameters,
+  parameterCount,
+  parametersIn,
   type Workspace,
+  workspaceFloats,
 } from './network.js';
 import { applyScaler, type Scaler } from './scaler.js';
 
@@ -31,11 +35,15 @@ export type Predictor = (inputs: Float32Array, rows: number) => Float32Array;
  * and run through in chunks of `capacity` rows. Not re-entrant (one call at a time).
  */
 export function createPredictor(model: Model, capacity = chunkRows): Predictor {
-  const network = createNetwork(model.shape, model.params);
-  const ws = createWorkspace(network, capacity);
   const nIn = model.shape.inputSize;
   const nOut = outputSizeOf(model.shape);
-  const x = new Float32Array(capacity * nIn);
+  const floats =
+    parameterCount(model.shape) + workspaceFloats(model.shape, capacity) + capacity * nIn;
+  const arena = createWasmArena(floats) ?? heapArena;
+  const params = parametersIn(arena, model.params);
+  const network = createNetwork(model.shape, params, { kernels: arena.kernels });
+  const ws = createWorkspace(network, capacity, arena);
+  const x = arena.alloc(capacity * nIn);
   return (inputs, rows) => {
     const out = new Float32Array(rows * nOut);
     for (let start = 0; start < rows; start += capacity) {

@@ -3,6 +3,7 @@
 // seeded initialisation and shuffles. Reports through callbacks; stops when asked.
 
 import { rowsSumToOne } from './divergences.js';
+import { type Arena, createWasmArena, heapArena, type KernelName } from './kernels.js';
 import {
   backward,
   batchError,
@@ -16,7 +17,9 @@ import {
   type NetworkShape,
   type Parameters,
   parameterCount,
+  parametersIn,
   type Workspace,
+  workspaceFloats,
   zeroGradients,
 } from './network.js';
 import { createOptimizer, type Optimizer, type OptimizerOptions } from './optimizers.js';
@@ -88,11 +91,15 @@ export interface TrainHooks {
   shouldStop?(): boolean;
   /** Milliseconds clock; defaults to performance.now. */
   now?(): number;
+  /** Which kernels run the products: 'auto' (default) takes wasm-simd wherever it loads. */
+  kernel?: 'auto' | KernelName;
 }
 
 export interface TrainResult {
   params: Parameters;
   scaler: Scaler | null;
+  /** The kernels that ran. */
+  kernel: KernelName;
   reason: StopReason;
   message: string;
   /** Epochs completed. */
@@ -154,6 +161,7 @@ interface Run {
   ws: Workspace;
   optimizer: Optimizer;
   train: TrainingData;
+  validation: TrainingData | null;
   batchSize: number;
   order: Uint32Array;
   xBatch: Float32Array;
@@ -230,29 +238,62 @@ function* runEpoch(run: Run): Generator<TrainStep, { errorSum: number; correct: 
   return { errorSum, correct };
 }
 
+// The buffers a run needs, in a wasm arena when the SIMD kernels are to run (each buffer they
+// touch must be in their memory), else on the heap.
+function arenaFor(
+  shape: NetworkShape,
+  sets: TrainingData[],
+  capacity: number,
+  hooks: TrainHooks,
+): Arena {
+  if (hooks.kernel === 'typescript') return heapArena;
+  const width = sets[0]!.features + sets[0]!.outputs;
+  const floats =
+    parameterCount(shape) +
+    workspaceFloats(shape, capacity) +
+    capacity * width +
+    sets.reduce((n, set) => n + set.rows * width, 0);
+  const arena = createWasmArena(floats);
+  if (!arena && hooks.kernel === 'wasm-simd')
+    throw new Error('WebAssembly SIMD is not available here');
+  return arena ?? heapArena;
+}
+
+function moveTo(arena: Arena, set: TrainingData): TrainingData {
+  const inputs = arena.alloc(set.inputs.length);
+  const targets = arena.alloc(set.targets.length);
+  inputs.set(set.inputs);
+  targets.set(set.targets);
+  return { ...set, inputs, targets };
+}
+
 function createRun(
   shape: NetworkShape,
-  train: TrainingData,
+  heapSets: { train: TrainingData; validation: TrainingData | null },
   options: TrainOptions,
   hooks: TrainHooks,
 ): Run {
-  const params = initParameters(shape, deriveSeed(options.seed, 1));
+  const rows = heapSets.train.rows;
+  const batchSize = options.batchSize === 'full' ? rows : Math.min(options.batchSize, rows);
+  const capacity = Math.min(batchSize, chunkRowsFor(shape));
+  const sets = heapSets.validation ? [heapSets.train, heapSets.validation] : [heapSets.train];
+  const arena = arenaFor(shape, sets, capacity, hooks);
+  const train = moveTo(arena, heapSets.train);
+  const params = parametersIn(arena, initParameters(shape, deriveSeed(options.seed, 1)));
   // softmax + cross_entropy may use y − d only when every target row is a distribution
   const fuseOutput =
     shape.divergence !== 'cross_entropy' || rowsSumToOne(train.targets, train.rows, train.outputs);
-  const network = createNetwork(shape, params, { fuseOutput });
-  const batchSize =
-    options.batchSize === 'full' ? train.rows : Math.min(options.batchSize, train.rows);
-  const capacity = Math.min(batchSize, chunkRowsFor(shape));
+  const network = createNetwork(shape, params, { fuseOutput, kernels: arena.kernels });
   return {
     network,
-    ws: createWorkspace(network, capacity),
+    ws: createWorkspace(network, capacity, arena),
     optimizer: createOptimizer(options, params),
     train,
+    validation: heapSets.validation ? moveTo(arena, heapSets.validation) : null,
     batchSize,
-    order: Uint32Array.from({ length: train.rows }, (_, i) => i),
-    xBatch: new Float32Array(capacity * train.features),
-    dBatch: new Float32Array(capacity * train.outputs),
+    order: Uint32Array.from({ length: rows }, (_, i) => i),
+    xBatch: arena.alloc(capacity * train.features),
+    dBatch: arena.alloc(capacity * train.outputs),
     random: createRandom(deriveSeed(options.seed, 3)),
     options,
     hooks,
@@ -286,9 +327,9 @@ export function* trainSteps(
   hooks: Omit<TrainHooks, 'onEpoch'> = {},
 ): Generator<TrainStep, TrainResult> {
   const now = hooks.now ?? (() => performance.now());
-  const { train: trainSet, validation, scaler } = prepare(data, options);
-  const run = createRun(shape, trainSet, options, hooks);
-  const { network } = run;
+  const { train: heapTrain, validation: heapValidation, scaler } = prepare(data, options);
+  const run = createRun(shape, { train: heapTrain, validation: heapValidation }, options, hooks);
+  const { network, train: trainSet, validation } = run;
   const mode = accuracyModeOf(shape.divergence);
   const best = validation ? cloneParameters(network.params) : null;
   let bestError = Number.POSITIVE_INFINITY;
@@ -360,6 +401,7 @@ export function* trainSteps(
   return {
     params: network.params,
     scaler,
+    kernel: network.kernels.name,
     reason,
     message: describeStop(reason, epoch, options),
     epochs: epoch,

@@ -25,6 +25,8 @@ export const metricsSchema = z.object({
   trainRows: z.number().int(),
   validationRows: z.number().int(),
   durationMs: z.number(),
+  /** The kernels that trained it: wasm-simd, or the typescript fallback. */
+  kernel: z.string().optional(),
 });
 export type ModelMetrics = z.infer<typeof metricsSchema>;
 
@@ -123,6 +125,7 @@ export function createModelDocument(parts: ModelParts): ModelDocument {
     trainRows: result.trainRows,
     validationRows: result.validationRows,
     durationMs: Math.round(parts.durationMs),
+    kernel: result.kernel,
     ...(final ? { error: final.error } : {}),
     ...(final?.validationError !== undefined ? { validationError: final.validationError } : {}),
     ...(final?.accuracy !== undefined ? { accuracy: final.accuracy } : {}),

@@ -46,6 +46,7 @@ describe('backprop train', () => {
       /^epoch 40\/40 {2}error \d+\.\d{6} {2}accuracy \d+\.\d% {2}[\d,]+ samples\/s$/,
     );
     expect(run.stdout).toContain(`model written to ${modelPath}`);
+    expect(run.stdout).toContain('(wasm-simd kernels)');
   });
 
   it('writes a model with the spec, weights in the notes’ shape, scaler, classes and metrics', () => {
@@ -62,7 +63,12 @@ describe('backprop train', () => {
       tolerance: 1e-7,
       validationSplit: 0,
     });
-    expect(doc.metrics).toMatchObject({ epochs: 40, stopReason: 'max_epochs', trainRows: 112 });
+    expect(doc.metrics).toMatchObject({
+      epochs: 40,
+      stopReason: 'max_epochs',
+      trainRows: 112,
+      kernel: 'wasm-simd',
+    });
     expect(doc.history).toHaveLength(40);
     expect(doc.metrics.error).toBe(doc.history[39]!.error);
     // the trained model does what it says on the held-out rows

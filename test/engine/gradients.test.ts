@@ -1,28 +1,35 @@
 // The engine against the independent autograd fixtures: outputs, Err, dErr/dz, dErr/dW, dErr/db.
 import { describe, expect, it } from 'vitest';
 import {
+  type Arena,
   backward,
   batchError,
   createNetwork,
+  createWasmArena,
   createWorkspace,
   forward,
   fusablePair,
+  heapArena,
+  parametersIn,
   zeroGradients,
 } from '../../src/engine/index.js';
 import { expectClose32, type GradientCase, loadGradientCases } from '../helpers/fixtures.js';
 
 const cases = loadGradientCases();
 
-function run(c: GradientCase, fuseOutput: boolean) {
+// Every buffer in the arena, so the wasm kernels (not their fallback) run when it is a wasm one.
+function run(c: GradientCase, fuseOutput: boolean, arena: Arena = heapArena) {
   const T = c.inputs.length;
-  const params = {
+  const params = parametersIn(arena, {
     W: c.weights.map((w) => Float32Array.from(w.W.flat())),
     b: c.weights.map((w) => Float32Array.from(w.b)),
-  };
-  const network = createNetwork(c.network, params, { fuseOutput });
-  const ws = createWorkspace(network, T);
-  const x = Float32Array.from(c.inputs.flat());
-  const d = Float32Array.from(c.targets.flat());
+  });
+  const network = createNetwork(c.network, params, { fuseOutput, kernels: arena.kernels });
+  const ws = createWorkspace(network, T, arena);
+  const x = arena.alloc(c.inputs.flat().length);
+  x.set(c.inputs.flat());
+  const d = arena.alloc(c.targets.flat().length);
+  d.set(c.targets.flat());
   zeroGradients(ws);
   const y = forward(network, ws, x, T);
   const err = batchError(network, ws, d, T) / T;
@@ -38,9 +45,14 @@ describe('gradient fixtures', () => {
   for (const c of cases) {
     const last = c.network.layers[c.network.layers.length - 1]!;
     const paths = fusablePair(last.activation, c.network.divergence) ? [true, false] : [false];
-    for (const fused of paths) {
-      it(`${c.name} (${fused ? 'fused y − d' : 'general'} output path)`, () => {
-        const { network, ws, y, err, T } = run(c, fused);
+    for (const [fused, kernel] of paths.flatMap((f) => [
+      [f, 'typescript'] as const,
+      [f, 'wasm-simd'] as const,
+    ])) {
+      it(`${c.name} (${fused ? 'fused y − d' : 'general'} output path, ${kernel} kernels)`, () => {
+        const arena = kernel === 'typescript' ? heapArena : createWasmArena(1 << 14)!;
+        const { network, ws, y, err, T } = run(c, fused, arena);
+        expect(network.kernels.name).toBe(kernel);
         expect(network.fusedOutput).toBe(fused);
         const nOut = network.layers[network.layers.length - 1]!.nOut;
         expectClose32(y.subarray(0, T * nOut), c.outputs.flat(), 'outputs');

@@ -2,10 +2,11 @@
 // exercise every remainder path as well as round ones.
 import { describe, expect, it } from 'vitest';
 import {
-  affineBackwardInput,
-  affineBackwardParams,
-  affineForward,
+  type Arena,
   createRandom,
+  createWasmArena,
+  heapArena,
+  wasmSimdAvailable,
 } from '../../src/engine/index.js';
 
 const sizes = [1, 2, 3, 4, 5, 17, 129];
@@ -25,7 +26,16 @@ function expectClose(actual: Float32Array, expected: Float64Array) {
   }
 }
 
-describe('matrix kernels', () => {
+const arenas: [string, () => Arena][] = [
+  ['typescript', () => heapArena],
+  ['wasm-simd', () => createWasmArena(1 << 16)!],
+];
+
+it('WebAssembly SIMD is available on this runtime', () => {
+  expect(wasmSimdAvailable()).toBe(true);
+});
+
+describe.each(arenas)('%s kernels', (_name, makeArena) => {
   for (const batch of sizes) {
     for (const [nIn, nOut] of [
       [1, 1],
@@ -35,14 +45,21 @@ describe('matrix kernels', () => {
       [8, 129],
     ] as const) {
       it(`batch ${batch}, nIn ${nIn}, nOut ${nOut}`, () => {
+        const arena = makeArena();
+        const { affineForward, affineBackwardInput, affineBackwardParams } = arena.kernels;
+        const inArena = (a: Float32Array) => {
+          const view = arena.alloc(a.length);
+          view.set(a);
+          return view;
+        };
         const random = createRandom(batch * 1000 + nIn * 10 + nOut);
-        const y = fill(batch * nIn, random);
-        const W = fill(nOut * nIn, random);
-        const b = fill(nOut, random);
-        const dZ = fill(batch * nOut, random, true);
+        const y = inArena(fill(batch * nIn, random));
+        const W = inArena(fill(nOut * nIn, random));
+        const b = inArena(fill(nOut, random));
+        const dZ = inArena(fill(batch * nOut, random, true));
 
         // z = y Wᵀ + b
-        const z = new Float32Array(batch * nOut);
+        const z = arena.alloc(batch * nOut);
         affineForward(z, y, W, b, batch, nIn, nOut);
         const zRef = new Float64Array(batch * nOut);
         for (let r = 0; r < batch; r++)
@@ -54,7 +71,7 @@ describe('matrix kernels', () => {
         expectClose(z, zRef);
 
         // dY = dZ W
-        const dY = new Float32Array(batch * nIn).fill(Number.NaN);
+        const dY = arena.alloc(batch * nIn).fill(Number.NaN);
         affineBackwardInput(dY, dZ, W, batch, nIn, nOut);
         const dYRef = new Float64Array(batch * nIn);
         for (let r = 0; r < batch; r++)
@@ -66,8 +83,8 @@ describe('matrix kernels', () => {
         expectClose(dY, dYRef);
 
         // dW += dZᵀ y, db += column sums (accumulating onto what is there)
-        const dW = Float32Array.from({ length: nOut * nIn }, () => 0.5);
-        const db = Float32Array.from({ length: nOut }, () => -0.25);
+        const dW = arena.alloc(nOut * nIn).fill(0.5);
+        const db = arena.alloc(nOut).fill(-0.25);
         affineBackwardParams(dW, db, dZ, y, batch, nIn, nOut);
         const dWRef = new Float64Array(nOut * nIn).fill(0.5);
         const dbRef = new Float64Array(nOut).fill(-0.25);

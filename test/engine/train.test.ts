@@ -296,4 +296,18 @@ describe('train', () => {
     };
     expect(chunkRowsFor(big)).toBe(49);
   });
+
+  it('runs the wasm SIMD kernels by default, and they train as the TypeScript ones do', () => {
+    const o = options({ epochs: 30, batchSize: 8, optimizer: 'adam', learningRate: 0.01, seed: 3 });
+    const wasm = train(lineShape, line(50), o);
+    const ts = train(lineShape, line(50), o, { kernel: 'typescript' });
+    expect(wasm.kernel).toBe('wasm-simd');
+    expect(ts.kernel).toBe('typescript');
+    wasm.params.W.forEach((w, k) => {
+      w.forEach((v, i) => expect(v).toBeCloseTo(ts.params.W[k]![i]!, 3));
+    });
+    expect(wasm.final!.error).toBeCloseTo(ts.final!.error, 4);
+    // and the same seed gives the same weights on the wasm path too
+    expect(train(lineShape, line(50), o).params.W[0]).toEqual(wasm.params.W[0]);
+  });
 });

@@ -82,7 +82,7 @@ describe('end to end', () => {
       modelId: done.data.modelId,
       progress: { epoch: epochs, epochs },
     });
-    expect(job.body.metrics.epochs).toBe(epochs);
+    expect(job.body.metrics).toMatchObject({ epochs, kernel: 'wasm-simd' });
 
     const test = irisCsv('test');
     const predicted = await http(service, 'POST', `/v1/models/${done.data.modelId}/predict`, {

@@ -1,0 +1,186 @@
+// Writes the engine's WebAssembly SIMD kernels: generates their text (WAT) from the block
+// shapes below, assembles it with wabt, and emits src/engine/kernels-wasm.generated.ts holding
+// the module's bytes (base64), so the engine loads them with no file I/O. Run by `npm run build`.
+//
+// The three products of BACKPROP.md, on f32x4 vectors along the contiguous dimension, in
+// register blocks sized to V8's 15 usable vector registers (8 accumulators or splats + loads):
+//   forward         z = y Wᵀ + b      blocks of 2 rows × 4 units
+//   backwardInput   dY = dZ W         blocks of 2 rows × 4 units
+//   backwardParams  dW += dZᵀ y, db += Σ dZ   blocks of 2 units × 4 rows
+// Remainders use the same code with a block of 1; the tail of a row that is not a multiple of 4
+// is done in scalar f32.
+import { writeFileSync } from 'node:fs';
+import wabtInit from 'wabt';
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const get = (name: string) => `(local.get $${name})`;
+const set = (name: string, value: string) => `(local.set $${name} ${value})`;
+const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
+const mul = (a: string, b: string) => `(i32.mul ${a} ${b})`;
+const bytes = (a: string) => `(i32.shl ${a} (i32.const 2))`;
+const c = (n: number) => `(i32.const ${n})`;
+
+let unique = 0;
+const locals = new Map<string, string>();
+function local(name: string, type: string): string {
+  locals.set(name, type);
+  return name;
+}
+
+// Loops `index` from its current value while index + step <= limit, running body.
+function stepLoop(index: string, step: number, limit: string, body: string): string {
+  const id = unique++;
+  return `(block $out${id} (loop $top${id}
+    (br_if $out${id} (i32.gt_s ${add(get(index), c(step))} ${limit}))
+    ${body}
+    ${set(index, add(get(index), c(step)))}
+    (br $top${id})))`;
+}
+
+// Outer × inner grid of blocks: full blocks, then remainders of 1 in each direction.
+function grid(
+  outer: string,
+  outerLimit: string,
+  O: number,
+  inner: string,
+  innerLimit: string,
+  I: number,
+  block: (o: number, i: number) => string,
+): string {
+  const innerLoops = (o: number) =>
+    `${set(inner, c(0))}
+    ${stepLoop(inner, I, innerLimit, block(o, I))}
+    ${I > 1 ? stepLoop(inner, 1, innerLimit, block(o, 1)) : ''}`;
+  return `${set(outer, c(0))}
+  ${stepLoop(outer, O, outerLimit, innerLoops(O))}
+  ${O > 1 ? stepLoop(outer, 1, outerLimit, innerLoops(1)) : ''}`;
+}
+
+const hsum = (v: string) =>
+  `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+
+// z[r+a, j+b] = y[r+a,:] · W[j+b,:] + b[j+b]
+function forwardBlock(R: number, C: number): string {
+  const p = `f${R}${C}`;
+  const lines: string[] = [];
+  for (const a of range(R)) lines.push(set(local(`${p}y${a}`, 'i32'), add(get('y'), bytes(mul(add(get('r'), c(a)), get('nIn'))))));
+  for (const b of range(C)) lines.push(set(local(`${p}w${b}`, 'i32'), add(get('W'), bytes(mul(add(get('j'), c(b)), get('nIn'))))));
+  for (const a of range(R)) for (const b of range(C)) lines.push(set(local(`${p}v${a}${b}`, 'v128'), '(v128.const i32x4 0 0 0 0)'));
+  lines.push(set('i', c(0)));
+  const vec: string[] = [set('o', bytes(get('i')))];
+  for (const a of range(R)) vec.push(set(local(`${p}ly${a}`, 'v128'), `(v128.load ${add(get(`${p}y${a}`), get('o'))})`));
+  for (const b of range(C)) {
+    vec.push(set(local(`${p}lw`, 'v128'), `(v128.load ${add(get(`${p}w${b}`), get('o'))})`));
+    for (const a of range(R)) vec.push(set(`${p}v${a}${b}`, `(f32x4.add ${get(`${p}v${a}${b}`)} (f32x4.mul ${get(`${p}ly${a}`)} ${get(`${p}lw`)}))`));
+  }
+  lines.push(stepLoop('i', 4, get('nIn'), vec.join('\n')));
+  for (const a of range(R)) for (const b of range(C)) lines.push(set(local(`${p}s${a}${b}`, 'f32'), hsum(get(`${p}v${a}${b}`))));
+  const tail: string[] = [set('o', bytes(get('i')))];
+  for (const a of range(R))
+    for (const b of range(C))
+      tail.push(set(`${p}s${a}${b}`, `(f32.add ${get(`${p}s${a}${b}`)} (f32.mul (f32.load ${add(get(`${p}y${a}`), get('o'))}) (f32.load ${add(get(`${p}w${b}`), get('o'))})))`));
+  lines.push(stepLoop('i', 1, get('nIn'), tail.join('\n')));
+  for (const a of range(R))
+    for (const b of range(C)) {
+      const at = add(get('z'), bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))));
+      lines.push(`(f32.store ${at} (f32.add ${get(`${p}s${a}${b}`)} (f32.load ${add(get('b'), bytes(add(get('j'), c(b))))})))`);
+    }
+  return lines.join('\n');
+}
+
+// dY[r+a, :] += Σ_b dZ[r+a, j+b] W[j+b, :]   (dY zeroed first)
+function backwardInputBlock(R: number, C: number): string {
+  const p = `i${R}${C}`;
+  const lines: string[] = [];
+  for (const a of range(R)) lines.push(set(local(`${p}d${a}`, 'i32'), add(get('dY'), bytes(mul(add(get('r'), c(a)), get('nIn'))))));
+  for (const b of range(C)) lines.push(set(local(`${p}w${b}`, 'i32'), add(get('W'), bytes(mul(add(get('j'), c(b)), get('nIn'))))));
+  for (const a of range(R))
+    for (const b of range(C))
+      lines.push(set(local(`${p}g${a}${b}`, 'v128'), `(f32x4.splat (f32.load ${add(get('dZ'), bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))))}))`));
+  lines.push(set('i', c(0)));
+  const vec: string[] = [set('o', bytes(get('i')))];
+  for (const b of range(C)) vec.push(set(local(`${p}lw${b}`, 'v128'), `(v128.load ${add(get(`${p}w${b}`), get('o'))})`));
+  for (const a of range(R)) {
+    let sum = `(v128.load ${add(get(`${p}d${a}`), get('o'))})`;
+    for (const b of range(C)) sum = `(f32x4.add ${sum} (f32x4.mul ${get(`${p}g${a}${b}`)} ${get(`${p}lw${b}`)}))`;
+    vec.push(`(v128.store ${add(get(`${p}d${a}`), get('o'))} ${sum})`);
+  }
+  lines.push(stepLoop('i', 4, get('nIn'), vec.join('\n')));
+  const tail: string[] = [set('o', bytes(get('i')))];
+  for (const a of range(R)) {
+    let sum = `(f32.load ${add(get(`${p}d${a}`), get('o'))})`;
+    for (const b of range(C))
+      sum = `(f32.add ${sum} (f32.mul (f32x4.extract_lane 0 ${get(`${p}g${a}${b}`)}) (f32.load ${add(get(`${p}w${b}`), get('o'))})))`;
+    tail.push(`(f32.store ${add(get(`${p}d${a}`), get('o'))} ${sum})`);
+  }
+  lines.push(stepLoop('i', 1, get('nIn'), tail.join('\n')));
+  return lines.join('\n');
+}
+
+// dW[j+b, :] += Σ_a dZ[r+a, j+b] y[r+a, :]
+function backwardParamsBlock(C: number, R: number): string {
+  const p = `p${C}${R}`;
+  const lines: string[] = [];
+  for (const b of range(C)) lines.push(set(local(`${p}w${b}`, 'i32'), add(get('dW'), bytes(mul(add(get('j'), c(b)), get('nIn'))))));
+  for (const a of range(R)) lines.push(set(local(`${p}y${a}`, 'i32'), add(get('y'), bytes(mul(add(get('r'), c(a)), get('nIn'))))));
+  for (const a of range(R))
+    for (const b of range(C))
+      lines.push(set(local(`${p}g${a}${b}`, 'v128'), `(f32x4.splat (f32.load ${add(get('dZ'), bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))))}))`));
+  lines.push(set('i', c(0)));
+  const vec: string[] = [set('o', bytes(get('i')))];
+  for (const a of range(R)) vec.push(set(local(`${p}ly${a}`, 'v128'), `(v128.load ${add(get(`${p}y${a}`), get('o'))})`));
+  for (const b of range(C)) {
+    let sum = `(v128.load ${add(get(`${p}w${b}`), get('o'))})`;
+    for (const a of range(R)) sum = `(f32x4.add ${sum} (f32x4.mul ${get(`${p}g${a}${b}`)} ${get(`${p}ly${a}`)}))`;
+    vec.push(`(v128.store ${add(get(`${p}w${b}`), get('o'))} ${sum})`);
+  }
+  lines.push(stepLoop('i', 4, get('nIn'), vec.join('\n')));
+  const tail: string[] = [set('o', bytes(get('i')))];
+  for (const b of range(C)) {
+    let sum = `(f32.load ${add(get(`${p}w${b}`), get('o'))})`;
+    for (const a of range(R))
+      sum = `(f32.add ${sum} (f32.mul (f32x4.extract_lane 0 ${get(`${p}g${a}${b}`)}) (f32.load ${add(get(`${p}y${a}`), get('o'))})))`;
+    tail.push(`(f32.store ${add(get(`${p}w${b}`), get('o'))} ${sum})`);
+  }
+  lines.push(stepLoop('i', 1, get('nIn'), tail.join('\n')));
+  return lines.join('\n');
+}
+
+function func(name: string, params: string[], body: string): string {
+  const declared = [...locals].map(([n, t]) => `(local $${n} ${t})`).join(' ');
+  locals.clear();
+  return `(func (export "${name}") ${params.map((p) => `(param $${p} i32)`).join(' ')}
+    (local $r i32) (local $j i32) (local $i i32) (local $o i32) ${declared}
+    ${body})`;
+}
+
+function module(): string {
+  const forward = grid('r', get('batch'), 2, 'j', get('nOut'), 4, forwardBlock);
+  const f = func('forward', ['z', 'y', 'W', 'b', 'batch', 'nIn', 'nOut'], forward);
+  const zero = `(memory.fill ${get('dY')} (i32.const 0) ${bytes(mul(get('batch'), get('nIn')))})`;
+  const input = grid('r', get('batch'), 2, 'j', get('nOut'), 4, backwardInputBlock);
+  const bi = func('backwardInput', ['dY', 'dZ', 'W', 'batch', 'nIn', 'nOut'], `${zero}\n${input}`);
+  locals.set('s', 'f32');
+  const bias = `${set('j', c(0))}
+  ${stepLoop('j', 1, get('nOut'), `${set('s', '(f32.const 0)')}
+    ${set('r', c(0))}
+    ${stepLoop('r', 1, get('batch'), set('s', `(f32.add ${get('s')} (f32.load ${add(get('dZ'), bytes(add(mul(get('r'), get('nOut')), get('j'))))}))`))}
+    (f32.store ${add(get('db'), bytes(get('j')))} (f32.add (f32.load ${add(get('db'), bytes(get('j')))}) ${get('s')}))`)}`;
+  const params = grid('j', get('nOut'), 2, 'r', get('batch'), 4, backwardParamsBlock);
+  const bp = func('backwardParams', ['dW', 'db', 'dZ', 'y', 'batch', 'nIn', 'nOut'], `${bias}\n${params}`);
+  return `(module (import "env" "memory" (memory 1))\n${f}\n${bi}\n${bp})`;
+}
+
+const wabt = await wabtInit();
+const text = module();
+const parsed = wabt.parseWat('kernels.wat', text, { simd: true, bulk_memory: true });
+parsed.validate();
+const { buffer } = parsed.toBinary({});
+parsed.destroy();
+const out = new URL('../src/engine/kernels-wasm.generated.ts', import.meta.url);
+writeFileSync(
+  out,
+  `// Generated by scripts/wasm-kernels.ts (npm run build): do not edit.\nexport const kernelsWasmBase64 =\n  '${Buffer.from(buffer).toString('base64')}';\n`,
+);
+if (process.argv.includes('--wat')) process.stdout.write(text);
+process.stderr.write(`wrote ${out.pathname}: ${buffer.length} bytes of WebAssembly\n`);
