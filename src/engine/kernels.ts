@@ -68,6 +68,7 @@ interface WasmExports {
 }
 
 const pageBytes = 65536;
+const maxPages = 65536;
 
 /**
  * An arena of `floats` float32 values in a wasm memory of its own, with the SIMD kernels bound
@@ -78,9 +79,14 @@ export function createWasmArena(floats: number): Arena | null {
   const module = wasmModule();
   if (!module) return null;
   // 16 bytes of slack per allocation keep every view 16-byte aligned
-  const memory = new WebAssembly.Memory({
-    initial: Math.max(1, Math.ceil((floats * 4 + 4096) / pageBytes)),
-  });
+  const pages = Math.max(1, Math.ceil((floats * 4 + 4096) / pageBytes));
+  if (pages > maxPages) return null; // past wasm32's 4 GiB: the heap and TypeScript kernels
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: pages });
+  } catch {
+    return null; // the runtime would not give that much: fall back the same way
+  }
   const wasm = new WebAssembly.Instance(module, { env: { memory } })
     .exports as unknown as WasmExports;
   const buffer = memory.buffer;

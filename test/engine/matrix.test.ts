@@ -35,6 +35,11 @@ it('WebAssembly SIMD is available on this runtime', () => {
   expect(wasmSimdAvailable()).toBe(true);
 });
 
+it('an arena past what wasm32 can address is refused (callers fall back to the heap)', () => {
+  expect(createWasmArena(2 ** 31)).toBeNull();
+  expect(createWasmArena(1000)!.kernels.name).toBe('wasm-simd');
+});
+
 describe.each(arenas)('%s kernels', (_name, makeArena) => {
   for (const batch of sizes) {
     for (const [nIn, nOut] of [
