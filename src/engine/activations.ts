@@ -96,7 +96,7 @@ const relu: Activation = {
   name: 'relu',
   kind: 'scalar',
   forward(y, z, batch, nIn) {
-    for (let i = 0; i < batch * nIn; i++) y[i] = z[i]! >= 0 ? z[i]! : 0;
+    for (let i = 0; i < batch * nIn; i++) y[i] = Math.max(z[i]!, 0);
   },
   backward(dZ, dY, z, _y, batch, nIn) {
     for (let i = 0; i < batch * nIn; i++) dZ[i] = z[i]! >= 0 ? dY[i]! : 0;
