@@ -4,7 +4,7 @@
 // Engine peers (tfjs, brain.js) join the table with the speed issue, each in its own process.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { defaultTrainOptions, train } from '../src/engine/index.js';
+import { bestKernel, defaultTrainOptions, train } from '../src/engine/index.js';
 import { syntheticData, type Workload, weightCount, workloads } from './workloads.js';
 
 interface Row {
@@ -68,7 +68,7 @@ const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, N
 const date = new Date().toISOString().slice(0, 10);
 writeFileSync(
   'bench/results.json',
-  `${JSON.stringify({ date, machine, kernel: 'typescript', rows, service }, null, 2)}\n`,
+  `${JSON.stringify({ date, machine, kernel: bestKernel(), rows, service }, null, 2)}\n`,
 );
 const table = rows
   .map(
@@ -101,7 +101,7 @@ epochs) after a warm-up, median of three runs, one thread.
 
 - Date: ${date}
 - Machine: ${machine}
-- Kernel: TypeScript reference kernels (src/engine/matrix.ts)
+- Kernel: ${bestKernel()} (src/engine/kernels.ts; the TypeScript fallback is src/engine/matrix.ts)
 
 | workload | network | samples/s | effective GFLOP/s |
 |---|---|---|---|

@@ -56,6 +56,11 @@ function grid(
   ${O > 1 ? stepLoop(outer, 1, outerLimit, innerLoops(1)) : ''}`;
 }
 
+// acc + a·b: mul and add, or one relaxed fused multiply-add where the runtime has relaxed SIMD.
+let relaxed = false;
+const fma = (a: string, b: string, acc: string) =>
+  relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${acc})` : `(f32x4.add ${acc} (f32x4.mul ${a} ${b}))`;
+
 const hsum = (v: string) =>
   `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
 
@@ -63,27 +68,49 @@ const hsum = (v: string) =>
 function forwardBlock(R: number, C: number): string {
   const p = `f${R}${C}`;
   const lines: string[] = [];
-  for (const a of range(R)) lines.push(set(local(`${p}y${a}`, 'i32'), add(get('y'), bytes(mul(add(get('r'), c(a)), get('nIn'))))));
-  for (const b of range(C)) lines.push(set(local(`${p}w${b}`, 'i32'), add(get('W'), bytes(mul(add(get('j'), c(b)), get('nIn'))))));
-  for (const a of range(R)) for (const b of range(C)) lines.push(set(local(`${p}v${a}${b}`, 'v128'), '(v128.const i32x4 0 0 0 0)'));
+  for (const a of range(R))
+    lines.push(
+      set(local(`${p}y${a}`, 'i32'), add(get('y'), bytes(mul(add(get('r'), c(a)), get('nIn'))))),
+    );
+  for (const b of range(C))
+    lines.push(
+      set(local(`${p}w${b}`, 'i32'), add(get('W'), bytes(mul(add(get('j'), c(b)), get('nIn'))))),
+    );
+  for (const a of range(R))
+    for (const b of range(C))
+      lines.push(set(local(`${p}v${a}${b}`, 'v128'), '(v128.const i32x4 0 0 0 0)'));
   lines.push(set('i', c(0)));
   const vec: string[] = [set('o', bytes(get('i')))];
-  for (const a of range(R)) vec.push(set(local(`${p}ly${a}`, 'v128'), `(v128.load ${add(get(`${p}y${a}`), get('o'))})`));
+  for (const a of range(R))
+    vec.push(set(local(`${p}ly${a}`, 'v128'), `(v128.load ${add(get(`${p}y${a}`), get('o'))})`));
   for (const b of range(C)) {
     vec.push(set(local(`${p}lw`, 'v128'), `(v128.load ${add(get(`${p}w${b}`), get('o'))})`));
-    for (const a of range(R)) vec.push(set(`${p}v${a}${b}`, `(f32x4.add ${get(`${p}v${a}${b}`)} (f32x4.mul ${get(`${p}ly${a}`)} ${get(`${p}lw`)}))`));
+    for (const a of range(R))
+      vec.push(set(`${p}v${a}${b}`, fma(get(`${p}ly${a}`), get(`${p}lw`), get(`${p}v${a}${b}`))));
   }
   lines.push(stepLoop('i', 4, get('nIn'), vec.join('\n')));
-  for (const a of range(R)) for (const b of range(C)) lines.push(set(local(`${p}s${a}${b}`, 'f32'), hsum(get(`${p}v${a}${b}`))));
+  for (const a of range(R))
+    for (const b of range(C))
+      lines.push(set(local(`${p}s${a}${b}`, 'f32'), hsum(get(`${p}v${a}${b}`))));
   const tail: string[] = [set('o', bytes(get('i')))];
   for (const a of range(R))
     for (const b of range(C))
-      tail.push(set(`${p}s${a}${b}`, `(f32.add ${get(`${p}s${a}${b}`)} (f32.mul (f32.load ${add(get(`${p}y${a}`), get('o'))}) (f32.load ${add(get(`${p}w${b}`), get('o'))})))`));
+      tail.push(
+        set(
+          `${p}s${a}${b}`,
+          `(f32.add ${get(`${p}s${a}${b}`)} (f32.mul (f32.load ${add(get(`${p}y${a}`), get('o'))}) (f32.load ${add(get(`${p}w${b}`), get('o'))})))`,
+        ),
+      );
   lines.push(stepLoop('i', 1, get('nIn'), tail.join('\n')));
   for (const a of range(R))
     for (const b of range(C)) {
-      const at = add(get('z'), bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))));
-      lines.push(`(f32.store ${at} (f32.add ${get(`${p}s${a}${b}`)} (f32.load ${add(get('b'), bytes(add(get('j'), c(b))))})))`);
+      const at = add(
+        get('z'),
+        bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))),
+      );
+      lines.push(
+        `(f32.store ${at} (f32.add ${get(`${p}s${a}${b}`)} (f32.load ${add(get('b'), bytes(add(get('j'), c(b))))})))`,
+      );
     }
   return lines.join('\n');
 }
@@ -92,17 +119,29 @@ function forwardBlock(R: number, C: number): string {
 function backwardInputBlock(R: number, C: number): string {
   const p = `i${R}${C}`;
   const lines: string[] = [];
-  for (const a of range(R)) lines.push(set(local(`${p}d${a}`, 'i32'), add(get('dY'), bytes(mul(add(get('r'), c(a)), get('nIn'))))));
-  for (const b of range(C)) lines.push(set(local(`${p}w${b}`, 'i32'), add(get('W'), bytes(mul(add(get('j'), c(b)), get('nIn'))))));
+  for (const a of range(R))
+    lines.push(
+      set(local(`${p}d${a}`, 'i32'), add(get('dY'), bytes(mul(add(get('r'), c(a)), get('nIn'))))),
+    );
+  for (const b of range(C))
+    lines.push(
+      set(local(`${p}w${b}`, 'i32'), add(get('W'), bytes(mul(add(get('j'), c(b)), get('nIn'))))),
+    );
   for (const a of range(R))
     for (const b of range(C))
-      lines.push(set(local(`${p}g${a}${b}`, 'v128'), `(f32x4.splat (f32.load ${add(get('dZ'), bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))))}))`));
+      lines.push(
+        set(
+          local(`${p}g${a}${b}`, 'v128'),
+          `(f32x4.splat (f32.load ${add(get('dZ'), bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))))}))`,
+        ),
+      );
   lines.push(set('i', c(0)));
   const vec: string[] = [set('o', bytes(get('i')))];
-  for (const b of range(C)) vec.push(set(local(`${p}lw${b}`, 'v128'), `(v128.load ${add(get(`${p}w${b}`), get('o'))})`));
+  for (const b of range(C))
+    vec.push(set(local(`${p}lw${b}`, 'v128'), `(v128.load ${add(get(`${p}w${b}`), get('o'))})`));
   for (const a of range(R)) {
     let sum = `(v128.load ${add(get(`${p}d${a}`), get('o'))})`;
-    for (const b of range(C)) sum = `(f32x4.add ${sum} (f32x4.mul ${get(`${p}g${a}${b}`)} ${get(`${p}lw${b}`)}))`;
+    for (const b of range(C)) sum = fma(get(`${p}g${a}${b}`), get(`${p}lw${b}`), sum);
     vec.push(`(v128.store ${add(get(`${p}d${a}`), get('o'))} ${sum})`);
   }
   lines.push(stepLoop('i', 4, get('nIn'), vec.join('\n')));
@@ -121,17 +160,29 @@ function backwardInputBlock(R: number, C: number): string {
 function backwardParamsBlock(C: number, R: number): string {
   const p = `p${C}${R}`;
   const lines: string[] = [];
-  for (const b of range(C)) lines.push(set(local(`${p}w${b}`, 'i32'), add(get('dW'), bytes(mul(add(get('j'), c(b)), get('nIn'))))));
-  for (const a of range(R)) lines.push(set(local(`${p}y${a}`, 'i32'), add(get('y'), bytes(mul(add(get('r'), c(a)), get('nIn'))))));
+  for (const b of range(C))
+    lines.push(
+      set(local(`${p}w${b}`, 'i32'), add(get('dW'), bytes(mul(add(get('j'), c(b)), get('nIn'))))),
+    );
+  for (const a of range(R))
+    lines.push(
+      set(local(`${p}y${a}`, 'i32'), add(get('y'), bytes(mul(add(get('r'), c(a)), get('nIn'))))),
+    );
   for (const a of range(R))
     for (const b of range(C))
-      lines.push(set(local(`${p}g${a}${b}`, 'v128'), `(f32x4.splat (f32.load ${add(get('dZ'), bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))))}))`));
+      lines.push(
+        set(
+          local(`${p}g${a}${b}`, 'v128'),
+          `(f32x4.splat (f32.load ${add(get('dZ'), bytes(add(mul(add(get('r'), c(a)), get('nOut')), add(get('j'), c(b)))))}))`,
+        ),
+      );
   lines.push(set('i', c(0)));
   const vec: string[] = [set('o', bytes(get('i')))];
-  for (const a of range(R)) vec.push(set(local(`${p}ly${a}`, 'v128'), `(v128.load ${add(get(`${p}y${a}`), get('o'))})`));
+  for (const a of range(R))
+    vec.push(set(local(`${p}ly${a}`, 'v128'), `(v128.load ${add(get(`${p}y${a}`), get('o'))})`));
   for (const b of range(C)) {
     let sum = `(v128.load ${add(get(`${p}w${b}`), get('o'))})`;
-    for (const a of range(R)) sum = `(f32x4.add ${sum} (f32x4.mul ${get(`${p}g${a}${b}`)} ${get(`${p}ly${a}`)}))`;
+    for (const a of range(R)) sum = fma(get(`${p}g${a}${b}`), get(`${p}ly${a}`), sum);
     vec.push(`(v128.store ${add(get(`${p}w${b}`), get('o'))} ${sum})`);
   }
   lines.push(stepLoop('i', 4, get('nIn'), vec.join('\n')));
@@ -162,25 +213,53 @@ function module(): string {
   const bi = func('backwardInput', ['dY', 'dZ', 'W', 'batch', 'nIn', 'nOut'], `${zero}\n${input}`);
   locals.set('s', 'f32');
   const bias = `${set('j', c(0))}
-  ${stepLoop('j', 1, get('nOut'), `${set('s', '(f32.const 0)')}
+  ${stepLoop(
+    'j',
+    1,
+    get('nOut'),
+    `${set('s', '(f32.const 0)')}
     ${set('r', c(0))}
     ${stepLoop('r', 1, get('batch'), set('s', `(f32.add ${get('s')} (f32.load ${add(get('dZ'), bytes(add(mul(get('r'), get('nOut')), get('j'))))}))`))}
-    (f32.store ${add(get('db'), bytes(get('j')))} (f32.add (f32.load ${add(get('db'), bytes(get('j')))}) ${get('s')}))`)}`;
+    (f32.store ${add(get('db'), bytes(get('j')))} (f32.add (f32.load ${add(get('db'), bytes(get('j')))}) ${get('s')}))`,
+  )}`;
   const params = grid('j', get('nOut'), 2, 'r', get('batch'), 4, backwardParamsBlock);
-  const bp = func('backwardParams', ['dW', 'db', 'dZ', 'y', 'batch', 'nIn', 'nOut'], `${bias}\n${params}`);
+  const bp = func(
+    'backwardParams',
+    ['dW', 'db', 'dZ', 'y', 'batch', 'nIn', 'nOut'],
+    `${bias}\n${params}`,
+  );
   return `(module (import "env" "memory" (memory 1))\n${f}\n${bi}\n${bp})`;
 }
 
 const wabt = await wabtInit();
-const text = module();
-const parsed = wabt.parseWat('kernels.wat', text, { simd: true, bulk_memory: true });
-parsed.validate();
-const { buffer } = parsed.toBinary({});
-parsed.destroy();
+function assemble(withRelaxed: boolean): Uint8Array {
+  relaxed = withRelaxed;
+  const parsed = wabt.parseWat('kernels.wat', module(), {
+    simd: true,
+    bulk_memory: true,
+    relaxed_simd: withRelaxed,
+  });
+  parsed.validate();
+  const { buffer } = parsed.toBinary({});
+  parsed.destroy();
+  return buffer;
+}
+const plain = assemble(false);
+const fused = assemble(true);
 const out = new URL('../src/engine/kernels-wasm.generated.ts', import.meta.url);
+const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 writeFileSync(
   out,
-  `// Generated by scripts/wasm-kernels.ts (npm run build): do not edit.\nexport const kernelsWasmBase64 =\n  '${Buffer.from(buffer).toString('base64')}';\n`,
+  `// Generated by scripts/wasm-kernels.ts (npm run build): do not edit.
+/** SIMD kernels with f32x4 mul and add. */
+export const kernelsWasmBase64 =
+  '${base64(plain)}';
+/** The same kernels with relaxed-SIMD fused multiply-add (Node 22+, or Node 20 behind a flag). */
+export const kernelsRelaxedWasmBase64 =
+  '${base64(fused)}';
+`,
 );
-if (process.argv.includes('--wat')) process.stdout.write(text);
-process.stderr.write(`wrote ${out.pathname}: ${buffer.length} bytes of WebAssembly\n`);
+if (process.argv.includes('--wat')) process.stdout.write(module());
+process.stderr.write(
+  `wrote ${out.pathname}: ${plain.length} and ${fused.length} bytes of WebAssembly\n`,
+);

@@ -3,10 +3,10 @@
 // scripts/wasm-kernels.ts, which need every buffer they touch inside their own wasm memory.
 // An Arena is that memory: sized once, then handed out as Float32Array views (it never grows,
 // as growing would detach every view).
-import { kernelsWasmBase64 } from './kernels-wasm.generated.js';
+import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from './kernels-wasm.generated.js';
 import { affineBackwardInput, affineBackwardParams, affineForward } from './matrix.js';
 
-export type KernelName = 'wasm-simd' | 'typescript';
+export type KernelName = 'wasm-relaxed-simd' | 'wasm-simd' | 'typescript';
 
 export interface Kernels {
   readonly name: KernelName;
@@ -30,19 +30,40 @@ export interface Arena {
 
 export const heapArena: Arena = { kernels: typescriptKernels, alloc: (n) => new Float32Array(n) };
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: { module: WebAssembly.Module; name: KernelName } | null | undefined;
 
-/** The SIMD module, or null where this runtime cannot run it (feature-detected once). */
-function wasmModule(): WebAssembly.Module | null {
+function decode(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+}
+
+/**
+ * The best SIMD module this runtime validates — relaxed fused multiply-add, else plain f32x4 —
+ * or null where it has no SIMD. Detected once.
+ */
+function wasmModule(): { module: WebAssembly.Module; name: KernelName } | null {
   if (compiled === undefined) {
-    const bytes = Uint8Array.from(atob(kernelsWasmBase64), (ch) => ch.charCodeAt(0));
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled = null;
+    for (const [name, base64] of [
+      ['wasm-relaxed-simd', kernelsRelaxedWasmBase64],
+      ['wasm-simd', kernelsWasmBase64],
+    ] as const) {
+      const bytes = decode(base64);
+      if (WebAssembly.validate(bytes)) {
+        compiled = { module: new WebAssembly.Module(bytes), name };
+        break;
+      }
+    }
   }
-  return compiled ?? null;
+  return compiled;
 }
 
 export function wasmSimdAvailable(): boolean {
   return wasmModule() !== null;
+}
+
+/** The kernels a run gets where nothing forces a choice. */
+export function bestKernel(): KernelName {
+  return wasmModule()?.name ?? 'typescript';
 }
 
 interface WasmExports {
@@ -76,8 +97,8 @@ const maxPages = 65536;
  * TypeScript kernel instead, so results never depend on where a buffer lives.
  */
 export function createWasmArena(floats: number): Arena | null {
-  const module = wasmModule();
-  if (!module) return null;
+  const found = wasmModule();
+  if (!found) return null;
   // 16 bytes of slack per allocation keep every view 16-byte aligned
   const pages = Math.max(1, Math.ceil((floats * 4 + 4096) / pageBytes));
   if (pages > maxPages) return null; // past wasm32's 4 GiB: the heap and TypeScript kernels
@@ -87,13 +108,13 @@ export function createWasmArena(floats: number): Arena | null {
   } catch {
     return null; // the runtime would not give that much: fall back the same way
   }
-  const wasm = new WebAssembly.Instance(module, { env: { memory } })
+  const wasm = new WebAssembly.Instance(found.module, { env: { memory } })
     .exports as unknown as WasmExports;
   const buffer = memory.buffer;
   let next = 0;
   const inside = (...views: Float32Array[]) => views.every((v) => v.buffer === buffer);
   const kernels: Kernels = {
-    name: 'wasm-simd',
+    name: found.name,
     affineForward(z, y, W, b, batch, nIn, nOut) {
       if (!inside(z, y, W, b)) return affineForward(z, y, W, b, batch, nIn, nOut);
       wasm.forward(z.byteOffset, y.byteOffset, W.byteOffset, b.byteOffset, batch, nIn, nOut);

@@ -92,7 +92,7 @@ export interface TrainHooks {
   /** Milliseconds clock; defaults to performance.now. */
   now?(): number;
   /** Which kernels run the products: 'auto' (default) takes wasm-simd wherever it loads. */
-  kernel?: 'auto' | KernelName;
+  kernel?: 'auto' | 'wasm' | 'typescript';
 }
 
 export interface TrainResult {
@@ -254,8 +254,7 @@ function arenaFor(
     capacity * width +
     sets.reduce((n, set) => n + set.rows * width, 0);
   const arena = createWasmArena(floats);
-  if (!arena && hooks.kernel === 'wasm-simd')
-    throw new Error('WebAssembly SIMD is not available here');
+  if (!arena && hooks.kernel === 'wasm') throw new Error('WebAssembly SIMD is not available here');
   return arena ?? heapArena;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBuiltin, rowsOf } from '../../src/data/index.js';
-import { evaluate, predict } from '../../src/engine/index.js';
+import { bestKernel, evaluate, predict } from '../../src/engine/index.js';
 import { modelFromDocument, modelSchema } from '../../src/spec/index.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -46,7 +46,7 @@ describe('backprop train', () => {
       /^epoch 40\/40 {2}error \d+\.\d{6} {2}accuracy \d+\.\d% {2}[\d,]+ samples\/s$/,
     );
     expect(run.stdout).toContain(`model written to ${modelPath}`);
-    expect(run.stdout).toContain('(wasm-simd kernels)');
+    expect(run.stdout).toContain(`(${bestKernel()} kernels)`);
   });
 
   it('writes a model with the spec, weights in the notes’ shape, scaler, classes and metrics', () => {
@@ -67,7 +67,7 @@ describe('backprop train', () => {
       epochs: 40,
       stopReason: 'max_epochs',
       trainRows: 112,
-      kernel: 'wasm-simd',
+      kernel: bestKernel(),
     });
     expect(doc.history).toHaveLength(40);
     expect(doc.metrics.error).toBe(doc.history[39]!.error);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   backward,
+  bestKernel,
   chunkRowsFor,
   createNetwork,
   createOptimizer,
@@ -301,7 +302,8 @@ describe('train', () => {
     const o = options({ epochs: 30, batchSize: 8, optimizer: 'adam', learningRate: 0.01, seed: 3 });
     const wasm = train(lineShape, line(50), o);
     const ts = train(lineShape, line(50), o, { kernel: 'typescript' });
-    expect(wasm.kernel).toBe('wasm-simd');
+    expect(wasm.kernel).toBe(bestKernel());
+    expect(wasm.kernel).not.toBe('typescript');
     expect(ts.kernel).toBe('typescript');
     wasm.params.W.forEach((w, k) => {
       w.forEach((v, i) => expect(v).toBeCloseTo(ts.params.W[k]![i]!, 3));

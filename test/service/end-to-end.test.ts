@@ -1,6 +1,7 @@
 // The product end to end, as another service would use it: upload a CSV, submit a job, follow
 // its events with a standard EventSource client, then predict on held-out rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bestKernel } from '../../src/engine/index.js';
 import { follow } from '../helpers/events.js';
 import { irisCsv } from '../helpers/iris.js';
 import { http, startService, type TestService } from '../helpers/service.js';
@@ -82,7 +83,7 @@ describe('end to end', () => {
       modelId: done.data.modelId,
       progress: { epoch: epochs, epochs },
     });
-    expect(job.body.metrics).toMatchObject({ epochs, kernel: 'wasm-simd' });
+    expect(job.body.metrics).toMatchObject({ epochs, kernel: bestKernel() });
 
     const test = irisCsv('test');
     const predicted = await http(service, 'POST', `/v1/models/${done.data.modelId}/predict`, {
