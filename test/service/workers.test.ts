@@ -13,8 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => service?.stop());
 
-// Spirals big enough that one job trains for a few seconds in plain JavaScript.
-const slowJob = (epochs: number, seed = 1) => ({
+// Spirals big enough that a job of a few dozen epochs trains for seconds, even on SIMD kernels.
+const slowJob = (epochs: number, seed = 1, samples = 4000) => ({
   network: {
     inputSize: 2,
     layers: [
@@ -24,7 +24,7 @@ const slowJob = (epochs: number, seed = 1) => ({
     ],
     divergence: 'cross_entropy',
   },
-  dataset: { generator: 'spirals', samples: 4000, classes: 3 },
+  dataset: { generator: 'spirals', samples, classes: 3 },
   training: { epochs, batchSize: 64, optimizer: 'adam', learningRate: 0.005, seed, tolerance: 0 },
 });
 
@@ -36,7 +36,7 @@ async function submit(body: unknown): Promise<string> {
 
 describe('workers', () => {
   it('trains two jobs at once on two threads, renewing locks throughout', async () => {
-    const [a, b] = [await submit(slowJob(40, 1)), await submit(slowJob(40, 2))];
+    const [a, b] = [await submit(slowJob(40, 1, 20_000)), await submit(slowJob(40, 2, 20_000))];
     // /healthz keeps answering all the while
     let training = true;
     const health: number[] = [];
@@ -73,9 +73,8 @@ describe('workers', () => {
   });
 
   it('cancels a running job mid-epoch: the cancel answer already says cancelled', async () => {
-    // one full batch of 400,000 rows: its first epoch takes seconds, so a stop must come mid-batch
-    const body = slowJob(3);
-    body.dataset.samples = 400_000;
+    // one full batch of a million rows: its first epoch takes seconds, so a stop must come mid-batch
+    const body = slowJob(3, 1, 1_000_000);
     body.training.batchSize = 'full' as unknown as number;
     const id = await submit(body);
     await waitForJob(service, id, (j) => j.status === 'running');
@@ -90,7 +89,7 @@ describe('workers', () => {
   });
 
   it('a queued job that is cancelled never starts', async () => {
-    const running = [await submit(slowJob(30, 3)), await submit(slowJob(30, 4))]; // both threads busy
+    const running = [await submit(slowJob(30, 3, 20_000)), await submit(slowJob(30, 4, 20_000))]; // both threads busy
     const queued = await submit(slowJob(5, 5));
     const cancelled = await http(service, 'POST', `/v1/jobs/${queued}/cancel`);
     expect(cancelled.body.status).toBe('cancelled');
@@ -118,9 +117,10 @@ describe('workers', () => {
   });
 
   it('a job survives an API restart: its state and events are in Redis', async () => {
-    const id = await submit(slowJob(30, 7));
+    const id = await submit(slowJob(30, 7, 20_000));
     await waitForJob(service, id, (j) => j.status === 'running');
     await service.restartApi();
+    expect((await http(service, 'GET', `/v1/jobs/${id}`)).body.status).toBe('running'); // still training
     const events = await follow(service, id);
     expect(events[events.length - 1]!.type).toBe('done');
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(30);
