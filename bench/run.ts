@@ -1,9 +1,10 @@
-// `npm run bench`: our engine and its peers (tfjs cpu, tfjs wasm, brain.js) on W1–W4, each
-// framework in a process of its own (bench/peers/*.ts: one warm-up, median of three), then the
-// service figures (bench/service.ts); writes bench/results.json and BENCHMARKS.md with the date
-// and machine. `npm run bench -- W2 W4` runs only those workloads and skips the service.
+// `npm run bench`: our engine and its peers (tfjs wasm, with one thread and with two, tfjs cpu,
+// brain.js) on W1–W4, each framework in a process of its own (bench/peers/*.ts: one warm-up,
+// median of three), then the service figures (bench/service.ts); writes bench/results.json and
+// BENCHMARKS.md with the date and machine. `npm run bench -- W2 W4` runs only those workloads
+// and skips the service.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Row } from './peers/common.js';
 import { workloads } from './workloads.js';
@@ -14,12 +15,14 @@ const names = only.length > 0 ? only : workloads.map((w) => w.name);
 const peers: [string, string[]][] = [
   ['engine', []],
   ['tfjs', ['wasm']],
+  ['tfjs', ['wasm', '--threads=2']],
   ['tfjs', ['cpu']],
   ['brain', []],
 ];
 
 const rows: Row[] = [];
 for (const [script, args] of peers) {
+  const start = performance.now();
   const run = spawnSync(
     process.execPath,
     ['--import', 'tsx', `bench/peers/${script}.ts`, ...args, ...names],
@@ -42,6 +45,9 @@ for (const [script, args] of peers) {
     );
   }
   rows.push(...found);
+  process.stdout.write(
+    `(${script} ${args.join(' ')}: ${((performance.now() - start) / 1000).toFixed(0)} s)\n`,
+  );
 }
 
 const service = only.length === 0 ? await (await import('./service.js')).runServiceBench() : null;
@@ -64,11 +70,21 @@ const tables = names
   })
   .join('\n');
 
+const version = (pkg: string) =>
+  (JSON.parse(readFileSync(`node_modules/${pkg}/package.json`, 'utf8')) as { version: string })
+    .version;
+const versions = {
+  '@tensorflow/tfjs-core': version('@tensorflow/tfjs-core'),
+  '@tensorflow/tfjs-layers': version('@tensorflow/tfjs-layers'),
+  '@tensorflow/tfjs-backend-cpu': version('@tensorflow/tfjs-backend-cpu'),
+  '@tensorflow/tfjs-backend-wasm': version('@tensorflow/tfjs-backend-wasm'),
+  'brain.js': version('brain.js'),
+};
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
 writeFileSync(
   'bench/results.json',
-  `${JSON.stringify({ date, machine, rows, service }, null, 2)}\n`,
+  `${JSON.stringify({ date, machine, versions, rows, service }, null, 2)}\n`,
 );
 
 const serviceSection = service
@@ -94,13 +110,19 @@ writeFileSync(
 Written by \`npm run bench\` (bench/run.ts). Training throughput on the speed issue's workloads:
 float32, synthetic data from a fixed seed (random labels: speed is what is measured), SGD at
 learning rate 0.01, one epoch (W4: 200 full-batch epochs) after a warm-up, median of three runs,
-one thread, each framework in its own process. Effective GFLOP/s = 6 × weight-matrix entries ×
-samples / seconds. "ours ÷ this" is our samples/s over the peer's, in the same run.
+one thread unless a row says otherwise, each framework in its own process. Effective GFLOP/s =
+6 × weight-matrix entries × samples / seconds. "ours ÷ this" is our samples/s over the peer's,
+in the same run.
 
 - Date: ${date}
 - Machine: ${machine}
-- Peers: @tensorflow/tfjs-core 4.22 with the wasm backend (SIMD, one thread) and the cpu backend,
-  trained with tfjs-core's optimizer; brain.js 1.6.1 (per-sample SGD, sigmoid output).
+- Peers: @tensorflow/tfjs-core ${versions['@tensorflow/tfjs-core']} with the wasm backend (SIMD; one
+  thread, and two threads through a workaround, bench/peers/wasm-threads.ts) and the cpu
+  backend, each trained the faster of two ways measured here (tfjs-core optimizer.minimize
+  rather than tfjs-layers model.fit: the note says which); brain.js ${versions['brain.js']} (per-sample
+  SGD: the batch size does not apply; its output layer uses the hidden activation, squared
+  error).
+  A note on a capped row gives the samples it trained per epoch.
 
 ${tables}${serviceSection}`,
 );
