@@ -58,6 +58,8 @@ function grid(
 
 // acc + a·b: mul and add, or one relaxed fused multiply-add where the runtime has relaxed SIMD.
 let relaxed = false;
+// Whether the module imports a shared memory (for threads) or a plain one.
+let shared = false;
 const fma = (a: string, b: string, acc: string) =>
   relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${acc})` : `(f32x4.add ${acc} (f32x4.mul ${a} ${b}))`;
 
@@ -205,6 +207,20 @@ function func(name: string, params: string[], body: string): string {
     ${body})`;
 }
 
+// dst[i] += src[i] for i < n: the fixed-order sum of per-thread gradients.
+function accumulateFunc(): string {
+  const vec = `(v128.store ${add(get('dst'), get('o'))} (f32x4.add (v128.load ${add(get('dst'), get('o'))}) (v128.load ${add(get('src'), get('o'))})))`;
+  const scalar = `(f32.store ${add(get('dst'), get('o'))} (f32.add (f32.load ${add(get('dst'), get('o'))}) (f32.load ${add(get('src'), get('o'))})))`;
+  return func(
+    'accumulate',
+    ['dst', 'src', 'n'],
+    `${set('i', bytes(get('n')))}
+    ${set('o', c(0))}
+    ${stepLoop('o', 16, get('i'), vec)}
+    ${stepLoop('o', 4, get('i'), scalar)}`,
+  );
+}
+
 function module(): string {
   const forward = grid('r', get('batch'), 2, 'j', get('nOut'), 4, forwardBlock);
   const f = func('forward', ['z', 'y', 'W', 'b', 'batch', 'nIn', 'nOut'], forward);
@@ -228,24 +244,33 @@ function module(): string {
     ['dW', 'db', 'dZ', 'y', 'batch', 'nIn', 'nOut'],
     `${bias}\n${params}`,
   );
-  return `(module (import "env" "memory" (memory 1))\n${f}\n${bi}\n${bp})`;
+  const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
+  return `(module (import "env" "memory" ${memory})\n${f}\n${bi}\n${bp}\n${accumulateFunc()})`;
 }
 
 const wabt = await wabtInit();
-function assemble(withRelaxed: boolean): Uint8Array {
+function assemble(withRelaxed: boolean, withShared: boolean): Uint8Array {
   relaxed = withRelaxed;
+  shared = withShared;
   const parsed = wabt.parseWat('kernels.wat', module(), {
     simd: true,
     bulk_memory: true,
     relaxed_simd: withRelaxed,
+    threads: withShared,
   });
-  parsed.validate();
+  // wabt.js's validator refuses shared memories whatever the features say: those modules are
+  // checked by the runtime instead (Node 20 has threads but relaxed SIMD only behind a flag)
+  if (!withShared) parsed.validate();
   const { buffer } = parsed.toBinary({});
   parsed.destroy();
+  if (withShared && !withRelaxed && !WebAssembly.validate(buffer))
+    throw new Error('the shared-memory kernels do not validate');
   return buffer;
 }
-const plain = assemble(false);
-const fused = assemble(true);
+const plain = assemble(false, false);
+const fused = assemble(true, false);
+const plainShared = assemble(false, true);
+const fusedShared = assemble(true, true);
 const out = new URL('../src/engine/kernels-wasm.generated.ts', import.meta.url);
 const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 writeFileSync(
@@ -257,6 +282,12 @@ export const kernelsWasmBase64 =
 /** The same kernels with relaxed-SIMD fused multiply-add (Node 22+, or Node 20 behind a flag). */
 export const kernelsRelaxedWasmBase64 =
   '${base64(fused)}';
+/** kernelsWasmBase64 over a shared memory, for training on several threads. */
+export const kernelsSharedWasmBase64 =
+  '${base64(plainShared)}';
+/** kernelsRelaxedWasmBase64 over a shared memory. */
+export const kernelsRelaxedSharedWasmBase64 =
+  '${base64(fusedShared)}';
 `,
 );
 if (process.argv.includes('--wat')) process.stdout.write(module());
