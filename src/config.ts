@@ -19,6 +19,7 @@ const defaults = {
   KEEP_COMPLETED_JOBS: '1000',
   KEEP_FAILED_JOBS: '5000',
   IDEMPOTENCY_TTL_SECONDS: String(24 * 3600),
+  MAX_JOB_THREADS: String(availableParallelism()),
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -41,6 +42,7 @@ const schema = z.object({
   KEEP_COMPLETED_JOBS: int(0),
   KEEP_FAILED_JOBS: int(0),
   IDEMPOTENCY_TTL_SECONDS: int(1),
+  MAX_JOB_THREADS: int(1).max(64),
 });
 
 export interface Config {
@@ -61,6 +63,8 @@ export interface Config {
   keepCompletedJobs: number;
   keepFailedJobs: number;
   idempotencyTtlSeconds: number;
+  /** The most threads one job may train on (training.threads); default: the core count. */
+  maxJobThreads: number;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -94,5 +98,6 @@ export function loadConfig(
     keepCompletedJobs: c.KEEP_COMPLETED_JOBS,
     keepFailedJobs: c.KEEP_FAILED_JOBS,
     idempotencyTtlSeconds: c.IDEMPOTENCY_TTL_SECONDS,
+    maxJobThreads: c.MAX_JOB_THREADS,
   });
 }

@@ -9,6 +9,7 @@ import { newId } from '../src/ids.js';
 import type { DatasetRef, TrainingJobData } from '../src/queue.js';
 import { createModelDocument, type ModelDocument } from '../src/spec/index.js';
 import type { JobEvent, JobRecord, Stores } from '../src/store/index.js';
+import { createThreadTeam } from '../src/threads/team.js';
 
 /** How long the engine runs before the thread lets its event loop turn. */
 const sliceMs = 50;
@@ -59,37 +60,47 @@ async function trainStreaming(
   history: ModelDocument['history'],
 ): Promise<TrainResult> {
   const { network, training } = job.spec;
-  const steps = trainSteps(network, data, training, { shouldStop: stop });
+  // a job on several threads brings its own helpers (data-parallel: engine/parallel.ts)
+  const team = training.threads > 1 ? createThreadTeam(training.threads - 1) : undefined;
+  const steps = trainSteps(network, data, training, {
+    shouldStop: stop,
+    ...(team ? { team } : {}),
+  });
   const writes: Promise<unknown>[] = [];
   let slice = performance.now();
-  for (;;) {
-    const step = steps.next();
-    if (step.done) {
-      await Promise.all(writes);
-      return step.value;
+  try {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) {
+        await Promise.all(writes);
+        return step.value;
+      }
+      if (step.value.type === 'epoch') {
+        const r: EpochReport = step.value.report;
+        history.push({
+          epoch: r.epoch,
+          error: r.error,
+          ...(r.validationError !== undefined ? { validationError: r.validationError } : {}),
+        });
+        const event: JobEvent = { type: 'epoch', ...r };
+        const progress = { epoch: r.epoch, epochs: training.epochs, error: r.error };
+        writes.push(
+          redis
+            .multi()
+            .xadd(stores.keys.jobEvents(job.jobId), '*', 'data', JSON.stringify(event))
+            .hset(stores.keys.job(job.jobId), 'progress', JSON.stringify(progress))
+            .exec(),
+        );
+      }
+      if (performance.now() - slice >= sliceMs) {
+        await yieldToEventLoop(); // lets a cancel message and Redis replies in
+        await Promise.all(writes.splice(0));
+        slice = performance.now();
+      }
     }
-    if (step.value.type === 'epoch') {
-      const r: EpochReport = step.value.report;
-      history.push({
-        epoch: r.epoch,
-        error: r.error,
-        ...(r.validationError !== undefined ? { validationError: r.validationError } : {}),
-      });
-      const event: JobEvent = { type: 'epoch', ...r };
-      const progress = { epoch: r.epoch, epochs: training.epochs, error: r.error };
-      writes.push(
-        redis
-          .multi()
-          .xadd(stores.keys.jobEvents(job.jobId), '*', 'data', JSON.stringify(event))
-          .hset(stores.keys.job(job.jobId), 'progress', JSON.stringify(progress))
-          .exec(),
-      );
-    }
-    if (performance.now() - slice >= sliceMs) {
-      await yieldToEventLoop(); // lets a cancel message and Redis replies in
-      await Promise.all(writes.splice(0));
-      slice = performance.now();
-    }
+  } finally {
+    steps.return(undefined as never); // ends the run (and its helpers) if it did not finish
+    await team?.close();
   }
 }
 

@@ -117,6 +117,15 @@ export async function submitJob(
   idempotencyKey?: string,
 ): Promise<{ record: JobRecord; created: boolean }> {
   const training = resolveTraining(spec.training);
+  const { maxJobThreads } = services.config;
+  if (training.threads > maxJobThreads) {
+    throw new ValidationError([
+      {
+        path: 'training.threads',
+        message: `asks for ${training.threads} threads; this service trains a job on at most ${maxJobThreads} (MAX_JOB_THREADS)`,
+      },
+    ]);
+  }
   const checked = await checkDataset(services, spec, training);
   let jobId = newId();
   if (idempotencyKey) {

@@ -2,8 +2,10 @@
 // The `backprop` command: train, predict and inspect gradients locally, with no server.
 // Exit codes: 0 success, 2 bad input (one line naming the problem), 1 anything else.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { maxThreads } from '../engine/index.js';
 import { packageRoot } from '../paths.js';
 import { gradCommand } from './grad-command.js';
 import { describeBadInput } from './io.js';
@@ -13,6 +15,14 @@ import { TrainingFailed, trainCommand } from './train-command.js';
 const version = (
   JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+function parseThreads(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > maxThreads)
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${maxThreads}, or "auto"`);
+  return n;
+}
 
 function program(): Command {
   const cli = new Command('backprop')
@@ -29,7 +39,12 @@ function program(): Command {
       'where to write the model (default: <job>.model.json beside the job)',
     )
     .option('-q, --quiet', 'print nothing but errors')
-    .action((job: string, options: { out?: string; quiet?: boolean }) => {
+    .option(
+      '-t, --threads <n>',
+      `threads to train on, each batch split across them (default: the spec's training.threads, else 1; "auto": ${availableParallelism()} here)`,
+      parseThreads,
+    )
+    .action((job: string, options: { out?: string; quiet?: boolean; threads?: number }) => {
       process.exitCode = trainCommand(job, options);
     });
   cli

@@ -2,14 +2,17 @@
 // the model (spec, weights in the notes' convention, scaler, metrics) as JSON.
 import { basename, dirname, join } from 'node:path';
 import { baseDirOf, prepareJob } from '../data/resolve.js';
-import { type EpochReport, train } from '../engine/index.js';
+import { type EpochReport, type TrainResult, train } from '../engine/index.js';
 import { createModelDocument, type ModelDocument } from '../spec/index.js';
+import { createThreadTeam } from '../threads/team.js';
 import { readJson, writeFileAtomic } from './io.js';
 import { createEpochSink } from './progress.js';
 
 export interface TrainCommandOptions {
   out?: string;
   quiet?: boolean;
+  /** Overrides the spec's training.threads. */
+  threads?: number;
 }
 
 /** job.json → job.model.json beside it. */
@@ -20,12 +23,12 @@ export function defaultModelPath(jobPath: string): string {
 export function trainCommand(jobPath: string, options: TrainCommandOptions): number {
   const spec = readJson(jobPath, 'job file');
   const { job, data } = prepareJob(spec, { allowFiles: true, baseDir: baseDirOf(jobPath) });
-  const t = job.training;
+  const t = options.threads ? { ...job.training, threads: options.threads } : job.training;
   const out = options.out ?? defaultModelPath(jobPath);
   if (!options.quiet) {
     const batch = t.batchSize === 'full' ? `full batch (${data.rows})` : `batch ${t.batchSize}`;
     process.stdout.write(
-      `training ${job.network.inputSize}-${job.network.layers.map((l) => l.units).join('-')} on ${data.rows} rows: ${t.optimizer}, learning rate ${t.learningRate}, ${batch}, up to ${t.epochs} epochs, seed ${t.seed}\n`,
+      `training ${job.network.inputSize}-${job.network.layers.map((l) => l.units).join('-')} on ${data.rows} rows: ${t.optimizer}, learning rate ${t.learningRate}, ${batch}, up to ${t.epochs} epochs, seed ${t.seed}${t.threads > 1 ? `, ${t.threads} threads` : ''}\n`,
     );
   }
   const sink = createEpochSink(t.epochs, {
@@ -34,16 +37,24 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
   });
   const history: ModelDocument['history'] = [];
   const started = performance.now();
-  const result = train(job.network, data, t, {
-    onEpoch(r: EpochReport) {
-      history.push({
-        epoch: r.epoch,
-        error: r.error,
-        ...(r.validationError !== undefined ? { validationError: r.validationError } : {}),
-      });
-      sink.epoch(r);
-    },
-  });
+  // several threads: helpers that end with the run (close() stops any that never started)
+  const team = t.threads > 1 ? createThreadTeam(t.threads - 1) : undefined;
+  let result: TrainResult;
+  try {
+    result = train(job.network, data, t, {
+      onEpoch(r: EpochReport) {
+        history.push({
+          epoch: r.epoch,
+          error: r.error,
+          ...(r.validationError !== undefined ? { validationError: r.validationError } : {}),
+        });
+        sink.epoch(r);
+      },
+      ...(team ? { team } : {}),
+    });
+  } finally {
+    void team?.close();
+  }
   sink.end();
   if (result.reason === 'diverged') {
     throw new TrainingFailed(`training ${result.message}; no model written`);
@@ -62,7 +73,7 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
     const m = doc.metrics;
     const accuracy = m.accuracy !== undefined ? `, accuracy ${(100 * m.accuracy).toFixed(1)}%` : '';
     process.stdout.write(
-      `${result.message}; error ${m.error?.toFixed(6)}${accuracy} (${result.kernel} kernels)\nmodel written to ${out}\n`,
+      `${result.message}; error ${m.error?.toFixed(6)}${accuracy} (${result.kernel} kernels, ${result.threads} thread${result.threads === 1 ? '' : 's'})\nmodel written to ${out}\n`,
     );
   }
   return 0;

@@ -5,6 +5,7 @@ export * from './kernels.js';
 export * from './matrix.js';
 export * from './network.js';
 export * from './optimizers.js';
+export * from './parallel.js';
 export * from './predict.js';
 export * from './random.js';
 export * from './scaler.js';

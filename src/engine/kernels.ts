@@ -3,7 +3,12 @@
 // scripts/wasm-kernels.ts, which need every buffer they touch inside their own wasm memory.
 // An Arena is that memory: sized once, then handed out as Float32Array views (it never grows,
 // as growing would detach every view).
-import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from './kernels-wasm.generated.js';
+import {
+  kernelsRelaxedSharedWasmBase64,
+  kernelsRelaxedWasmBase64,
+  kernelsSharedWasmBase64,
+  kernelsWasmBase64,
+} from './kernels-wasm.generated.js';
 import { affineBackwardInput, affineBackwardParams, affineForward } from './matrix.js';
 
 export type KernelName = 'wasm-relaxed-simd' | 'wasm-simd' | 'typescript';
@@ -13,6 +18,12 @@ export interface Kernels {
   affineForward: typeof affineForward;
   affineBackwardInput: typeof affineBackwardInput;
   affineBackwardParams: typeof affineBackwardParams;
+  /** dst[i] += src[i] for i < n. */
+  accumulate(dst: Float32Array, src: Float32Array, n: number): void;
+}
+
+function accumulate(dst: Float32Array, src: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) dst[i] = dst[i]! + src[i]!;
 }
 
 export const typescriptKernels: Kernels = {
@@ -20,17 +31,27 @@ export const typescriptKernels: Kernels = {
   affineForward,
   affineBackwardInput,
   affineBackwardParams,
+  accumulate,
 };
 
 /** Where buffers come from: plain Float32Arrays, or views of an arena's wasm memory. */
 export interface Arena {
   kernels: Kernels;
   alloc(length: number): Float32Array;
+  /** The wasm memory the buffers live in (shared when the arena was made for threads). */
+  memory?: WebAssembly.Memory;
 }
 
 export const heapArena: Arena = { kernels: typescriptKernels, alloc: (n) => new Float32Array(n) };
 
-let compiled: { module: WebAssembly.Module; name: KernelName } | null | undefined;
+interface Compiled {
+  name: KernelName;
+  module: WebAssembly.Module;
+  /** The same kernels importing a shared memory, compiled when first asked for. */
+  shared: () => WebAssembly.Module;
+}
+
+let compiled: Compiled | null | undefined;
 
 function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
@@ -40,16 +61,24 @@ function decode(base64: string): Uint8Array {
  * The best SIMD module this runtime validates — relaxed fused multiply-add, else plain f32x4 —
  * or null where it has no SIMD. Detected once.
  */
-function wasmModule(): { module: WebAssembly.Module; name: KernelName } | null {
+function wasmModule(): Compiled | null {
   if (compiled === undefined) {
     compiled = null;
-    for (const [name, base64] of [
-      ['wasm-relaxed-simd', kernelsRelaxedWasmBase64],
-      ['wasm-simd', kernelsWasmBase64],
+    for (const [name, base64, sharedBase64] of [
+      ['wasm-relaxed-simd', kernelsRelaxedWasmBase64, kernelsRelaxedSharedWasmBase64],
+      ['wasm-simd', kernelsWasmBase64, kernelsSharedWasmBase64],
     ] as const) {
       const bytes = decode(base64);
       if (WebAssembly.validate(bytes)) {
-        compiled = { module: new WebAssembly.Module(bytes), name };
+        let shared: WebAssembly.Module | undefined;
+        compiled = {
+          module: new WebAssembly.Module(bytes),
+          name,
+          shared: () => {
+            shared ??= new WebAssembly.Module(decode(sharedBase64));
+            return shared;
+          },
+        };
         break;
       }
     }
@@ -86,34 +115,26 @@ interface WasmExports {
     nIn: number,
     nOut: number,
   ): void;
+  accumulate(dst: number, src: number, n: number): void;
 }
 
 const pageBytes = 65536;
 const maxPages = 65536;
 
 /**
- * An arena of `floats` float32 values in a wasm memory of its own, with the SIMD kernels bound
- * to it; null where SIMD is unavailable. A kernel given any buffer outside the arena runs the
- * TypeScript kernel instead, so results never depend on where a buffer lives.
+ * The SIMD kernels bound to `memory`, one instance per thread; a kernel given any buffer outside
+ * that memory runs the TypeScript kernel instead, so results never depend on where a buffer
+ * lives. Null where SIMD is unavailable.
  */
-export function createWasmArena(floats: number): Arena | null {
+export function wasmKernelsFor(memory: WebAssembly.Memory, shared = false): Kernels | null {
   const found = wasmModule();
   if (!found) return null;
-  // 16 bytes of slack per allocation keep every view 16-byte aligned
-  const pages = Math.max(1, Math.ceil((floats * 4 + 4096) / pageBytes));
-  if (pages > maxPages) return null; // past wasm32's 4 GiB: the heap and TypeScript kernels
-  let memory: WebAssembly.Memory;
-  try {
-    memory = new WebAssembly.Memory({ initial: pages });
-  } catch {
-    return null; // the runtime would not give that much: fall back the same way
-  }
-  const wasm = new WebAssembly.Instance(found.module, { env: { memory } })
+  const module = shared ? found.shared() : found.module;
+  const wasm = new WebAssembly.Instance(module, { env: { memory } })
     .exports as unknown as WasmExports;
   const buffer = memory.buffer;
-  let next = 0;
   const inside = (...views: Float32Array[]) => views.every((v) => v.buffer === buffer);
-  const kernels: Kernels = {
+  return {
     name: found.name,
     affineForward(z, y, W, b, batch, nIn, nOut) {
       if (!inside(z, y, W, b)) return affineForward(z, y, W, b, batch, nIn, nOut);
@@ -135,9 +156,38 @@ export function createWasmArena(floats: number): Arena | null {
         nOut,
       );
     },
+    accumulate(dst, src, n) {
+      if (!inside(dst, src)) return accumulate(dst, src, n);
+      wasm.accumulate(dst.byteOffset, src.byteOffset, n);
+    },
   };
+}
+
+/**
+ * An arena of `floats` float32 values in a wasm memory of its own, with the SIMD kernels bound
+ * to it; null where SIMD is unavailable. `shared` makes the memory shareable with other threads
+ * (each binds its own kernels to it with wasmKernelsFor).
+ */
+export function createWasmArena(floats: number, options: { shared?: boolean } = {}): Arena | null {
+  if (!wasmModule()) return null;
+  const shared = options.shared ?? false;
+  // 16 bytes of slack per allocation keep every view 16-byte aligned
+  const pages = Math.max(1, Math.ceil((floats * 4 + 4096) / pageBytes));
+  if (pages > maxPages) return null; // past wasm32's 4 GiB: the heap and TypeScript kernels
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory(
+      shared ? { initial: pages, maximum: pages, shared } : { initial: pages },
+    );
+  } catch {
+    return null; // the runtime would not give that much: fall back the same way
+  }
+  const kernels = wasmKernelsFor(memory, shared)!;
+  const buffer = memory.buffer;
+  let next = 0;
   return {
     kernels,
+    memory,
     alloc(length) {
       const bytes = Math.ceil((length * 4) / 16) * 16;
       if (next + bytes > buffer.byteLength)

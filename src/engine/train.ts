@@ -23,6 +23,7 @@ import {
   zeroGradients,
 } from './network.js';
 import { createOptimizer, type Optimizer, type OptimizerOptions } from './optimizers.js';
+import { createReplicaSet, type ReplicaSet, replicaFloats, type ThreadTeam } from './parallel.js';
 import { accuracyModeOf, accuracyOf, countCorrect, evaluateScaled } from './predict.js';
 import { createRandom, deriveSeed, shuffle } from './random.js';
 import { applyScaler, fitScaler, type Scaler } from './scaler.js';
@@ -43,6 +44,11 @@ export interface TrainOptions extends OptimizerOptions {
   /** Standardise features with the training rows' mean and std (kept with the model). */
   standardize: boolean;
   seed: number;
+  /**
+   * Threads for data-parallel training. The engine runs on the threads of `hooks.team`; callers
+   * make a team of threads − 1 helpers (1: the calling thread alone).
+   */
+  threads: number;
 }
 
 export const defaultTrainOptions: TrainOptions = {
@@ -61,6 +67,7 @@ export const defaultTrainOptions: TrainOptions = {
   shuffle: true,
   standardize: true,
   seed: 1,
+  threads: 1,
 };
 
 export interface TrainingData {
@@ -93,6 +100,11 @@ export interface TrainHooks {
   now?(): number;
   /** Which kernels run the products: 'auto' (default) takes wasm-simd wherever it loads. */
   kernel?: 'auto' | 'wasm' | 'typescript';
+  /**
+   * Helper threads for data-parallel training (see parallel.ts); used with the wasm kernels.
+   * Each batch is split across them; the same seed and team size give the same weights.
+   */
+  team?: ThreadTeam;
 }
 
 export interface TrainResult {
@@ -100,6 +112,8 @@ export interface TrainResult {
   scaler: Scaler | null;
   /** The kernels that ran. */
   kernel: KernelName;
+  /** The threads that trained (1 + the team's helpers, or 1 without a team). */
+  threads: number;
   reason: StopReason;
   message: string;
   /** Epochs completed. */
@@ -167,6 +181,8 @@ interface Run {
   xBatch: Float32Array;
   dBatch: Float32Array;
   random: ReturnType<typeof createRandom>;
+  /** With a team: the replicas that share each batch. */
+  replicas: ReplicaSet | null;
   options: TrainOptions;
   hooks: TrainHooks;
 }
@@ -210,14 +226,16 @@ function* runEpoch(run: Run): Generator<TrainStep, { errorSum: number; correct: 
   const mode = accuracyModeOf(network.shape.divergence);
   const inOrder = batchSize >= train.rows; // full batch: rows are used where they lie
   if (!inOrder && options.shuffle) shuffle(run.order, run.random);
+  const { replicas } = run;
+  const stride = ws.capacity * (replicas?.threads ?? 1); // rows per chunk
   let errorSum = 0;
   let correct = 0;
   for (let start = 0; start < train.rows; start += batchSize) {
     const batch = Math.min(batchSize, train.rows - start);
-    zeroGradients(ws);
-    for (let c = start; c < start + batch; c += ws.capacity) {
+    if (!replicas) zeroGradients(ws);
+    for (let c = start; c < start + batch; c += stride) {
       if (run.hooks.shouldStop?.()) return null;
-      const rows = Math.min(ws.capacity, start + batch - c);
+      const rows = Math.min(stride, start + batch - c);
       let x = run.xBatch;
       let d = run.dBatch;
       if (inOrder) {
@@ -227,12 +245,21 @@ function* runEpoch(run: Run): Generator<TrainStep, { errorSum: number; correct: 
       } else {
         gather(run, c, rows);
       }
+      if (replicas) {
+        // the chunk split across the threads; the gradients are summed after the batch
+        const sums = replicas.chunk(x, d, rows, c === start, 1 / batch);
+        errorSum += sums.error;
+        correct += sums.correct;
+        yield { type: 'chunk' };
+        continue;
+      }
       const y = forward(network, ws, x, rows);
       errorSum += batchError(network, ws, d, rows);
       correct += countCorrect(mode, y, d, rows, outputs);
       backward(network, ws, x, d, rows, 1 / batch); // the mean over the whole batch
       yield { type: 'chunk' };
     }
+    replicas?.reduce();
     run.optimizer.step(network.params, ws.dW, ws.db);
   }
   return { errorSum, correct };
@@ -248,12 +275,14 @@ function arenaFor(
 ): Arena {
   if (hooks.kernel === 'typescript') return heapArena;
   const width = sets[0]!.features + sets[0]!.outputs;
+  const threads = 1 + (hooks.team?.helpers ?? 0);
   const floats =
     parameterCount(shape) +
     workspaceFloats(shape, capacity) +
-    capacity * width +
-    sets.reduce((n, set) => n + set.rows * width, 0);
-  const arena = createWasmArena(floats);
+    threads * capacity * width +
+    sets.reduce((n, set) => n + set.rows * width, 0) +
+    (threads > 1 ? replicaFloats(threads, workspaceFloats(shape, capacity)) : 0);
+  const arena = createWasmArena(floats, { shared: threads > 1 });
   if (!arena && hooks.kernel === 'wasm') throw new Error('WebAssembly SIMD is not available here');
   return arena ?? heapArena;
 }
@@ -283,17 +312,32 @@ function createRun(
   const fuseOutput =
     shape.divergence !== 'cross_entropy' || rowsSumToOne(train.targets, train.rows, train.outputs);
   const network = createNetwork(shape, params, { fuseOutput, kernels: arena.kernels });
+  const ws = createWorkspace(network, capacity, arena);
+  // a team runs only where the arena is shared wasm memory (not on the TypeScript kernels)
+  const team = hooks.team && hooks.team.helpers > 0 && arena.memory ? hooks.team : null;
+  const threads = team ? 1 + team.helpers : 1;
+  const validation = heapSets.validation ? moveTo(arena, heapSets.validation) : null;
+  const xBatch = arena.alloc(threads * capacity * train.features);
+  const dBatch = arena.alloc(threads * capacity * train.outputs);
+  const replicas = team
+    ? createReplicaSet(team, arena, network, ws, {
+        features: train.features,
+        outputs: train.outputs,
+        mode: accuracyModeOf(shape.divergence),
+      })
+    : null;
   return {
     network,
-    ws: createWorkspace(network, capacity, arena),
+    ws,
     optimizer: createOptimizer(options, params),
     train,
-    validation: heapSets.validation ? moveTo(arena, heapSets.validation) : null,
+    validation,
     batchSize,
     order: Uint32Array.from({ length: rows }, (_, i) => i),
-    xBatch: arena.alloc(capacity * train.features),
-    dBatch: arena.alloc(capacity * train.outputs),
+    xBatch,
+    dBatch,
     random: createRandom(deriveSeed(options.seed, 3)),
+    replicas,
     options,
     hooks,
   };
@@ -340,59 +384,63 @@ export function* trainSteps(
   let epoch = 0;
   const started = now();
 
-  while (epoch < options.epochs) {
-    const epochStart = now();
-    const sums = yield* runEpoch(run);
-    if (!sums) {
-      reason = 'stopped';
-      break;
-    }
-    epoch++;
-    const error = sums.errorSum / trainSet.rows;
-    if (!Number.isFinite(error)) {
-      reason = 'diverged';
-      break;
-    }
-    const report: EpochReport = {
-      epoch,
-      error,
-      learningRate: options.learningRate,
-      elapsedMs: now() - started,
-      samplesPerSecond: trainSet.rows / Math.max((now() - epochStart) / 1000, 1e-9),
-    };
-    const accuracy = accuracyOf(mode, sums.correct, trainSet.rows, trainSet.outputs);
-    if (accuracy !== undefined) report.accuracy = accuracy;
-    if (validation) {
-      const v = evaluateScaled(
-        network,
-        run.ws,
-        validation.inputs,
-        validation.targets,
-        validation.rows,
-      );
-      report.validationError = v.error;
-      if (v.accuracy !== undefined) report.validationAccuracy = v.accuracy;
-    }
-    yield { type: 'epoch', report };
-    const previous = last;
-    last = report;
+  try {
+    while (epoch < options.epochs) {
+      const epochStart = now();
+      const sums = yield* runEpoch(run);
+      if (!sums) {
+        reason = 'stopped';
+        break;
+      }
+      epoch++;
+      const error = sums.errorSum / trainSet.rows;
+      if (!Number.isFinite(error)) {
+        reason = 'diverged';
+        break;
+      }
+      const report: EpochReport = {
+        epoch,
+        error,
+        learningRate: options.learningRate,
+        elapsedMs: now() - started,
+        samplesPerSecond: trainSet.rows / Math.max((now() - epochStart) / 1000, 1e-9),
+      };
+      const accuracy = accuracyOf(mode, sums.correct, trainSet.rows, trainSet.outputs);
+      if (accuracy !== undefined) report.accuracy = accuracy;
+      if (validation) {
+        const v = evaluateScaled(
+          network,
+          run.ws,
+          validation.inputs,
+          validation.targets,
+          validation.rows,
+        );
+        report.validationError = v.error;
+        if (v.accuracy !== undefined) report.validationAccuracy = v.accuracy;
+      }
+      yield { type: 'epoch', report };
+      const previous = last;
+      last = report;
 
-    if (best && report.validationError !== undefined) {
-      if (report.validationError < bestError) {
-        bestError = report.validationError;
-        bestReport = report;
-        copyParameters(best, network.params);
-        sinceBest = 0;
-      } else if (++sinceBest >= options.patience) {
-        reason = 'early_stopped';
+      if (best && report.validationError !== undefined) {
+        if (report.validationError < bestError) {
+          bestError = report.validationError;
+          bestReport = report;
+          copyParameters(best, network.params);
+          sinceBest = 0;
+        } else if (++sinceBest >= options.patience) {
+          reason = 'early_stopped';
+          break;
+        }
+      }
+      calm = previous && Math.abs(error - previous.error) < options.tolerance ? calm + 1 : 0;
+      if (options.tolerance > 0 && calm >= options.patience) {
+        reason = 'converged';
         break;
       }
     }
-    calm = previous && Math.abs(error - previous.error) < options.tolerance ? calm + 1 : 0;
-    if (options.tolerance > 0 && calm >= options.patience) {
-      reason = 'converged';
-      break;
-    }
+  } finally {
+    run.replicas?.close();
   }
 
   if (best && bestReport && reason !== 'diverged') copyParameters(network.params, best);
@@ -401,6 +449,7 @@ export function* trainSteps(
     params: network.params,
     scaler,
     kernel: network.kernels.name,
+    threads: run.replicas?.threads ?? 1,
     reason,
     message: describeStop(reason, epoch, options),
     epochs: epoch,

@@ -27,6 +27,8 @@ export const metricsSchema = z.object({
   durationMs: z.number(),
   /** The kernels that trained it: wasm-simd, or the typescript fallback. */
   kernel: z.string().optional(),
+  /** The threads that trained it. */
+  threads: z.number().int().optional(),
 });
 export type ModelMetrics = z.infer<typeof metricsSchema>;
 
@@ -126,6 +128,7 @@ export function createModelDocument(parts: ModelParts): ModelDocument {
     validationRows: result.validationRows,
     durationMs: Math.round(parts.durationMs),
     kernel: result.kernel,
+    threads: result.threads,
     ...(final ? { error: final.error } : {}),
     ...(final?.validationError !== undefined ? { validationError: final.validationError } : {}),
     ...(final?.accuracy !== undefined ? { accuracy: final.accuracy } : {}),

@@ -1,7 +1,12 @@
 // The training part of a job spec. Every field has a default; `resolveTraining` fills them in
 // so that the resolved options can be reported back and stored with the model.
 import { z } from 'zod';
-import { defaultTrainOptions, optimizerNames, type TrainOptions } from '../engine/index.js';
+import {
+  defaultTrainOptions,
+  maxThreads,
+  optimizerNames,
+  type TrainOptions,
+} from '../engine/index.js';
 
 const fraction = (max: number, what: string) =>
   z
@@ -89,6 +94,15 @@ export const trainingSchema = z.strictObject({
     .optional()
     .describe(
       'seed for initialisation, shuffles and the validation split (default: chosen at random and reported)',
+    ),
+  threads: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(maxThreads, `must be at most ${maxThreads}`)
+    .optional()
+    .describe(
+      'threads that train this job together, each batch split across them (default 1); the same seed and threads give the same weights',
     ),
 });
 

@@ -46,7 +46,7 @@ describe('backprop train', () => {
       /^epoch 40\/40 {2}error \d+\.\d{6} {2}accuracy \d+\.\d% {2}[\d,]+ samples\/s$/,
     );
     expect(run.stdout).toContain(`model written to ${modelPath}`);
-    expect(run.stdout).toContain(`(${bestKernel()} kernels)`);
+    expect(run.stdout).toContain(`(${bestKernel()} kernels, 1 thread)`);
   });
 
   it('writes a model with the spec, weights in the notes’ shape, scaler, classes and metrics', () => {
@@ -89,6 +89,24 @@ describe('backprop train', () => {
     const a = JSON.parse(readFileSync(modelPath, 'utf8'));
     const b = JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8'));
     expect(b.weights).toEqual(a.weights);
+  });
+
+  it('trains on two threads with --threads 2: the same weights every time, near one thread’s', () => {
+    const runs = ['t2a.json', 't2b.json'].map((name) => {
+      const r = runCli(['train', job, '--threads', '2', '--out', join(dir, name)]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('seed 5, 2 threads');
+      expect(r.stdout).toContain(`(${bestKernel()} kernels, 2 threads)`);
+      return modelSchema.parse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+    });
+    expect(runs[0]!.metrics.threads).toBe(2);
+    expect(runs[0]!.training.threads).toBe(2);
+    expect(runs[1]!.weights).toEqual(runs[0]!.weights);
+    const one = JSON.parse(readFileSync(modelPath, 'utf8'));
+    expect(one.metrics.threads).toBe(1);
+    expect(runs[0]!.metrics.error).toBeCloseTo(one.metrics.error, 3);
+    expect(runs[0]!.weights).not.toEqual(one.weights); // summed in another order
   });
 
   it('reads a CSV dataset relative to the job file', () => {
@@ -200,6 +218,16 @@ describe('bad input: exit 2, one line, nothing written', () => {
       /is not valid JSON/,
     ],
     ['an unknown command', () => ['fly'], /unknown command 'fly'/],
+    [
+      'a thread count that is not one',
+      () => ['train', write('iris-t.json', irisJob), '--threads', '0'],
+      /--threads.*must be a whole number from 1 to 64, or "auto"/,
+    ],
+    [
+      'a spec asking for too many threads',
+      () => ['train', write('t65.json', { ...irisJob, training: { threads: 65 } })],
+      /training\.threads.*must be at most 64/,
+    ],
     [
       'a model file that is not a model',
       () => ['predict', write('notmodel.json', irisJob), write('x.json', [[1]])],

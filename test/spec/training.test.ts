@@ -162,6 +162,7 @@ describe('resolveTraining', () => {
       shuffle: true,
       standardize: true,
       seed: 7,
+      threads: 1,
     });
   });
 
