@@ -64,6 +64,8 @@ export const resolvedTrainingSchema = z.object({
   shuffle: z.boolean(),
   standardize: z.boolean(),
   seed: z.number().int(),
+  /** Jobs recorded before threads existed ran on one. */
+  threads: z.number().int().default(1),
 });
 
 const datasetRefSchema = z.union([z.object({ id: z.string() }), builtinSchema, generatorSchema]);

@@ -96,6 +96,7 @@ describe('POST /v1/jobs', () => {
       patience: 10,
       validationSplit: 0,
       standardize: true,
+      threads: 1,
     });
     expect(Number.isInteger(job.seed)).toBe(true);
     expect(job.spec.training.seed).toBe(job.seed);
@@ -114,6 +115,16 @@ describe('POST /v1/jobs', () => {
     expect(job.spec.training).toMatchObject({ optimizer: 'adam', learningRate: 0.01, seed: 7 });
     expect(job.seed).toBe(7);
     expect(job.spec.dataset).toEqual({ builtin: 'iris', subset: 'train' });
+  });
+
+  it('a job asking for more threads than the service allows is 400, naming the limit', async () => {
+    const max = service.config.maxJobThreads;
+    const before = (await keysOf('job')).length;
+    const res = await inject('POST', '/v1/jobs', xorJob({ threads: max + 1 }));
+    const body = expectProblem(res, 400);
+    expect(JSON.stringify(body)).toContain('training.threads');
+    expect(body.detail).toContain(`at most ${max} (MAX_JOB_THREADS)`);
+    expect(await keysOf('job')).toHaveLength(before);
   });
 
   it('trains on an uploaded dataset by id', async () => {

@@ -10,7 +10,7 @@ import {
   wasmSimdAvailable,
 } from '../../src/engine/index.js';
 
-const sizes = [1, 2, 3, 4, 5, 17, 129];
+const sizes = [1, 2, 3, 4, 5, 6, 7, 17, 129];
 
 function fill(n: number, random: ReturnType<typeof createRandom>, zeros = false): Float32Array {
   // some exact zeros, as ReLU leaves in gradients
@@ -29,7 +29,7 @@ function expectClose(actual: Float32Array, expected: Float64Array) {
 
 const arenas: [string, () => Arena][] = [
   ['typescript', () => heapArena],
-  ['wasm', () => createWasmArena(1 << 16)!],
+  ['wasm', () => createWasmArena(1 << 20)!],
 ];
 
 it('WebAssembly SIMD is available on this runtime', () => {
@@ -50,6 +50,11 @@ describe.each(arenas)('%s kernels', (_name, makeArena) => {
       [17, 4],
       [129, 3],
       [8, 129],
+      // a 4-wide column tile after the 16-wide ones, and nOut past a 16-wide bias tile
+      [20, 21],
+      [13, 36],
+      // backwardInput reads W in blocks of 256 KiB: 2049 floats a row makes blocks of 31 rows
+      [2049, 70],
     ] as const) {
       it(`batch ${batch}, nIn ${nIn}, nOut ${nOut}`, () => {
         const arena = makeArena();

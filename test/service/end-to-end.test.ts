@@ -101,4 +101,34 @@ describe('end to end', () => {
     expect(model.body.weights[0].W[0]).toHaveLength(4);
     expect(model.body.jobId).toBe(submitted.body.id);
   });
+
+  it('trains a job on two threads in the worker: the same weights for the same seed, twice', async () => {
+    const job = {
+      network: {
+        inputSize: 64,
+        layers: [
+          { units: 32, activation: 'tanh' },
+          { units: 10, activation: 'softmax' },
+        ],
+        divergence: 'cross_entropy',
+      },
+      dataset: { builtin: 'digits', subset: 'train' },
+      training: { epochs: 8, batchSize: 64, learningRate: 0.1, seed: 3, threads: 2 },
+    };
+    const models = [];
+    for (let i = 0; i < 2; i++) {
+      const submitted = await http(service, 'POST', '/v1/jobs', job);
+      expect(submitted.status).toBe(202);
+      expect(submitted.body.spec.training.threads).toBe(2);
+      const events = await follow(service, submitted.body.id);
+      expect(events.filter((e) => e.type === 'epoch')).toHaveLength(8);
+      const done = events[events.length - 1]!;
+      expect(done.type).toBe('done');
+      const model = await http(service, 'GET', `/v1/models/${done.data.modelId}`);
+      expect(model.body.metrics).toMatchObject({ threads: 2, kernel: bestKernel(), epochs: 8 });
+      expect(model.body.metrics.accuracy).toBeGreaterThan(0.8);
+      models.push(model.body);
+    }
+    expect(models[1].weights).toEqual(models[0].weights);
+  });
 });
