@@ -19,12 +19,16 @@ function fill(n: number, random: ReturnType<typeof createRandom>, zeros = false)
   );
 }
 
-function expectClose(actual: Float32Array, expected: Float64Array) {
+// float32 sums of `terms` products drift from the float64 reference by about terms · 2⁻²⁴;
+// the worst element, relative to its tolerance, is at most 1
+function expectClose(actual: Float32Array, expected: Float64Array, terms = 0) {
+  let worst = 0;
   for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(
-      1e-5 * Math.max(1, Math.abs(expected[i]!)),
-    );
+    const tolerance = 1e-5 * Math.max(1, terms / 128) * Math.max(1, Math.abs(expected[i]!));
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / tolerance);
   }
+  expect(actual.length).toBe(expected.length);
+  expect(worst).toBeLessThanOrEqual(1);
 }
 
 const arenas: [string, () => Arena][] = [
@@ -54,7 +58,7 @@ describe.each(arenas)('%s kernels', (_name, makeArena) => {
       [20, 21],
       [13, 36],
       // backwardInput reads W in blocks of 256 KiB: 2049 floats a row makes blocks of 31 rows
-      [2049, 70],
+      [2049, 33],
     ] as const) {
       it(`batch ${batch}, nIn ${nIn}, nOut ${nOut}`, () => {
         const arena = makeArena();
@@ -80,7 +84,7 @@ describe.each(arenas)('%s kernels', (_name, makeArena) => {
             for (let i = 0; i < nIn; i++) s += y[r * nIn + i]! * W[j * nIn + i]!;
             zRef[r * nOut + j] = s;
           }
-        expectClose(z, zRef);
+        expectClose(z, zRef, nIn);
 
         // dY = dZ W
         const dY = arena.alloc(batch * nIn).fill(Number.NaN);
