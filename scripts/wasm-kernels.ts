@@ -14,6 +14,7 @@
 // tiles of the same code: every height below R, one-vector then scalar columns.
 import { writeFileSync } from 'node:fs';
 import wabtInit from 'wabt';
+import { elementwiseFuncs } from './wasm-elementwise.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const get = (name: string) => `(local.get $${name})`;
@@ -369,7 +370,8 @@ function module(): string {
 ${forwardFunc()}
 ${backwardInputFunc()}
 ${backwardParamsFunc()}
-${accumulateFunc()})`;
+${accumulateFunc()}
+${elementwiseFuncs(relaxed)})`;
 }
 const wabt = await wabtInit();
 function assemble(withRelaxed: boolean, withShared: boolean): Uint8Array {

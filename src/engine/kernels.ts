@@ -3,6 +3,8 @@
 // scripts/wasm-kernels.ts, which need every buffer they touch inside their own wasm memory.
 // An Arena is that memory: sized once, then handed out as Float32Array views (it never grows,
 // as growing would detach every view).
+
+import type { ActivationName } from './activations.js';
 import {
   kernelsRelaxedSharedWasmBase64,
   kernelsRelaxedWasmBase64,
@@ -20,6 +22,17 @@ export interface Kernels {
   affineBackwardParams: typeof affineBackwardParams;
   /** dst[i] += src[i] for i < n. */
   accumulate(dst: Float32Array, src: Float32Array, n: number): void;
+  /**
+   * y = f(z) for the activations these kernels have (sigmoid, tanh, softmax in wasm); false
+   * where the activation's own TypeScript code must run.
+   */
+  activate(
+    name: ActivationName,
+    y: Float32Array,
+    z: Float32Array,
+    batch: number,
+    width: number,
+  ): boolean;
 }
 
 function accumulate(dst: Float32Array, src: Float32Array, n: number): void {
@@ -32,6 +45,7 @@ export const typescriptKernels: Kernels = {
   affineBackwardInput,
   affineBackwardParams,
   accumulate,
+  activate: () => false,
 };
 
 /** Where buffers come from: plain Float32Arrays, or views of an arena's wasm memory. */
@@ -116,6 +130,9 @@ interface WasmExports {
     nOut: number,
   ): void;
   accumulate(dst: number, src: number, n: number): void;
+  sigmoid(y: number, z: number, n: number): void;
+  tanh(y: number, z: number, n: number): void;
+  softmax(y: number, z: number, batch: number, width: number): void;
 }
 
 const pageBytes = 65536;
@@ -159,6 +176,14 @@ export function wasmKernelsFor(memory: WebAssembly.Memory, shared = false): Kern
     accumulate(dst, src, n) {
       if (!inside(dst, src)) return accumulate(dst, src, n);
       wasm.accumulate(dst.byteOffset, src.byteOffset, n);
+    },
+    activate(name, y, z, batch, width) {
+      if (!inside(y, z)) return false;
+      if (name === 'softmax') wasm.softmax(y.byteOffset, z.byteOffset, batch, width);
+      else if (name === 'tanh') wasm.tanh(y.byteOffset, z.byteOffset, batch * width);
+      else if (name === 'sigmoid') wasm.sigmoid(y.byteOffset, z.byteOffset, batch * width);
+      else return false;
+      return true;
     },
   };
 }

@@ -179,7 +179,8 @@ export function forward(
       l.nIn,
       l.units,
     );
-    l.activation.forward(ws.y[k]!, ws.z[k]!, batch, l.units, l.nOut);
+    if (!network.kernels.activate(l.activation.name, ws.y[k]!, ws.z[k]!, batch, l.units))
+      l.activation.forward(ws.y[k]!, ws.z[k]!, batch, l.units, l.nOut);
     input = ws.y[k]!;
   }
   return input;

@@ -17,8 +17,9 @@ describe('relaxed SIMD kernels', () => {
       },
     );
     expect(r.stderr).toBe('');
-    const { kernel, worst } = JSON.parse(r.stdout);
+    const { kernel, worst, activations } = JSON.parse(r.stdout);
     expect(kernel).toBe('wasm-relaxed-simd');
     expect(worst).toBeLessThan(1e-5);
+    for (const name of ['sigmoid', 'tanh', 'softmax']) expect(activations[name]).toBeLessThan(1e-6);
   });
 });

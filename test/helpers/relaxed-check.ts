@@ -1,6 +1,7 @@
 // Run by test/engine/relaxed-simd.test.ts in a Node started with --experimental-wasm-relaxed-simd:
 // which kernels were picked, and their largest relative error against the TypeScript kernels.
 import { bestKernel, createRandom, createWasmArena, heapArena } from '../../src/engine/index.js';
+import { worstActivationErrors } from './activation-check.js';
 
 let worst = 0;
 for (const [batch, nIn, nOut] of [
@@ -27,4 +28,10 @@ for (const [batch, nIn, nOut] of [
   for (let i = 0; i < z.length; i++)
     worst = Math.max(worst, Math.abs(z[i]! - zW[i]!) / Math.max(1, Math.abs(z[i]!)));
 }
-process.stdout.write(JSON.stringify({ kernel: bestKernel(), worst }));
+process.stdout.write(
+  JSON.stringify({
+    kernel: bestKernel(),
+    worst,
+    activations: worstActivationErrors(createWasmArena(1 << 16)!),
+  }),
+);

@@ -1,0 +1,45 @@
+// The wasm activations (sigmoid, tanh, softmax) against the TypeScript ones, on odd widths and
+// on values from tiny to past where exp overflows: the largest error, relative to max(|y|, 1e-6)
+// per activation. Shared by the plain and the relaxed-SIMD tests.
+import { type Arena, activationFor, createRandom } from '../../src/engine/index.js';
+
+const special = [0, -0, 1e-8, -1e-8, 1e-3, 0.3, -0.3, 0.624, 0.626, -0.626, 1, -1, 5, -5, 9, -9];
+const extreme = [20, -20, 50, -50, 88, -88, 89, -89, 100, -100, 1e4, -1e4, 3e38, -3e38];
+
+export function worstActivationErrors(arena: Arena): Record<string, number> {
+  const worst: Record<string, number> = {};
+  for (const name of ['sigmoid', 'tanh', 'softmax'] as const) {
+    const activation = activationFor({ units: 1, activation: name });
+    let w = 0;
+    for (const [batch, width] of [
+      [1, 1],
+      [1, 3],
+      [3, 4],
+      [5, 10],
+      [7, 17],
+      [64, 129],
+    ] as const) {
+      const n = batch * width;
+      const random = createRandom(n);
+      const z = arena.alloc(n);
+      for (let i = 0; i < n; i++) {
+        const pick = random.next();
+        z[i] =
+          pick < 0.2
+            ? special[i % special.length]!
+            : pick < 0.3
+              ? extreme[i % extreme.length]!
+              : random.normal() * 4;
+      }
+      const y = arena.alloc(n);
+      const expected = new Float32Array(n);
+      if (!arena.kernels.activate(name, y, z, batch, width))
+        throw new Error(`${name}: not in wasm`);
+      activation.forward(expected, Float32Array.from(z), batch, width, width);
+      for (let i = 0; i < n; i++)
+        w = Math.max(w, Math.abs(y[i]! - expected[i]!) / Math.max(Math.abs(expected[i]!), 1e-6));
+    }
+    worst[name] = w;
+  }
+  return worst;
+}
