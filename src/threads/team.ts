@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { ReplicaSetup, ThreadTeam } from '../engine/index.js';
 
 export interface ClosableTeam extends ThreadTeam {
-  /** Waits for the helpers to end (they do once training closes its run), else stops them. */
+  /** Stops the helpers (call once no run is using them); resolves when they have ended. */
   close(): Promise<void>;
 }
 
@@ -22,7 +22,10 @@ function helperWorker(index: number): Worker {
   return new Worker(new URL(script, import.meta.url), { workerData: { index } });
 }
 
-/** A team of `helpers` threads besides the caller's (threads − 1 for a run on `threads`). */
+/**
+ * A team of `helpers` threads besides the caller's (threads − 1 for a run on `threads`). It can
+ * serve one run after another (each run's end frees the helpers); close it when done.
+ */
 export function createThreadTeam(helpers: number): ClosableTeam {
   const workers = Array.from({ length: helpers }, (_, i) => helperWorker(i + 1));
   const exits = workers.map(
@@ -32,21 +35,14 @@ export function createThreadTeam(helpers: number): ClosableTeam {
         worker.on('error', () => {}); // the run sees the failure through the shared memory
       }),
   );
-  let started = false;
   return {
     helpers,
     start(setup: ReplicaSetup) {
-      started = true;
       for (const worker of workers) worker.postMessage(setup);
     },
     async close() {
-      const ended = Promise.all(exits);
-      if (!started) for (const worker of workers) void worker.terminate(); // never given a run
-      const late = setTimeout(() => {
-        for (const worker of workers) void worker.terminate();
-      }, 2000);
-      await ended;
-      clearTimeout(late);
+      for (const worker of workers) void worker.terminate();
+      await Promise.all(exits);
     },
   };
 }

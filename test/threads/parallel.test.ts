@@ -97,7 +97,7 @@ describe('one batch split across threads gives the reference gradients', () => {
           expectClose32(ws.dW[k]!, g.W.flat(), `gradients[${k}].W`);
           expectClose32(ws.db[k]!, g.b, `gradients[${k}].b`);
         });
-        await t.close(); // the helpers end once the set is closed
+        await t.close();
       });
     }
   }
@@ -179,20 +179,20 @@ describe('training on threads', () => {
     expect(full.final!.error).toBeCloseTo(fullRef.final!.error, 4);
   });
 
-  it('a run stopped part-way releases its threads', async () => {
+  it('a team serves run after run, also after one stopped part-way', async () => {
     const t = team(1);
     let batches = 0;
-    const r = train(
+    const stopped = train(
       shape,
       blobs(),
       { ...options, threads: 2 },
-      {
-        team: t,
-        shouldStop: () => ++batches > 20,
-      },
+      { team: t, shouldStop: () => ++batches > 20 },
     );
-    expect(r.reason).toBe('stopped');
-    await t.close(); // resolves because the helper ended, not by the 2 s fallback
+    expect(stopped.reason).toBe('stopped');
+    const again = train(shape, blobs(), { ...options, threads: 2 }, { team: t });
+    const fresh = train(shape, blobs(), { ...options, threads: 2 }, { team: team(1) });
+    expect(again.reason).toBe('max_epochs');
+    again.params.W.forEach((w, k) => expect(Array.from(w)).toEqual(Array.from(fresh.params.W[k]!)));
   });
 
   it('with the TypeScript kernels a team is left unused: one thread, and it says so', () => {
