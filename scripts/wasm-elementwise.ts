@@ -1,5 +1,6 @@
 // The element-wise kernels of the wasm module, as WAT text for scripts/wasm-kernels.ts: sigmoid,
-// tanh and softmax forward on f32x4 vectors. On small networks these, not the matrix products,
+// tanh, softmax and ReLU forward, the backward steps of the scalar ones, and the fused output
+// gradient, on f32x4 vectors. On small networks these, not the matrix products,
 // took most of an epoch (Math.exp and Math.tanh per element in JavaScript).
 //
 // exp(x) is Cephes' expf: x = k·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in two for an exact
@@ -159,10 +160,70 @@ function softmax(madd: Madd): string {
     (br $nextRow))))`;
 }
 
+// out[i] = expr(inputs[i]…) for i < n, with `scalars` as f32 parameters after n.
+function stream(
+  name: string,
+  inputs: string[],
+  scalars: string[],
+  expr: (at: Record<string, string>) => string,
+): string {
+  const vector = Object.fromEntries([
+    ...inputs.map((i) => [i, `(v128.load (i32.add ${get(i)} ${get('o')}))`]),
+    ...scalars.map((s) => [s, `(f32x4.splat ${get(s)})`]),
+  ]);
+  const one = Object.fromEntries([
+    ...inputs.map((i) => [i, `(f32x4.splat (f32.load (i32.add ${get(i)} ${get('o')})))`]),
+    ...scalars.map((s) => [s, `(f32x4.splat ${get(s)})`]),
+  ]);
+  return `(func (export "${name}") (param $out i32) ${inputs.map((i) => `(param $${i} i32)`).join(' ')} (param $n i32) ${scalars.map((s) => `(param $${s} f32)`).join(' ')}
+  (local $o i32) (local $end i32) (local $end4 i32)
+  ${set('end', '(i32.shl (local.get $n) (i32.const 2))')}
+  ${set('end4', '(i32.and (local.get $end) (i32.const -16))')}
+  (block $done4 (loop $vec
+    (br_if $done4 (i32.ge_u ${get('o')} ${get('end4')}))
+    (v128.store (i32.add ${get('out')} ${get('o')}) ${expr(vector)})
+    ${set('o', `(i32.add ${get('o')} (i32.const 16))`)}
+    (br $vec)))
+  (block $done (loop $each
+    (br_if $done (i32.ge_u ${get('o')} ${get('end')}))
+    (f32.store (i32.add ${get('out')} ${get('o')}) (f32x4.extract_lane 0 ${expr(one)}))
+    ${set('o', `(i32.add ${get('o')} (i32.const 4))`)}
+    (br $each))))`;
+}
+
+// The cheap element-wise steps of the backward pass, and ReLU.
+const streams = [
+  stream('relu', ['z'], [], (v) => `(f32x4.max ${v.z} ${f4(0)})`),
+  // ReLU'(0) = 1, as in activations.ts
+  stream('reluBackward', ['dY', 'z'], [], (v) => `(v128.and ${v.dY} (f32x4.ge ${v.z} ${f4(0)}))`),
+  stream(
+    'tanhBackward',
+    ['dY', 'y'],
+    [],
+    // 1 − y² as (1 − y)(1 + y): exact differences, where y² would cancel near |y| = 1
+    (v) => `(f32x4.mul ${v.dY} (f32x4.mul (f32x4.sub ${f4(1)} ${v.y}) (f32x4.add ${f4(1)} ${v.y})))`,
+  ),
+  stream(
+    'sigmoidBackward',
+    ['dY', 'y'],
+    [],
+    (v) => `(f32x4.mul (f32x4.mul ${v.dY} ${v.y}) (f32x4.sub ${f4(1)} ${v.y}))`,
+  ),
+  // the fused output gradient of softmax + cross-entropy (and the like): scale · (y − d)
+  stream(
+    'scaledDifference',
+    ['y', 'd'],
+    ['scale'],
+    (v) => `(f32x4.mul ${v.scale} (f32x4.sub ${v.y} ${v.d}))`,
+  ),
+];
+
 /** The element-wise functions, with relaxed fused multiply-add or plain mul and add. */
 export function elementwiseFuncs(relaxed: boolean): string {
   const madd: Madd = relaxed
     ? (a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`
     : (a, b, c) => `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`;
-  return [elementwise('sigmoid', madd), elementwise('tanh', madd), softmax(madd)].join('\n');
+  return [elementwise('sigmoid', madd), elementwise('tanh', madd), softmax(madd), ...streams].join(
+    '\n',
+  );
 }

@@ -33,6 +33,33 @@ export interface Kernels {
     batch: number,
     width: number,
   ): boolean;
+  /** dZ = dY ⊙ f'(z) for the scalar activations these kernels have; false elsewhere. */
+  activateBackward(
+    name: ActivationName,
+    dZ: Float32Array,
+    dY: Float32Array,
+    z: Float32Array,
+    y: Float32Array,
+    n: number,
+  ): boolean;
+  /** dZ = scale · (y − d) for i < n: the fused output gradient. */
+  scaledDifference(
+    dZ: Float32Array,
+    y: Float32Array,
+    d: Float32Array,
+    n: number,
+    scale: number,
+  ): void;
+}
+
+function scaledDifference(
+  dZ: Float32Array,
+  y: Float32Array,
+  d: Float32Array,
+  n: number,
+  scale: number,
+): void {
+  for (let i = 0; i < n; i++) dZ[i] = scale * (y[i]! - d[i]!);
 }
 
 function accumulate(dst: Float32Array, src: Float32Array, n: number): void {
@@ -46,6 +73,8 @@ export const typescriptKernels: Kernels = {
   affineBackwardParams,
   accumulate,
   activate: () => false,
+  activateBackward: () => false,
+  scaledDifference,
 };
 
 /** Where buffers come from: plain Float32Arrays, or views of an arena's wasm memory. */
@@ -133,6 +162,11 @@ interface WasmExports {
   sigmoid(y: number, z: number, n: number): void;
   tanh(y: number, z: number, n: number): void;
   softmax(y: number, z: number, batch: number, width: number): void;
+  relu(y: number, z: number, n: number): void;
+  reluBackward(dZ: number, dY: number, z: number, n: number): void;
+  tanhBackward(dZ: number, dY: number, y: number, n: number): void;
+  sigmoidBackward(dZ: number, dY: number, y: number, n: number): void;
+  scaledDifference(dZ: number, y: number, d: number, n: number, scale: number): void;
 }
 
 const pageBytes = 65536;
@@ -182,8 +216,22 @@ export function wasmKernelsFor(memory: WebAssembly.Memory, shared = false): Kern
       if (name === 'softmax') wasm.softmax(y.byteOffset, z.byteOffset, batch, width);
       else if (name === 'tanh') wasm.tanh(y.byteOffset, z.byteOffset, batch * width);
       else if (name === 'sigmoid') wasm.sigmoid(y.byteOffset, z.byteOffset, batch * width);
+      else if (name === 'relu') wasm.relu(y.byteOffset, z.byteOffset, batch * width);
       else return false;
       return true;
+    },
+    activateBackward(name, dZ, dY, z, y, n) {
+      if (!inside(dZ, dY, z, y)) return false;
+      if (name === 'relu') wasm.reluBackward(dZ.byteOffset, dY.byteOffset, z.byteOffset, n);
+      else if (name === 'tanh') wasm.tanhBackward(dZ.byteOffset, dY.byteOffset, y.byteOffset, n);
+      else if (name === 'sigmoid')
+        wasm.sigmoidBackward(dZ.byteOffset, dY.byteOffset, y.byteOffset, n);
+      else return false;
+      return true;
+    },
+    scaledDifference(dZ, y, d, n, scale) {
+      if (!inside(dZ, y, d)) return scaledDifference(dZ, y, d, n, scale);
+      wasm.scaledDifference(dZ.byteOffset, y.byteOffset, d.byteOffset, n, scale);
     },
   };
 }

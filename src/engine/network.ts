@@ -208,7 +208,7 @@ export function backward(
   if (network.fusedOutput) {
     const y = ws.y[n]!;
     const dZ = ws.dZ[n]!;
-    for (let i = 0; i < batch * out.nOut; i++) dZ[i] = scale * (y[i]! - d[i]!);
+    kernels.scaledDifference(dZ, y, d, batch * out.nOut, scale);
   } else {
     network.divergence.gradient(ws.dY[n]!, ws.y[n]!, d, batch, out.nOut, scale);
     out.activation.backward(ws.dZ[n]!, ws.dY[n]!, ws.z[n]!, ws.y[n]!, batch, out.units, out.nOut);
@@ -220,15 +220,9 @@ export function backward(
     if (k === 0) break;
     const below = layers[k - 1]!;
     kernels.affineBackwardInput(ws.dY[k - 1]!, ws.dZ[k]!, params.W[k]!, batch, l.nIn, l.units);
-    below.activation.backward(
-      ws.dZ[k - 1]!,
-      ws.dY[k - 1]!,
-      ws.z[k - 1]!,
-      ws.y[k - 1]!,
-      batch,
-      below.units,
-      below.nOut,
-    );
+    const [dZ, dY, z, y] = [ws.dZ[k - 1]!, ws.dY[k - 1]!, ws.z[k - 1]!, ws.y[k - 1]!];
+    if (!kernels.activateBackward(below.activation.name, dZ, dY, z, y, batch * below.units))
+      below.activation.backward(dZ, dY, z, y, batch, below.units, below.nOut);
   }
 }
 

@@ -32,6 +32,6 @@ process.stdout.write(
   JSON.stringify({
     kernel: bestKernel(),
     worst,
-    activations: worstActivationErrors(createWasmArena(1 << 16)!),
+    activations: worstActivationErrors(createWasmArena(1 << 20)!),
   }),
 );
