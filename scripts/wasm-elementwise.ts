@@ -201,13 +201,22 @@ const streams = [
     ['dY', 'y'],
     [],
     // 1 − y² as (1 − y)(1 + y): exact differences, where y² would cancel near |y| = 1
-    (v) => `(f32x4.mul ${v.dY} (f32x4.mul (f32x4.sub ${f4(1)} ${v.y}) (f32x4.add ${f4(1)} ${v.y})))`,
+    (v) =>
+      `(f32x4.mul ${v.dY} (f32x4.mul (f32x4.sub ${f4(1)} ${v.y}) (f32x4.add ${f4(1)} ${v.y})))`,
   ),
   stream(
     'sigmoidBackward',
     ['dY', 'y'],
     [],
     (v) => `(f32x4.mul (f32x4.mul ${v.dY} ${v.y}) (f32x4.sub ${f4(1)} ${v.y}))`,
+  ),
+  // plain gradient descent with L2 decay, in place: p −= lr · (g + decay · p)
+  stream(
+    'sgd',
+    ['p', 'g'],
+    ['lr', 'decay'],
+    (v) =>
+      `(f32x4.sub ${v.p} (f32x4.mul ${v.lr} (f32x4.add ${v.g} (f32x4.mul ${v.decay} ${v.p}))))`,
   ),
   // the fused output gradient of softmax + cross-entropy (and the like): scale · (y − d)
   stream(
@@ -218,12 +227,30 @@ const streams = [
   ),
 ];
 
+// Rows order[from + r] of src (rows of `width` floats) copied to row r of dst, r < count: a
+// shuffled mini-batch.
+const gather = `(func (export "gather") (param $dst i32) (param $src i32) (param $order i32) (param $from i32) (param $count i32) (param $width i32)
+  (local $r i32) (local $bytes i32)
+  ${set('bytes', '(i32.shl (local.get $width) (i32.const 2))')}
+  (block $done (loop $row
+    (br_if $done (i32.ge_u ${get('r')} ${get('count')}))
+    (memory.copy
+      (i32.add ${get('dst')} (i32.mul ${get('r')} ${get('bytes')}))
+      (i32.add ${get('src')} (i32.mul (i32.load (i32.add ${get('order')} (i32.shl (i32.add ${get('from')} ${get('r')}) (i32.const 2)))) ${get('bytes')}))
+      ${get('bytes')})
+    ${set('r', '(i32.add (local.get $r) (i32.const 1))')}
+    (br $row))))`;
+
 /** The element-wise functions, with relaxed fused multiply-add or plain mul and add. */
 export function elementwiseFuncs(relaxed: boolean): string {
   const madd: Madd = relaxed
     ? (a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`
     : (a, b, c) => `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`;
-  return [elementwise('sigmoid', madd), elementwise('tanh', madd), softmax(madd), ...streams].join(
-    '\n',
-  );
+  return [
+    elementwise('sigmoid', madd),
+    elementwise('tanh', madd),
+    softmax(madd),
+    ...streams,
+    gather,
+  ].join('\n');
 }

@@ -50,6 +50,38 @@ export interface Kernels {
     n: number,
     scale: number,
   ): void;
+  /** Gradient descent in place: p −= lr · (g + decay · p) for i < n. */
+  sgd(p: Float32Array, g: Float32Array, n: number, lr: number, decay: number): void;
+  /** Row r of dst = row order[from + r] of src, for r < count; rows of `width` floats. */
+  gather(
+    dst: Float32Array,
+    src: Float32Array,
+    order: Uint32Array,
+    from: number,
+    count: number,
+    width: number,
+  ): void;
+}
+
+function sgd(p: Float32Array, g: Float32Array, n: number, lr: number, decay: number): void {
+  for (let i = 0; i < n; i++) p[i]! -= lr * (g[i]! + decay * p[i]!);
+}
+
+// Plain loops, not subarray(): once any library touches typed-array species (ioredis, fastify and
+// pino all do), V8 takes a slow path for every subarray() call.
+function gather(
+  dst: Float32Array,
+  src: Float32Array,
+  order: Uint32Array,
+  from: number,
+  count: number,
+  width: number,
+): void {
+  for (let r = 0; r < count; r++) {
+    const a = order[from + r]! * width;
+    const b = r * width;
+    for (let i = 0; i < width; i++) dst[b + i] = src[a + i]!;
+  }
 }
 
 function scaledDifference(
@@ -75,17 +107,25 @@ export const typescriptKernels: Kernels = {
   activate: () => false,
   activateBackward: () => false,
   scaledDifference,
+  sgd,
+  gather,
 };
 
 /** Where buffers come from: plain Float32Arrays, or views of an arena's wasm memory. */
 export interface Arena {
   kernels: Kernels;
   alloc(length: number): Float32Array;
+  /** Row indices (for a shuffled order that the gather kernel reads). */
+  allocIndices(length: number): Uint32Array;
   /** The wasm memory the buffers live in (shared when the arena was made for threads). */
   memory?: WebAssembly.Memory;
 }
 
-export const heapArena: Arena = { kernels: typescriptKernels, alloc: (n) => new Float32Array(n) };
+export const heapArena: Arena = {
+  kernels: typescriptKernels,
+  alloc: (n) => new Float32Array(n),
+  allocIndices: (n) => new Uint32Array(n),
+};
 
 interface Compiled {
   name: KernelName;
@@ -167,6 +207,8 @@ interface WasmExports {
   tanhBackward(dZ: number, dY: number, y: number, n: number): void;
   sigmoidBackward(dZ: number, dY: number, y: number, n: number): void;
   scaledDifference(dZ: number, y: number, d: number, n: number, scale: number): void;
+  sgd(out: number, p: number, g: number, n: number, lr: number, decay: number): void;
+  gather(dst: number, src: number, order: number, from: number, count: number, width: number): void;
 }
 
 const pageBytes = 65536;
@@ -233,6 +275,15 @@ export function wasmKernelsFor(memory: WebAssembly.Memory, shared = false): Kern
       if (!inside(dZ, y, d)) return scaledDifference(dZ, y, d, n, scale);
       wasm.scaledDifference(dZ.byteOffset, y.byteOffset, d.byteOffset, n, scale);
     },
+    sgd(p, g, n, lr, decay) {
+      if (!inside(p, g)) return sgd(p, g, n, lr, decay);
+      wasm.sgd(p.byteOffset, p.byteOffset, g.byteOffset, n, lr, decay);
+    },
+    gather(dst, src, order, from, count, width) {
+      if (!inside(dst, src) || order.buffer !== buffer)
+        return gather(dst, src, order, from, count, width);
+      wasm.gather(dst.byteOffset, src.byteOffset, order.byteOffset, from, count, width);
+    },
   };
 }
 
@@ -244,8 +295,8 @@ export function wasmKernelsFor(memory: WebAssembly.Memory, shared = false): Kern
 export function createWasmArena(floats: number, options: { shared?: boolean } = {}): Arena | null {
   if (!wasmModule()) return null;
   const shared = options.shared ?? false;
-  // 16 bytes of slack per allocation keep every view 16-byte aligned
-  const pages = Math.max(1, Math.ceil((floats * 4 + 4096) / pageBytes));
+  // slack for keeping every view 16-byte aligned (up to 12 bytes per allocation)
+  const pages = Math.max(1, Math.ceil((floats * 4 + 65536) / pageBytes));
   if (pages > maxPages) return null; // past wasm32's 4 GiB: the heap and TypeScript kernels
   let memory: WebAssembly.Memory;
   try {
@@ -258,16 +309,22 @@ export function createWasmArena(floats: number, options: { shared?: boolean } = 
   const kernels = wasmKernelsFor(memory, shared)!;
   const buffer = memory.buffer;
   let next = 0;
+  // the byte offset of `length` fresh 4-byte slots, 16-byte aligned
+  const take = (length: number) => {
+    const bytes = Math.ceil((length * 4) / 16) * 16;
+    if (next + bytes > buffer.byteLength)
+      throw new RangeError(`wasm arena of ${floats} floats is full`);
+    next += bytes;
+    return next - bytes;
+  };
   return {
     kernels,
     memory,
     alloc(length) {
-      const bytes = Math.ceil((length * 4) / 16) * 16;
-      if (next + bytes > buffer.byteLength)
-        throw new RangeError(`wasm arena of ${floats} floats is full`);
-      const view = new Float32Array(buffer, next, length);
-      next += bytes;
-      return view;
+      return new Float32Array(buffer, take(length), length);
+    },
+    allocIndices(length) {
+      return new Uint32Array(buffer, take(length), length);
     },
   };
 }

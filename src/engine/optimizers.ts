@@ -2,6 +2,7 @@
 // W -= η ∇Err), momentum, Nesterov momentum and Adam, with optional L2 weight decay on the
 // weights (not the biases). State buffers are allocated once, at creation.
 
+import { type Kernels, typescriptKernels } from './kernels.js';
 import type { Parameters } from './network.js';
 
 export const optimizerNames = ['sgd', 'momentum', 'nesterov', 'adam'] as const;
@@ -27,7 +28,12 @@ export interface Optimizer {
 
 type Update = (p: Float32Array, g: Float32Array, decay: number, slot: number) => void;
 
-export function createOptimizer(options: OptimizerOptions, params: Parameters): Optimizer {
+/** `kernels` run plain gradient descent (in wasm where the buffers are in its memory). */
+export function createOptimizer(
+  options: OptimizerOptions,
+  params: Parameters,
+  kernels: Kernels = typescriptKernels,
+): Optimizer {
   const { learningRate: lr, momentum: mu, beta1, beta2, epsilon, weightDecay } = options;
   // One state buffer per parameter array: slots 0..N-1 for W, N..2N-1 for b.
   const shapes = [...params.W, ...params.b];
@@ -38,9 +44,7 @@ export function createOptimizer(options: OptimizerOptions, params: Parameters): 
 
   switch (options.optimizer) {
     case 'sgd':
-      update = (p, g, decay) => {
-        for (let i = 0; i < p.length; i++) p[i]! -= lr * (g[i]! + decay * p[i]!);
-      };
+      update = (p, g, decay) => kernels.sgd(p, g, p.length, lr, decay);
       break;
     case 'momentum': {
       const velocity = state();

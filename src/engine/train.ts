@@ -3,7 +3,13 @@
 // seeded initialisation and shuffles. Reports through callbacks; stops when asked.
 
 import { rowsSumToOne } from './divergences.js';
-import { type Arena, createWasmArena, heapArena, type KernelName } from './kernels.js';
+import {
+  type Arena,
+  createWasmArena,
+  heapArena,
+  type KernelName,
+  typescriptKernels,
+} from './kernels.js';
 import {
   backward,
   batchError,
@@ -126,47 +132,33 @@ export interface TrainResult {
   validationRows: number;
 }
 
-interface Split {
-  train: TrainingData;
-  validation: TrainingData | null;
-  scaler: Scaler | null;
+// Which rows train and which validate: a seeded hold-out split, or every row in order.
+function splitRows(data: TrainingData, options: TrainOptions): [Uint32Array, Uint32Array | null] {
+  const order = Uint32Array.from({ length: data.rows }, (_, i) => i);
+  if (options.validationSplit <= 0) return [order, null];
+  shuffle(order, createRandom(deriveSeed(options.seed, 2)));
+  const held = Math.min(
+    data.rows - 1,
+    Math.max(1, Math.round(data.rows * options.validationSplit)),
+  );
+  return [order.subarray(0, data.rows - held), order.subarray(data.rows - held)];
 }
 
-function pickRows(data: TrainingData, order: Uint32Array, from: number, to: number): TrainingData {
-  const rows = to - from;
+// The rows `picked` of data, copied into buffers from the arena (one copy, straight to where the
+// kernels read them).
+function pickRows(arena: Arena, data: TrainingData, picked: Uint32Array): TrainingData {
+  const rows = picked.length;
   const { features, outputs } = data;
-  const inputs = new Float32Array(rows * features);
-  const targets = new Float32Array(rows * outputs);
-  for (let r = 0; r < rows; r++) {
-    const src = order[from + r]!;
-    inputs.set(data.inputs.subarray(src * features, (src + 1) * features), r * features);
-    targets.set(data.targets.subarray(src * outputs, (src + 1) * outputs), r * outputs);
+  const inputs = arena.alloc(rows * features);
+  const targets = arena.alloc(rows * outputs);
+  if (rows === data.rows && picked[rows - 1] === rows - 1 && picked[0] === 0) {
+    inputs.set(data.inputs.subarray(0, rows * features)); // every row, in order
+    targets.set(data.targets.subarray(0, rows * outputs));
+  } else {
+    typescriptKernels.gather(inputs, data.inputs, picked, 0, rows, features);
+    typescriptKernels.gather(targets, data.targets, picked, 0, rows, outputs);
   }
   return { rows, features, outputs, inputs, targets };
-}
-
-// Seeded hold-out split, then the scaler fitted on the training rows and applied to both.
-function prepare(data: TrainingData, options: TrainOptions): Split {
-  const order = Uint32Array.from({ length: data.rows }, (_, i) => i);
-  let train: TrainingData;
-  let validation: TrainingData | null = null;
-  if (options.validationSplit > 0) {
-    shuffle(order, createRandom(deriveSeed(options.seed, 2)));
-    const held = Math.min(
-      data.rows - 1,
-      Math.max(1, Math.round(data.rows * options.validationSplit)),
-    );
-    train = pickRows(data, order, 0, data.rows - held);
-    validation = pickRows(data, order, data.rows - held, data.rows);
-  } else {
-    train = pickRows(data, order, 0, data.rows);
-  }
-  if (!options.standardize) return { train, validation, scaler: null };
-  const scaler = fitScaler(train.inputs, train.rows, train.features);
-  applyScaler(train.inputs, train.inputs, train.rows, train.features, scaler);
-  if (validation)
-    applyScaler(validation.inputs, validation.inputs, validation.rows, validation.features, scaler);
-  return { train, validation, scaler };
 }
 
 /** The loop state of one training run; everything is allocated once, before the first epoch. */
@@ -183,6 +175,7 @@ interface Run {
   random: ReturnType<typeof createRandom>;
   /** With a team: the replicas that share each batch. */
   replicas: ReplicaSet | null;
+  scaler: Scaler | null;
   options: TrainOptions;
   hooks: TrainHooks;
 }
@@ -203,19 +196,11 @@ export function chunkRowsFor(shape: NetworkShape): number {
   return Math.max(16, Math.min(512, Math.floor(2e8 / flopsPerRow)));
 }
 
-// Copies rows order[from..from+count) into the batch buffers; full batches skip this. Plain
-// loops, not subarray(): once any library touches typed-array species (ioredis, fastify and pino
-// all do), V8 takes a slow path for every subarray() call, which cost 20% of an epoch here.
+// Copies rows order[from..from+count) into the batch buffers; full batches skip this.
 function gather(run: Run, from: number, count: number): void {
-  const { train, order, xBatch, dBatch } = run;
-  const { features, outputs, inputs, targets } = train;
-  for (let r = 0; r < count; r++) {
-    const src = order[from + r]!;
-    for (let i = 0, a = src * features, b = r * features; i < features; i++)
-      xBatch[b + i] = inputs[a + i]!;
-    for (let i = 0, a = src * outputs, b = r * outputs; i < outputs; i++)
-      dBatch[b + i] = targets[a + i]!;
-  }
+  const { train, order, xBatch, dBatch, network } = run;
+  network.kernels.gather(xBatch, train.inputs, order, from, count, train.features);
+  network.kernels.gather(dBatch, train.targets, order, from, count, train.outputs);
 }
 
 // One pass over the training rows, yielding after each chunk; returns the summed divergence and
@@ -269,44 +254,47 @@ function* runEpoch(run: Run): Generator<TrainStep, { errorSum: number; correct: 
 // touch must be in their memory), else on the heap.
 function arenaFor(
   shape: NetworkShape,
-  sets: TrainingData[],
+  data: TrainingData,
   capacity: number,
   hooks: TrainHooks,
 ): Arena {
   if (hooks.kernel === 'typescript') return heapArena;
-  const width = sets[0]!.features + sets[0]!.outputs;
+  const width = data.features + data.outputs;
   const threads = 1 + (hooks.team?.helpers ?? 0);
   const floats =
     parameterCount(shape) +
     workspaceFloats(shape, capacity) +
     threads * capacity * width +
-    sets.reduce((n, set) => n + set.rows * width, 0) +
+    data.rows * (width + 1) + // the rows (train and validation) and the shuffle order
     (threads > 1 ? replicaFloats(threads, workspaceFloats(shape, capacity)) : 0);
   const arena = createWasmArena(floats, { shared: threads > 1 });
   if (!arena && hooks.kernel === 'wasm') throw new Error('WebAssembly SIMD is not available here');
   return arena ?? heapArena;
 }
 
-function moveTo(arena: Arena, set: TrainingData): TrainingData {
-  const inputs = arena.alloc(set.inputs.length);
-  const targets = arena.alloc(set.targets.length);
-  inputs.set(set.inputs);
-  targets.set(set.targets);
-  return { ...set, inputs, targets };
-}
-
+// Everything a run needs: the rows split, copied into the arena and standardised (the scaler is
+// fitted on the training rows only), the network, its workspace and the batch buffers.
 function createRun(
   shape: NetworkShape,
-  heapSets: { train: TrainingData; validation: TrainingData | null },
+  data: TrainingData,
   options: TrainOptions,
   hooks: TrainHooks,
 ): Run {
-  const rows = heapSets.train.rows;
+  const [trainRows, validationRows] = splitRows(data, options);
+  const rows = trainRows.length;
   const batchSize = options.batchSize === 'full' ? rows : Math.min(options.batchSize, rows);
   const capacity = Math.min(batchSize, chunkRowsFor(shape));
-  const sets = heapSets.validation ? [heapSets.train, heapSets.validation] : [heapSets.train];
-  const arena = arenaFor(shape, sets, capacity, hooks);
-  const train = moveTo(arena, heapSets.train);
+  const arena = arenaFor(shape, data, capacity, hooks);
+  const train = pickRows(arena, data, trainRows);
+  const validation = validationRows ? pickRows(arena, data, validationRows) : null;
+  let scaler: Scaler | null = null;
+  if (options.standardize) {
+    scaler = fitScaler(train.inputs, train.rows, train.features);
+    for (const set of validation ? [train, validation] : [train])
+      applyScaler(set.inputs, set.inputs, set.rows, set.features, scaler);
+  }
+  const order = arena.allocIndices(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
   const params = parametersIn(arena, initParameters(shape, deriveSeed(options.seed, 1)));
   // softmax + cross_entropy may use y − d only when every target row is a distribution
   const fuseOutput =
@@ -316,7 +304,6 @@ function createRun(
   // a team runs only where the arena is shared wasm memory (not on the TypeScript kernels)
   const team = hooks.team && hooks.team.helpers > 0 && arena.memory ? hooks.team : null;
   const threads = team ? 1 + team.helpers : 1;
-  const validation = heapSets.validation ? moveTo(arena, heapSets.validation) : null;
   const xBatch = arena.alloc(threads * capacity * train.features);
   const dBatch = arena.alloc(threads * capacity * train.outputs);
   const replicas = team
@@ -329,15 +316,16 @@ function createRun(
   return {
     network,
     ws,
-    optimizer: createOptimizer(options, params),
+    optimizer: createOptimizer(options, params, arena.kernels),
     train,
     validation,
     batchSize,
-    order: Uint32Array.from({ length: rows }, (_, i) => i),
+    order,
     xBatch,
     dBatch,
     random: createRandom(deriveSeed(options.seed, 3)),
     replicas,
+    scaler,
     options,
     hooks,
   };
@@ -370,8 +358,7 @@ export function* trainSteps(
   hooks: Omit<TrainHooks, 'onEpoch'> = {},
 ): Generator<TrainStep, TrainResult> {
   const now = hooks.now ?? (() => performance.now());
-  const { train: heapTrain, validation: heapValidation, scaler } = prepare(data, options);
-  const run = createRun(shape, { train: heapTrain, validation: heapValidation }, options, hooks);
+  const run = createRun(shape, data, options, hooks);
   const { network, train: trainSet, validation } = run;
   const mode = accuracyModeOf(shape.divergence);
   const best = validation ? cloneParameters(network.params) : null;
@@ -447,7 +434,7 @@ export function* trainSteps(
   const final = best && bestReport ? bestReport : last;
   return {
     params: network.params,
-    scaler,
+    scaler: run.scaler,
     kernel: network.kernels.name,
     threads: run.replicas?.threads ?? 1,
     reason,
