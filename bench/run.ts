@@ -7,26 +7,31 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Row } from './peers/common.js';
-import { workloads } from './workloads.js';
+import { weightCount, workloads } from './workloads.js';
 
 const only = process.argv.slice(2).filter((a) => /^W\d$/.test(a));
 const names = only.length > 0 ? only : workloads.map((w) => w.name);
 
-const peers: [string, string[]][] = [
-  ['engine', []],
-  ['engine', ['--threads=2']],
-  ['tfjs', ['wasm']],
-  ['tfjs', ['wasm', '--threads=2']],
-  ['tfjs', ['cpu']],
-  ['brain', []],
+// [script, its arguments, node's flags]. Our engine also runs with relaxed SIMD, which Node 20
+// validates only behind a flag and Node 22+ (the Docker image's Node 24) by default.
+const relaxed = ['--experimental-wasm-relaxed-simd'];
+const peers: [string, string[], string[]][] = [
+  ['engine', [], []],
+  ['engine', ['--threads=2'], []],
+  ['engine', [], relaxed],
+  ['engine', ['--threads=2'], relaxed],
+  ['tfjs', ['wasm'], []],
+  ['tfjs', ['wasm', '--threads=2'], []],
+  ['tfjs', ['cpu'], []],
+  ['brain', [], []],
 ];
 
 const rows: Row[] = [];
-for (const [script, args] of peers) {
+for (const [script, args, flags] of peers) {
   const start = performance.now();
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', `bench/peers/${script}.ts`, ...args, ...names],
+    [...flags, '--import', 'tsx', `bench/peers/${script}.ts`, ...args, ...names],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
@@ -47,8 +52,46 @@ for (const [script, args] of peers) {
   }
   rows.push(...found);
   process.stdout.write(
-    `(${script} ${args.join(' ')}: ${((performance.now() - start) / 1000).toFixed(0)} s)\n`,
+    `(${[...flags, script, ...args].join(' ')}: ${((performance.now() - start) / 1000).toFixed(0)} s)\n`,
   );
+}
+
+// PyTorch, where a python3 with torch is installed (Debian: python3-torch, with
+// libopenblas0-pthread for its BLAS): a reference for the speed issue's targets, never a
+// dependency of the project.
+const python = ['python3', '/usr/bin/python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
+);
+if (python) {
+  const input = JSON.stringify(
+    workloads
+      .filter((w) => names.includes(w.name))
+      .map((w) => ({
+        name: w.name,
+        sizes: [w.shape.inputSize, ...w.shape.layers.map((l) => l.units)],
+        hidden: w.shape.layers[0]!.activation,
+        batchSize: w.batchSize,
+        samples: w.samples,
+        epochs: w.epochs,
+        learningRate: w.learningRate,
+        weights: weightCount(w.shape),
+      })),
+  );
+  for (const threads of ['1', '2']) {
+    const run = spawnSync(python, ['bench/peers/pytorch.py', threads], {
+      input,
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads },
+    });
+    const found = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Row);
+    if (found.length === 0) process.stderr.write(`PyTorch gave no results:\n${run.stderr}\n`);
+    rows.push(...found);
+  }
+} else {
+  process.stdout.write('(no python3 with torch: PyTorch left out)\n');
 }
 
 const service = only.length === 0 ? await (await import('./service.js')).runServiceBench() : null;
@@ -93,6 +136,44 @@ writeFileSync(
   `${JSON.stringify({ date, machine, versions, rows, service }, null, 2)}\n`,
 );
 
+// The speed issue's targets, from this run's rows. The wasm ceiling is what 128-bit SIMD allows
+// on this machine: 12 flops a cycle for separate multiply and add at about 3.7 GHz, ≈ 45 GFLOP/s
+// on one core (a lone 4×8 tile in L1 reaches 42); relaxed FMA raises it to ≈ 60.
+const wasmCeilingGflops = 45;
+const find = (workload: string, test: (framework: string) => boolean) =>
+  rows.find((r) => r.workload === workload && test(r.framework));
+const jsPeer = (f: string) => f.startsWith('tfjs') || f.startsWith('brain');
+const ratio = (a?: Row, b?: Row) =>
+  a && b ? `${(a.samplesPerSecond / b.samplesPerSecond).toFixed(2)}×` : 'not measured';
+const targetLines = names.map((name) => {
+  const one = find(name, (f) => f === `backprop-service (wasm-simd)`) ?? ours(name);
+  const two = find(name, (f) => f.startsWith('backprop-service') && f.includes('2 threads'));
+  const bestJs = rows
+    .filter((r) => r.workload === name && jsPeer(r.framework))
+    .sort((a, b) => b.samplesPerSecond - a.samplesPerSecond)[0];
+  const torch1 = find(name, (f) => f.startsWith('PyTorch') && f.includes('(1 thread)'));
+  const torch2 = find(name, (f) => f.startsWith('PyTorch') && f.includes('(2 threads)'));
+  const cells = [
+    name,
+    `${ratio(one, bestJs)} (${bestJs?.framework ?? '-'})`,
+    `${ratio(one, torch1)}; ${ratio(two, torch2)}`,
+    one ? `${((100 * one.gflops) / wasmCeilingGflops).toFixed(0)}%` : '-',
+  ];
+  return `| ${cells.join(' | ')} |`;
+});
+const targets = `
+## Targets of the speed issue
+
+Ours on one thread with plain SIMD (Node 20's default) unless said. Targets: ≥ 8× the best
+JavaScript peer on every workload; ≥ 2× PyTorch on the same cores on W2 and ≥ 1× on W4; on W1
+and W3, ≥ 85% of the wasm ceiling (≈ ${wasmCeilingGflops} GFLOP/s here: 128-bit multiply and add at
+12 flops a cycle; relaxed FMA ≈ 60).
+
+| workload | ours ÷ best JS peer | ours ÷ PyTorch: 1 thread; 2 threads | ours ÷ wasm ceiling |
+|---|---|---|---|
+${targetLines.join('\n')}
+`;
+
 const serviceSection = service
   ? `
 ## Service
@@ -129,6 +210,14 @@ in the same run.
   SGD: the batch size does not apply; its output layer uses the hidden activation, squared
   error).
   A note on a capped row gives the samples it trained per epoch.
+- PyTorch: a reference only, never a dependency, run when a python3 with torch is installed
+  (here Debian's python3-torch 1.13 with libopenblas0-pthread; \`apt-get install python3-torch
+  libopenblas0-pthread\` reproduces it), batches in order, OMP and OpenBLAS threads set to the
+  row's count.
+- Our rows: plain SIMD, and relaxed SIMD (fused multiply-add: what Node 22+ picks by itself; Node
+  20 needs --experimental-wasm-relaxed-simd), each on one thread and on two (data-parallel, the
+  \`threads\` option; the thread team is made outside the timing).
 
+${targets}
 ${tables}${serviceSection}`,
 );

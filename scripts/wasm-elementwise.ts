@@ -6,8 +6,7 @@
 // exp(x) is Cephes' expf: x = k·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in two for an exact
 // k·ln 2), e^r = 1 + r + r²·P(r) with a degree-5 P, then 2^k put in the exponent bits; x is
 // clamped to [−87.3, 88.3] so 2^k stays a normal float (within 1–2 ulp of the true value).
-// tanh is Cephes' tanhf: an odd polynomial below |x| = 0.625, else 1 − 2 / (e^{2|x|} + 1)
-// with the sign put back. sigmoid is 1 / (1 + e^{−x}). Elements past the last multiple of 4
+// tanh is Eigen's rational approximation (below). sigmoid is 1 / (1 + e^{−x}). Elements past the last multiple of 4
 // go through the same vector code one at a time, so every element gets the same arithmetic.
 
 const f4 = (v: number) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
@@ -52,34 +51,39 @@ const bodies: Record<'sigmoid' | 'tanh', (madd: Madd) => string> = {
       exp(madd),
       set('y', `(f32x4.div ${f4(1)} (f32x4.add ${f4(1)} ${get('e')}))`),
     ].join('\n'),
+  // Eigen's float tanh: x clamped to ±7.905 (where tanh rounds to ±1), then an odd degree-13
+  // over an even degree-6 polynomial in x; x itself below 0.0004. No exp, one division: about
+  // twice as fast as 1 − 2 / (e^{2x} + 1), within 4e-7 relative.
   tanh: (madd) => {
-    // small |z|: z + z³·Q(z²)
-    const q = [
-      -5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1,
+    const numerator = [
+      -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8,
+      1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3,
     ];
-    let poly = f4(q[0]!);
-    for (const c of q.slice(1)) poly = madd(poly, get('s'), f4(c));
+    const denominator = [
+      1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3,
+    ];
+    const horner = (coefficients: number[]) => {
+      let p = f4(coefficients[0]!);
+      for (const c of coefficients.slice(1)) p = madd(p, get('s'), f4(c));
+      return p;
+    };
     return [
-      set('a', `(f32x4.abs ${get('z')})`),
-      set('s', `(f32x4.mul ${get('z')} ${get('z')})`),
-      set('small', madd(`(f32x4.mul ${poly} ${get('s')})`, get('z'), get('z'))),
-      set('x', `(f32x4.add ${get('a')} ${get('a')})`),
-      exp(madd),
-      set('big', `(f32x4.sub ${f4(1)} (f32x4.div ${f4(2)} (f32x4.add ${get('e')} ${f4(1)})))`),
-      // the sign of z on the large branch
       set(
-        'big',
-        `(v128.or ${get('big')} (v128.and ${get('z')} (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))`,
+        'x',
+        `(f32x4.min (f32x4.max ${get('z')} ${f4(-7.905311107635498)}) ${f4(7.905311107635498)})`,
       ),
+      set('s', `(f32x4.mul ${get('x')} ${get('x')})`),
+      set('p', `(f32x4.mul ${horner(numerator)} ${get('x')})`),
+      set('y', `(f32x4.div ${get('p')} ${horner(denominator)})`),
       set(
         'y',
-        `(v128.bitselect ${get('small')} ${get('big')} (f32x4.lt ${get('a')} ${f4(0.625)}))`,
+        `(v128.bitselect ${get('z')} ${get('y')} (f32x4.lt (f32x4.abs ${get('z')}) ${f4(0.0004)}))`,
       ),
     ].join('\n');
   },
 };
 
-const vectorLocals = ['z', 'y', 'x', 'k', 'r', 'p', 'e', 'a', 's', 'small', 'big']
+const vectorLocals = ['z', 'y', 'x', 'k', 'r', 'p', 'e', 's']
   .map((n) => `(local $${n} v128)`)
   .join(' ');
 
