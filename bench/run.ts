@@ -1,5 +1,5 @@
 // `npm run bench`: our engine and its peers (tfjs wasm, with one thread and with two, tfjs cpu,
-// brain.js) on W1–W4, each framework in a process of its own (bench/peers/*.ts: one warm-up,
+// brain.js) on W1–W4, each framework in a process of its own (bench/peers/*.ts: a second of warm-up,
 // median of three), then the service figures (bench/service.ts); writes bench/results.json and
 // BENCHMARKS.md with the date and machine. `npm run bench -- W2 W4` runs only those workloads
 // and skips the service.
@@ -196,7 +196,7 @@ writeFileSync(
 
 Written by \`npm run bench\` (bench/run.ts). Training throughput on the speed issue's workloads:
 float32, synthetic data from a fixed seed (random labels: speed is what is measured), SGD at
-learning rate 0.01, one epoch (W4: 200 full-batch epochs) after a warm-up, median of three runs,
+learning rate 0.01, one epoch (W4: 200 full-batch epochs) after a second of warm-up runs, median of three runs,
 one thread unless a row says otherwise, each framework in its own process. Effective GFLOP/s =
 6 × weight-matrix entries × samples / seconds. "ours ÷ this" is our samples/s over the peer's,
 in the same run.

@@ -1,5 +1,5 @@
-// What every peer script shares: the workloads named on the command line, timing (one warm-up,
-// then the median of three), and one JSON line per workload on stdout.
+// What every peer script shares: the workloads named on the command line, timing (a second of
+// warm-up runs, then the median of three), and one JSON line per workload on stdout.
 import { type Workload, weightCount, workloads } from '../workloads.js';
 
 export interface Row {
@@ -16,7 +16,7 @@ export function selected(): Workload[] {
   return workloads.filter((w) => names.length === 0 || names.includes(w.name));
 }
 
-/** Times `run` (which trains `samples` samples) once to warm up, then three times. */
+/** Times `run` (which trains `samples` samples) three times, after a second of warm-up runs. */
 export async function measure(
   framework: string,
   w: Workload,
@@ -24,7 +24,10 @@ export async function measure(
   run: () => void | Promise<void>,
   note?: string,
 ): Promise<Row> {
-  await run();
+  // warm-up: runs until a second has passed (at least one), so the JIT has settled
+  const warm = performance.now();
+  do await run();
+  while (performance.now() - warm < 1000);
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const start = performance.now();

@@ -1,8 +1,9 @@
 # PyTorch CPU on the workloads, as a reference only (never a dependency): `npm run bench` runs
 # this when a python3 with torch is found (Debian's python3-torch), else leaves it out. Reads
 # the workloads as JSON on stdin and the thread count as argv[1]; the same layers, batch sizes,
-# softmax + cross-entropy and SGD at the workload's rate; one warm-up, then the median of three,
-# one JSON line per workload. Batches are slices of the tensors in order (no shuffle).
+# softmax + cross-entropy and SGD at the workload's rate; a second of warm-up runs, then the
+# median of three, one JSON line per workload. Batches are slices of the tensors in order (no
+# shuffle).
 import json
 import statistics
 import sys
@@ -37,7 +38,10 @@ for w in json.load(sys.stdin):
                 loss_fn(model(xb), yb).backward()
                 optimizer.step()
 
+    warm = time.perf_counter()
     run()
+    while time.perf_counter() - warm < 1:
+        run()
     runs = []
     for _ in range(3):
         start = time.perf_counter()
