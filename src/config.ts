@@ -20,6 +20,7 @@ const defaults = {
   KEEP_FAILED_JOBS: '5000',
   IDEMPOTENCY_TTL_SECONDS: String(24 * 3600),
   MAX_JOB_THREADS: String(availableParallelism()),
+  WASM_RELAXED_SIMD: '1',
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -43,6 +44,7 @@ const schema = z.object({
   KEEP_FAILED_JOBS: int(0),
   IDEMPOTENCY_TTL_SECONDS: int(1),
   MAX_JOB_THREADS: int(1).max(64),
+  WASM_RELAXED_SIMD: z.enum(['0', '1'], { error: 'must be 1 (use relaxed SIMD) or 0' }),
 });
 
 export interface Config {
@@ -65,6 +67,8 @@ export interface Config {
   idempotencyTtlSeconds: number;
   /** The most threads one job may train on (training.threads); default: the core count. */
   maxJobThreads: number;
+  /** Relaxed-SIMD kernels on Node 20–21, where they need a V8 flag (see wasm-features.ts). */
+  wasmRelaxedSimd: boolean;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -99,5 +103,11 @@ export function loadConfig(
     keepFailedJobs: c.KEEP_FAILED_JOBS,
     idempotencyTtlSeconds: c.IDEMPOTENCY_TTL_SECONDS,
     maxJobThreads: c.MAX_JOB_THREADS,
+    wasmRelaxedSimd: c.WASM_RELAXED_SIMD === '1',
   });
+}
+
+/** The one setting the CLI reads (it needs no other configuration): WASM_RELAXED_SIMD. */
+export function relaxedSimdWanted(env: Record<string, string | undefined> = process.env): boolean {
+  return env.WASM_RELAXED_SIMD !== '0';
 }

@@ -7,8 +7,10 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { queueName, type TrainingJobData } from '../src/queue.js';
 import { bullConnection, connectRedis, createStores } from '../src/store/index.js';
+import { enableRelaxedSimd } from '../src/wasm-features.js';
 
 const config = loadConfig();
+enableRelaxedSimd(config.wasmRelaxedSimd); // before any training thread compiles the kernels
 const log = createLogger(config.logLevel, 'worker');
 const redis = connectRedis(config.redisUrl);
 const subscriber = connectRedis(config.redisUrl);

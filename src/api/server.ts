@@ -1,9 +1,11 @@
 // The API process: build the app, listen, and shut down gracefully on SIGTERM or SIGINT
 // (stop accepting, let in-flight requests finish, close Redis).
 import { loadConfig } from '../config.js';
+import { enableRelaxedSimd } from '../wasm-features.js';
 import { buildApp } from './app.js';
 
 const config = loadConfig();
+enableRelaxedSimd(config.wasmRelaxedSimd); // before predictions compile the kernels
 const app = await buildApp({ config, logger: { level: config.logLevel, name: 'api' } });
 
 let closing = false;

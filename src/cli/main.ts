@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { relaxedSimdWanted } from '../config.js';
 import { maxThreads } from '../engine/index.js';
 import { packageRoot } from '../paths.js';
+import { enableRelaxedSimd } from '../wasm-features.js';
 import { gradCommand } from './grad-command.js';
 import { describeBadInput } from './io.js';
 import { predictCommand } from './predict-command.js';
@@ -92,4 +94,5 @@ function main(argv: string[]): number {
   }
 }
 
+enableRelaxedSimd(relaxedSimdWanted()); // before the engine compiles its kernels
 process.exitCode = main(process.argv);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBuiltin, rowsOf } from '../../src/data/index.js';
-import { bestKernel, evaluate, predict } from '../../src/engine/index.js';
+import { evaluate, predict } from '../../src/engine/index.js';
 import { modelFromDocument, modelSchema } from '../../src/spec/index.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -46,7 +46,7 @@ describe('backprop train', () => {
       /^epoch 40\/40 {2}error \d+\.\d{6} {2}accuracy \d+\.\d% {2}[\d,]+ samples\/s$/,
     );
     expect(run.stdout).toContain(`model written to ${modelPath}`);
-    expect(run.stdout).toContain(`(${bestKernel()} kernels, 1 thread)`);
+    expect(run.stdout).toContain(`(wasm-relaxed-simd kernels, 1 thread)`);
   });
 
   it('writes a model with the spec, weights in the notes’ shape, scaler, classes and metrics', () => {
@@ -67,7 +67,7 @@ describe('backprop train', () => {
       epochs: 40,
       stopReason: 'max_epochs',
       trainRows: 112,
-      kernel: bestKernel(),
+      kernel: 'wasm-relaxed-simd', // the CLI turns relaxed SIMD on (Node 20) or has it (22+)
     });
     expect(doc.history).toHaveLength(40);
     expect(doc.metrics.error).toBe(doc.history[39]!.error);
@@ -97,7 +97,7 @@ describe('backprop train', () => {
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('seed 5, 2 threads');
-      expect(r.stdout).toContain(`(${bestKernel()} kernels, 2 threads)`);
+      expect(r.stdout).toContain(`(wasm-relaxed-simd kernels, 2 threads)`);
       return modelSchema.parse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
     });
     expect(runs[0]!.metrics.threads).toBe(2);
@@ -107,6 +107,21 @@ describe('backprop train', () => {
     expect(one.metrics.threads).toBe(1);
     expect(runs[0]!.metrics.error).toBeCloseTo(one.metrics.error, 3);
     expect(runs[0]!.weights).not.toEqual(one.weights); // summed in another order
+  });
+
+  it('runs the plain SIMD kernels with WASM_RELAXED_SIMD=0 (on Node 20, where relaxed needs a flag)', () => {
+    const r = runCli(['train', job, '--out', join(dir, 'plain.json')], undefined, {
+      WASM_RELAXED_SIMD: '0',
+    });
+    expect(r.status).toBe(0);
+    const major = Number(process.versions.node.split('.')[0]);
+    expect(r.stdout).toContain(
+      `(${major < 22 ? 'wasm-simd' : 'wasm-relaxed-simd'} kernels, 1 thread)`,
+    );
+    // and it trains the same model up to float32 rounding
+    const plain = JSON.parse(readFileSync(join(dir, 'plain.json'), 'utf8'));
+    const relaxed = JSON.parse(readFileSync(modelPath, 'utf8'));
+    expect(plain.metrics.error).toBeCloseTo(relaxed.metrics.error, 4);
   });
 
   it('reads a CSV dataset relative to the job file', () => {
@@ -137,7 +152,8 @@ describe('backprop predict', () => {
 
   it('prints outputs and classes for CSV inputs, equal to the engine’s', () => {
     const csv = write('in.csv', `a,b,c,d\n${rows.map((r) => r.join(',')).join('\n')}\n`);
-    const r = runCli(['predict', modelPath, csv]);
+    // the same kernels as this test process (plain SIMD on Node 20), for exact equality
+    const r = runCli(['predict', modelPath, csv], undefined, { WASM_RELAXED_SIMD: '0' });
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     const doc = modelSchema.parse(JSON.parse(readFileSync(modelPath, 'utf8')));

@@ -12,9 +12,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], cwd?: string): CliRun {
+export function runCli(args: string[], cwd?: string, env?: Record<string, string>): CliRun {
   const r = spawnSync(process.execPath, ['--import', tsx, main, ...args], {
     cwd,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
     encoding: 'utf8',
     timeout: 60_000,
   });
