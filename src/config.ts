@@ -21,6 +21,8 @@ const defaults = {
   IDEMPOTENCY_TTL_SECONDS: String(24 * 3600),
   MAX_JOB_THREADS: String(availableParallelism()),
   WASM_RELAXED_SIMD: '1',
+  CHECKPOINT_INTERVAL_MS: '5000',
+  WORKER_MAX_STALLED: '5',
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -45,6 +47,8 @@ const schema = z.object({
   IDEMPOTENCY_TTL_SECONDS: int(1),
   MAX_JOB_THREADS: int(1).max(64),
   WASM_RELAXED_SIMD: z.enum(['0', '1'], { error: 'must be 1 (use relaxed SIMD) or 0' }),
+  CHECKPOINT_INTERVAL_MS: int(100),
+  WORKER_MAX_STALLED: int(1),
 });
 
 export interface Config {
@@ -69,6 +73,10 @@ export interface Config {
   maxJobThreads: number;
   /** Relaxed-SIMD kernels on Node 20–21, where they need a V8 flag (see wasm-features.ts). */
   wasmRelaxedSimd: boolean;
+  /** Least time between two checkpoints of a running job (at batch boundaries). */
+  checkpointIntervalMs: number;
+  /** How many times a job may lose its worker (killed, lost) and be taken up again. */
+  workerMaxStalled: number;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -104,6 +112,8 @@ export function loadConfig(
     idempotencyTtlSeconds: c.IDEMPOTENCY_TTL_SECONDS,
     maxJobThreads: c.MAX_JOB_THREADS,
     wasmRelaxedSimd: c.WASM_RELAXED_SIMD === '1',
+    checkpointIntervalMs: c.CHECKPOINT_INTERVAL_MS,
+    workerMaxStalled: c.WORKER_MAX_STALLED,
   });
 }
 

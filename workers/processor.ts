@@ -5,9 +5,11 @@ import type { SandboxedJob } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import type { TrainingJobData } from '../src/queue.js';
 import { connectRedis, createStores, type Stores } from '../src/store/index.js';
-import { type JobOutcome, runTrainingJob } from './train-job.js';
+import { type JobOutcome, type RunOptions, runTrainingJob } from './train-job.js';
 
-let context: { redis: ReturnType<typeof connectRedis>; stores: Stores } | undefined;
+let context:
+  | { redis: ReturnType<typeof connectRedis>; stores: Stores; options: RunOptions }
+  | undefined;
 
 export default async function processTrainingJob(
   job: SandboxedJob<TrainingJobData>,
@@ -17,7 +19,11 @@ export default async function processTrainingJob(
   if (!context) {
     const config = loadConfig();
     const redis = connectRedis(config.redisUrl);
-    context = { redis, stores: createStores(redis, config.keyPrefix) };
+    context = {
+      redis,
+      stores: createStores(redis, config.keyPrefix),
+      options: { checkpointMs: config.checkpointIntervalMs },
+    };
   }
-  return runTrainingJob(context.redis, context.stores, job.data, signal);
+  return runTrainingJob(context.redis, context.stores, job.data, context.options, signal);
 }

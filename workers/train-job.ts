@@ -4,7 +4,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { type Dataset, generators, loadBuiltin } from '../src/data/index.js';
-import { type EpochReport, type TrainResult, trainSteps } from '../src/engine/index.js';
+import {
+  createTraining,
+  type EpochReport,
+  type TrainCheckpoint,
+  type TrainResult,
+} from '../src/engine/index.js';
 import { newId } from '../src/ids.js';
 import type { DatasetRef, TrainingJobData } from '../src/queue.js';
 import { createModelDocument, type ModelDocument } from '../src/spec/index.js';
@@ -50,7 +55,39 @@ async function cancel(stores: Stores, jobId: string, epoch: number): Promise<Job
   return { status: 'cancelled' };
 }
 
-// Drives the step-wise trainer, writing each epoch's event and progress, yielding every slice.
+/** How the worker runs jobs (from its configuration). */
+export interface RunOptions {
+  /** Least time between two checkpoints of a running job. */
+  checkpointMs: number;
+}
+
+/** The epochs recorded in the job's event stream up to `through`, each once: a resumed job's history. */
+async function historyThrough(
+  stores: Stores,
+  jobId: string,
+  through: number,
+): Promise<ModelDocument['history']> {
+  const byEpoch = new Map<number, ModelDocument['history'][number]>();
+  let after = '0';
+  for (;;) {
+    const page = await stores.events.after(jobId, after, 1000);
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.id;
+    for (const { event: e } of page) {
+      if (e.type === 'epoch' && e.epoch <= through)
+        byEpoch.set(e.epoch, {
+          epoch: e.epoch,
+          error: e.error,
+          ...(e.validationError !== undefined ? { validationError: e.validationError } : {}),
+        });
+    }
+  }
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+// Drives the step-wise trainer, writing each epoch's event and progress (once per epoch, even
+// when a resumed run trains an epoch again), saving a checkpoint every few seconds at a batch
+// boundary, yielding every slice.
 async function trainStreaming(
   redis: Redis,
   stores: Stores,
@@ -58,21 +95,29 @@ async function trainStreaming(
   data: Dataset,
   stop: () => boolean,
   history: ModelDocument['history'],
+  resume: { checkpoint: TrainCheckpoint | null; written: number },
+  options: RunOptions,
 ): Promise<TrainResult> {
   const { network, training } = job.spec;
   // a job on several threads brings its own helpers (data-parallel: engine/parallel.ts)
   const team = training.threads > 1 ? createThreadTeam(training.threads - 1) : undefined;
-  const steps = trainSteps(network, data, training, {
-    shouldStop: stop,
-    ...(team ? { team } : {}),
-  });
+  const run = createTraining(
+    network,
+    data,
+    training,
+    { shouldStop: stop, ...(team ? { team } : {}) },
+    resume.checkpoint ?? undefined,
+  );
+  const { steps } = run;
   const writes: Promise<unknown>[] = [];
+  let saving: Promise<void> = Promise.resolve();
   let slice = performance.now();
+  let saved = performance.now();
   try {
     for (;;) {
       const step = steps.next();
       if (step.done) {
-        await Promise.all(writes);
+        await Promise.all([...writes, saving]);
         return step.value;
       }
       if (step.value.type === 'epoch') {
@@ -82,15 +127,21 @@ async function trainStreaming(
           error: r.error,
           ...(r.validationError !== undefined ? { validationError: r.validationError } : {}),
         });
-        const event: JobEvent = { type: 'epoch', ...r };
-        const progress = { epoch: r.epoch, epochs: training.epochs, error: r.error };
-        writes.push(
-          redis
-            .multi()
-            .xadd(stores.keys.jobEvents(job.jobId), '*', 'data', JSON.stringify(event))
-            .hset(stores.keys.job(job.jobId), 'progress', JSON.stringify(progress))
-            .exec(),
-        );
+        if (r.epoch > resume.written) {
+          const event: JobEvent = { type: 'epoch', ...r };
+          const progress = { epoch: r.epoch, epochs: training.epochs, error: r.error };
+          writes.push(
+            redis
+              .multi()
+              .xadd(stores.keys.jobEvents(job.jobId), '*', 'data', JSON.stringify(event))
+              .hset(stores.keys.job(job.jobId), 'progress', JSON.stringify(progress))
+              .exec(),
+          );
+        }
+      } else if (step.value.batchEnd && performance.now() - saved >= options.checkpointMs) {
+        const checkpoint = run.checkpoint(); // copies, so training may go on at once
+        saving = saving.then(() => stores.checkpoints.save(job.jobId, checkpoint));
+        saved = performance.now();
       }
       if (performance.now() - slice >= sliceMs) {
         await yieldToEventLoop(); // lets a cancel message and Redis replies in
@@ -108,24 +159,45 @@ export async function runTrainingJob(
   redis: Redis,
   stores: Stores,
   job: TrainingJobData,
+  options: RunOptions,
   signal?: AbortSignal,
 ): Promise<JobOutcome> {
   const { jobId } = job;
-  const started = await stores.jobs.transition(
-    jobId,
-    ['queued', 'running'],
-    'running',
-    { startedAt: now() },
-    [{ type: 'status', status: 'running', at: now() }],
-  );
-  if (started !== 'ok') return { status: 'skipped' }; // cancelled while queued, or gone
+  const before = await stores.jobs.get(jobId);
+  // running already: its worker stopped (killed, lost) and BullMQ handed the job on
+  const takeover = before?.status === 'running';
+  if (!takeover) {
+    const started = await stores.jobs.transition(
+      jobId,
+      ['queued'],
+      'running',
+      { startedAt: now() },
+      [{ type: 'status', status: 'running', at: now() }],
+    );
+    if (started !== 'ok') return { status: 'skipped' }; // cancelled while queued, or gone
+  }
   const record = (await stores.jobs.get(jobId)) as JobRecord;
-  if (record.cancelRequested) return cancel(stores, jobId, 0);
+  if (record.cancelRequested) return finish(stores, jobId, cancel(stores, jobId, 0));
   try {
     const data = await loadData(stores, job.spec.dataset);
     if (!data)
-      return fail(stores, jobId, 'dataset_missing', 'the dataset was deleted before the job ran');
-    const history: ModelDocument['history'] = [];
+      return finish(
+        stores,
+        jobId,
+        fail(stores, jobId, 'dataset_missing', 'the dataset was deleted before the job ran'),
+      );
+    const checkpoint = takeover ? await stores.checkpoints.load(jobId) : null;
+    const written = takeover ? (record.progress?.epoch ?? 0) : 0;
+    const history = checkpoint ? await historyThrough(stores, jobId, checkpoint.epoch) : [];
+    if (takeover) {
+      // the same seed retrains the same epochs: only the ones not yet in the stream are sent
+      await stores.events.append(jobId, {
+        type: 'resumed',
+        epoch: checkpoint?.epoch ?? 0,
+        position: checkpoint?.position ?? 0,
+        at: now(),
+      });
+    }
     const t0 = performance.now();
     const result = await trainStreaming(
       redis,
@@ -134,9 +206,13 @@ export async function runTrainingJob(
       data,
       () => signal?.aborted === true,
       history,
+      { checkpoint, written },
+      options,
     );
-    if (result.reason === 'stopped') return cancel(stores, jobId, result.epochs);
-    if (result.reason === 'diverged') return fail(stores, jobId, 'diverged', result.message);
+    if (result.reason === 'stopped')
+      return finish(stores, jobId, cancel(stores, jobId, result.epochs));
+    if (result.reason === 'diverged')
+      return finish(stores, jobId, fail(stores, jobId, 'diverged', result.message));
     const doc = createModelDocument({
       network: job.spec.network,
       training: job.spec.training,
@@ -158,14 +234,30 @@ export async function runTrainingJob(
         { type: 'done', modelId, metrics: doc.metrics, at: now() },
       ],
     );
+    await stores.checkpoints.delete(jobId);
     return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
   } catch (error) {
-    await fail(
+    await finish(
       stores,
       jobId,
-      'internal',
-      `training stopped by an internal error: ${(error as Error).message}`,
+      fail(
+        stores,
+        jobId,
+        'internal',
+        `training stopped by an internal error: ${(error as Error).message}`,
+      ),
     );
     throw error;
   }
+}
+
+// A job that ended (failed, cancelled) needs its checkpoint no more.
+async function finish(
+  stores: Stores,
+  jobId: string,
+  outcome: Promise<JobOutcome>,
+): Promise<JobOutcome> {
+  const result = await outcome;
+  await stores.checkpoints.delete(jobId);
+  return result;
 }

@@ -24,6 +24,10 @@ const worker = new Worker<TrainingJobData>(
     prefix: config.keyPrefix,
     concurrency: config.workerConcurrency,
     lockDuration: config.workerLockMs,
+    // a job whose worker died is found within one lock period and taken up again (from its
+    // checkpoint), up to WORKER_MAX_STALLED times
+    stalledInterval: config.workerLockMs,
+    maxStalledCount: config.workerMaxStalled,
     useWorkerThreads: true,
   },
 );

@@ -24,6 +24,15 @@ export interface OptimizerOptions {
 export interface Optimizer {
   /** Applies one update; grads hold the mean gradient (dW like W, db like b). */
   step(params: Parameters, dW: Float32Array[], db: Float32Array[]): void;
+  /** Its state (copies): the step count and the per-parameter buffers (velocity, moments). */
+  state(): OptimizerState;
+  /** Continues from a state taken from an optimizer of the same kind and shapes. */
+  restore(state: OptimizerState): void;
+}
+
+export interface OptimizerState {
+  steps: number;
+  slots: Float32Array[];
 }
 
 type Update = (p: Float32Array, g: Float32Array, decay: number, slot: number) => void;
@@ -37,7 +46,12 @@ export function createOptimizer(
   const { learningRate: lr, momentum: mu, beta1, beta2, epsilon, weightDecay } = options;
   // One state buffer per parameter array: slots 0..N-1 for W, N..2N-1 for b.
   const shapes = [...params.W, ...params.b];
-  const state = () => shapes.map((p) => new Float32Array(p.length));
+  const slots: Float32Array[] = []; // every state buffer, in creation order
+  const state = () => {
+    const made = shapes.map((p) => new Float32Array(p.length));
+    slots.push(...made);
+    return made;
+  };
   const nW = params.W.length;
   let update: Update;
   let t = 0; // adam's step count, for bias correction
@@ -90,6 +104,15 @@ export function createOptimizer(
   }
 
   return {
+    state: () => ({ steps: t, slots: slots.map((s) => s.slice()) }),
+    restore(saved) {
+      if (saved.slots.length !== slots.length)
+        throw new Error(
+          `optimizer state has ${saved.slots.length} buffers, expected ${slots.length}`,
+        );
+      t = saved.steps;
+      saved.slots.forEach((s, i) => slots[i]!.set(s));
+    },
     step(p, dW, db) {
       t++;
       for (let k = 0; k < nW; k++) update(p.W[k]!, dW[k]!, weightDecay, k);

@@ -8,6 +8,11 @@ export interface Random {
   normal(): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
+  /**
+   * The generator's position: createRandom(state()) continues the same sequence (for next and
+   * int; a pending Box-Muller value is not part of it).
+   */
+  state(): number;
 }
 
 export function createRandom(seed: number): Random {
@@ -38,6 +43,7 @@ export function createRandom(seed: number): Random {
     int(n) {
       return Math.floor(next() * n);
     },
+    state: () => state,
   };
 }
 

@@ -28,7 +28,12 @@ import {
   workspaceFloats,
   zeroGradients,
 } from './network.js';
-import { createOptimizer, type Optimizer, type OptimizerOptions } from './optimizers.js';
+import {
+  createOptimizer,
+  type Optimizer,
+  type OptimizerOptions,
+  type OptimizerState,
+} from './optimizers.js';
 import { createReplicaSet, type ReplicaSet, replicaFloats, type ThreadTeam } from './parallel.js';
 import { accuracyModeOf, accuracyOf, countCorrect, evaluateScaled } from './predict.js';
 import { createRandom, deriveSeed, shuffle } from './random.js';
@@ -176,6 +181,10 @@ interface Run {
   /** With a team: the replicas that share each batch. */
   replicas: ReplicaSet | null;
   scaler: Scaler | null;
+  /** Where the current epoch is: rows trained, and its running sums. */
+  position: number;
+  errorSum: number;
+  correct: number;
   options: TrainOptions;
   hooks: TrainHooks;
 }
@@ -185,7 +194,41 @@ interface Run {
  * `chunkRows` is worked through in chunks, its gradient accumulated, then one update), and after
  * every epoch.
  */
-export type TrainStep = { type: 'chunk' } | { type: 'epoch'; report: EpochReport };
+export type TrainStep =
+  | {
+      type: 'chunk';
+      /** The chunk ended its batch and the update is applied: a checkpoint may be taken. */
+      batchEnd: boolean;
+    }
+  | { type: 'epoch'; report: EpochReport };
+
+/**
+ * Everything a run needs to continue exactly where it was, taken at a batch boundary: resumed
+ * with the same data, options and kernels, it ends with bit-identical weights.
+ */
+export interface TrainCheckpoint {
+  /** Epochs completed. */
+  epoch: number;
+  /** Training rows of the current epoch already trained (a batch boundary). */
+  position: number;
+  /** The current epoch's running divergence sum and correct count. */
+  errorSum: number;
+  correct: number;
+  /** The current epoch's row order, and the shuffle generator's state after it. */
+  order: Uint32Array;
+  random: number;
+  params: Parameters;
+  optimizer: OptimizerState;
+  /** With validation: the best weights so far, their error and report. */
+  best: Parameters | null;
+  bestError: number;
+  bestReport?: EpochReport;
+  last?: EpochReport;
+  sinceBest: number;
+  calm: number;
+  /** Training time so far, so that reports' elapsedMs carry on. */
+  elapsedMs: number;
+}
 
 /**
  * Rows per forward/backward pass: about 2·10⁸ flops (a tenth of a second in plain JavaScript),
@@ -203,23 +246,24 @@ function gather(run: Run, from: number, count: number): void {
   network.kernels.gather(dBatch, train.targets, order, from, count, train.outputs);
 }
 
-// One pass over the training rows, yielding after each chunk; returns the summed divergence and
-// correct count, or null if shouldStop asked to stop (the interrupted batch is not applied).
-function* runEpoch(run: Run): Generator<TrainStep, { errorSum: number; correct: number } | null> {
+// One pass over the training rows (or the rest of one, from run.position), yielding after each
+// chunk, the last chunk of a batch after its update; the sums accumulate in run.errorSum and
+// run.correct. Returns false if shouldStop asked to stop (the interrupted batch is not applied).
+function* runEpoch(run: Run): Generator<TrainStep, boolean> {
   const { network, ws, train, batchSize, options } = run;
   const { features, outputs } = train;
   const mode = accuracyModeOf(network.shape.divergence);
   const inOrder = batchSize >= train.rows; // full batch: rows are used where they lie
-  if (!inOrder && options.shuffle) shuffle(run.order, run.random);
+  if (run.position === 0 && !inOrder && options.shuffle) shuffle(run.order, run.random);
   const { replicas } = run;
   const stride = ws.capacity * (replicas?.threads ?? 1); // rows per chunk
-  let errorSum = 0;
-  let correct = 0;
-  for (let start = 0; start < train.rows; start += batchSize) {
+  for (let start = run.position; start < train.rows; start += batchSize) {
     const batch = Math.min(batchSize, train.rows - start);
     if (!replicas) zeroGradients(ws);
+    let errorSum = 0;
+    let correct = 0;
     for (let c = start; c < start + batch; c += stride) {
-      if (run.hooks.shouldStop?.()) return null;
+      if (run.hooks.shouldStop?.()) return false;
       const rows = Math.min(stride, start + batch - c);
       let x = run.xBatch;
       let d = run.dBatch;
@@ -235,19 +279,24 @@ function* runEpoch(run: Run): Generator<TrainStep, { errorSum: number; correct: 
         const sums = replicas.chunk(x, d, rows, c === start, 1 / batch);
         errorSum += sums.error;
         correct += sums.correct;
-        yield { type: 'chunk' };
-        continue;
+      } else {
+        const y = forward(network, ws, x, rows);
+        errorSum += batchError(network, ws, d, rows);
+        correct += countCorrect(mode, y, d, rows, outputs);
+        backward(network, ws, x, d, rows, 1 / batch); // the mean over the whole batch
       }
-      const y = forward(network, ws, x, rows);
-      errorSum += batchError(network, ws, d, rows);
-      correct += countCorrect(mode, y, d, rows, outputs);
-      backward(network, ws, x, d, rows, 1 / batch); // the mean over the whole batch
-      yield { type: 'chunk' };
+      const batchEnd = c + rows >= start + batch;
+      if (batchEnd) {
+        replicas?.reduce();
+        run.optimizer.step(network.params, ws.dW, ws.db);
+        run.errorSum += errorSum;
+        run.correct += correct;
+        run.position = start + batch;
+      }
+      yield { type: 'chunk', batchEnd };
     }
-    replicas?.reduce();
-    run.optimizer.step(network.params, ws.dW, ws.db);
   }
-  return { errorSum, correct };
+  return true;
 }
 
 // The buffers a run needs, in a wasm arena when the SIMD kernels are to run (each buffer they
@@ -326,6 +375,9 @@ function createRun(
     random: createRandom(deriveSeed(options.seed, 3)),
     replicas,
     scaler,
+    position: 0,
+    errorSum: 0,
+    correct: 0,
     options,
     hooks,
   };
@@ -346,105 +398,214 @@ export function train(
   }
 }
 
+/** A run driven step by step, with checkpoints at batch boundaries. */
+export interface Training {
+  steps: Generator<TrainStep, TrainResult>;
+  /**
+   * The state to resume from; call only while the steps are suspended right after a chunk step
+   * with batchEnd (throws elsewhere). Copies every buffer.
+   */
+  checkpoint(): TrainCheckpoint;
+}
+
 /**
  * The same training, one mini-batch at a time: a caller that must stay responsive (a worker
  * thread streaming epochs to Redis, listening for a cancel) runs a few steps, then yields to its
  * event loop. Epoch reports arrive as `{type: 'epoch'}` steps rather than through onEpoch.
+ * Given `resume` (a checkpoint of the same job), it continues from there.
  */
-export function* trainSteps(
+export function createTraining(
+  shape: NetworkShape,
+  data: TrainingData,
+  options: TrainOptions,
+  hooks: Omit<TrainHooks, 'onEpoch'> = {},
+  resume?: TrainCheckpoint,
+): Training {
+  const now = hooks.now ?? (() => performance.now());
+  const run = createRun(shape, data, options, hooks);
+  const { network, train: trainSet, validation } = run;
+  const mode = accuracyModeOf(shape.divergence);
+  const progress = {
+    epoch: 0,
+    best: validation ? cloneParameters(network.params) : null,
+    bestError: Number.POSITIVE_INFINITY,
+    bestReport: undefined as EpochReport | undefined,
+    last: undefined as EpochReport | undefined,
+    sinceBest: 0,
+    calm: 0,
+    started: now(),
+    /** True while the steps are suspended after a batch's update. */
+    atBatchEnd: false,
+  };
+  if (resume) restore(run, progress, resume, now);
+
+  function* steps(): Generator<TrainStep, TrainResult> {
+    let reason: StopReason = 'max_epochs';
+    try {
+      while (progress.epoch < options.epochs) {
+        const epochStart = now();
+        let finished = true;
+        for (const step of runEpoch(run) as Iterable<TrainStep>) {
+          progress.atBatchEnd = step.type === 'chunk' && step.batchEnd;
+          yield step;
+          progress.atBatchEnd = false;
+        }
+        finished = run.position >= trainSet.rows;
+        if (!finished) {
+          reason = 'stopped';
+          break;
+        }
+        const sums = { errorSum: run.errorSum, correct: run.correct };
+        run.position = 0;
+        run.errorSum = 0;
+        run.correct = 0;
+        const epoch = ++progress.epoch;
+        const error = sums.errorSum / trainSet.rows;
+        if (!Number.isFinite(error)) {
+          reason = 'diverged';
+          break;
+        }
+        const report: EpochReport = {
+          epoch,
+          error,
+          learningRate: options.learningRate,
+          elapsedMs: now() - progress.started,
+          samplesPerSecond: trainSet.rows / Math.max((now() - epochStart) / 1000, 1e-9),
+        };
+        const accuracy = accuracyOf(mode, sums.correct, trainSet.rows, trainSet.outputs);
+        if (accuracy !== undefined) report.accuracy = accuracy;
+        if (validation) {
+          const v = evaluateScaled(
+            network,
+            run.ws,
+            validation.inputs,
+            validation.targets,
+            validation.rows,
+          );
+          report.validationError = v.error;
+          if (v.accuracy !== undefined) report.validationAccuracy = v.accuracy;
+        }
+        yield { type: 'epoch', report };
+        const previous = progress.last;
+        progress.last = report;
+
+        if (progress.best && report.validationError !== undefined) {
+          if (report.validationError < progress.bestError) {
+            progress.bestError = report.validationError;
+            progress.bestReport = report;
+            copyParameters(progress.best, network.params);
+            progress.sinceBest = 0;
+          } else if (++progress.sinceBest >= options.patience) {
+            reason = 'early_stopped';
+            break;
+          }
+        }
+        progress.calm =
+          previous && Math.abs(error - previous.error) < options.tolerance ? progress.calm + 1 : 0;
+        if (options.tolerance > 0 && progress.calm >= options.patience) {
+          reason = 'converged';
+          break;
+        }
+      }
+    } finally {
+      run.replicas?.close();
+    }
+
+    const { best, bestReport } = progress;
+    if (best && bestReport && reason !== 'diverged') copyParameters(network.params, best);
+    const final = best && bestReport ? bestReport : progress.last;
+    return {
+      params: network.params,
+      scaler: run.scaler,
+      kernel: network.kernels.name,
+      threads: run.replicas?.threads ?? 1,
+      reason,
+      message: describeStop(reason, progress.epoch, options),
+      epochs: progress.epoch,
+      ...(best && bestReport ? { bestEpoch: bestReport.epoch } : {}),
+      ...(final ? { final } : {}),
+      trainRows: trainSet.rows,
+      validationRows: validation?.rows ?? 0,
+    };
+  }
+
+  return {
+    steps: steps(),
+    checkpoint(): TrainCheckpoint {
+      if (!progress.atBatchEnd) throw new Error('a checkpoint is taken only at a batch boundary');
+      return {
+        epoch: progress.epoch,
+        position: run.position,
+        errorSum: run.errorSum,
+        correct: run.correct,
+        order: run.order.slice(),
+        random: run.random.state(),
+        params: cloneParameters(network.params),
+        optimizer: run.optimizer.state(),
+        best: progress.best ? cloneParameters(progress.best) : null,
+        bestError: progress.bestError,
+        ...(progress.bestReport ? { bestReport: { ...progress.bestReport } } : {}),
+        ...(progress.last ? { last: { ...progress.last } } : {}),
+        sinceBest: progress.sinceBest,
+        calm: progress.calm,
+        elapsedMs: now() - progress.started,
+      };
+    },
+  };
+}
+
+// Puts a checkpoint's state into a fresh run, after checking it belongs to this job's shapes.
+function restore(
+  run: Run,
+  progress: {
+    epoch: number;
+    best: Parameters | null;
+    bestError: number;
+    bestReport: EpochReport | undefined;
+    last: EpochReport | undefined;
+    sinceBest: number;
+    calm: number;
+    started: number;
+  },
+  c: TrainCheckpoint,
+  now: () => number,
+): void {
+  const { params } = run.network;
+  const fits = (a: Float32Array[], b: Float32Array[]) =>
+    a.length === b.length && a.every((x, k) => x.length === b[k]!.length);
+  if (
+    !fits(c.params.W, params.W) ||
+    !fits(c.params.b, params.b) ||
+    c.order.length !== run.order.length ||
+    c.position > run.train.rows ||
+    (c.best === null) !== (progress.best === null)
+  )
+    throw new Error('the checkpoint does not belong to this network and data');
+  copyParameters(params, c.params);
+  run.optimizer.restore(c.optimizer);
+  run.order.set(c.order);
+  run.random = createRandom(c.random);
+  run.position = c.position;
+  run.errorSum = c.errorSum;
+  run.correct = c.correct;
+  progress.epoch = c.epoch;
+  if (progress.best && c.best) copyParameters(progress.best, c.best);
+  progress.bestError = c.bestError;
+  progress.bestReport = c.bestReport;
+  progress.last = c.last;
+  progress.sinceBest = c.sinceBest;
+  progress.calm = c.calm;
+  progress.started = now() - c.elapsedMs;
+}
+
+/** createTraining's steps, for callers that need no checkpoints. */
+export function trainSteps(
   shape: NetworkShape,
   data: TrainingData,
   options: TrainOptions,
   hooks: Omit<TrainHooks, 'onEpoch'> = {},
 ): Generator<TrainStep, TrainResult> {
-  const now = hooks.now ?? (() => performance.now());
-  const run = createRun(shape, data, options, hooks);
-  const { network, train: trainSet, validation } = run;
-  const mode = accuracyModeOf(shape.divergence);
-  const best = validation ? cloneParameters(network.params) : null;
-  let bestError = Number.POSITIVE_INFINITY;
-  let bestReport: EpochReport | undefined;
-  let last: EpochReport | undefined;
-  let sinceBest = 0;
-  let calm = 0;
-  let reason: StopReason = 'max_epochs';
-  let epoch = 0;
-  const started = now();
-
-  try {
-    while (epoch < options.epochs) {
-      const epochStart = now();
-      const sums = yield* runEpoch(run);
-      if (!sums) {
-        reason = 'stopped';
-        break;
-      }
-      epoch++;
-      const error = sums.errorSum / trainSet.rows;
-      if (!Number.isFinite(error)) {
-        reason = 'diverged';
-        break;
-      }
-      const report: EpochReport = {
-        epoch,
-        error,
-        learningRate: options.learningRate,
-        elapsedMs: now() - started,
-        samplesPerSecond: trainSet.rows / Math.max((now() - epochStart) / 1000, 1e-9),
-      };
-      const accuracy = accuracyOf(mode, sums.correct, trainSet.rows, trainSet.outputs);
-      if (accuracy !== undefined) report.accuracy = accuracy;
-      if (validation) {
-        const v = evaluateScaled(
-          network,
-          run.ws,
-          validation.inputs,
-          validation.targets,
-          validation.rows,
-        );
-        report.validationError = v.error;
-        if (v.accuracy !== undefined) report.validationAccuracy = v.accuracy;
-      }
-      yield { type: 'epoch', report };
-      const previous = last;
-      last = report;
-
-      if (best && report.validationError !== undefined) {
-        if (report.validationError < bestError) {
-          bestError = report.validationError;
-          bestReport = report;
-          copyParameters(best, network.params);
-          sinceBest = 0;
-        } else if (++sinceBest >= options.patience) {
-          reason = 'early_stopped';
-          break;
-        }
-      }
-      calm = previous && Math.abs(error - previous.error) < options.tolerance ? calm + 1 : 0;
-      if (options.tolerance > 0 && calm >= options.patience) {
-        reason = 'converged';
-        break;
-      }
-    }
-  } finally {
-    run.replicas?.close();
-  }
-
-  if (best && bestReport && reason !== 'diverged') copyParameters(network.params, best);
-  const final = best && bestReport ? bestReport : last;
-  return {
-    params: network.params,
-    scaler: run.scaler,
-    kernel: network.kernels.name,
-    threads: run.replicas?.threads ?? 1,
-    reason,
-    message: describeStop(reason, epoch, options),
-    epochs: epoch,
-    ...(best && bestReport ? { bestEpoch: bestReport.epoch } : {}),
-    ...(final ? { final } : {}),
-    trainRows: trainSet.rows,
-    validationRows: validation?.rows ?? 0,
-  };
+  return createTraining(shape, data, options, hooks).steps;
 }
 
 function describeStop(reason: StopReason, epoch: number, options: TrainOptions): string {

@@ -20,7 +20,9 @@ export type JobEvent =
   | ({ type: 'epoch' } & EpochReport)
   | { type: 'done'; modelId: string; metrics: ModelMetrics; at: string }
   | { type: 'failed'; error: JobError; at: string }
-  | { type: 'cancelled'; epoch: number; at: string };
+  | { type: 'cancelled'; epoch: number; at: string }
+  /** A worker took the job up again from its checkpoint after its previous one stopped. */
+  | { type: 'resumed'; epoch: number; position: number; at: string };
 
 export const finalEventTypes = new Set(['done', 'failed', 'cancelled']);
 

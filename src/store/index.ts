@@ -1,5 +1,6 @@
 // The Redis-backed stores, made together from one connection and one key prefix.
 import type { Redis } from 'ioredis';
+import { createCheckpointStore } from './checkpoints.js';
 import { createDatasetStore } from './datasets.js';
 import { createEventStore } from './events.js';
 import { createJobStore } from './jobs.js';
@@ -10,6 +11,7 @@ export function createStores(redis: Redis, prefix: string) {
   const keys = keysFor(prefix);
   return {
     keys,
+    checkpoints: createCheckpointStore(redis, keys),
     datasets: createDatasetStore(redis, keys),
     events: createEventStore(redis, keys),
     jobs: createJobStore(redis, keys),

@@ -28,6 +28,8 @@ export function keysFor(prefix: string) {
     dataset: (id: string) => `${prefix}:dataset:${id}`,
     job: (id: string) => `${prefix}:job:${id}`,
     jobEvents: (id: string) => `${prefix}:job:${id}:events`,
+    /** The running job's latest training checkpoint (a hash; gone once the job ends). */
+    checkpoint: (id: string) => `${prefix}:job:${id}:checkpoint`,
     /** Sorted set of every job id (score 0, ordered by id = creation time). */
     jobs: `${prefix}:jobs`,
     /** Prefix of the per-status sorted sets: `${jobsByStatus}queued`, … */

@@ -1,0 +1,105 @@
+// Crash-safe training with real worker processes: a worker SIGKILLed mid-training (twice in one
+// job) loses at most the work since its last checkpoint; the next worker takes the job up from
+// there, the stream shows every epoch once with a `resumed` event at each restart, and the final
+// weights equal, bit for bit, those of the same job trained without interruption.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../src/store/index.js';
+import { follow } from '../helpers/events.js';
+import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startService({
+    env: { WORKER_LOCK_MS: '1000', WORKER_CONCURRENCY: '1', CHECKPOINT_INTERVAL_MS: '200' },
+  });
+});
+afterAll(() => service?.stop());
+
+// Seconds of training: small shuffled batches, adam, validation with early-stopping state.
+const job = {
+  network: {
+    inputSize: 64,
+    layers: [
+      { units: 256, activation: 'relu' },
+      { units: 256, activation: 'tanh' },
+      { units: 10, activation: 'softmax' },
+    ],
+    divergence: 'cross_entropy',
+  },
+  dataset: { builtin: 'digits', subset: 'train' },
+  training: {
+    epochs: 40,
+    batchSize: 8,
+    optimizer: 'adam',
+    learningRate: 0.001,
+    validationSplit: 0.2,
+    patience: 1000,
+    tolerance: 0,
+    seed: 21,
+  },
+};
+
+async function submit(): Promise<string> {
+  const r = await http(service, 'POST', '/v1/jobs', job);
+  expect(r.status).toBe(202);
+  return r.body.id;
+}
+
+const weightsOf = async (modelId: string) =>
+  (await http(service, 'GET', `/v1/models/${modelId}`)).body.weights;
+
+describe('a worker killed mid-training', () => {
+  it('twice: the job completes on another worker with bit-identical weights', async () => {
+    const redis = connectRedis(service.config.redisUrl);
+    try {
+      let worker = await service.startWorker();
+      const reference = await submit();
+      const done = await waitForJob(service, reference, (j) => j.status === 'succeeded', 120_000);
+      const expected = await weightsOf(done.modelId);
+
+      const id = await submit();
+      const lost: number[] = [];
+      for (const atEpoch of [12, 26]) {
+        await waitForJob(service, id, (j) => j.progress.epoch >= atEpoch, 120_000);
+        // a checkpoint is there to resume from
+        expect(await redis.exists(service.config.keyPrefix + `:job:${id}:checkpoint`)).toBe(1);
+        const killedAt = (await http(service, 'GET', `/v1/jobs/${id}`)).body.progress.epoch;
+        await new Promise((r) => worker.once('exit', r).kill('SIGKILL'));
+        worker = await service.startWorker();
+        // this crash's `resumed` event: the stream holds one per crash so far
+        let seen = 0;
+        const events = await follow(service, id, {
+          until: (e) => e.type === 'resumed' && ++seen === lost.length + 1,
+        });
+        const resumed = events.filter((e) => e.type === 'resumed');
+        lost.push(killedAt - resumed[lost.length]!.data.epoch);
+      }
+      const finished = await waitForJob(service, id, (j) => j.status === 'succeeded', 120_000);
+      expect(await weightsOf(finished.modelId)).toEqual(expected);
+      expect(finished.metrics.epochs).toBe(40);
+
+      const events = await follow(service, id);
+      expect(events.filter((e) => e.type === 'epoch').map((e) => e.data.epoch)).toEqual(
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
+      expect(events.filter((e) => e.type === 'resumed')).toHaveLength(2);
+      expect(events.filter((e) => e.type === 'status').map((e) => e.data.status)).toEqual([
+        'queued',
+        'running',
+        'succeeded',
+      ]);
+      // the model's history has every epoch once as well
+      const model = (await http(service, 'GET', `/v1/models/${finished.modelId}`)).body;
+      expect(model.history.map((h: { epoch: number }) => h.epoch)).toEqual(
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
+      // and the checkpoint is gone with the job
+      expect(await redis.exists(service.config.keyPrefix + `:job:${id}:checkpoint`)).toBe(0);
+      // a few epochs of work at most lost per crash (about 0.1 s each; checkpoints every 200 ms)
+      for (const epochs of lost) expect(epochs).toBeLessThanOrEqual(4);
+      process.stdout.write(`epochs lost per crash: ${lost.join(', ')}\n`);
+    } finally {
+      await redis.quit();
+    }
+  });
+});
