@@ -8,6 +8,9 @@ import { bullConnection } from './store/redis.js';
 
 export const queueName = 'training';
 
+/** The reason a worker shutting down (SIGTERM) aborts its jobs with: checkpoint and hand back. */
+export const handoffReason = 'handoff';
+
 /** Where a job's rows come from: a stored dataset, a built-in set, or a seeded generator. */
 export type DatasetRef = { id: string } | BuiltinSpec | GeneratorSpec;
 

@@ -1,7 +1,8 @@
 // The sandboxed processor: BullMQ loads this file in a worker thread (useWorkerThreads), so the
 // training math never runs on the event loop that renews job locks. One Redis connection per
-// thread, made on the first job.
-import type { SandboxedJob } from 'bullmq';
+// thread, made on the first job. A job the worker hands back when it shuts down goes back on
+// the queue from here.
+import { type SandboxedJob, WaitingError } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import type { TrainingJobData } from '../src/queue.js';
 import { connectRedis, createStores, type Stores } from '../src/store/index.js';
@@ -13,7 +14,7 @@ let context:
 
 export default async function processTrainingJob(
   job: SandboxedJob<TrainingJobData>,
-  _token?: string,
+  token?: string,
   signal?: AbortSignal,
 ): Promise<JobOutcome> {
   if (!context) {
@@ -25,5 +26,18 @@ export default async function processTrainingJob(
       options: { checkpointMs: config.checkpointIntervalMs },
     };
   }
-  return runTrainingJob(context.redis, context.stores, job.data, context.options, signal);
+  const outcome = await runTrainingJob(
+    context.redis,
+    context.stores,
+    job.data,
+    context.options,
+    signal,
+  );
+  if (outcome.status === 'handed_back') {
+    // back on the queue at once, for another worker to resume from the checkpoint just saved;
+    // the WaitingError tells BullMQ this attempt neither completed nor failed
+    await job.moveToWait(token);
+    throw new WaitingError();
+  }
+  return outcome;
 }

@@ -11,7 +11,7 @@ import {
   type TrainResult,
 } from '../src/engine/index.js';
 import { newId } from '../src/ids.js';
-import type { DatasetRef, TrainingJobData } from '../src/queue.js';
+import { type DatasetRef, handoffReason, type TrainingJobData } from '../src/queue.js';
 import { createModelDocument, type ModelDocument } from '../src/spec/index.js';
 import type { JobEvent, JobRecord, Stores } from '../src/store/index.js';
 import { createThreadTeam } from '../src/threads/team.js';
@@ -20,7 +20,8 @@ import { createThreadTeam } from '../src/threads/team.js';
 const sliceMs = 50;
 
 export interface JobOutcome {
-  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+  /** handed_back: checkpointed and to go back on the queue (the worker is shutting down). */
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back';
   modelId?: string;
 }
 
@@ -93,11 +94,13 @@ async function trainStreaming(
   stores: Stores,
   job: TrainingJobData,
   data: Dataset,
-  stop: () => boolean,
+  signal: AbortSignal | undefined,
   history: ModelDocument['history'],
   resume: { checkpoint: TrainCheckpoint | null; written: number },
   options: RunOptions,
-): Promise<TrainResult> {
+): Promise<TrainResult | 'handed_back'> {
+  const handoff = () => signal?.aborted === true && signal.reason === handoffReason;
+  const stop = () => signal?.aborted === true && !handoff();
   const { network, training } = job.spec;
   // a job on several threads brings its own helpers (data-parallel: engine/parallel.ts)
   const team = training.threads > 1 ? createThreadTeam(training.threads - 1) : undefined;
@@ -138,6 +141,11 @@ async function trainStreaming(
               .exec(),
           );
         }
+      } else if (step.value.batchEnd && handoff()) {
+        // shutting down: this batch boundary's state goes to Redis for the next worker
+        await Promise.all([...writes, saving]);
+        await stores.checkpoints.save(job.jobId, run.checkpoint());
+        return 'handed_back';
       } else if (step.value.batchEnd && performance.now() - saved >= options.checkpointMs) {
         const checkpoint = run.checkpoint(); // copies, so training may go on at once
         saving = saving.then(() => stores.checkpoints.save(job.jobId, checkpoint));
@@ -204,11 +212,12 @@ export async function runTrainingJob(
       stores,
       job,
       data,
-      () => signal?.aborted === true,
+      signal,
       history,
       { checkpoint, written },
       options,
     );
+    if (result === 'handed_back') return { status: 'handed_back' };
     if (result.reason === 'stopped')
       return finish(stores, jobId, cancel(stores, jobId, result.epochs));
     if (result.reason === 'diverged')

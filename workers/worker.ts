@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { queueName, type TrainingJobData } from '../src/queue.js';
+import { handoffReason, queueName, type TrainingJobData } from '../src/queue.js';
 import { bullConnection, connectRedis, createStores } from '../src/store/index.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 
@@ -63,7 +63,11 @@ async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   log.info({ signal }, 'worker shutting down');
-  await worker.close();
+  // take no more jobs; the running ones save a checkpoint at their next batch boundary and go
+  // back on the queue for another worker, then close() resolves
+  const closed = worker.close();
+  worker.cancelAllJobs(handoffReason);
+  await closed;
   subscriber.disconnect();
   await redis.quit();
   process.exit(0);

@@ -2,16 +2,23 @@
 // job) loses at most the work since its last checkpoint; the next worker takes the job up from
 // there, the stream shows every epoch once with a `resumed` event at each restart, and the final
 // weights equal, bit for bit, those of the same job trained without interruption.
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/store/index.js';
 import { follow } from '../helpers/events.js';
 import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
 
 let service: TestService;
+let worker: ChildProcess;
+let expected: unknown; // the weights of the job trained without interruption
 beforeAll(async () => {
   service = await startService({
     env: { WORKER_LOCK_MS: '1000', WORKER_CONCURRENCY: '1', CHECKPOINT_INTERVAL_MS: '200' },
   });
+  worker = await service.startWorker();
+  const reference = await submit();
+  const done = await waitForJob(service, reference, (j) => j.status === 'succeeded', 120_000);
+  expected = await weightsOf(done.modelId);
 });
 afterAll(() => service?.stop());
 
@@ -52,11 +59,6 @@ describe('a worker killed mid-training', () => {
   it('twice: the job completes on another worker with bit-identical weights', async () => {
     const redis = connectRedis(service.config.redisUrl);
     try {
-      let worker = await service.startWorker();
-      const reference = await submit();
-      const done = await waitForJob(service, reference, (j) => j.status === 'succeeded', 120_000);
-      const expected = await weightsOf(done.modelId);
-
       const id = await submit();
       const lost: number[] = [];
       for (const atEpoch of [12, 26]) {
@@ -101,5 +103,31 @@ describe('a worker killed mid-training', () => {
     } finally {
       await redis.quit();
     }
+  });
+
+  it('SIGTERM: the worker checkpoints, hands the job back at once and exits; another finishes it', async () => {
+    const id = await submit();
+    await waitForJob(service, id, (j) => j.progress.epoch >= 10, 120_000);
+    const asked = Date.now();
+    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const exitMs = Date.now() - asked;
+    // back on the queue already: no lock to wait out
+    const queue = service.app.services.queue;
+    expect(await queue.getJobState(id)).toBe('waiting');
+    const handedBackAt = (await http(service, 'GET', `/v1/jobs/${id}`)).body.progress.epoch;
+    worker = await service.startWorker();
+    const finished = await waitForJob(service, id, (j) => j.status === 'succeeded', 120_000);
+    expect(await weightsOf(finished.modelId)).toEqual(expected);
+    const events = await follow(service, id);
+    expect(events.filter((e) => e.type === 'epoch').map((e) => e.data.epoch)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    const resumed = events.filter((e) => e.type === 'resumed');
+    expect(resumed).toHaveLength(1);
+    // nothing lost: it resumed from the batch where it stopped, in the epoch it had reached
+    expect(resumed[0]!.data.epoch).toBe(handedBackAt);
+    process.stdout.write(`SIGTERM to exit: ${exitMs} ms\n`);
   });
 });
