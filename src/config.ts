@@ -23,6 +23,8 @@ const defaults = {
   WASM_RELAXED_SIMD: '1',
   CHECKPOINT_INTERVAL_MS: '5000',
   WORKER_MAX_STALLED: '5',
+  JOB_ATTEMPTS: '3',
+  JOB_BACKOFF_MS: '2000',
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -49,6 +51,8 @@ const schema = z.object({
   WASM_RELAXED_SIMD: z.enum(['0', '1'], { error: 'must be 1 (use relaxed SIMD) or 0' }),
   CHECKPOINT_INTERVAL_MS: int(100),
   WORKER_MAX_STALLED: int(1),
+  JOB_ATTEMPTS: int(1).max(100),
+  JOB_BACKOFF_MS: int(0),
 });
 
 export interface Config {
@@ -77,6 +81,13 @@ export interface Config {
   checkpointIntervalMs: number;
   /** How many times a job may lose its worker (killed, lost) and be taken up again. */
   workerMaxStalled: number;
+  /**
+   * Tries of a job that fails for an infrastructure reason (Redis lost mid-run, a thread that
+   * died), each resuming from the checkpoint after an exponential backoff from JOB_BACKOFF_MS.
+   * A job that fails for a reason of its own (diverged, its data gone) fails once.
+   */
+  jobAttempts: number;
+  jobBackoffMs: number;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -114,6 +125,8 @@ export function loadConfig(
     wasmRelaxedSimd: c.WASM_RELAXED_SIMD === '1',
     checkpointIntervalMs: c.CHECKPOINT_INTERVAL_MS,
     workerMaxStalled: c.WORKER_MAX_STALLED,
+    jobAttempts: c.JOB_ATTEMPTS,
+    jobBackoffMs: c.JOB_BACKOFF_MS,
   });
 }
 

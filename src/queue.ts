@@ -26,7 +26,8 @@ export function createTrainingQueue(config: Config): TrainingQueue {
     connection: bullConnection(config.redisUrl),
     prefix: config.keyPrefix,
     defaultJobOptions: {
-      attempts: 1,
+      attempts: config.jobAttempts,
+      backoff: { type: 'exponential', delay: config.jobBackoffMs },
       removeOnComplete: { count: config.keepCompletedJobs },
       removeOnFail: { count: config.keepFailedJobs },
     },

@@ -32,6 +32,7 @@ export default async function processTrainingJob(
     job.data,
     context.options,
     signal,
+    { made: job.attemptsMade, max: job.opts.attempts ?? 1 },
   );
   if (outcome.status === 'handed_back') {
     // back on the queue at once, for another worker to resume from the checkpoint just saved;

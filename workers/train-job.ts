@@ -169,6 +169,7 @@ export async function runTrainingJob(
   job: TrainingJobData,
   options: RunOptions,
   signal?: AbortSignal,
+  attempt: { made: number; max: number } = { made: 0, max: 1 },
 ): Promise<JobOutcome> {
   const { jobId } = job;
   const before = await stores.jobs.get(jobId);
@@ -246,16 +247,22 @@ export async function runTrainingJob(
     await stores.checkpoints.delete(jobId);
     return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
   } catch (error) {
-    await finish(
-      stores,
-      jobId,
-      fail(
-        stores,
-        jobId,
-        'internal',
-        `training stopped by an internal error: ${(error as Error).message}`,
-      ),
-    );
+    const message = `training stopped by an internal error: ${(error as Error).message}`;
+    if (attempt.made + 1 < attempt.max) {
+      // an infrastructure failure: BullMQ tries again after a backoff, and that try resumes
+      // from the checkpoint (the record stays running); best effort, Redis may be the cause
+      await stores.events
+        .append(jobId, {
+          type: 'retrying',
+          attempt: attempt.made + 1,
+          attempts: attempt.max,
+          error: { code: 'internal', message },
+          at: now(),
+        })
+        .catch(() => {});
+      throw error;
+    }
+    await finish(stores, jobId, fail(stores, jobId, 'internal', message)).catch(() => {});
     throw error;
   }
 }

@@ -39,6 +39,8 @@ worker.on('error', (err) => log.error({ err }, 'worker error'));
 // A thread that died or threw: make sure the job's own record says so.
 worker.on('failed', async (job, err) => {
   if (!job) return;
+  // a try that BullMQ will make again is not the job's end
+  if (job.attemptsMade < (job.opts.attempts ?? 1) && err.name !== 'UnrecoverableError') return;
   log.error({ err, jobId: job.id }, 'training failed');
   const error = {
     code: 'internal',

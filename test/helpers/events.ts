@@ -28,7 +28,8 @@ export function follow(
           resolve(events);
         }
       });
-    for (const type of ['status', 'epoch', 'resumed', 'done', 'failed', 'cancelled']) on(type);
+    for (const type of ['status', 'epoch', 'resumed', 'retrying', 'done', 'failed', 'cancelled'])
+      on(type);
     source.onerror = (e) => {
       if (source.readyState === EventSource.CLOSED)
         reject(new Error(`event stream failed: ${e.message}`));

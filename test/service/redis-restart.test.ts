@@ -1,0 +1,140 @@
+// Redis restarting (AOF on) under a running job, with a Redis server this test starts itself:
+// the API answers 503 on /readyz while it is away and recovers by itself, the worker reconnects,
+// and the job completes once, with the weights of the same job trained without interruption.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { follow } from '../helpers/events.js';
+import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'backprop-redis-'));
+let port = 0;
+let redis: ChildProcess | undefined;
+let service: TestService;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+// redis-server with AOF in our folder, on our port; resolves once it answers PING.
+async function startRedis(): Promise<void> {
+  redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 200; i++) {
+    const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
+    if (ping.stdout.trim() === 'PONG') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('redis-server did not answer');
+}
+
+async function stopRedis(): Promise<void> {
+  const r = redis;
+  if (!r || r.exitCode !== null) return;
+  await new Promise((done) => r.once('exit', done).kill('SIGTERM')); // writes the AOF out
+}
+
+const job = {
+  network: {
+    inputSize: 64,
+    layers: [
+      { units: 256, activation: 'relu' },
+      { units: 256, activation: 'tanh' },
+      { units: 10, activation: 'softmax' },
+    ],
+    divergence: 'cross_entropy',
+  },
+  dataset: { builtin: 'digits', subset: 'train' },
+  training: {
+    epochs: 40,
+    batchSize: 8,
+    optimizer: 'adam',
+    learningRate: 0.001,
+    tolerance: 0,
+    seed: 4,
+  },
+};
+
+beforeAll(async () => {
+  port = await freePort();
+  await startRedis();
+  service = await startService({
+    env: {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      WORKER_LOCK_MS: '1000',
+      WORKER_CONCURRENCY: '1',
+      CHECKPOINT_INTERVAL_MS: '200',
+      JOB_BACKOFF_MS: '200',
+    },
+  });
+  await service.startWorker();
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await stopRedis();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ready = async () => (await fetch(`${service.url}/readyz`)).status;
+
+describe('Redis restarting mid-run', () => {
+  it('503 while it is away, then the job completes once with uninterrupted weights', async () => {
+    const reference = (await http(service, 'POST', '/v1/jobs', job)).body.id;
+    const done = await waitForJob(service, reference, (j) => j.status === 'succeeded', 120_000);
+    const expected = (await http(service, 'GET', `/v1/models/${done.modelId}`)).body.weights;
+
+    const id = (await http(service, 'POST', '/v1/jobs', job)).body.id;
+    await waitForJob(service, id, (j) => j.progress.epoch >= 10, 120_000);
+    await stopRedis();
+    expect(await ready()).toBe(503);
+    expect((await fetch(`${service.url}/v1/jobs/${id}`)).status).toBe(503);
+    await new Promise((r) => setTimeout(r, 1500)); // away for a while: the job's lock lapses
+    await startRedis();
+    // the API reconnects by itself
+    const deadline = Date.now() + 15_000;
+    while ((await ready()) !== 200) {
+      if (Date.now() > deadline) throw new Error('/readyz did not recover');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const finished = await waitForJob(service, id, (j) => j.status === 'succeeded', 120_000);
+    expect((await http(service, 'GET', `/v1/models/${finished.modelId}`)).body.weights).toEqual(
+      expected,
+    );
+    const events = await follow(service, id);
+    expect(events.filter((e) => e.type === 'epoch').map((e) => e.data.epoch)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    expect(events.filter((e) => e.type === 'done')).toHaveLength(1);
+    process.stdout.write(
+      `after the Redis restart: ${events.filter((e) => e.type === 'resumed').length} resumed, ${events.filter((e) => e.type === 'retrying').length} retrying events\n`,
+    );
+    // one model for the job: it did not run twice to completion
+    const client = new Redis(port, '127.0.0.1');
+    const models = await client.keys(`${service.config.keyPrefix}:model:*`);
+    await client.quit();
+    expect(models).toHaveLength(2); // the reference's and this job's
+  });
+});
