@@ -32,7 +32,17 @@ export const problems = {
   503: problemSchema.describe('Redis is unreachable'),
 };
 
-export const idParams = z.object({ id: z.string().min(1).max(64) });
+// Ids go into Redis key names: a `:` would reach another record's key (a job's event stream).
+export const idParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(
+      /^[\w-]+$/,
+      'must be an id such as 01JD3Q4ZKX8M2N5P7R9T1V3W5Y: letters, digits, _ and -',
+    ),
+});
 
 export const datasetMetaSchema = z
   .object({

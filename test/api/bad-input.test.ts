@@ -632,6 +632,12 @@ const readCases: BadCase[] = [
   get('job id too long', `/v1/jobs/${long(65)}`, 400, 'params.id'),
   get('job id past the router limit', `/v1/jobs/${long(101)}`, 400),
   get('job id badly percent-encoded', '/v1/jobs/%E0%A4%A', 400),
+  // ids are Redis key parts: `<id>:events` named the job's event stream and answered 500 (issue 5)
+  get('job id naming its event stream', '/v1/jobs/{cancelled}:events', 400, 'params.id'),
+  get('events of a job id naming a stream', '/v1/jobs/{cancelled}:events/events', 400, 'params.id'),
+  post('/v1/jobs/{job}:events/cancel')('cancel a job id naming a stream', '', 400, 'params.id', {
+    type: null,
+  }),
   post('/v1/jobs/01UNKNOWNJOB/cancel')('cancel an unknown job', '', 404, undefined, { type: null }),
   post('/v1/jobs/{cancelled}/cancel')('cancel a cancelled job', '', 409, undefined, { type: null }),
   post(`/v1/jobs/${long(65)}/cancel`)('cancel: id too long', '', 400, 'params.id', { type: null }),
