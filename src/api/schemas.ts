@@ -1,6 +1,7 @@
 // Response and parameter schemas of the HTTP API (zod; no transforms, as response schemas must
 // not have them). The request bodies reuse the shared job spec schemas from src/spec.
 import { z } from 'zod';
+import { maxFloat32 } from '../data/index.js';
 import { optimizerNames } from '../engine/index.js';
 import {
   builtinSchema,
@@ -123,9 +124,13 @@ export const modelViewSchema = modelSchema
   .extend({ id: z.string(), jobId: z.string() })
   .meta({ id: 'Model' });
 
+const past32Bits =
+  'is past ±3.4e38, the range of the 32-bit floats models compute in: scale it down';
+const feature = z.number().min(-maxFloat32, past32Bits).max(maxFloat32, past32Bits);
+
 export const predictBodySchema = z.strictObject({
   inputs: z
-    .array(z.array(z.number()), { error: 'must be a list of rows (lists of numbers)' })
+    .array(z.array(feature), { error: 'must be a list of rows (lists of numbers)' })
     .min(1, 'needs at least one row'),
 });
 

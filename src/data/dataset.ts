@@ -20,6 +20,9 @@ export interface Dataset {
   classes?: (string | number)[];
 }
 
+/** The largest float32: data is kept in 32-bit floats, so a larger number would become Infinity. */
+export const maxFloat32 = 3.4028234663852886e38;
+
 /** Collecting stops here so that a huge bad input does not make a huge error. */
 export const maxIssues = 20;
 /** One-hot targets are rows*classes floats; a class index past this is surely a mistake. */
@@ -174,8 +177,8 @@ function readMatrix(issues: IssueList, name: string, rows: unknown): Matrix | un
     } else {
       for (let c = 0; c < width && !issues.full; c++) {
         const v: unknown = row[c];
-        if (typeof v === 'number' && Number.isFinite(v)) flat[r * width + c] = v;
-        else issues.add(`${name}.${r}.${c}`, `must be a finite number (got ${describe(v)})`);
+        if (typeof v === 'number' && Math.abs(v) <= maxFloat32) flat[r * width + c] = v;
+        else issues.add(`${name}.${r}.${c}`, notAFloat32(v));
       }
     }
   }
@@ -236,6 +239,12 @@ function checkRowCounts(issues: IssueList, name: string, rows: number, inputRows
   if (rows !== inputRows) {
     issues.add(name, `has ${rows} rows but inputs has ${inputRows}; give one per input row`);
   }
+}
+
+function notAFloat32(v: unknown): string {
+  return Number.isFinite(v)
+    ? `is ${v}, past ±3.4e38 (data is kept as 32-bit floats): scale the column down`
+    : `must be a finite number (got ${describe(v)})`;
 }
 
 function describe(v: unknown): string {

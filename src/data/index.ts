@@ -15,6 +15,7 @@ export {
   fromLabels,
   fromTargets,
   maxClasses,
+  maxFloat32,
   oneHot,
   rowsOf,
   subsetRows,

@@ -501,6 +501,9 @@ const datasetCases: BadCase[] = [
   postDataset('a cell null', json({ inputs: [[null]], labels: [0] }), 400, 'inputs.0.0'),
   postDataset('a target 1e999', '{"inputs": [[1]], "targets": [[1e999]]}', 400, 'targets.0.0'),
   postDataset('a target -1e999', '{"inputs": [[1]], "targets": [[-1e999]]}', 400, 'targets.0.0'),
+  // finite as a double, Infinity as the float32 the dataset is stored in (issue 5)
+  postDataset('an input 1e300', '{"inputs": [[1e300]], "labels": [0]}', 400, 'inputs.0.0'),
+  postDataset('a target -1e39', '{"inputs": [[1]], "targets": [[-1e39]]}', 400, 'targets.0.0'),
   postDataset(
     'a fractional label',
     json({ inputs: [[1], [2]], labels: [0, 1.5] }),
@@ -552,6 +555,7 @@ const datasetCases: BadCase[] = [
   csvCase('CSV header only', '?label=y', 'a,y\n', 400, 'csv'),
   csvCase('CSV cell "NaN"', '?label=y', 'a,y\nNaN,0\n', 400, 'csv.line 2'),
   csvCase('CSV cell 1e999', '?label=y', 'a,y\n1,0\n1e999,1\n', 400, 'csv.line 3'),
+  csvCase('CSV cell 1e300', '?label=y', 'a,y\n1,0\n1e300,1\n', 400, 'csv.line 3'),
   csvCase('CSV cell "abc"', '?targets=y', 'a,y\n1,abc\n', 400, 'csv.line 2'),
   csvCase('CSV empty cell', '?label=y', 'a,y\n,0\n', 400, 'csv.line 2'),
   csvCase('CSV empty class', '?label=y', 'a,y\n1,\n', 400, 'csv.line 2'),
@@ -574,6 +578,18 @@ const predictCases: BadCase[] = [
     ['a cell "NaN"', json({ inputs: [['NaN', 1]] }), 'inputs.0.0'],
     ['a cell null', json({ inputs: [[null, 1]] }), 'inputs.0.0'],
     ['a cell 1e999', '{"inputs": [[1e999, 1]]}', 'inputs.0.0'],
+    // these answered 500 (issue 5): past float32, and overflowing inside the model
+    ['a cell 1e300', '{"inputs": [[1e300, 1]]}', 'inputs.0.0'],
+    [
+      'a row that overflows float32 inside the model',
+      json({
+        inputs: [
+          [1, 2],
+          [3e38, 1],
+        ],
+      }),
+      'inputs.1',
+    ],
     ['unknown field', json({ inputs: [[1, 2]], rows: 1 }), 'rows'],
     ['__proto__', '{"inputs": [[1, 2]], "__proto__": {"x": 1}}', '__proto__'],
     ['a row too narrow', json({ inputs: [[1, 2], [1]] }), 'inputs.1'],

@@ -72,6 +72,14 @@ describe('fromTargets', () => {
     expect(issues[2]!.message).toBe('must be a finite number (got "2")');
   });
 
+  it('rejects numbers past float32, which would be stored as Infinity', () => {
+    const issues = issuesOf(() => fromLabels([[1e300], [-1e39], [3.4e38]], [0, 1, 0]));
+    expect(issues.map((i) => i.path)).toEqual(['inputs.0.0', 'inputs.1.0']);
+    expect(issues[0]!.message).toMatch(
+      /^is 1e\+300, past ±3.4e38 \(data is kept as 32-bit floats\)/,
+    );
+  });
+
   it('rejects a row that is not an array', () => {
     expect(paths(() => fromTargets([[1], 5] as unknown as number[][], [[0], [0]]))).toEqual([
       'inputs.1',

@@ -20,6 +20,22 @@ async function getModel(app: FastifyInstance, id: string): Promise<CachedModel> 
   return cached;
 }
 
+// Values far outside the training data can overflow float32 inside the network (the scaler and
+// weights multiply them): such rows have no outputs to give, and NaN cannot be sent as JSON.
+function throwIfOverflowed(y: Float32Array, rows: number, n: number): void {
+  const issues: Issue[] = [];
+  for (let r = 0; r < rows && issues.length < 10; r++) {
+    if (!y.subarray(r * n, (r + 1) * n).every(Number.isFinite)) {
+      issues.push({
+        path: `inputs.${r}`,
+        message:
+          'overflows 32-bit floats inside the model: its values are far outside the training data; scale them like the data the model was trained on',
+      });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
 export async function modelRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -73,6 +89,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       if (issues.length > 0) throw new ValidationError(issues);
       const n = outputSizeOf(model.shape);
       const y = predict(Float32Array.from(inputs.flat()), inputs.length);
+      throwIfOverflowed(y, inputs.length, n);
       const outputs = rowsOf(y, inputs.length, n);
       const classes = doc.classes;
       if (!classes) return { outputs };
