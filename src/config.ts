@@ -25,6 +25,7 @@ const defaults = {
   WORKER_MAX_STALLED: '5',
   JOB_ATTEMPTS: '3',
   JOB_BACKOFF_MS: '2000',
+  FINISHED_JOB_TTL_SECONDS: String(7 * 24 * 3600),
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -53,6 +54,7 @@ const schema = z.object({
   WORKER_MAX_STALLED: int(1),
   JOB_ATTEMPTS: int(1).max(100),
   JOB_BACKOFF_MS: int(0),
+  FINISHED_JOB_TTL_SECONDS: int(0),
 });
 
 export interface Config {
@@ -88,6 +90,11 @@ export interface Config {
    */
   jobAttempts: number;
   jobBackoffMs: number;
+  /**
+   * How long a finished job's event stream and BullMQ record are kept (and the longest an
+   * orphaned checkpoint lingers); 0 keeps them. The job record itself stays.
+   */
+  finishedJobTtlSeconds: number;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -127,6 +134,7 @@ export function loadConfig(
     workerMaxStalled: c.WORKER_MAX_STALLED,
     jobAttempts: c.JOB_ATTEMPTS,
     jobBackoffMs: c.JOB_BACKOFF_MS,
+    finishedJobTtlSeconds: c.FINISHED_JOB_TTL_SECONDS,
   });
 }
 

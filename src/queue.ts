@@ -28,8 +28,15 @@ export function createTrainingQueue(config: Config): TrainingQueue {
     defaultJobOptions: {
       attempts: config.jobAttempts,
       backoff: { type: 'exponential', delay: config.jobBackoffMs },
-      removeOnComplete: { count: config.keepCompletedJobs },
-      removeOnFail: { count: config.keepFailedJobs },
+      // the finished-job TTL bounds their age too (BullMQ takes seconds); 0 bounds only the count
+      removeOnComplete: {
+        count: config.keepCompletedJobs,
+        ...(config.finishedJobTtlSeconds > 0 ? { age: config.finishedJobTtlSeconds } : {}),
+      },
+      removeOnFail: {
+        count: config.keepFailedJobs,
+        ...(config.finishedJobTtlSeconds > 0 ? { age: config.finishedJobTtlSeconds } : {}),
+      },
     },
   });
 }

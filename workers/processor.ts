@@ -22,7 +22,9 @@ export default async function processTrainingJob(
     const redis = connectRedis(config.redisUrl);
     context = {
       redis,
-      stores: createStores(redis, config.keyPrefix),
+      stores: createStores(redis, config.keyPrefix, {
+        finishedTtlSeconds: config.finishedJobTtlSeconds,
+      }),
       options: { checkpointMs: config.checkpointIntervalMs },
     };
   }

@@ -14,7 +14,9 @@ enableRelaxedSimd(config.wasmRelaxedSimd); // before any training thread compile
 const log = createLogger(config.logLevel, 'worker');
 const redis = connectRedis(config.redisUrl);
 const subscriber = connectRedis(config.redisUrl);
-const stores = createStores(redis, config.keyPrefix);
+const stores = createStores(redis, config.keyPrefix, {
+  finishedTtlSeconds: config.finishedJobTtlSeconds,
+});
 
 const worker = new Worker<TrainingJobData>(
   queueName,

@@ -58,7 +58,9 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     enableOfflineQueue: true,
   });
   redis.on('error', (err) => app.log.debug({ err }, 'redis connection error'));
-  const stores = createStores(redis, config.keyPrefix);
+  const stores = createStores(redis, config.keyPrefix, {
+    finishedTtlSeconds: config.finishedJobTtlSeconds,
+  });
   const queue = createTrainingQueue(config);
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
   const services: Services = {

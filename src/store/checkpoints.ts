@@ -46,7 +46,8 @@ const paramsFrom = (buffer: Buffer, meta: Meta): Parameters => {
   return { W: parts.slice(0, meta.W.length), b: parts.slice(meta.W.length) };
 };
 
-export function createCheckpointStore(redis: Redis, keys: Keys) {
+/** `ttlSeconds` (0: none) bounds how long a checkpoint of a job nobody finishes can linger. */
+export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) {
   return {
     async save(jobId: string, c: TrainCheckpoint): Promise<void> {
       const meta: Meta = {
@@ -76,7 +77,9 @@ export function createCheckpointStore(redis: Redis, keys: Keys) {
         optimizer: bytesOf(c.optimizer.slots),
       };
       if (c.best) fields.best = bytesOf([...c.best.W, ...c.best.b]);
-      await redis.multi().del(key).hset(key, fields).exec();
+      const write = redis.multi().del(key).hset(key, fields);
+      if (ttlSeconds > 0) write.expire(key, ttlSeconds);
+      await write.exec();
     },
 
     async load(jobId: string): Promise<TrainCheckpoint | null> {

@@ -7,14 +7,20 @@ import { createJobStore } from './jobs.js';
 import { createModelStore } from './models.js';
 import { keysFor } from './redis.js';
 
-export function createStores(redis: Redis, prefix: string) {
+/** `finishedTtlSeconds`: how long a finished job's events and checkpoint stay (0: for ever). */
+export function createStores(
+  redis: Redis,
+  prefix: string,
+  options: { finishedTtlSeconds?: number } = {},
+) {
   const keys = keysFor(prefix);
+  const ttl = options.finishedTtlSeconds ?? 0;
   return {
     keys,
-    checkpoints: createCheckpointStore(redis, keys),
+    checkpoints: createCheckpointStore(redis, keys, ttl),
     datasets: createDatasetStore(redis, keys),
     events: createEventStore(redis, keys),
-    jobs: createJobStore(redis, keys),
+    jobs: createJobStore(redis, keys, ttl),
     models: createModelStore(redis, keys),
   };
 }

@@ -4,7 +4,13 @@
 import type { Redis } from 'ioredis';
 import type { DatasetRef } from '../queue.js';
 import type { ModelMetrics, NetworkSpec, ResolvedTraining } from '../spec/index.js';
-import { type JobError, type JobEvent, type JobStatus, jobStatuses } from './events.js';
+import {
+  finalStatuses,
+  type JobError,
+  type JobEvent,
+  type JobStatus,
+  jobStatuses,
+} from './events.js';
 import type { Keys } from './redis.js';
 
 export interface JobSpecRecord {
@@ -63,11 +69,13 @@ for s in string.gmatch(ARGV[3], '[^,]+') do if s == current then allowed = true 
 if not allowed then return current end
 local n = tonumber(ARGV[5])
 local fields = {'status', ARGV[4]}
-for i = 6 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 7 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', ARGV[2] .. current, ARGV[1])
 redis.call('ZADD', ARGV[2] .. ARGV[4], 0, ARGV[1])
-for i = 6, 5 + n do redis.call('XADD', KEYS[2], '*', 'data', ARGV[i]) end
+for i = 7, 6 + n do redis.call('XADD', KEYS[2], '*', 'data', ARGV[i]) end
+local ttl = tonumber(ARGV[6])
+if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
 return 'ok'
 `;
 
@@ -78,7 +86,11 @@ export interface ListOptions {
   cursor?: string | undefined;
 }
 
-export function createJobStore(redis: Redis, keys: Keys) {
+/**
+ * `finishedTtlSeconds`: how long a finished job's event stream is kept (0: for ever); the job's
+ * record stays.
+ */
+export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0) {
   return {
     /** Stores a new queued job with its first event; fails if the id exists. */
     async create(record: JobRecord, firstEvent: JobEvent): Promise<boolean> {
@@ -150,6 +162,7 @@ export function createJobStore(redis: Redis, keys: Keys) {
         from.join(','),
         to,
         events.length,
+        finalStatuses.includes(to) ? finishedTtlSeconds : 0,
         ...events.map((e) => JSON.stringify(e)),
         ...pairs,
       );

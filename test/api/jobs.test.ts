@@ -242,6 +242,22 @@ describe('POST /v1/jobs/:id/cancel', () => {
     expect((await stores.jobs.get(job.id))!.status).toBe('cancelled');
   });
 
+  it('a finished job keeps its record; its event stream expires after FINISHED_JOB_TTL_SECONDS', async () => {
+    const job = await submit(xorJob());
+    const events = stores.keys.jobEvents(job.id);
+    expect(await redis.ttl(events)).toBe(-1); // kept while the job lives
+    const queued = await service.app.services.queue.getJob(job.id);
+    expect(queued?.opts.removeOnComplete).toMatchObject({
+      age: service.config.finishedJobTtlSeconds,
+    });
+    expect(queued?.opts.removeOnFail).toMatchObject({ age: service.config.finishedJobTtlSeconds });
+    await inject('POST', `/v1/jobs/${job.id}/cancel`);
+    const ttl = await redis.ttl(events);
+    expect(ttl).toBeGreaterThan(service.config.finishedJobTtlSeconds - 60);
+    expect(ttl).toBeLessThanOrEqual(service.config.finishedJobTtlSeconds);
+    expect(await redis.ttl(stores.keys.job(job.id))).toBe(-1);
+  });
+
   it('takes the empty body some clients send with content-type application/json', async () => {
     const job = await submit(xorJob());
     const res = await service.app.inject({

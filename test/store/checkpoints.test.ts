@@ -68,4 +68,12 @@ describe('checkpoint store', () => {
     expect(await stores.checkpoints.load('job2')).toBeNull();
     expect(await stores.checkpoints.load('never')).toBeNull();
   });
+
+  it('with a finished-job TTL, a checkpoint nobody finishes expires', async () => {
+    const bounded = createStores(redis, prefix, { finishedTtlSeconds: 60 });
+    await bounded.checkpoints.save('job3', checkpoint(false));
+    const ttl = await redis.ttl(bounded.keys.checkpoint('job3'));
+    expect(ttl).toBeGreaterThan(50);
+    expect(ttl).toBeLessThanOrEqual(60);
+  });
 });
