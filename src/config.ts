@@ -26,6 +26,7 @@ const defaults = {
   JOB_ATTEMPTS: '3',
   JOB_BACKOFF_MS: '2000',
   FINISHED_JOB_TTL_SECONDS: String(7 * 24 * 3600),
+  MAX_JOB_SECONDS: String(24 * 3600),
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -55,6 +56,7 @@ const schema = z.object({
   JOB_ATTEMPTS: int(1).max(100),
   JOB_BACKOFF_MS: int(0),
   FINISHED_JOB_TTL_SECONDS: int(0),
+  MAX_JOB_SECONDS: int(0),
 });
 
 export interface Config {
@@ -95,6 +97,8 @@ export interface Config {
    * orphaned checkpoint lingers); 0 keeps them. The job record itself stays.
    */
   finishedJobTtlSeconds: number;
+  /** The longest a job may train, over all its tries (0: no limit); then it fails `time_limit`. */
+  maxJobSeconds: number;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -135,6 +139,7 @@ export function loadConfig(
     jobAttempts: c.JOB_ATTEMPTS,
     jobBackoffMs: c.JOB_BACKOFF_MS,
     finishedJobTtlSeconds: c.FINISHED_JOB_TTL_SECONDS,
+    maxJobSeconds: c.MAX_JOB_SECONDS,
   });
 }
 

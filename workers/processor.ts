@@ -25,7 +25,10 @@ export default async function processTrainingJob(
       stores: createStores(redis, config.keyPrefix, {
         finishedTtlSeconds: config.finishedJobTtlSeconds,
       }),
-      options: { checkpointMs: config.checkpointIntervalMs },
+      options: {
+        checkpointMs: config.checkpointIntervalMs,
+        maxJobSeconds: config.maxJobSeconds,
+      },
     };
   }
   const outcome = await runTrainingJob(

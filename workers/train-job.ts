@@ -60,6 +60,8 @@ async function cancel(stores: Stores, jobId: string, epoch: number): Promise<Job
 export interface RunOptions {
   /** Least time between two checkpoints of a running job. */
   checkpointMs: number;
+  /** The longest a job may train, counting earlier tries (0: no limit). */
+  maxJobSeconds: number;
 }
 
 /** The epochs recorded in the job's event stream up to `through`, each once: a resumed job's history. */
@@ -98,9 +100,17 @@ async function trainStreaming(
   history: ModelDocument['history'],
   resume: { checkpoint: TrainCheckpoint | null; written: number },
   options: RunOptions,
-): Promise<TrainResult | 'handed_back'> {
+): Promise<TrainResult | 'handed_back' | 'time_limit'> {
   const handoff = () => signal?.aborted === true && signal.reason === handoffReason;
-  const stop = () => signal?.aborted === true && !handoff();
+  // training time so far counts what earlier tries did before their checkpoint
+  const since = performance.now() - (resume.checkpoint?.elapsedMs ?? 0);
+  let overTime = false;
+  const stop = () => {
+    if (signal?.aborted === true && !handoff()) return true;
+    overTime =
+      options.maxJobSeconds > 0 && performance.now() - since > options.maxJobSeconds * 1000;
+    return overTime;
+  };
   const { network, training } = job.spec;
   // a job on several threads brings its own helpers (data-parallel: engine/parallel.ts)
   const team = training.threads > 1 ? createThreadTeam(training.threads - 1) : undefined;
@@ -121,7 +131,7 @@ async function trainStreaming(
       const step = steps.next();
       if (step.done) {
         await Promise.all([...writes, saving]);
-        return step.value;
+        return overTime && step.value.reason === 'stopped' ? 'time_limit' : step.value;
       }
       if (step.value.type === 'epoch') {
         const r: EpochReport = step.value.report;
@@ -219,6 +229,17 @@ export async function runTrainingJob(
       options,
     );
     if (result === 'handed_back') return { status: 'handed_back' };
+    if (result === 'time_limit')
+      return finish(
+        stores,
+        jobId,
+        fail(
+          stores,
+          jobId,
+          'time_limit',
+          `training ran longer than the ${options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`,
+        ),
+      );
     if (result.reason === 'stopped')
       return finish(stores, jobId, cancel(stores, jobId, result.epochs));
     if (result.reason === 'diverged')
