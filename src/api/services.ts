@@ -34,6 +34,9 @@ export function createModelCache(stores: Stores, size: number) {
       if (cache.size > size) cache.delete(cache.keys().next().value!);
       return entry;
     },
+    forget(id: string): void {
+      cache.delete(id);
+    },
   };
 }
 
@@ -71,8 +74,14 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     models: createModelCache(stores, config.modelCacheSize),
   };
   app.decorate('services', services);
+  // a model deleted through any API process leaves every cache
+  const subscriber = connectRedis(config.redisUrl);
+  subscriber.on('error', (err) => app.log.debug({ err }, 'redis subscriber error'));
+  subscriber.on('message', (_channel, id: string) => services.models.forget(id));
+  void subscriber.subscribe(stores.keys.modelDeletedChannel).catch(() => {});
   app.addHook('onClose', async () => {
     await queue.close();
+    subscriber.disconnect();
     await redis.quit().catch(() => redis.disconnect());
   });
   return services;

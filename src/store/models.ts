@@ -18,6 +18,15 @@ export function createModelStore(redis: Redis, keys: Keys) {
       const json = await redis.get(keys.model(id));
       return json ? (JSON.parse(json) as StoredModel) : null;
     },
+    /** Deletes the model and tells every API process to drop its cached copy; false if none. */
+    async delete(id: string): Promise<boolean> {
+      const [[, deleted]] = (await redis
+        .multi()
+        .del(keys.model(id))
+        .publish(keys.modelDeletedChannel, id)
+        .exec()) as [[Error | null, number]];
+      return deleted === 1;
+    },
   };
 }
 

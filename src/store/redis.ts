@@ -38,6 +38,8 @@ export function keysFor(prefix: string) {
     idempotency: (key: string) => `${prefix}:idempotency:${key}`,
     /** Pub/sub channel: a job id published here asks the worker running it to stop. */
     cancelChannel: `${prefix}:cancel`,
+    /** Pub/sub channel: a deleted model's id, so that API processes drop their cached copy. */
+    modelDeletedChannel: `${prefix}:model-deleted`,
   };
 }
 

@@ -33,6 +33,7 @@ const v1Routes = [
   'post /v1/jobs/{id}/cancel',
   'get /v1/jobs/{id}/events',
   'get /v1/models/{id}',
+  'delete /v1/models/{id}',
   'post /v1/models/{id}/predict',
 ];
 

@@ -548,6 +548,7 @@ describe('routes with an id', () => {
           ['POST', '/v1/jobs/%s/cancel'],
           ['GET', '/v1/jobs/%s/events'],
           ['GET', '/v1/models/%s'],
+          ['DELETE', '/v1/models/%s'],
           ['POST', '/v1/models/%s/predict'],
         ),
         segment(),
@@ -578,15 +579,21 @@ describe('routes with an id', () => {
 
   it('answers 404 to methods no route has', () =>
     property(
-      fc.tuple(
-        fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS'),
-        fc.constantFrom(
-          '/v1/jobs',
-          `/v1/jobs/${ids.job}`,
-          `/v1/models/${ids.model}`,
-          `/v1/models/${ids.model}/predict`,
-          '/v1/datasets',
-          `/v1/jobs/${ids.job}/events`,
+      fc.oneof(
+        fc.tuple(
+          fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+          fc.constantFrom(
+            '/v1/jobs',
+            `/v1/jobs/${ids.job}`,
+            `/v1/models/${ids.model}/predict`,
+            '/v1/datasets',
+            `/v1/jobs/${ids.job}/events`,
+          ),
+        ),
+        // DELETE /v1/models/:id is a route (and would delete the model the suite predicts with)
+        fc.tuple(
+          fc.constantFrom('PUT', 'PATCH', 'OPTIONS'),
+          fc.constant(`/v1/models/${ids.model}`),
         ),
       ),
       ([method, path]) => refused({ method, path }, [404, 405]),

@@ -3,6 +3,7 @@
 // the engine's own for the same raw rows, with the arg-max class for classifiers.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
 import { type Dataset, fromLabels, fromTargets, rowsOf } from '../../src/data/index.js';
 import { argmaxRows, outputSizeOf, predict, train } from '../../src/engine/index.js';
 import { newId } from '../../src/ids.js';
@@ -196,5 +197,43 @@ describe('POST /v1/models/:id/predict', () => {
       'has 3 values; the model expects 4 (sepal_length, sepal_width, petal_length, petal_width)',
     );
     expect(body.detail).toContain('expects 4');
+  });
+});
+
+describe('DELETE /v1/models/:id', () => {
+  it('deletes the model: 204, then its predictions and document are 404, in every API process', async () => {
+    const doc = { ...classifier, id: newId() };
+    await createStores(redis, service.config.keyPrefix).models.save(doc);
+    // a second API process with the model in its cache
+    const other = await buildApp({ config: service.config });
+    const predictOn = (app: typeof other) =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/models/${doc.id}/predict`,
+        payload: { inputs: [iris.test.rows[0]] },
+      });
+    try {
+      expect((await predictOn(other)).statusCode).toBe(200);
+      const deleted = await service.app.inject({ method: 'DELETE', url: `/v1/models/${doc.id}` });
+      expect(deleted.statusCode).toBe(204);
+      expect((await predictOn(service.app)).statusCode).toBe(404);
+      expect(
+        (await service.app.inject({ method: 'GET', url: `/v1/models/${doc.id}` })).statusCode,
+      ).toBe(404);
+      // the other process drops its cached copy when the deletion is published
+      const deadline = Date.now() + 5000;
+      while ((await predictOn(other)).statusCode !== 404) {
+        if (Date.now() > deadline) throw new Error('the other API still predicts with it');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // deleting again changes nothing: 404 naming the id
+      const again = await service.app.inject({ method: 'DELETE', url: `/v1/models/${doc.id}` });
+      expect(again.statusCode).toBe(404);
+      expect(again.json().detail).toContain(doc.id);
+      // the other models are untouched
+      expect((await predictRoute(classifier.id, [iris.test.rows[0]])).statusCode).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 });

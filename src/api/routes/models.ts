@@ -2,6 +2,7 @@
 // prediction, which runs the forward pass in this process on a cached copy of the model.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../../errors.js';
@@ -50,6 +51,22 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       const { doc } = await getModel(app, request.params.id);
       const { format: _format, ...view } = doc;
       return view;
+    },
+  });
+
+  r.delete('/v1/models/:id', {
+    schema: {
+      summary: 'Delete a model (predictions with it end at once, in every API process)',
+      tags: ['models'],
+      params: idParams,
+      response: { 204: z.undefined().describe('deleted'), 404: problems[404], 503: problems[503] },
+    },
+    handler: async (request, reply) => {
+      const { id } = request.params;
+      app.services.models.forget(id);
+      if (!(await app.services.stores.models.delete(id)))
+        throw new AppError('not_found', `no model has id ${id}`);
+      return reply.code(204).send();
     },
   });
 
