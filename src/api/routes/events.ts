@@ -29,6 +29,17 @@ function frame({ id, event }: StoredEvent): string {
 }
 
 export async function eventRoutes(app: FastifyInstance): Promise<void> {
+  // open streams, ended cleanly when the app closes (SIGTERM): the client's EventSource then
+  // reconnects with Last-Event-ID, to another API process, and loses nothing
+  const streams = new Map<() => void, Promise<void>>(); // end() → ended
+  app.addHook('preClose', async () => {
+    const ended = [...streams].map(([end, done]) => {
+      end();
+      return done;
+    });
+    await Promise.race([Promise.all(ended), new Promise((r) => setTimeout(r, 2000))]);
+  });
+
   app.withTypeProvider<ZodTypeProvider>().get('/v1/jobs/:id/events', {
     schema: {
       summary: "Stream a job's events (Server-Sent Events)",
@@ -53,10 +64,18 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
       const reader = redis.duplicate(); // XREAD BLOCK holds its connection
       reader.on('error', () => {});
       let open = true;
-      request.raw.on('close', () => {
+      const end = () => {
         open = false;
         reader.disconnect();
-      });
+      };
+      let ended = () => {};
+      streams.set(
+        end,
+        new Promise<void>((r) => {
+          ended = r;
+        }),
+      );
+      request.raw.on('close', end);
       reply.hijack();
       const out = reply.raw;
       out.writeHead(200, {
@@ -82,7 +101,11 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
       } catch (err) {
         if (open) request.log.warn({ err, jobId: id }, 'event stream ended early');
       } finally {
+        streams.delete(end);
         reader.disconnect();
+        // flushed (or the client gone): an app closing may go on
+        out.once('finish', ended);
+        out.once('close', ended);
         out.end();
       }
     },
