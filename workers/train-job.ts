@@ -253,7 +253,7 @@ export async function runTrainingJob(
       history,
       durationMs: performance.now() - t0,
     });
-    const modelId = newId();
+    const modelId = await stores.models.idForJob(jobId, newId());
     await stores.models.save({ ...doc, id: modelId, jobId });
     const finished = await stores.jobs.transition(
       jobId,

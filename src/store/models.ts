@@ -18,6 +18,16 @@ export function createModelStore(redis: Redis, keys: Keys) {
       const json = await redis.get(keys.model(id));
       return json ? (JSON.parse(json) as StoredModel) : null;
     },
+    /**
+     * The id of the model that job `jobId` makes: `proposed` the first time, the same id ever
+     * after, so that a job finished twice (its worker died between saving the model and
+     * recording the job done) overwrites its one model rather than leaving a second.
+     */
+    async idForJob(jobId: string, proposed: string): Promise<string> {
+      const key = keys.jobModel(jobId);
+      const claimed = await redis.set(key, proposed, 'NX');
+      return claimed ? proposed : ((await redis.get(key)) ?? proposed);
+    },
     /** Deletes the model and tells every API process to drop its cached copy; false if none. */
     async delete(id: string): Promise<boolean> {
       const [[, deleted]] = (await redis

@@ -28,6 +28,8 @@ export function keysFor(prefix: string) {
     dataset: (id: string) => `${prefix}:dataset:${id}`,
     job: (id: string) => `${prefix}:job:${id}`,
     jobEvents: (id: string) => `${prefix}:job:${id}:events`,
+    /** The id of the model a job makes (claimed once). */
+    jobModel: (id: string) => `${prefix}:job:${id}:model`,
     /** The running job's latest training checkpoint (a hash; gone once the job ends). */
     checkpoint: (id: string) => `${prefix}:job:${id}:checkpoint`,
     /** Sorted set of every job id (score 0, ordered by id = creation time). */
