@@ -27,6 +27,9 @@ const defaults = {
   JOB_BACKOFF_MS: '2000',
   FINISHED_JOB_TTL_SECONDS: String(7 * 24 * 3600),
   MAX_JOB_SECONDS: String(24 * 3600),
+  MAX_PARAMETERS: String(50_000_000),
+  MAX_DATASET_CELLS: String(100_000_000),
+  MAX_JOB_COMPUTE: String(1e15),
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -57,6 +60,9 @@ const schema = z.object({
   JOB_BACKOFF_MS: int(0),
   FINISHED_JOB_TTL_SECONDS: int(0),
   MAX_JOB_SECONDS: int(0),
+  MAX_PARAMETERS: int(1),
+  MAX_DATASET_CELLS: int(1),
+  MAX_JOB_COMPUTE: z.coerce.number().positive(),
 });
 
 export interface Config {
@@ -99,6 +105,12 @@ export interface Config {
   finishedJobTtlSeconds: number;
   /** The longest a job may train, over all its tries (0: no limit); then it fails `time_limit`. */
   maxJobSeconds: number;
+  /** Submission limits (400 naming the limit): network parameters (weights and biases). */
+  maxParameters: number;
+  /** A job's rows × features. */
+  maxDatasetCells: number;
+  /** A job's compute budget: epochs × rows × parameters. */
+  maxJobCompute: number;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -140,6 +152,9 @@ export function loadConfig(
     jobBackoffMs: c.JOB_BACKOFF_MS,
     finishedJobTtlSeconds: c.FINISHED_JOB_TTL_SECONDS,
     maxJobSeconds: c.MAX_JOB_SECONDS,
+    maxParameters: c.MAX_PARAMETERS,
+    maxDatasetCells: c.MAX_DATASET_CELLS,
+    maxJobCompute: c.MAX_JOB_COMPUTE,
   });
 }
 

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Dataset } from '../data/index.js';
 import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
 import { shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
+import { parameterCount } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { DatasetRef } from '../queue.js';
@@ -15,6 +16,9 @@ import type { Services } from './services.js';
 interface Checked {
   ref: DatasetRef | null; // null: inline data, stored on submission
   inline: Dataset | null;
+  /** Rows and feature columns, for the size limits. */
+  rows: number;
+  features: number;
 }
 
 async function checkDataset(
@@ -36,18 +40,15 @@ async function checkDataset(
       ]);
     }
     issues = checkShape(network, training, meta, 'dataset.id');
-    checked = { ref: { id: dataset.id }, inline: null };
+    checked = { ref: { id: dataset.id }, inline: null, rows: meta.rows, features: meta.features };
   } else if ('builtin' in dataset) {
-    issues = checkShape(
-      network,
-      training,
-      shapeOfBuiltin(dataset.builtin, dataset.subset),
-      'dataset',
-    );
-    checked = { ref: dataset, inline: null };
+    const shape = shapeOfBuiltin(dataset.builtin, dataset.subset);
+    issues = checkShape(network, training, shape, 'dataset');
+    checked = { ref: dataset, inline: null, rows: shape.rows, features: shape.features };
   } else if ('generator' in dataset) {
-    issues = checkShape(network, training, shapeOfGenerator(dataset), 'dataset');
-    checked = { ref: dataset, inline: null };
+    const shape = shapeOfGenerator(dataset);
+    issues = checkShape(network, training, shape, 'dataset');
+    checked = { ref: dataset, inline: null, rows: shape.rows, features: shape.features };
   } else if ('csv' in dataset) {
     throw new ValidationError([
       {
@@ -59,10 +60,40 @@ async function checkDataset(
   } else {
     const data = loadDataset(dataset, { allowFiles: false });
     issues = checkAgainstData(network, training, data);
-    checked = { ref: null, inline: data };
+    checked = { ref: null, inline: data, rows: data.rows, features: data.features };
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return checked;
+}
+
+// The service's size limits: each refusal names the limit, its value and the job's figure.
+function checkLimits(
+  services: Services,
+  spec: JobSpec,
+  training: ResolvedTraining,
+  checked: Checked,
+): void {
+  const { maxParameters, maxDatasetCells, maxJobCompute } = services.config;
+  const parameters = parameterCount(spec.network);
+  const cells = checked.rows * checked.features;
+  const compute = training.epochs * checked.rows * parameters;
+  const issues: Issue[] = [];
+  if (parameters > maxParameters)
+    issues.push({
+      path: 'network.layers',
+      message: `has ${parameters} parameters; this service trains at most ${maxParameters} (MAX_PARAMETERS): use fewer or narrower layers`,
+    });
+  if (cells > maxDatasetCells)
+    issues.push({
+      path: 'dataset',
+      message: `has ${checked.rows} rows × ${checked.features} features = ${cells} values; this service takes at most ${maxDatasetCells} (MAX_DATASET_CELLS)`,
+    });
+  if (compute > maxJobCompute)
+    issues.push({
+      path: 'training.epochs',
+      message: `${training.epochs} epochs × ${checked.rows} rows × ${parameters} parameters = ${compute.toExponential(2)}, over the budget of ${maxJobCompute.toExponential(2)} a job may use (MAX_JOB_COMPUTE): train fewer epochs, on fewer rows or a smaller network`,
+    });
+  if (issues.length > 0) throw new ValidationError(issues);
 }
 
 interface IdempotencyEntry {
@@ -127,6 +158,7 @@ export async function submitJob(
     ]);
   }
   const checked = await checkDataset(services, spec, training);
+  checkLimits(services, spec, training, checked);
   let jobId = newId();
   if (idempotencyKey) {
     const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
