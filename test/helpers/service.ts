@@ -3,6 +3,7 @@
 // dist/workers/worker.js, whose processor runs in worker threads). stop() removes only our keys.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
@@ -138,4 +139,41 @@ export async function waitForJob(
     if (Date.now() > deadline) throw new Error(`job ${id} still ${body.status} after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a process of the test's own). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/**
+ * A job that trains for a few seconds on the built-in digits (small shuffled batches, adam): long
+ * enough to kill, restart or stop things under it. `validationSplit` adds early-stopping state.
+ */
+export function secondsLongJob(seed: number, training: Record<string, unknown> = {}) {
+  return {
+    network: {
+      inputSize: 64,
+      layers: [
+        { units: 256, activation: 'relu' },
+        { units: 256, activation: 'tanh' },
+        { units: 10, activation: 'softmax' },
+      ],
+      divergence: 'cross_entropy',
+    },
+    dataset: { builtin: 'digits', subset: 'train' },
+    training: {
+      epochs: 40,
+      batchSize: 8,
+      optimizer: 'adam',
+      learningRate: 0.001,
+      tolerance: 0,
+      seed,
+      ...training,
+    },
+  };
 }

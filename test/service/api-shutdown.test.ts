@@ -1,10 +1,9 @@
 // SIGTERM to an API process: it stops accepting, ends its open event streams cleanly (a client
 // reconnects elsewhere with Last-Event-ID and loses nothing), and exits 0.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startService, type TestService } from '../helpers/service.js';
+import { freePort, http, startService, type TestService } from '../helpers/service.js';
 
 const serverFile = fileURLToPath(new URL('../../dist/src/api/server.js', import.meta.url));
 let service: TestService;
@@ -12,14 +11,6 @@ beforeAll(async () => {
   service = await startService();
 });
 afterAll(() => service?.stop());
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('an API process on SIGTERM', () => {
   it('ends open event streams cleanly, stops accepting and exits 0', async () => {

@@ -6,7 +6,13 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/store/index.js';
 import { follow } from '../helpers/events.js';
-import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
+import {
+  http,
+  secondsLongJob,
+  startService,
+  type TestService,
+  waitForJob,
+} from '../helpers/service.js';
 
 let service: TestService;
 let worker: ChildProcess;
@@ -22,29 +28,8 @@ beforeAll(async () => {
 });
 afterAll(() => service?.stop());
 
-// Seconds of training: small shuffled batches, adam, validation with early-stopping state.
-const job = {
-  network: {
-    inputSize: 64,
-    layers: [
-      { units: 256, activation: 'relu' },
-      { units: 256, activation: 'tanh' },
-      { units: 10, activation: 'softmax' },
-    ],
-    divergence: 'cross_entropy',
-  },
-  dataset: { builtin: 'digits', subset: 'train' },
-  training: {
-    epochs: 40,
-    batchSize: 8,
-    optimizer: 'adam',
-    learningRate: 0.001,
-    validationSplit: 0.2,
-    patience: 1000,
-    tolerance: 0,
-    seed: 21,
-  },
-};
+// With a validation split, so that early-stopping state is part of each checkpoint.
+const job = secondsLongJob(21, { validationSplit: 0.2, patience: 1000 });
 
 async function submit(): Promise<string> {
   const r = await http(service, 'POST', '/v1/jobs', job);

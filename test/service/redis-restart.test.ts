@@ -3,26 +3,24 @@
 // and the job completes once, with the weights of the same job trained without interruption.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { follow } from '../helpers/events.js';
-import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
+import {
+  freePort,
+  http,
+  secondsLongJob,
+  startService,
+  type TestService,
+  waitForJob,
+} from '../helpers/service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-redis-'));
 let port = 0;
 let redis: ChildProcess | undefined;
 let service: TestService;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 // redis-server with AOF in our folder, on our port; resolves once it answers PING.
 async function startRedis(): Promise<void> {
@@ -56,26 +54,7 @@ async function stopRedis(): Promise<void> {
   await new Promise((done) => r.once('exit', done).kill('SIGTERM')); // writes the AOF out
 }
 
-const job = {
-  network: {
-    inputSize: 64,
-    layers: [
-      { units: 256, activation: 'relu' },
-      { units: 256, activation: 'tanh' },
-      { units: 10, activation: 'softmax' },
-    ],
-    divergence: 'cross_entropy',
-  },
-  dataset: { builtin: 'digits', subset: 'train' },
-  training: {
-    epochs: 40,
-    batchSize: 8,
-    optimizer: 'adam',
-    learningRate: 0.001,
-    tolerance: 0,
-    seed: 4,
-  },
-};
+const job = secondsLongJob(4);
 
 beforeAll(async () => {
   port = await freePort();
