@@ -71,16 +71,15 @@ const X = 2; // byte offset of the chunk's inputs
 const D = 3; // byte offset of the chunk's targets
 const ROWS = 4; // rows in the chunk
 const ZERO = 5; // 1: zero the gradients first (a batch's first chunk)
+/** The most threads one run may use. */
+export const maxThreads = 64;
 const DONE = 8; // DONE + r: the generation replica r finished
-const FAILED = 8 + 64; // FAILED + r: 1 if replica r threw
-const controlInts = 8 + 2 * 64;
+const FAILED = DONE + maxThreads; // FAILED + r: 1 if replica r threw
+const controlInts = FAILED + maxThreads;
 const SHARD = 0;
 const EXIT = 1;
 // Results (Float64): [scale, then per replica: divergence sum, correct count].
 const SCALE = 0;
-
-/** The most threads one run may use. */
-export const maxThreads = 64;
 
 const spinsBeforeSleep = 200_000;
 

@@ -444,14 +444,13 @@ export function createTraining(
     try {
       while (progress.epoch < options.epochs) {
         const epochStart = now();
-        let finished = true;
         for (const step of runEpoch(run) as Iterable<TrainStep>) {
           progress.atBatchEnd = step.type === 'chunk' && step.batchEnd;
           yield step;
           progress.atBatchEnd = false;
         }
-        finished = run.position >= trainSet.rows;
-        if (!finished) {
+        if (run.position < trainSet.rows) {
+          // shouldStop asked to stop mid-epoch
           reason = 'stopped';
           break;
         }
