@@ -30,6 +30,7 @@ const defaults = {
   MAX_PARAMETERS: String(50_000_000),
   MAX_DATASET_CELLS: String(100_000_000),
   MAX_JOB_COMPUTE: String(1e15),
+  WORKER_REDIS_RETRIES: '20',
 } as const;
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -63,6 +64,7 @@ const schema = z.object({
   MAX_PARAMETERS: int(1),
   MAX_DATASET_CELLS: int(1),
   MAX_JOB_COMPUTE: z.coerce.number().positive(),
+  WORKER_REDIS_RETRIES: int(0),
 });
 
 export interface Config {
@@ -111,6 +113,11 @@ export interface Config {
   maxDatasetCells: number;
   /** A job's compute budget: epochs × rows × parameters. */
   maxJobCompute: number;
+  /**
+   * Reconnections a training thread's Redis commands wait through before its try fails (and is
+   * tried again from the checkpoint, JOB_ATTEMPTS).
+   */
+  workerRedisRetries: number;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -155,6 +162,7 @@ export function loadConfig(
     maxParameters: c.MAX_PARAMETERS,
     maxDatasetCells: c.MAX_DATASET_CELLS,
     maxJobCompute: c.MAX_JOB_COMPUTE,
+    workerRedisRetries: c.WORKER_REDIS_RETRIES,
   });
 }
 

@@ -19,7 +19,9 @@ export default async function processTrainingJob(
 ): Promise<JobOutcome> {
   if (!context) {
     const config = loadConfig();
-    const redis = connectRedis(config.redisUrl);
+    const redis = connectRedis(config.redisUrl, {
+      maxRetriesPerRequest: config.workerRedisRetries,
+    });
     context = {
       redis,
       stores: createStores(redis, config.keyPrefix, {

@@ -214,6 +214,7 @@ export async function runTrainingJob(
         type: 'resumed',
         epoch: checkpoint?.epoch ?? 0,
         position: checkpoint?.position ?? 0,
+        ...(attempt.made > 0 ? { attempt: attempt.made + 1 } : {}),
         at: now(),
       });
     }

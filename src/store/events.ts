@@ -22,7 +22,14 @@ export type JobEvent =
   | { type: 'failed'; error: JobError; at: string }
   | { type: 'cancelled'; epoch: number; at: string }
   /** A worker took the job up again from its checkpoint after its previous one stopped. */
-  | { type: 'resumed'; epoch: number; position: number; at: string }
+  | {
+      type: 'resumed';
+      epoch: number;
+      position: number;
+      /** The try (2, 3, …) when an earlier one failed for an infrastructure reason. */
+      attempt?: number;
+      at: string;
+    }
   /** A try failed for an infrastructure reason; BullMQ tries again after a backoff. */
   | { type: 'retrying'; attempt: number; attempts: number; error: JobError; at: string };
 
