@@ -6,13 +6,10 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/api/problem.js';
-import { fromLabels } from '../../src/data/index.js';
-import { train } from '../../src/engine/index.js';
-import { newId } from '../../src/ids.js';
-import { createModelDocument, type NetworkSpec, resolveTraining } from '../../src/spec/index.js';
-import { connectRedis, createStores } from '../../src/store/index.js';
+import type { NetworkSpec } from '../../src/spec/index.js';
+import { connectRedis } from '../../src/store/index.js';
 import { jsonJob, nearValidJob } from '../helpers/job-arbitrary.js';
-import { startService, type TestService } from '../helpers/service.js';
+import { startService, storeTinyModel, type TestService } from '../helpers/service.js';
 
 const maxBodyBytes = 2048;
 const maxDatasetBytes = 4096;
@@ -67,33 +64,7 @@ beforeAll(async () => {
   ids.dataset = upload.json().id;
   for (const name of ['job', 'cancelled', 'dataset']) expect(ids[name]).toMatch(/^\w{26}$/);
 
-  const shape: NetworkSpec = {
-    inputSize: 2,
-    layers: [{ units: 2, activation: 'softmax' }],
-    divergence: 'cross_entropy',
-  };
-  const data = fromLabels(
-    [
-      [0, 0],
-      [1, 1],
-    ],
-    [0, 1],
-  );
-  const options = resolveTraining({ epochs: 2, seed: 1 });
-  const result = train(shape, data, options);
-  const doc = createModelDocument({
-    network: shape,
-    training: options,
-    result,
-    history: [],
-    durationMs: 1,
-  });
-  ids.model = newId();
-  await createStores(redis, service.config.keyPrefix).models.save({
-    ...doc,
-    id: ids.model,
-    jobId: newId(),
-  });
+  ids.model = await storeTinyModel(service, [0, 1]);
 });
 afterAll(async () => {
   await redis?.quit();

@@ -5,11 +5,7 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromLabels } from '../../src/data/index.js';
-import { train } from '../../src/engine/index.js';
-import { newId } from '../../src/ids.js';
-import { createModelDocument, type NetworkSpec, resolveTraining } from '../../src/spec/index.js';
-import { connectRedis, createStores } from '../../src/store/index.js';
+import { connectRedis } from '../../src/store/index.js';
 import {
   deep,
   type Fault,
@@ -27,7 +23,7 @@ import {
   shapeFaults,
   strangeKey,
 } from '../helpers/hostile-arbitrary.js';
-import { startService, type TestService } from '../helpers/service.js';
+import { startService, storeTinyModel, type TestService } from '../helpers/service.js';
 
 const maxBodyBytes = 64 * 1024;
 const maxDatasetBytes = 128 * 1024;
@@ -90,33 +86,7 @@ beforeAll(async () => {
   await fetch(`${service.url}/v1/jobs/${ids.cancelled}/cancel`, { method: 'POST' });
   ids.dataset = (await post('/v1/datasets', { inputs: [[0, 1]], labels: [0] })).id;
 
-  const shape: NetworkSpec = {
-    inputSize: 2,
-    layers: [{ units: 2, activation: 'softmax' }],
-    divergence: 'cross_entropy',
-  };
-  const options = resolveTraining({ epochs: 2, seed: 1 });
-  const data = fromLabels(
-    [
-      [0, 0],
-      [1, 1],
-    ],
-    ['no', 'yes'],
-  );
-  const result = train(shape, data, options);
-  const doc = createModelDocument({
-    network: shape,
-    training: options,
-    result,
-    history: [],
-    durationMs: 1,
-  });
-  ids.model = newId();
-  await createStores(redis, service.config.keyPrefix).models.save({
-    ...doc,
-    id: ids.model,
-    jobId: newId(),
-  });
+  ids.model = await storeTinyModel(service, ['no', 'yes']);
   before = await snapshot();
 });
 afterAll(async () => {

@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { connectRedis, deleteKeysUnder } from '../../src/store/index.js';
+import { fromLabels } from '../../src/data/index.js';
+import { train } from '../../src/engine/index.js';
+import { newId } from '../../src/ids.js';
+import { createModelDocument, resolveTraining } from '../../src/spec/index.js';
+import { connectRedis, createStores, deleteKeysUnder } from '../../src/store/index.js';
 
 const workerFile = fileURLToPath(new URL('../../dist/workers/worker.js', import.meta.url));
 
@@ -176,4 +180,31 @@ export function secondsLongJob(seed: number, training: Record<string, unknown> =
       ...training,
     },
   };
+}
+
+/**
+ * Trains a 2-input softmax classifier on two rows (classes `classes`) with the engine and stores
+ * it as a worker would; returns its id. For tests that need a model to predict with.
+ */
+export async function storeTinyModel(service: TestService, classes: (string | number)[]) {
+  const network = {
+    inputSize: 2,
+    layers: [{ units: 2, activation: 'softmax' as const }],
+    divergence: 'cross_entropy' as const,
+  };
+  const data = fromLabels(
+    [
+      [0, 0],
+      [1, 1],
+    ],
+    classes,
+  );
+  const training = resolveTraining({ epochs: 2, seed: 1 });
+  const result = train(network, data, training);
+  const doc = createModelDocument({ network, training, result, history: [], durationMs: 1 });
+  const id = newId();
+  const redis = connectRedis(service.config.redisUrl);
+  await createStores(redis, service.config.keyPrefix).models.save({ ...doc, id, jobId: newId() });
+  await redis.quit();
+  return id;
 }
