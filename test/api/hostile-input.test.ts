@@ -459,7 +459,9 @@ describe('POST /v1/datasets', () => {
   );
   const csvBody = fc
     .tuple(
-      fc.array(csvFault, { minLength: 1, maxLength: 3 }),
+      // one fault a body: two can undo each other (a row's first cell cut, then "1,5" written
+      // into the next one reads as the valid row again)
+      fc.array(csvFault, { minLength: 1, maxLength: 1 }),
       fc.constantFrom('', '\uFEFF', '\uFEFF'),
       fc.constantFrom('\n', '\r\n', '\r'),
     )
