@@ -45,14 +45,23 @@ export function keysFor(prefix: string) {
   };
 }
 
+/** Every key under the prefix, sorted (by SCAN: never blocks Redis as KEYS would). */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys.sort();
+}
+
 /** Deletes every key under the prefix (tests clean up only their own keys with this). */
 export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
+  const keys = await keysUnder(redis, prefix);
   let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for (let i = 0; i < keys.length; i += 500)
+    deleted += await redis.unlink(...keys.slice(i, i + 500));
   return deleted;
 }

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/api/problem.js';
 import type { NetworkSpec } from '../../src/spec/index.js';
-import { connectRedis } from '../../src/store/index.js';
+import { connectRedis, keysUnder } from '../../src/store/index.js';
 import { jsonJob, nearValidJob } from '../helpers/job-arbitrary.js';
 import { startService, storeTinyModel, type TestService } from '../helpers/service.js';
 
@@ -71,23 +71,8 @@ afterAll(async () => {
   await service?.stop();
 });
 
-/** Every key under this file's prefix, by SCAN. */
-async function keysUnderPrefix(): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(
-      cursor,
-      'MATCH',
-      `${service.config.keyPrefix}:*`,
-      'COUNT',
-      1000,
-    );
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys.sort();
-}
+/** Every key under this file's prefix. */
+const keysUnderPrefix = () => keysUnder(redis, service.config.keyPrefix);
 
 interface Answer {
   statusCode: number;

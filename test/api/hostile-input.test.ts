@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '../../src/store/index.js';
+import { connectRedis, keysUnder } from '../../src/store/index.js';
 import {
   deep,
   type Fault,
@@ -96,21 +96,9 @@ afterAll(async () => {
 
 /** Every key under the run's prefix with its type and whole value. */
 async function snapshot(): Promise<Map<string, string>> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(
-      cursor,
-      'MATCH',
-      `${service.config.keyPrefix}:*`,
-      'COUNT',
-      1000,
-    );
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  const keys = await keysUnder(redis, service.config.keyPrefix);
   const values = new Map<string, string>();
-  for (const key of keys.sort()) {
+  for (const key of keys) {
     const type = await redis.type(key);
     const read: Record<string, () => Promise<unknown>> = {
       string: () => redis.getBuffer(key).then((b) => b?.toString('base64')),
