@@ -1,0 +1,120 @@
+// Webhook delivery by the Standard Webhooks scheme (https://www.standardwebhooks.com): a BullMQ
+// queue `webhooks` of signed POSTs, retried with exponential backoff, one delivery per id.
+// It does not decide which URLs are allowed (callers vet them) and never follows redirects.
+import { createHmac, randomBytes } from 'node:crypto';
+import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+
+export const webhookQueueName = 'webhooks';
+
+export interface WebhookDelivery {
+  id: string;
+  tenant: string;
+  url: string;
+  /** JSON text, fixed at enqueue time. */
+  body: string;
+}
+
+export interface WebhookOptions {
+  attempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+  keepSeconds: number;
+}
+
+type Log = Record<'info' | 'warn' | 'error', (fields: object, message: string) => void>;
+
+/** What a job carries: the delivery and the queue's timeout, so a worker elsewhere honours it. */
+type WebhookJob = WebhookDelivery & { timeoutMs?: number };
+
+const defaultTimeoutMs = 10_000;
+const timeouts = new WeakMap<Queue<WebhookDelivery>, number>();
+
+/** A webhook secret: 'whsec_' + base64 of 24 random bytes. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/** The webhook-signature value: 'v1,' + base64 HMAC-SHA256 of `${id}.${timestamp}.${body}`. */
+export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return `v1,${mac}`;
+}
+
+export function createWebhookQueue(
+  connection: ConnectionOptions,
+  prefix: string,
+  options: WebhookOptions,
+): Queue<WebhookDelivery> {
+  const queue = new Queue<WebhookDelivery>(webhookQueueName, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs },
+      // kept this long, a re-sent id finds the first delivery and adds nothing
+      removeOnComplete: { age: options.keepSeconds },
+      removeOnFail: { age: options.keepSeconds },
+    },
+  });
+  timeouts.set(queue, options.timeoutMs);
+  return queue;
+}
+
+/** Adds one delivery; its id is the BullMQ job id, so the same id twice is one delivery. */
+export async function enqueueWebhook(
+  queue: Queue<WebhookDelivery>,
+  delivery: WebhookDelivery,
+): Promise<void> {
+  // BullMQ lets an id with exactly two ':' through (old repeatable jobs) and it breaks key names
+  if (delivery.id === '' || delivery.id.includes(':'))
+    throw new Error(`webhook id must be non-empty and must not contain ':' (got '${delivery.id}')`);
+  const job: WebhookJob = { ...delivery, timeoutMs: timeouts.get(queue) ?? defaultTimeoutMs };
+  await queue.add('deliver', job, { jobId: delivery.id });
+}
+
+export function createWebhookWorker(
+  connection: ConnectionOptions,
+  prefix: string,
+  secretFor: (tenant: string) => string | undefined,
+  log: Log,
+  concurrency = 8,
+): Worker<WebhookDelivery> {
+  const worker = new Worker<WebhookDelivery>(
+    webhookQueueName,
+    async (job) => {
+      const { id, tenant, url, body, timeoutMs } = job.data as WebhookJob;
+      const secret = secretFor(tenant);
+      if (!secret) {
+        log.error({ webhookId: id, tenant }, 'webhook not sent: tenant has no secret');
+        throw new UnrecoverableError(`tenant ${tenant} has no webhook secret`);
+      }
+      const timestamp = Math.floor(Date.now() / 1000);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signWebhook(secret, id, timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs ?? defaultTimeoutMs),
+      });
+      // the answer's body is not read: drop it so the socket is freed
+      await response.body?.cancel();
+      if (response.status < 200 || response.status > 299)
+        throw new Error(`webhook receiver answered ${response.status}`);
+      log.info({ webhookId: id, tenant, attempt: job.attemptsMade + 1 }, 'webhook delivered');
+    },
+    { connection, prefix, concurrency },
+  );
+  worker.on('failed', (job, err) => {
+    if (job && !(err instanceof UnrecoverableError))
+      log.warn({ err, webhookId: job.id, attempt: job.attemptsMade }, 'webhook attempt failed');
+  });
+  // an 'error' event without a listener would throw
+  worker.on('error', (err) => log.error({ err }, 'webhook worker error'));
+  return worker;
+}
