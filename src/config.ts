@@ -31,7 +31,70 @@ const defaults = {
   MAX_DATASET_CELLS: String(100_000_000),
   MAX_JOB_COMPUTE: String(1e15),
   WORKER_REDIS_RETRIES: '20',
+  API_KEYS: '',
+  WEBHOOK_SECRETS: '',
+  MAX_TENANT_QUEUED_JOBS: '1000',
+  MAX_TENANT_RUNNING_JOBS: '0',
+  TENANT_THROTTLE_DELAY_MS: '1000',
+  RATE_LIMIT_PER_MINUTE: '0',
+  WEBHOOK_ATTEMPTS: '8',
+  WEBHOOK_BACKOFF_MS: '1000',
+  WEBHOOK_TIMEOUT_MS: '10000',
+  WEBHOOK_EPOCH_INTERVAL_MS: '1000',
 } as const;
+
+/** Tenant names: they go into Redis key names and logs. */
+export const tenantPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** The one tenant of a service run without API keys (development mode). */
+export const defaultTenant = 'default';
+
+export interface ApiKey {
+  tenant: string;
+  /** SHA-256 of the key (the key itself is never configured or stored). */
+  sha256: Buffer;
+}
+
+// `tenant:hex,tenant:hex`: a tenant may have several keys (rotation).
+const apiKeysSchema = z.string().transform((text, ctx): ApiKey[] => {
+  const keys: ApiKey[] = [];
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [tenant = '', hash = ''] = entry.split(':');
+    if (!tenantPattern.test(tenant) || !/^[0-9a-f]{64}$/i.test(hash)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry.slice(0, 20)}…" is not tenant:sha256-hex (make entries with \`backprop keys new --tenant NAME\`)`,
+      });
+      return z.NEVER;
+    }
+    keys.push({ tenant, sha256: Buffer.from(hash, 'hex') });
+  }
+  return keys;
+});
+
+// `tenant:whsec_…,tenant:whsec_…`
+const secretsSchema = z.string().transform((text, ctx): Map<string, string> => {
+  const secrets = new Map<string, string>();
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const at = entry.indexOf(':');
+    const tenant = entry.slice(0, at);
+    const secret = entry.slice(at + 1);
+    if (at < 0 || !tenantPattern.test(tenant) || !/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(secret)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry.slice(0, 20)}…" is not tenant:whsec_<base64>`,
+      });
+      return z.NEVER;
+    }
+    secrets.set(tenant, secret);
+  }
+  return secrets;
+});
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -65,6 +128,16 @@ const schema = z.object({
   MAX_DATASET_CELLS: int(1),
   MAX_JOB_COMPUTE: z.coerce.number().positive(),
   WORKER_REDIS_RETRIES: int(0),
+  API_KEYS: apiKeysSchema,
+  WEBHOOK_SECRETS: secretsSchema,
+  MAX_TENANT_QUEUED_JOBS: int(1),
+  MAX_TENANT_RUNNING_JOBS: int(0),
+  TENANT_THROTTLE_DELAY_MS: int(10),
+  RATE_LIMIT_PER_MINUTE: int(0),
+  WEBHOOK_ATTEMPTS: int(1).max(100),
+  WEBHOOK_BACKOFF_MS: int(0),
+  WEBHOOK_TIMEOUT_MS: int(100),
+  WEBHOOK_EPOCH_INTERVAL_MS: int(0),
 });
 
 export interface Config {
@@ -118,6 +191,27 @@ export interface Config {
    * tried again from the checkpoint, JOB_ATTEMPTS).
    */
   workerRedisRetries: number;
+  /**
+   * The API keys (Bearer), each bound to a tenant, as SHA-256 hashes. None: development mode, one
+   * tenant (`default`), and the API listens on 127.0.0.1 only.
+   */
+  apiKeys: readonly ApiKey[];
+  /** Each tenant's Standard Webhooks signing secret (`whsec_…`); a job's webhook needs one. */
+  webhookSecrets: ReadonlyMap<string, string>;
+  /** A tenant's queued jobs at most; more is a 429 with Retry-After. */
+  maxTenantQueuedJobs: number;
+  /** A tenant's jobs training at once at most (0: no cap); the others wait their turn. */
+  maxTenantRunningJobs: number;
+  /** How long a job held back by MAX_TENANT_RUNNING_JOBS waits before it asks again. */
+  tenantThrottleDelayMs: number;
+  /** Requests per API key (per address without keys) per minute; 0: no limit. */
+  rateLimitPerMinute: number;
+  /** Webhook deliveries: tries, backoff (exponential from this), time-out of one try. */
+  webhookAttempts: number;
+  webhookBackoffMs: number;
+  webhookTimeoutMs: number;
+  /** Least time between two `epoch` webhook deliveries of one job (the latest epoch is sent). */
+  webhookEpochIntervalMs: number;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -163,6 +257,16 @@ export function loadConfig(
     maxDatasetCells: c.MAX_DATASET_CELLS,
     maxJobCompute: c.MAX_JOB_COMPUTE,
     workerRedisRetries: c.WORKER_REDIS_RETRIES,
+    apiKeys: c.API_KEYS,
+    webhookSecrets: c.WEBHOOK_SECRETS,
+    maxTenantQueuedJobs: c.MAX_TENANT_QUEUED_JOBS,
+    maxTenantRunningJobs: c.MAX_TENANT_RUNNING_JOBS,
+    tenantThrottleDelayMs: c.TENANT_THROTTLE_DELAY_MS,
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    webhookAttempts: c.WEBHOOK_ATTEMPTS,
+    webhookBackoffMs: c.WEBHOOK_BACKOFF_MS,
+    webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
+    webhookEpochIntervalMs: c.WEBHOOK_EPOCH_INTERVAL_MS,
   });
 }
 

@@ -16,6 +16,8 @@ export type DatasetRef = { id: string } | BuiltinSpec | GeneratorSpec;
 
 export interface TrainingJobData {
   jobId: string;
+  /** The tenant whose job it is: its records live under that tenant's keys. */
+  tenant: string;
   spec: JobSpecRecord;
 }
 

@@ -2,14 +2,19 @@
 // training math never runs on the event loop that renews job locks. One Redis connection per
 // thread, made on the first job. A job the worker hands back when it shuts down goes back on
 // the queue from here.
-import { type SandboxedJob, WaitingError } from 'bullmq';
-import { loadConfig } from '../src/config.js';
+import { DelayedError, type SandboxedJob, WaitingError } from 'bullmq';
+import { defaultTenant, loadConfig } from '../src/config.js';
 import type { TrainingJobData } from '../src/queue.js';
 import { connectRedis, createStores, type Stores } from '../src/store/index.js';
 import { type JobOutcome, type RunOptions, runTrainingJob } from './train-job.js';
 
 let context:
-  | { redis: ReturnType<typeof connectRedis>; stores: Stores; options: RunOptions }
+  | {
+      redis: ReturnType<typeof connectRedis>;
+      storesFor: (tenant: string) => Stores;
+      options: RunOptions;
+      throttleDelayMs: number;
+    }
   | undefined;
 
 export default async function processTrainingJob(
@@ -22,20 +27,30 @@ export default async function processTrainingJob(
     const redis = connectRedis(config.redisUrl, {
       maxRetriesPerRequest: config.workerRedisRetries,
     });
+    const byTenant = new Map<string, Stores>();
     context = {
       redis,
-      stores: createStores(redis, config.keyPrefix, {
-        finishedTtlSeconds: config.finishedJobTtlSeconds,
-      }),
+      storesFor: (tenant) => {
+        let stores = byTenant.get(tenant);
+        if (!stores) {
+          stores = createStores(redis, config.keyPrefix, tenant, {
+            finishedTtlSeconds: config.finishedJobTtlSeconds,
+          });
+          byTenant.set(tenant, stores);
+        }
+        return stores;
+      },
       options: {
         checkpointMs: config.checkpointIntervalMs,
         maxJobSeconds: config.maxJobSeconds,
+        maxRunningJobs: config.maxTenantRunningJobs,
       },
+      throttleDelayMs: config.tenantThrottleDelayMs,
     };
   }
   const outcome = await runTrainingJob(
     context.redis,
-    context.stores,
+    context.storesFor(job.data.tenant ?? defaultTenant),
     job.data,
     context.options,
     signal,
@@ -46,6 +61,12 @@ export default async function processTrainingJob(
     // the WaitingError tells BullMQ this attempt neither completed nor failed
     await job.moveToWait(token);
     throw new WaitingError();
+  }
+  if (outcome.status === 'throttled') {
+    // the tenant has MAX_TENANT_RUNNING_JOBS training already: wait a little and ask again,
+    // leaving this worker to other tenants' jobs (the try is not counted)
+    await job.moveToDelayed(Date.now() + context.throttleDelayMs, token);
+    throw new DelayedError();
   }
   return outcome;
 }

@@ -20,8 +20,11 @@ import { createThreadTeam } from '../src/threads/team.js';
 const sliceMs = 50;
 
 export interface JobOutcome {
-  /** handed_back: checkpointed and to go back on the queue (the worker is shutting down). */
-  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back';
+  /**
+   * handed_back: checkpointed and to go back on the queue (the worker is shutting down);
+   * throttled: not started, as its tenant has as many jobs running as it may.
+   */
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back' | 'throttled';
   modelId?: string;
 }
 
@@ -62,6 +65,8 @@ export interface RunOptions {
   checkpointMs: number;
   /** The longest a job may train, counting earlier tries (0: no limit). */
   maxJobSeconds: number;
+  /** A tenant's jobs training at once at most (0: no cap). */
+  maxRunningJobs: number;
 }
 
 /** The epochs recorded in the job's event stream up to `through`, each once: a resumed job's history. */
@@ -192,7 +197,9 @@ export async function runTrainingJob(
       'running',
       { startedAt: now() },
       [{ type: 'status', status: 'running', at: now() }],
+      options.maxRunningJobs,
     );
+    if (started === 'full') return { status: 'throttled' };
     if (started !== 'ok') return { status: 'skipped' }; // cancelled while queued, or gone
   }
   const record = (await stores.jobs.get(jobId)) as JobRecord;

@@ -3,10 +3,16 @@
 // published by any API into BullMQ cancellations of the jobs this process runs.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
-import { loadConfig } from '../src/config.js';
+import { defaultTenant, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { handoffReason, queueName, type TrainingJobData } from '../src/queue.js';
-import { bullConnection, connectRedis, createStores } from '../src/store/index.js';
+import {
+  bullConnection,
+  channelsFor,
+  connectRedis,
+  createStores,
+  type Stores,
+} from '../src/store/index.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 
 const config = loadConfig();
@@ -14,9 +20,10 @@ enableRelaxedSimd(config.wasmRelaxedSimd); // before any training thread compile
 const log = createLogger(config.logLevel, 'worker');
 const redis = connectRedis(config.redisUrl);
 const subscriber = connectRedis(config.redisUrl);
-const stores = createStores(redis, config.keyPrefix, {
-  finishedTtlSeconds: config.finishedJobTtlSeconds,
-});
+const storesFor = (tenant: string): Stores =>
+  createStores(redis, config.keyPrefix, tenant, {
+    finishedTtlSeconds: config.finishedJobTtlSeconds,
+  });
 
 const worker = new Worker<TrainingJobData>(
   queueName,
@@ -49,15 +56,15 @@ worker.on('failed', async (job, err) => {
     message: `training stopped by an internal error: ${err.message}`,
   };
   const at = new Date().toISOString();
-  await stores.jobs
-    .transition(job.data.jobId, ['queued', 'running'], 'failed', { error, finishedAt: at }, [
+  await storesFor(job.data.tenant ?? defaultTenant)
+    .jobs.transition(job.data.jobId, ['queued', 'running'], 'failed', { error, finishedAt: at }, [
       { type: 'status', status: 'failed', at },
       { type: 'failed', error, at },
     ])
     .catch((e: unknown) => log.error({ err: e, jobId: job.id }, 'could not record the failure'));
 });
 
-await subscriber.subscribe(stores.keys.cancelChannel);
+await subscriber.subscribe(channelsFor(config.keyPrefix).cancelChannel);
 subscriber.on('message', (_channel, jobId: string) => {
   if (worker.cancelJob(jobId, 'cancelled by request')) log.info({ jobId }, 'cancelling');
 });

@@ -1,14 +1,16 @@
 // buildApp(): the whole HTTP API — validation with the shared zod schemas, problem+json errors,
 // OpenAPI 3.1 at /openapi.json and docs at /docs, and the routes under /v1. It never listens:
 // server.ts does, and tests drive it with inject or an ephemeral port.
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
-import { ValidationError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import { fromZod, plainMessages } from '../spec/index.js';
+import { registerAuth } from './auth.js';
 import { registerJsonParser } from './json-body.js';
 import { registerProblemHandler, sendFrameworkProblem } from './problem.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -55,7 +57,27 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, config.maxBodyBytes);
-  registerServices(app, config);
+  const services = registerServices(app, config);
+  registerAuth(app, config.apiKeys, services.storesFor);
+  if (config.rateLimitPerMinute > 0) {
+    // counted in Redis, so the limit holds across every API process; after the key is known
+    // (the auth hook is global, this one per route); public routes are not counted
+    await app.register(rateLimit, {
+      global: true,
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      redis: services.redis,
+      nameSpace: `${config.keyPrefix}:ratelimit:`,
+      skipOnError: true, // Redis away: the route itself answers 503
+      keyGenerator: (request) => request.keyId || `ip:${request.ip}`,
+      allowList: (request) => request.keyId === '',
+      errorResponseBuilder: (_request, context) =>
+        new AppError(
+          'too_many_requests',
+          `this key made more than ${context.max} requests in a minute (RATE_LIMIT_PER_MINUTE = ${context.max}): try again in ${context.after}`,
+        ),
+    });
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -72,11 +94,24 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
         { name: 'models', description: 'trained weights and prediction' },
         { name: 'health', description: 'liveness and readiness' },
       ],
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key from the operator (API_KEYS); it names your tenant. Not needed when the service runs without keys (development mode, 127.0.0.1 only).',
+          },
+        },
+      },
+      security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs' }); // public, as the document is
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
+    app.swagger(),
+  );
 
   await app.register(healthRoutes);
   await app.register(datasetRoutes);

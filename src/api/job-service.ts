@@ -10,7 +10,7 @@ import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { DatasetRef } from '../queue.js';
 import { type JobSpec, type ResolvedTraining, resolveTraining } from '../spec/index.js';
-import type { JobRecord } from '../store/index.js';
+import type { JobRecord, Stores } from '../store/index.js';
 import type { Services } from './services.js';
 
 interface Checked {
@@ -22,7 +22,7 @@ interface Checked {
 }
 
 async function checkDataset(
-  services: Services,
+  stores: Stores,
   spec: JobSpec,
   training: ResolvedTraining,
 ): Promise<Checked> {
@@ -30,7 +30,7 @@ async function checkDataset(
   let issues: Issue[];
   let checked: Checked;
   if ('id' in dataset) {
-    const meta = await services.stores.datasets.meta(dataset.id);
+    const meta = await stores.datasets.meta(dataset.id);
     if (!meta) {
       throw new ValidationError([
         {
@@ -104,11 +104,12 @@ interface IdempotencyEntry {
 // Reserves the key for a new job id, or returns the job id it already names (same body only).
 async function reserveKey(
   services: Services,
+  stores: Stores,
   key: string,
   hash: string,
 ): Promise<{ jobId: string; fresh: boolean }> {
-  const { redis, stores, config } = services;
-  const redisKey = `${stores.keys.prefix}:idempotency:${key}`;
+  const { redis, config } = services;
+  const redisKey = stores.keys.idempotency(key);
   const jobId = newId();
   const entry: IdempotencyEntry = { hash, jobId };
   const set = await redis.set(
@@ -120,7 +121,7 @@ async function reserveKey(
   );
   if (set === 'OK') return { jobId, fresh: true };
   const existing = JSON.parse((await redis.get(redisKey)) ?? 'null') as IdempotencyEntry | null;
-  if (!existing) return reserveKey(services, key, hash); // expired in between
+  if (!existing) return reserveKey(services, stores, key, hash); // expired in between
   if (existing.hash !== hash) {
     throw new AppError(
       'idempotency_mismatch',
@@ -130,9 +131,9 @@ async function reserveKey(
   return { jobId: existing.jobId, fresh: false };
 }
 
-async function waitForRecord(services: Services, jobId: string): Promise<JobRecord> {
+async function waitForRecord(stores: Stores, jobId: string): Promise<JobRecord> {
   for (let i = 0; i < 40; i++) {
-    const record = await services.stores.jobs.get(jobId);
+    const record = await stores.jobs.get(jobId);
     if (record) return record;
     await new Promise((r) => setTimeout(r, 25)); // the first request is still creating it
   }
@@ -142,13 +143,26 @@ async function waitForRecord(services: Services, jobId: string): Promise<JobReco
   );
 }
 
+/** How long a client refused for a full queue is asked to wait. */
+const queueFullRetrySeconds = 30;
+
+function queueFull(services: Services): AppError {
+  const max = services.config.maxTenantQueuedJobs;
+  return new AppError(
+    'too_many_requests',
+    `you already have ${max} jobs queued, the most a tenant may (MAX_TENANT_QUEUED_JOBS = ${max}): wait for some to start, or cancel some`,
+    queueFullRetrySeconds,
+  );
+}
+
 export async function submitJob(
   services: Services,
+  stores: Stores,
   spec: JobSpec,
   idempotencyKey?: string,
 ): Promise<{ record: JobRecord; created: boolean }> {
   const training = resolveTraining(spec.training);
-  const { maxJobThreads } = services.config;
+  const { maxJobThreads, maxTenantQueuedJobs } = services.config;
   if (training.threads > maxJobThreads) {
     throw new ValidationError([
       {
@@ -157,18 +171,30 @@ export async function submitJob(
       },
     ]);
   }
-  const checked = await checkDataset(services, spec, training);
+  const checked = await checkDataset(stores, spec, training);
   checkLimits(services, spec, training, checked);
   let jobId = newId();
+  let idempotencyKeyToRelease: string | undefined;
   if (idempotencyKey) {
     const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
-    const reserved = await reserveKey(services, idempotencyKey, hash);
+    const reserved = await reserveKey(services, stores, idempotencyKey, hash);
     if (!reserved.fresh)
-      return { record: await waitForRecord(services, reserved.jobId), created: false };
+      return { record: await waitForRecord(stores, reserved.jobId), created: false };
     jobId = reserved.jobId;
+    idempotencyKeyToRelease = stores.keys.idempotency(idempotencyKey);
   }
-  const { stores, queue } = services;
-  const ref = checked.ref ?? { id: (await stores.datasets.save(checked.inline!)).id };
+  const { redis, queue } = services;
+  // refused, nothing of this request may stay behind: not its key, not its inline data
+  const release = async (datasetId?: string) => {
+    if (idempotencyKeyToRelease) await redis.del(idempotencyKeyToRelease).catch(() => 0);
+    if (datasetId) await stores.datasets.delete(datasetId).catch(() => false);
+  };
+  if ((await stores.jobs.count('queued')) >= maxTenantQueuedJobs) {
+    await release();
+    throw queueFull(services);
+  }
+  const stored = checked.ref ? null : (await stores.datasets.save(checked.inline!)).id;
+  const ref = checked.ref ?? { id: stored! };
   const at = new Date().toISOString();
   const record: JobRecord = {
     id: jobId,
@@ -176,9 +202,18 @@ export async function submitJob(
     spec: { network: spec.network, dataset: ref, training },
     createdAt: at,
   };
-  await stores.jobs.create(record, { type: 'status', status: 'queued', at });
+  const created = await stores.jobs.create(
+    record,
+    { type: 'status', status: 'queued', at },
+    maxTenantQueuedJobs,
+  );
+  if (created !== 'ok') {
+    await release(stored ?? undefined);
+    if (created === 'full') throw queueFull(services);
+    throw new AppError('conflict', `a job with id ${jobId} exists already: submit again`);
+  }
   try {
-    await queue.add('train', { jobId, spec: record.spec }, { jobId });
+    await queue.add('train', { jobId, tenant: stores.keys.tenant, spec: record.spec }, { jobId });
   } catch (error) {
     const err = { code: 'enqueue_failed', message: 'the job could not be queued' };
     await stores.jobs

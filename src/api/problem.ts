@@ -149,8 +149,11 @@ export function registerProblemHandler(app: FastifyInstance, bodyLimit: number):
         problem('validation', describeIssues(error.issues), request, error.issues),
       );
     }
-    if (error instanceof AppError)
+    if (error instanceof AppError) {
+      if (error.retryAfterSeconds !== undefined)
+        reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)));
       return sendProblem(reply, problem(error.code, error.message, request));
+    }
     const fastify = fromFastify(error, request, bodyLimit);
     if (fastify) return sendProblem(reply, fastify);
     if (isRedisUnavailable(error)) {

@@ -25,13 +25,18 @@ export const problemSchema = z
 
 export const problems = {
   400: problemSchema.describe('bad input: `errors` lists each field and what would fix it'),
-  404: problemSchema.describe('no such resource'),
+  401: problemSchema.describe('no API key, or one that is not valid'),
+  404: problemSchema.describe('no such resource (or one of another tenant)'),
   409: problemSchema.describe('the resource is not in a state that allows this'),
   413: problemSchema.describe('the body is larger than the configured limit'),
   415: problemSchema.describe('unsupported content type'),
   422: problemSchema.describe('Idempotency-Key reused with a different body'),
+  429: problemSchema.describe('a limit of the tenant or key was reached: see Retry-After'),
   503: problemSchema.describe('Redis is unreachable'),
 };
+
+/** What every route that needs an API key may also answer. */
+export const authProblems = { 401: problems[401], 429: problems[429] };
 
 // Ids go into Redis key names: a `:` would reach another record's key (a job's event stream).
 export const idParams = z.object({

@@ -8,6 +8,16 @@ const config = loadConfig();
 enableRelaxedSimd(config.wasmRelaxedSimd); // before predictions compile the kernels
 const app = await buildApp({ config, logger: { level: config.logLevel, name: 'api' } });
 
+// Without API keys anyone who reaches the port acts as the one tenant: only this machine may.
+const loopback = '127.0.0.1';
+const developmentMode = config.apiKeys.length === 0;
+const host = developmentMode ? loopback : config.host;
+if (developmentMode) {
+  app.log.warn(
+    `DEVELOPMENT MODE: no API_KEYS are configured, so every request acts as tenant "default" without a key, and the API listens on ${loopback} only${config.host === loopback ? '' : ` (not HOST=${config.host})`}. Set API_KEYS (make entries with \`backprop keys new --tenant NAME\`) before serving anyone else.`,
+  );
+}
+
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
@@ -20,7 +30,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 try {
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host, port: config.port });
 } catch (err) {
   app.log.error({ err }, 'cannot listen');
   process.exit(1);

@@ -6,7 +6,13 @@ import type { Config } from '../config.js';
 import { createPredictor, type Model, type Predictor } from '../engine/index.js';
 import { createTrainingQueue, type TrainingQueue } from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
-import { connectRedis, createStores, type StoredModel, type Stores } from '../store/index.js';
+import {
+  channelsFor,
+  connectRedis,
+  createStores,
+  type StoredModel,
+  type Stores,
+} from '../store/index.js';
 
 export interface CachedModel {
   doc: StoredModel;
@@ -15,27 +21,32 @@ export interface CachedModel {
   predict: Predictor;
 }
 
-/** A small LRU of parsed models: predict runs the forward pass in-process on these. */
-export function createModelCache(stores: Stores, size: number) {
+/**
+ * A small LRU of parsed models: predict runs the forward pass in-process on these. Entries are
+ * the tenant's (`tenant/id`): a model is found only through its own tenant's stores.
+ */
+export function createModelCache(size: number) {
   const cache = new Map<string, CachedModel>();
   return {
-    async get(id: string): Promise<CachedModel | null> {
-      const hit = cache.get(id);
+    async get(stores: Stores, id: string): Promise<CachedModel | null> {
+      const key = `${stores.keys.tenant}/${id}`;
+      const hit = cache.get(key);
       if (hit) {
-        cache.delete(id);
-        cache.set(id, hit); // most recently used last
+        cache.delete(key);
+        cache.set(key, hit); // most recently used last
         return hit;
       }
       const doc = await stores.models.get(id);
       if (!doc) return null;
       const model = modelFromDocument(doc);
       const entry = { doc, model, predict: createPredictor(model) };
-      cache.set(id, entry);
+      cache.set(key, entry);
       if (cache.size > size) cache.delete(cache.keys().next().value!);
       return entry;
     },
-    forget(id: string): void {
-      cache.delete(id);
+    /** `tenant/id`, as published on the model-deleted channel. */
+    forget(key: string): void {
+      cache.delete(key);
     },
   };
 }
@@ -43,7 +54,8 @@ export function createModelCache(stores: Stores, size: number) {
 export interface Services {
   config: Readonly<Config>;
   redis: Redis;
-  stores: Stores;
+  /** One tenant's stores (made once per tenant). */
+  storesFor(tenant: string): Stores;
   queue: TrainingQueue;
   models: ReturnType<typeof createModelCache>;
 }
@@ -61,24 +73,32 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     enableOfflineQueue: true,
   });
   redis.on('error', (err) => app.log.debug({ err }, 'redis connection error'));
-  const stores = createStores(redis, config.keyPrefix, {
-    finishedTtlSeconds: config.finishedJobTtlSeconds,
-  });
+  const byTenant = new Map<string, Stores>();
+  const storesFor = (tenant: string): Stores => {
+    let stores = byTenant.get(tenant);
+    if (!stores) {
+      stores = createStores(redis, config.keyPrefix, tenant, {
+        finishedTtlSeconds: config.finishedJobTtlSeconds,
+      });
+      byTenant.set(tenant, stores);
+    }
+    return stores;
+  };
   const queue = createTrainingQueue(config);
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
   const services: Services = {
     config,
     redis,
-    stores,
+    storesFor,
     queue,
-    models: createModelCache(stores, config.modelCacheSize),
+    models: createModelCache(config.modelCacheSize),
   };
   app.decorate('services', services);
   // a model deleted through any API process leaves every cache
   const subscriber = connectRedis(config.redisUrl);
   subscriber.on('error', (err) => app.log.debug({ err }, 'redis subscriber error'));
-  subscriber.on('message', (_channel, id: string) => services.models.forget(id));
-  void subscriber.subscribe(stores.keys.modelDeletedChannel).catch(() => {});
+  subscriber.on('message', (_channel, key: string) => services.models.forget(key));
+  void subscriber.subscribe(channelsFor(config.keyPrefix).modelDeletedChannel).catch(() => {});
   app.addHook('onClose', async () => {
     await queue.close();
     subscriber.disconnect();

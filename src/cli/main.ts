@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { relaxedSimdWanted } from '../config.js';
+import { relaxedSimdWanted, tenantPattern } from '../config.js';
 import { maxThreads } from '../engine/index.js';
 import { packageRoot } from '../paths.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
@@ -24,6 +24,14 @@ function parseThreads(value: string): number {
   if (!Number.isInteger(n) || n < 1 || n > maxThreads)
     throw new InvalidArgumentError(`must be a whole number from 1 to ${maxThreads}, or "auto"`);
   return n;
+}
+
+function parseTenant(value: string): string {
+  if (!tenantPattern.test(value))
+    throw new InvalidArgumentError(
+      'must be 1–63 lower-case letters, digits, _ or -, starting with a letter or digit',
+    );
+  return value;
 }
 
 function program(): Command {
@@ -66,12 +74,30 @@ function program(): Command {
     .action((file: string) => {
       process.exitCode = gradCommand(file);
     });
+  cli
+    .command('keys')
+    .description("make credentials for the service's configuration")
+    .command('new')
+    .description(
+      'print a new API key for a tenant, its API_KEYS entry (the key hashed) and a webhook secret',
+    )
+    .requiredOption('--tenant <name>', 'the tenant the key acts for', parseTenant)
+    .action(async (options: { tenant: string }) => {
+      const { newApiKey } = await import('../api/auth.js');
+      const { newWebhookSecret } = await import('../webhooks.js');
+      const { key, entry } = newApiKey(options.tenant);
+      process.stdout.write(
+        `key (give it to the tenant; it is not stored anywhere): ${key}\n` +
+          `API_KEYS entry (comma-separate several): ${entry}\n` +
+          `WEBHOOK_SECRETS entry (for signed webhooks): ${options.tenant}:${newWebhookSecret()}\n`,
+      );
+    });
   return cli;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   try {
-    program().parse(argv);
+    await program().parseAsync(argv);
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -95,4 +121,4 @@ function main(argv: string[]): number {
 }
 
 enableRelaxedSimd(relaxedSimdWanted()); // before the engine compiles its kernels
-process.exitCode = main(process.argv);
+process.exitCode = await main(process.argv);

@@ -7,13 +7,17 @@ import { createJobStore } from './jobs.js';
 import { createModelStore } from './models.js';
 import { keysFor } from './redis.js';
 
-/** `finishedTtlSeconds`: how long a finished job's events and checkpoint stay (0: for ever). */
+/**
+ * One tenant's stores. `finishedTtlSeconds`: how long a finished job's events and checkpoint stay
+ * (0: for ever).
+ */
 export function createStores(
   redis: Redis,
   prefix: string,
+  tenant: string,
   options: { finishedTtlSeconds?: number } = {},
 ) {
-  const keys = keysFor(prefix);
+  const keys = keysFor(prefix, tenant);
   const ttl = options.finishedTtlSeconds ?? 0;
   return {
     keys,

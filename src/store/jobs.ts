@@ -58,22 +58,38 @@ function fromHash(hash: Record<string, string>): JobRecord {
   return r as unknown as JobRecord;
 }
 
+// KEYS: job hash, event stream, all-jobs set, target status set. ARGV: cap on the target set (0:
+// none), then field/value pairs; the first event's JSON last. Returns 'ok', 'exists' or 'full'.
+const createScript = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
+local cap = tonumber(ARGV[1])
+if cap > 0 and redis.call('ZCARD', KEYS[4]) >= cap then return 'full' end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2, #ARGV - 1))
+redis.call('ZADD', KEYS[3], 0, redis.call('HGET', KEYS[1], 'id'))
+redis.call('ZADD', KEYS[4], 0, redis.call('HGET', KEYS[1], 'id'))
+redis.call('XADD', KEYS[2], '*', 'data', ARGV[#ARGV])
+return 'ok'
+`;
+
 // KEYS: job hash, event stream. ARGV: id, status-set prefix, allowed from (comma list), to,
-// event count n, n event JSONs, then field/value pairs. Returns 'ok', the current status, or
-// 'missing'.
+// event count n, stream TTL, cap on the target status set (0: none), n event JSONs, then
+// field/value pairs. Returns 'ok', 'full' (the target set holds cap jobs), the current status,
+// or 'missing'.
 const transitionScript = `
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return 'missing' end
 local allowed = false
 for s in string.gmatch(ARGV[3], '[^,]+') do if s == current then allowed = true end end
 if not allowed then return current end
+local cap = tonumber(ARGV[7])
+if cap > 0 and redis.call('ZCARD', ARGV[2] .. ARGV[4]) >= cap then return 'full' end
 local n = tonumber(ARGV[5])
 local fields = {'status', ARGV[4]}
-for i = 7 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 8 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', ARGV[2] .. current, ARGV[1])
 redis.call('ZADD', ARGV[2] .. ARGV[4], 0, ARGV[1])
-for i = 7, 6 + n do redis.call('XADD', KEYS[2], '*', 'data', ARGV[i]) end
+for i = 8, 7 + n do redis.call('XADD', KEYS[2], '*', 'data', ARGV[i]) end
 local ttl = tonumber(ARGV[6])
 if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
 return 'ok'
@@ -92,21 +108,32 @@ export interface ListOptions {
  */
 export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0) {
   return {
-    /** Stores a new queued job with its first event; fails if the id exists. */
-    async create(record: JobRecord, firstEvent: JobEvent): Promise<boolean> {
-      const key = keys.job(record.id);
-      const [[, created]] = (await redis.multi().hsetnx(key, 'id', record.id).exec()) as [
-        [Error | null, number],
-      ];
-      if (!created) return false;
-      await redis
-        .multi()
-        .hset(key, toHash(record))
-        .zadd(keys.jobs, 0, record.id)
-        .zadd(`${keys.jobsByStatus}${record.status}`, 0, record.id)
-        .xadd(keys.jobEvents(record.id), '*', 'data', JSON.stringify(firstEvent))
-        .exec();
-      return true;
+    /**
+     * Stores a new job with its first event, all at once: 'exists' if the id is taken, 'full' if
+     * the tenant already has `cap` jobs in the record's status (0: no cap).
+     */
+    async create(
+      record: JobRecord,
+      firstEvent: JobEvent,
+      cap = 0,
+    ): Promise<'ok' | 'exists' | 'full'> {
+      const result = await redis.eval(
+        createScript,
+        4,
+        keys.job(record.id),
+        keys.jobEvents(record.id),
+        keys.jobs,
+        `${keys.jobsByStatus}${record.status}`,
+        cap,
+        ...Object.entries(toHash(record)).flat(),
+        JSON.stringify(firstEvent),
+      );
+      return result as 'ok' | 'exists' | 'full';
+    },
+
+    /** How many of the tenant's jobs are in `status`. */
+    count(status: JobStatus): Promise<number> {
+      return redis.zcard(`${keys.jobsByStatus}${status}`);
     },
 
     async get(id: string): Promise<JobRecord | null> {
@@ -142,7 +169,8 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
 
     /**
      * Moves a job from one of `from` to `to`, setting `fields` and appending `events` to its
-     * stream, all at once. Returns 'ok', or the status that blocked it, or 'missing'.
+     * stream, all at once. Returns 'ok', or the status that blocked it, or 'missing', or 'full'
+     * when the tenant already has `cap` jobs in `to` (0: no cap).
      */
     async transition(
       id: string,
@@ -150,7 +178,8 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
       to: JobStatus,
       fields: Partial<JobRecord>,
       events: JobEvent[],
-    ): Promise<'ok' | 'missing' | JobStatus> {
+      cap = 0,
+    ): Promise<'ok' | 'missing' | 'full' | JobStatus> {
       const pairs = Object.entries(toHash(fields)).flat();
       const result = await redis.eval(
         transitionScript,
@@ -163,10 +192,11 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
         to,
         events.length,
         finalStatuses.includes(to) ? finishedTtlSeconds : 0,
+        cap,
         ...events.map((e) => JSON.stringify(e)),
         ...pairs,
       );
-      return result as 'ok' | 'missing' | JobStatus;
+      return result as 'ok' | 'missing' | 'full' | JobStatus;
     },
 
     async update(id: string, fields: Partial<JobRecord>): Promise<void> {

@@ -33,7 +33,7 @@ export function createModelStore(redis: Redis, keys: Keys) {
       const [[, deleted]] = (await redis
         .multi()
         .del(keys.model(id))
-        .publish(keys.modelDeletedChannel, id)
+        .publish(keys.modelDeletedChannel, `${keys.tenant}/${id}`)
         .exec()) as [[Error | null, number]];
       return deleted === 1;
     },

@@ -22,25 +22,41 @@ export function bullConnection(url: string): ConnectionOptions {
 
 export type Keys = ReturnType<typeof keysFor>;
 
-export function keysFor(prefix: string) {
+/**
+ * The key names of one tenant's things. Each tenant's datasets, jobs, models and idempotency
+ * keys live under `<prefix>:tenant:<name>`, so one tenant's id never names another's record and
+ * every list is the tenant's own. The pub/sub channels are shared (ids are unique).
+ */
+export function keysFor(prefix: string, tenant: string) {
+  const own = `${prefix}:tenant:${tenant}`;
   return {
     prefix,
-    dataset: (id: string) => `${prefix}:dataset:${id}`,
-    job: (id: string) => `${prefix}:job:${id}`,
-    jobEvents: (id: string) => `${prefix}:job:${id}:events`,
+    tenant,
+    /** Every key of this tenant starts with this. */
+    own,
+    dataset: (id: string) => `${own}:dataset:${id}`,
+    job: (id: string) => `${own}:job:${id}`,
+    jobEvents: (id: string) => `${own}:job:${id}:events`,
     /** The id of the model a job makes (claimed once). */
-    jobModel: (id: string) => `${prefix}:job:${id}:model`,
+    jobModel: (id: string) => `${own}:job:${id}:model`,
     /** The running job's latest training checkpoint (a hash; gone once the job ends). */
-    checkpoint: (id: string) => `${prefix}:job:${id}:checkpoint`,
+    checkpoint: (id: string) => `${own}:job:${id}:checkpoint`,
     /** Sorted set of every job id (score 0, ordered by id = creation time). */
-    jobs: `${prefix}:jobs`,
+    jobs: `${own}:jobs`,
     /** Prefix of the per-status sorted sets: `${jobsByStatus}queued`, … */
-    jobsByStatus: `${prefix}:jobs:status:`,
-    model: (id: string) => `${prefix}:model:${id}`,
-    idempotency: (key: string) => `${prefix}:idempotency:${key}`,
-    /** Pub/sub channel: a job id published here asks the worker running it to stop. */
+    jobsByStatus: `${own}:jobs:status:`,
+    model: (id: string) => `${own}:model:${id}`,
+    idempotency: (key: string) => `${own}:idempotency:${key}`,
+    ...channelsFor(prefix),
+  };
+}
+
+/** The pub/sub channels every API and worker process of a prefix shares. */
+export function channelsFor(prefix: string) {
+  return {
+    /** A job id published here asks the worker running it to stop. */
     cancelChannel: `${prefix}:cancel`,
-    /** Pub/sub channel: a deleted model's id, so that API processes drop their cached copy. */
+    /** `tenant/id` of a deleted model, so that API processes drop their cached copy. */
     modelDeletedChannel: `${prefix}:model-deleted`,
   };
 }

@@ -1,9 +1,11 @@
 // Uploaded datasets over HTTP: JSON rows and CSV bodies stored once, read back as metadata and
 // as the exact float32 rows, deleted; datasets may be larger than MAX_BODY_BYTES up to
 // MAX_DATASET_BYTES. Bad input is covered route by route in bad-input.test.ts.
+
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/api/problem.js';
+import { defaultTenant } from '../../src/config.js';
 import { connectRedis, createStores, type Stores } from '../../src/store/index.js';
 import { irisCsv } from '../helpers/iris.js';
 import { startService, type TestService } from '../helpers/service.js';
@@ -19,7 +21,7 @@ beforeAll(async () => {
     env: { MAX_BODY_BYTES: String(maxBodyBytes), MAX_DATASET_BYTES: String(maxDatasetBytes) },
   });
   redis = connectRedis(service.config.redisUrl);
-  stores = createStores(redis, service.config.keyPrefix);
+  stores = createStores(redis, service.config.keyPrefix, defaultTenant);
 });
 afterAll(async () => {
   await redis?.quit();
@@ -46,7 +48,8 @@ function expectProblem(
   return body;
 }
 
-const datasetKeys = async () => (await redis.keys(`${service.config.keyPrefix}:dataset:*`)).sort();
+const datasetKeys = async () =>
+  (await redis.keys(`${service.config.keyPrefix}:tenant:default:dataset:*`)).sort();
 
 describe('POST /v1/datasets', () => {
   it('stores JSON {inputs, targets} and answers 201 with its shape and a location', async () => {

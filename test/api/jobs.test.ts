@@ -1,9 +1,11 @@
 // Training jobs over HTTP with no worker running, so every job stays queued: submit with each
 // dataset form, read, list newest first in cursor pages, cancel while queued, the event stream of
 // a cancelled job, and Idempotency-Key (same body: same job; other body: 422).
+
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/api/problem.js';
+import { defaultTenant } from '../../src/config.js';
 import { idPattern } from '../../src/ids.js';
 import { connectRedis, createStores, type Stores } from '../../src/store/index.js';
 import { startService, type TestService } from '../helpers/service.js';
@@ -14,7 +16,7 @@ let stores: Stores;
 beforeAll(async () => {
   service = await startService();
   redis = connectRedis(service.config.redisUrl);
-  stores = createStores(redis, service.config.keyPrefix);
+  stores = createStores(redis, service.config.keyPrefix, defaultTenant);
 });
 afterAll(async () => {
   await redis?.quit();
@@ -74,7 +76,9 @@ async function submit(body: unknown, headers = {}) {
 }
 
 const keysOf = async (kind: string) =>
-  (await redis.keys(`${service.config.keyPrefix}:${kind}:*`)).filter((k) => !k.endsWith(':events'));
+  (await redis.keys(`${service.config.keyPrefix}:tenant:default:${kind}:*`)).filter(
+    (k) => !k.endsWith(':events'),
+  );
 
 describe('POST /v1/jobs', () => {
   it('queues a job: 202, location, resolved training with the seed, no progress yet', async () => {
@@ -107,7 +111,7 @@ describe('POST /v1/jobs', () => {
     // recorded, and on the training queue with the spec it carries
     expect((await stores.jobs.get(job.id))!.status).toBe('queued');
     const queued = await service.app.services.queue.getJob(job.id);
-    expect(queued?.data).toEqual({ jobId: job.id, spec: job.spec });
+    expect(queued?.data).toEqual({ jobId: job.id, tenant: 'default', spec: job.spec });
   });
 
   it('adam defaults to learning rate 0.01 and a given seed is kept', async () => {

@@ -27,7 +27,8 @@ const network = (hidden: number) => ({
   divergence: 'binary_cross_entropy',
 });
 const xor = { generator: 'xor', samples: 16, seed: 1 };
-const jobKeys = async () => (await redis.keys(`${service.config.keyPrefix}:job:*`)).length;
+const jobKeys = async () =>
+  (await redis.keys(`${service.config.keyPrefix}:tenant:default:job:*`)).length;
 
 async function refused(body: unknown, path: string, words: string[]) {
   const before = await jobKeys();

@@ -1,9 +1,11 @@
 // Trained models over HTTP, on models trained here with the engine and stored as a worker would
 // store them: the document (weights in the notes' convention) and predict, whose outputs must be
 // the engine's own for the same raw rows, with the arg-max class for classifiers.
+
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
+import { defaultTenant } from '../../src/config.js';
 import { type Dataset, fromLabels, fromTargets, rowsOf } from '../../src/data/index.js';
 import { argmaxRows, outputSizeOf, predict, train } from '../../src/engine/index.js';
 import { newId } from '../../src/ids.js';
@@ -45,7 +47,7 @@ async function storeModel(
     durationMs: 1,
   });
   const stored: StoredModel = { ...doc, id: newId(), jobId: newId() };
-  await createStores(redis, service.config.keyPrefix).models.save(stored);
+  await createStores(redis, service.config.keyPrefix, defaultTenant).models.save(stored);
   return stored;
 }
 
@@ -203,7 +205,7 @@ describe('POST /v1/models/:id/predict', () => {
 describe('DELETE /v1/models/:id', () => {
   it('deletes the model: 204, then its predictions and document are 404, in every API process', async () => {
     const doc = { ...classifier, id: newId() };
-    await createStores(redis, service.config.keyPrefix).models.save(doc);
+    await createStores(redis, service.config.keyPrefix, defaultTenant).models.save(doc);
     // a second API process with the model in its cache
     const other = await buildApp({ config: service.config });
     const predictOn = (app: typeof other) =>

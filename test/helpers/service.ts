@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
-import { type Config, loadConfig } from '../../src/config.js';
+import { type Config, defaultTenant, loadConfig } from '../../src/config.js';
 import { fromLabels } from '../../src/data/index.js';
 import { train } from '../../src/engine/index.js';
 import { newId } from '../../src/ids.js';
@@ -204,7 +204,11 @@ export async function storeTinyModel(service: TestService, classes: (string | nu
   const doc = createModelDocument({ network, training, result, history: [], durationMs: 1 });
   const id = newId();
   const redis = connectRedis(service.config.redisUrl);
-  await createStores(redis, service.config.keyPrefix).models.save({ ...doc, id, jobId: newId() });
+  await createStores(redis, service.config.keyPrefix, defaultTenant).models.save({
+    ...doc,
+    id,
+    jobId: newId(),
+  });
   await redis.quit();
   return id;
 }

@@ -49,7 +49,9 @@ describe('a worker killed mid-training', () => {
       for (const atEpoch of [12, 26]) {
         await waitForJob(service, id, (j) => j.progress.epoch >= atEpoch, 120_000);
         // a checkpoint is there to resume from
-        expect(await redis.exists(service.config.keyPrefix + `:job:${id}:checkpoint`)).toBe(1);
+        expect(
+          await redis.exists(service.config.keyPrefix + `:tenant:default:job:${id}:checkpoint`),
+        ).toBe(1);
         const killedAt = (await http(service, 'GET', `/v1/jobs/${id}`)).body.progress.epoch;
         await new Promise((r) => worker.once('exit', r).kill('SIGKILL'));
         worker = await service.startWorker();
@@ -81,7 +83,9 @@ describe('a worker killed mid-training', () => {
         Array.from({ length: 40 }, (_, i) => i + 1),
       );
       // and the checkpoint is gone with the job
-      expect(await redis.exists(service.config.keyPrefix + `:job:${id}:checkpoint`)).toBe(0);
+      expect(
+        await redis.exists(service.config.keyPrefix + `:tenant:default:job:${id}:checkpoint`),
+      ).toBe(0);
       // a few epochs of work at most lost per crash (about 0.1 s each; checkpoints every 200 ms)
       for (const epochs of lost) expect(epochs).toBeLessThanOrEqual(4);
       process.stdout.write(`epochs lost per crash: ${lost.join(', ')}\n`);

@@ -58,7 +58,7 @@ describe('under load', () => {
     }
     // exactly one model per job
     const redis = connectRedis(service.config.redisUrl);
-    const keys = await redis.keys(`${service.config.keyPrefix}:model:*`);
+    const keys = await redis.keys(`${service.config.keyPrefix}:tenant:default:model:*`);
     const owners = await Promise.all(
       keys.map(async (k) => (JSON.parse((await redis.get(k))!) as { jobId: string }).jobId),
     );

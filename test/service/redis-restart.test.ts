@@ -122,7 +122,7 @@ describe('Redis restarting mid-run', () => {
     );
     // one model for the job: it did not run twice to completion
     const client = new Redis(port, '127.0.0.1');
-    const models = await client.keys(`${service.config.keyPrefix}:model:*`);
+    const models = await client.keys(`${service.config.keyPrefix}:tenant:default:model:*`);
     await client.quit();
     expect(models).toHaveLength(2); // the reference's and this job's
   });

@@ -1,14 +1,16 @@
 // The checkpoint store against a real Redis: what is saved loads back exactly (bytes of every
 // float, the double sums, an infinite best error), a save replaces the previous checkpoint whole,
 // and delete removes it.
+
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defaultTenant } from '../../src/config.js';
 import type { TrainCheckpoint } from '../../src/engine/index.js';
 import { connectRedis, createStores, deleteKeysUnder } from '../../src/store/index.js';
 
 const prefix = `bp:test:${randomUUID().slice(0, 8)}`;
 const redis = connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const stores = createStores(redis, prefix);
+const stores = createStores(redis, prefix, defaultTenant);
 afterAll(async () => {
   await deleteKeysUnder(redis, prefix);
   await redis.quit();
@@ -70,7 +72,7 @@ describe('checkpoint store', () => {
   });
 
   it('with a finished-job TTL, a checkpoint nobody finishes expires', async () => {
-    const bounded = createStores(redis, prefix, { finishedTtlSeconds: 60 });
+    const bounded = createStores(redis, prefix, defaultTenant, { finishedTtlSeconds: 60 });
     await bounded.checkpoints.save('job3', checkpoint(false));
     const ttl = await redis.ttl(bounded.keys.checkpoint('job3'));
     expect(ttl).toBeGreaterThan(50);

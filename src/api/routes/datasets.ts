@@ -7,7 +7,7 @@ import { parseCsv } from '../../data/csv.js';
 import { loadDataset } from '../../data/resolve.js';
 import { AppError, ValidationError } from '../../errors.js';
 import { datasetSchema, parseOrThrow } from '../../spec/index.js';
-import { datasetMetaSchema, idParams, problems } from '../schemas.js';
+import { authProblems, datasetMetaSchema, idParams, problems } from '../schemas.js';
 
 const uploadQuery = z.strictObject({
   label: z.string().min(1).max(200).optional().describe('CSV: the column holding the class'),
@@ -82,12 +82,13 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
         400: problems[400],
         413: problems[413],
         415: problems[415],
+        ...authProblems,
         503: problems[503],
       },
     },
     handler: async (request, reply) => {
       const data = parseUpload(request.body, request.query);
-      const meta = await app.services.stores.datasets.save(data);
+      const meta = await request.stores.datasets.save(data);
       return reply.code(201).header('location', `/v1/datasets/${meta.id}`).send(meta);
     },
   });
@@ -97,10 +98,10 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
       summary: "A dataset's shape and classes (not its rows)",
       tags: ['datasets'],
       params: idParams,
-      response: { 200: datasetMetaSchema, 404: problems[404], 503: problems[503] },
+      response: { 200: datasetMetaSchema, 404: problems[404], ...authProblems, 503: problems[503] },
     },
     handler: async (request) => {
-      const meta = await app.services.stores.datasets.meta(request.params.id);
+      const meta = await request.stores.datasets.meta(request.params.id);
       if (!meta) throw new AppError('not_found', `no dataset has id ${request.params.id}`);
       return meta;
     },
@@ -111,10 +112,15 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
       summary: 'Delete a dataset',
       tags: ['datasets'],
       params: idParams,
-      response: { 204: z.undefined().describe('deleted'), 404: problems[404], 503: problems[503] },
+      response: {
+        204: z.undefined().describe('deleted'),
+        404: problems[404],
+        ...authProblems,
+        503: problems[503],
+      },
     },
     handler: async (request, reply) => {
-      if (!(await app.services.stores.datasets.delete(request.params.id))) {
+      if (!(await request.stores.datasets.delete(request.params.id))) {
         throw new AppError('not_found', `no dataset has id ${request.params.id}`);
       }
       return reply.code(204).send();

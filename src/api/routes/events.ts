@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { finalEventTypes, type StoredEvent } from '../../store/index.js';
-import { idParams, problems } from '../schemas.js';
+import { authProblems, idParams, problems } from '../schemas.js';
 
 const streamIdPattern = /^\d{1,20}-\d{1,20}$/;
 const maxU64 = 2n ** 64n - 1n;
@@ -53,11 +53,13 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
         200: z.string().describe('text/event-stream'),
         400: problems[400],
         404: problems[404],
+        ...authProblems,
         503: problems[503],
       },
     },
     handler: async (request, reply) => {
-      const { stores, redis, config } = app.services;
+      const { redis, config } = app.services;
+      const { stores } = request;
       const id = request.params.id;
       if (!(await stores.jobs.get(id))) throw new AppError('not_found', `no job has id ${id}`);
       let last = request.headers['last-event-id'] ?? request.query.lastEventId ?? '0';

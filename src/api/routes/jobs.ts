@@ -4,9 +4,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { jobSchema } from '../../spec/index.js';
-import { finalStatuses, type JobRecord } from '../../store/index.js';
+import { finalStatuses, type JobRecord, type Stores } from '../../store/index.js';
 import { jobView, submitJob } from '../job-service.js';
-import { idParams, jobListQuery, jobListSchema, jobViewSchema, problems } from '../schemas.js';
+import {
+  authProblems,
+  idParams,
+  jobListQuery,
+  jobListSchema,
+  jobViewSchema,
+  problems,
+} from '../schemas.js';
 
 const idempotencyHeaders = z.object({
   'idempotency-key': z
@@ -17,8 +24,8 @@ const idempotencyHeaders = z.object({
     .optional(),
 });
 
-async function getJob(app: FastifyInstance, id: string): Promise<JobRecord> {
-  const record = await app.services.stores.jobs.get(id);
+async function getJob(stores: Stores, id: string): Promise<JobRecord> {
+  const record = await stores.jobs.get(id);
   if (!record) throw new AppError('not_found', `no job has id ${id}`);
   return record;
 }
@@ -45,16 +52,18 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
         413: problems[413],
         415: problems[415],
         422: problems[422],
+        ...authProblems,
         503: problems[503],
       },
     },
     handler: async (request, reply) => {
       const { record, created } = await submitJob(
         app.services,
+        request.stores,
         request.body,
         request.headers['idempotency-key'],
       );
-      const current = created ? record : await getJob(app, record.id);
+      const current = created ? record : await getJob(request.stores, record.id);
       return reply
         .code(created ? 202 : 200)
         .header('location', `/v1/jobs/${record.id}`)
@@ -67,10 +76,10 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       summary: 'List jobs, newest first',
       tags: ['jobs'],
       querystring: jobListQuery,
-      response: { 200: jobListSchema, 400: problems[400], 503: problems[503] },
+      response: { 200: jobListSchema, 400: problems[400], ...authProblems, 503: problems[503] },
     },
     handler: async (request) => {
-      const { jobs, nextCursor } = await app.services.stores.jobs.list(request.query);
+      const { jobs, nextCursor } = await request.stores.jobs.list(request.query);
       return { jobs: jobs.map(jobView), nextCursor };
     },
   });
@@ -80,9 +89,9 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       summary: 'A job: status, resolved spec and seed, progress, metrics, model id',
       tags: ['jobs'],
       params: idParams,
-      response: { 200: jobViewSchema, 404: problems[404], 503: problems[503] },
+      response: { 200: jobViewSchema, 404: problems[404], ...authProblems, 503: problems[503] },
     },
-    handler: async (request) => jobView(await getJob(app, request.params.id)),
+    handler: async (request) => jobView(await getJob(request.stores, request.params.id)),
   });
 
   r.post('/v1/jobs/:id/cancel', {
@@ -92,10 +101,17 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
         'A queued job never starts; a running one stops within a mini-batch (the answer waits up to two seconds for it). A finished job answers 409.',
       tags: ['jobs'],
       params: idParams,
-      response: { 200: jobViewSchema, 404: problems[404], 409: problems[409], 503: problems[503] },
+      response: {
+        200: jobViewSchema,
+        404: problems[404],
+        409: problems[409],
+        ...authProblems,
+        503: problems[503],
+      },
     },
     handler: async (request) => {
-      const { stores, redis } = app.services;
+      const { redis } = app.services;
+      const { stores } = request;
       const id = request.params.id;
       const at = new Date().toISOString();
       const outcome = await stores.jobs.transition(
@@ -111,9 +127,9 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       if (outcome === 'missing') throw new AppError('not_found', `no job has id ${id}`);
       if (outcome === 'ok') {
         await app.services.queue.remove(id).catch(() => 0); // already taken: the worker sees 'cancelled'
-        return jobView(await getJob(app, id));
+        return jobView(await getJob(request.stores, id));
       }
-      if (finalStatuses.includes(outcome))
+      if (outcome !== 'full' && finalStatuses.includes(outcome))
         throw new AppError(
           'conflict',
           `job ${id} has already ${outcome === 'cancelled' ? 'been cancelled' : outcome}`,
@@ -121,10 +137,10 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       await stores.jobs.update(id, { cancelRequested: true });
       await redis.publish(stores.keys.cancelChannel, id);
       const deadline = Date.now() + cancelWaitMs;
-      let record = await getJob(app, id);
+      let record = await getJob(request.stores, id);
       while (!finalStatuses.includes(record.status) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
-        record = await getJob(app, id);
+        record = await getJob(request.stores, id);
       }
       return jobView(record);
     },

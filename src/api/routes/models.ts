@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../../errors.js';
+import type { Stores } from '../../store/index.js';
 import {
+  authProblems,
   idParams,
   modelViewSchema,
   predictBodySchema,
@@ -15,8 +17,8 @@ import {
 } from '../schemas.js';
 import type { CachedModel } from '../services.js';
 
-async function getModel(app: FastifyInstance, id: string): Promise<CachedModel> {
-  const cached = await app.services.models.get(id);
+async function getModel(app: FastifyInstance, stores: Stores, id: string): Promise<CachedModel> {
+  const cached = await app.services.models.get(stores, id);
   if (!cached) throw new AppError('not_found', `no model has id ${id}`);
   return cached;
 }
@@ -45,10 +47,10 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       summary: 'A trained model: spec, metrics, weights (W_k is [D_k][D_k-1])',
       tags: ['models'],
       params: idParams,
-      response: { 200: modelViewSchema, 404: problems[404], 503: problems[503] },
+      response: { 200: modelViewSchema, 404: problems[404], ...authProblems, 503: problems[503] },
     },
     handler: async (request) => {
-      const { doc } = await getModel(app, request.params.id);
+      const { doc } = await getModel(app, request.stores, request.params.id);
       const { format: _format, ...view } = doc;
       return view;
     },
@@ -59,12 +61,17 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       summary: 'Delete a model (predictions with it end at once, in every API process)',
       tags: ['models'],
       params: idParams,
-      response: { 204: z.undefined().describe('deleted'), 404: problems[404], 503: problems[503] },
+      response: {
+        204: z.undefined().describe('deleted'),
+        404: problems[404],
+        ...authProblems,
+        503: problems[503],
+      },
     },
     handler: async (request, reply) => {
       const { id } = request.params;
-      app.services.models.forget(id);
-      if (!(await app.services.stores.models.delete(id)))
+      app.services.models.forget(`${request.tenant}/${id}`);
+      if (!(await request.stores.models.delete(id)))
         throw new AppError('not_found', `no model has id ${id}`);
       return reply.code(204).send();
     },
@@ -80,11 +87,12 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
         200: predictResponseSchema,
         400: problems[400],
         404: problems[404],
+        ...authProblems,
         503: problems[503],
       },
     },
     handler: async (request) => {
-      const { doc, model, predict } = await getModel(app, request.params.id);
+      const { doc, model, predict } = await getModel(app, request.stores, request.params.id);
       const { inputs } = request.body;
       const width = model.shape.inputSize;
       const max = app.services.config.maxPredictRows;

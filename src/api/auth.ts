@@ -1,0 +1,81 @@
+// Who is asking: every request but the public ones (health, the API document) carries
+// `Authorization: Bearer <key>`; the key's SHA-256 is compared in constant time with every
+// configured hash, and the match names the request's tenant. With no keys configured the
+// service is in development mode: one tenant, `default`, and no key needed.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type ApiKey, defaultTenant } from '../config.js';
+import { AppError } from '../errors.js';
+import type { Stores } from '../store/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The tenant the request acts for. */
+    tenant: string;
+    /** That tenant's stores: everything a route reads or writes goes through these. */
+    stores: Stores;
+    /** A short, non-secret name of the key used (for rate limiting and logs). */
+    keyId: string;
+  }
+  interface FastifyContextConfig {
+    /** Answered without a key (health checks, the API document). */
+    public?: boolean;
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/** A new API key and the `tenant:sha256` entry of API_KEYS that admits it. */
+export function newApiKey(tenant: string): { key: string; entry: string } {
+  const key = `bpk_${randomBytes(32).toString('base64url')}`;
+  return { key, entry: `${tenant}:${sha256(key).toString('hex')}` };
+}
+
+/** The tenant of a presented key, or null. Every configured hash is compared, match or not. */
+export function tenantOfKey(keys: readonly ApiKey[], key: string): string | null {
+  const presented = sha256(key);
+  let tenant: string | null = null;
+  for (const k of keys)
+    if (timingSafeEqual(presented, k.sha256) && tenant === null) tenant = k.tenant;
+  return tenant;
+}
+
+function bearerOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+export function registerAuth(
+  app: FastifyInstance,
+  keys: readonly ApiKey[],
+  storesFor: (tenant: string) => Stores,
+): void {
+  app.decorateRequest('tenant', '');
+  app.decorateRequest('keyId', '');
+  app.decorateRequest('stores', null as unknown as Stores);
+  app.addHook('onRequest', async (request, reply) => {
+    const { config, url } = request.routeOptions;
+    if (config?.public || url === '/docs' || url?.startsWith('/docs/')) return;
+    if (keys.length === 0) {
+      request.tenant = defaultTenant;
+      request.keyId = `ip:${request.ip}`;
+    } else {
+      const key = bearerOf(request);
+      const tenant = key ? tenantOfKey(keys, key) : null;
+      if (!key || !tenant) {
+        reply.header('www-authenticate', 'Bearer realm="backprop"');
+        throw new AppError(
+          'unauthorized',
+          key
+            ? 'the API key is not valid: check the Authorization header (Bearer <key>)'
+            : 'send your API key as Authorization: Bearer <key>',
+        );
+      }
+      request.tenant = tenant;
+      request.keyId = `key:${sha256(key).toString('hex').slice(0, 16)}`;
+    }
+    request.stores = storesFor(request.tenant);
+  });
+}
