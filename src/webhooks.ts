@@ -3,6 +3,8 @@
 // It does not decide which URLs are allowed (callers vet them) and never follows redirects.
 import { createHmac, randomBytes } from 'node:crypto';
 import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { WebhookSpec } from './spec/index.js';
+import type { JobEvent } from './store/index.js';
 
 export const webhookQueueName = 'webhooks';
 
@@ -117,4 +119,59 @@ export function createWebhookWorker(
   // an 'error' event without a listener would throw
   worker.on('error', (err) => log.error({ err }, 'webhook worker error'));
   return worker;
+}
+
+/**
+ * The deliveries a job's events make: one per event its webhook asks for (a `status` event for
+ * `status`, and so on), with an id that is the same whenever the same event is sent again (a job
+ * resumed after its worker died re-sends nothing). Standard Webhooks payloads:
+ * `{type: "job.done", timestamp, data: {jobId, ...event}}`.
+ */
+export function jobDeliveries(
+  jobId: string,
+  tenant: string,
+  webhook: WebhookSpec,
+  events: readonly JobEvent[],
+): WebhookDelivery[] {
+  const wanted = new Set<string>(webhook.events);
+  const deliveries: WebhookDelivery[] = [];
+  for (const event of events) {
+    if (!wanted.has(event.type)) continue;
+    const which =
+      event.type === 'status'
+        ? `status_${event.status}`
+        : event.type === 'epoch'
+          ? `epoch_${event.epoch}`
+          : event.type;
+    const at = 'at' in event ? event.at : new Date().toISOString();
+    deliveries.push({
+      id: `msg_${jobId}_${which}`,
+      tenant,
+      url: webhook.url,
+      body: JSON.stringify({ type: `job.${event.type}`, timestamp: at, data: { jobId, ...event } }),
+    });
+  }
+  return deliveries;
+}
+
+/** Sends a job's events to its webhook, if it has one; never throws (logs instead). */
+export type Notify = (
+  job: { jobId: string; tenant: string; spec: { webhook?: WebhookSpec | undefined } },
+  events: readonly JobEvent[],
+) => Promise<void>;
+
+/** How long a delivery is kept (so that re-sending its id adds nothing): a finished job's TTL, else a week. */
+export function webhookKeepSeconds(config: { finishedJobTtlSeconds: number }): number {
+  return config.finishedJobTtlSeconds > 0 ? config.finishedJobTtlSeconds : 7 * 24 * 3600;
+}
+
+export function createNotify(queue: Queue<WebhookDelivery>, log: Pick<Log, 'error'>): Notify {
+  return async ({ jobId, tenant, spec }, events) => {
+    if (!spec.webhook) return;
+    for (const delivery of jobDeliveries(jobId, tenant, spec.webhook, events)) {
+      await enqueueWebhook(queue, delivery).catch((err: unknown) =>
+        log.error({ err, webhookId: delivery.id }, 'webhook not queued'),
+      );
+    }
+  };
 }

@@ -5,7 +5,9 @@
 import { DelayedError, type SandboxedJob, WaitingError } from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
 import type { TrainingJobData } from '../src/queue.js';
-import { connectRedis, createStores, type Stores } from '../src/store/index.js';
+import { createLogger } from '../src/log.js';
+import { bullConnection, connectRedis, createStores, type Stores } from '../src/store/index.js';
+import { createNotify, createWebhookQueue, webhookKeepSeconds } from '../src/webhooks.js';
 import { type JobOutcome, type RunOptions, runTrainingJob } from './train-job.js';
 
 let context:
@@ -44,6 +46,16 @@ export default async function processTrainingJob(
         checkpointMs: config.checkpointIntervalMs,
         maxJobSeconds: config.maxJobSeconds,
         maxRunningJobs: config.maxTenantRunningJobs,
+        webhookEpochIntervalMs: config.webhookEpochIntervalMs,
+        notify: createNotify(
+          createWebhookQueue(bullConnection(config.redisUrl), config.keyPrefix, {
+            attempts: config.webhookAttempts,
+            backoffMs: config.webhookBackoffMs,
+            timeoutMs: config.webhookTimeoutMs,
+            keepSeconds: webhookKeepSeconds(config),
+          }),
+          createLogger(config.logLevel, 'worker'),
+        ),
       },
       throttleDelayMs: config.tenantThrottleDelayMs,
     };

@@ -13,8 +13,15 @@ import {
 import { newId } from '../src/ids.js';
 import { type DatasetRef, handoffReason, type TrainingJobData } from '../src/queue.js';
 import { createModelDocument, type ModelDocument } from '../src/spec/index.js';
-import type { JobEvent, JobRecord, Stores } from '../src/store/index.js';
+import {
+  finalEventTypes,
+  finalStatuses,
+  type JobEvent,
+  type JobRecord,
+  type Stores,
+} from '../src/store/index.js';
 import { createThreadTeam } from '../src/threads/team.js';
+import type { Notify } from '../src/webhooks.js';
 
 /** How long the engine runs before the thread lets its event loop turn. */
 const sliceMs = 50;
@@ -39,23 +46,45 @@ async function loadData(stores: Stores, ref: DatasetRef): Promise<Dataset | null
 
 async function fail(
   stores: Stores,
-  jobId: string,
+  job: TrainingJobData,
+  options: RunOptions,
   code: string,
   message: string,
 ): Promise<JobOutcome> {
   const error = { code, message };
-  await stores.jobs.transition(jobId, ['running'], 'failed', { error, finishedAt: now() }, [
+  const events: JobEvent[] = [
     { type: 'status', status: 'failed', at: now() },
     { type: 'failed', error, at: now() },
-  ]);
+  ];
+  const outcome = await stores.jobs.transition(
+    job.jobId,
+    ['running'],
+    'failed',
+    { error, finishedAt: now() },
+    events,
+  );
+  if (outcome === 'ok') await options.notify(job, events);
   return { status: 'failed' };
 }
 
-async function cancel(stores: Stores, jobId: string, epoch: number): Promise<JobOutcome> {
-  await stores.jobs.transition(jobId, ['running'], 'cancelled', { finishedAt: now() }, [
+async function cancel(
+  stores: Stores,
+  job: TrainingJobData,
+  options: RunOptions,
+  epoch: number,
+): Promise<JobOutcome> {
+  const events: JobEvent[] = [
     { type: 'status', status: 'cancelled', at: now() },
     { type: 'cancelled', epoch, at: now() },
-  ]);
+  ];
+  const outcome = await stores.jobs.transition(
+    job.jobId,
+    ['running'],
+    'cancelled',
+    { finishedAt: now() },
+    events,
+  );
+  if (outcome === 'ok') await options.notify(job, events);
   return { status: 'cancelled' };
 }
 
@@ -67,6 +96,10 @@ export interface RunOptions {
   maxJobSeconds: number;
   /** A tenant's jobs training at once at most (0: no cap). */
   maxRunningJobs: number;
+  /** Least time between two `epoch` webhook deliveries of one job. */
+  webhookEpochIntervalMs: number;
+  /** Sends events to the job's webhook (queued; never blocks training). */
+  notify: Notify;
 }
 
 /** The epochs recorded in the job's event stream up to `through`, each once: a resumed job's history. */
@@ -129,6 +162,8 @@ async function trainStreaming(
   const { steps } = run;
   const writes: Promise<unknown>[] = [];
   let saving: Promise<void> = Promise.resolve();
+  const epochHooks = job.spec.webhook?.events.includes('epoch') === true;
+  let hooked = Number.NEGATIVE_INFINITY;
   let slice = performance.now();
   let saved = performance.now();
   try {
@@ -155,6 +190,10 @@ async function trainStreaming(
               .hset(stores.keys.job(job.jobId), 'progress', JSON.stringify(progress))
               .exec(),
           );
+          if (epochHooks && performance.now() - hooked >= options.webhookEpochIntervalMs) {
+            hooked = performance.now();
+            writes.push(options.notify(job, [event]));
+          }
         }
       } else if (step.value.batchEnd && handoff()) {
         // shutting down: this batch boundary's state goes to Redis for the next worker
@@ -188,29 +227,46 @@ export async function runTrainingJob(
 ): Promise<JobOutcome> {
   const { jobId } = job;
   const before = await stores.jobs.get(jobId);
+  if (before && finalStatuses.includes(before.status)) {
+    // finished, but its worker stopped before BullMQ heard: the webhook may not have been told
+    // (deliveries are by id, so telling it twice is once)
+    const events = (await stores.events.after(jobId)).map((e) => e.event);
+    await options.notify(
+      job,
+      events.filter(
+        (e) =>
+          finalEventTypes.has(e.type) || (e.type === 'status' && finalStatuses.includes(e.status)),
+      ),
+    );
+    return { status: 'skipped' };
+  }
   // running already: its worker stopped (killed, lost) and BullMQ handed the job on
   const takeover = before?.status === 'running';
+  if (takeover && before.startedAt)
+    await options.notify(job, [{ type: 'status', status: 'running', at: before.startedAt }]);
   if (!takeover) {
+    const running: JobEvent = { type: 'status', status: 'running', at: now() };
     const started = await stores.jobs.transition(
       jobId,
       ['queued'],
       'running',
       { startedAt: now() },
-      [{ type: 'status', status: 'running', at: now() }],
+      [running],
       options.maxRunningJobs,
     );
     if (started === 'full') return { status: 'throttled' };
     if (started !== 'ok') return { status: 'skipped' }; // cancelled while queued, or gone
+    await options.notify(job, [running]);
   }
   const record = (await stores.jobs.get(jobId)) as JobRecord;
-  if (record.cancelRequested) return finish(stores, jobId, cancel(stores, jobId, 0));
+  if (record.cancelRequested) return finish(stores, jobId, cancel(stores, job, options, 0));
   try {
     const data = await loadData(stores, job.spec.dataset);
     if (!data)
       return finish(
         stores,
         jobId,
-        fail(stores, jobId, 'dataset_missing', 'the dataset was deleted before the job ran'),
+        fail(stores, job, options, 'dataset_missing', 'the dataset was deleted before the job ran'),
       );
     const checkpoint = takeover ? await stores.checkpoints.load(jobId) : null;
     const written = takeover ? (record.progress?.epoch ?? 0) : 0;
@@ -243,15 +299,16 @@ export async function runTrainingJob(
         jobId,
         fail(
           stores,
-          jobId,
+          job,
+          options,
           'time_limit',
           `training ran longer than the ${options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`,
         ),
       );
     if (result.reason === 'stopped')
-      return finish(stores, jobId, cancel(stores, jobId, result.epochs));
+      return finish(stores, jobId, cancel(stores, job, options, result.epochs));
     if (result.reason === 'diverged')
-      return finish(stores, jobId, fail(stores, jobId, 'diverged', result.message));
+      return finish(stores, jobId, fail(stores, job, options, 'diverged', result.message));
     const doc = createModelDocument({
       network: job.spec.network,
       training: job.spec.training,
@@ -263,16 +320,18 @@ export async function runTrainingJob(
     });
     const modelId = await stores.models.idForJob(jobId, newId());
     await stores.models.save({ ...doc, id: modelId, jobId });
+    const events: JobEvent[] = [
+      { type: 'status', status: 'succeeded', at: now() },
+      { type: 'done', modelId, metrics: doc.metrics, at: now() },
+    ];
     const finished = await stores.jobs.transition(
       jobId,
       ['running'],
       'succeeded',
       { modelId, metrics: doc.metrics, finishedAt: now() },
-      [
-        { type: 'status', status: 'succeeded', at: now() },
-        { type: 'done', modelId, metrics: doc.metrics, at: now() },
-      ],
+      events,
     );
+    if (finished === 'ok') await options.notify(job, events);
     await stores.checkpoints.delete(jobId);
     return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
   } catch (error) {
@@ -291,7 +350,7 @@ export async function runTrainingJob(
         .catch(() => {});
       throw error;
     }
-    await finish(stores, jobId, fail(stores, jobId, 'internal', message)).catch(() => {});
+    await finish(stores, jobId, fail(stores, job, options, 'internal', message)).catch(() => {});
     throw error;
   }
 }

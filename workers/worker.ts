@@ -11,8 +11,15 @@ import {
   channelsFor,
   connectRedis,
   createStores,
+  type JobEvent,
   type Stores,
 } from '../src/store/index.js';
+import {
+  createNotify,
+  createWebhookQueue,
+  createWebhookWorker,
+  webhookKeepSeconds,
+} from '../src/webhooks.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 
 const config = loadConfig();
@@ -41,6 +48,23 @@ const worker = new Worker<TrainingJobData>(
   },
 );
 
+// webhook deliveries (queued by the API and by training threads) go out from here, beside
+// training but never in its way
+const webhookQueue = createWebhookQueue(bullConnection(config.redisUrl), config.keyPrefix, {
+  attempts: config.webhookAttempts,
+  backoffMs: config.webhookBackoffMs,
+  timeoutMs: config.webhookTimeoutMs,
+  keepSeconds: webhookKeepSeconds(config),
+});
+webhookQueue.on('error', (err) => log.debug({ err }, 'webhook queue connection error'));
+const notify = createNotify(webhookQueue, log);
+const deliverer = createWebhookWorker(
+  bullConnection(config.redisUrl),
+  config.keyPrefix,
+  (tenant) => config.webhookSecrets.get(tenant),
+  log,
+);
+
 worker.on('ready', () => log.info({ concurrency: config.workerConcurrency }, 'worker ready'));
 worker.on('active', (job) => log.info({ jobId: job.id }, 'training started'));
 worker.on('completed', (job, outcome) => log.info({ jobId: job.id, outcome }, 'training finished'));
@@ -56,12 +80,23 @@ worker.on('failed', async (job, err) => {
     message: `training stopped by an internal error: ${err.message}`,
   };
   const at = new Date().toISOString();
-  await storesFor(job.data.tenant ?? defaultTenant)
-    .jobs.transition(job.data.jobId, ['queued', 'running'], 'failed', { error, finishedAt: at }, [
-      { type: 'status', status: 'failed', at },
-      { type: 'failed', error, at },
-    ])
-    .catch((e: unknown) => log.error({ err: e, jobId: job.id }, 'could not record the failure'));
+  const events: JobEvent[] = [
+    { type: 'status', status: 'failed', at },
+    { type: 'failed', error, at },
+  ];
+  try {
+    const tenant = job.data.tenant ?? defaultTenant;
+    const outcome = await storesFor(tenant).jobs.transition(
+      job.data.jobId,
+      ['queued', 'running'],
+      'failed',
+      { error, finishedAt: at },
+      events,
+    );
+    if (outcome === 'ok') await notify({ ...job.data, tenant }, events);
+  } catch (e) {
+    log.error({ err: e, jobId: job.id }, 'could not record the failure');
+  }
 });
 
 await subscriber.subscribe(channelsFor(config.keyPrefix).cancelChannel);
@@ -79,6 +114,7 @@ async function shutdown(signal: string) {
   const closed = worker.close();
   worker.cancelAllJobs(handoffReason);
   await closed;
+  await Promise.all([deliverer.close(), webhookQueue.close()]);
   subscriber.disconnect();
   await redis.quit();
   process.exit(0);

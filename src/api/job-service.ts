@@ -10,7 +10,7 @@ import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { DatasetRef } from '../queue.js';
 import { type JobSpec, type ResolvedTraining, resolveTraining } from '../spec/index.js';
-import type { JobRecord, Stores } from '../store/index.js';
+import type { JobEvent, JobRecord, Stores } from '../store/index.js';
 import type { Services } from './services.js';
 
 interface Checked {
@@ -171,6 +171,14 @@ export async function submitJob(
       },
     ]);
   }
+  if (spec.webhook && !services.config.webhookSecrets.has(stores.keys.tenant)) {
+    throw new ValidationError([
+      {
+        path: 'webhook',
+        message: `your tenant (${stores.keys.tenant}) has no webhook signing secret: the operator adds one to WEBHOOK_SECRETS (backprop keys new makes one)`,
+      },
+    ]);
+  }
   const checked = await checkDataset(stores, spec, training);
   checkLimits(services, spec, training, checked);
   let jobId = newId();
@@ -199,14 +207,16 @@ export async function submitJob(
   const record: JobRecord = {
     id: jobId,
     status: 'queued',
-    spec: { network: spec.network, dataset: ref, training },
+    spec: {
+      network: spec.network,
+      dataset: ref,
+      training,
+      ...(spec.webhook ? { webhook: spec.webhook } : {}),
+    },
     createdAt: at,
   };
-  const created = await stores.jobs.create(
-    record,
-    { type: 'status', status: 'queued', at },
-    maxTenantQueuedJobs,
-  );
+  const queued: JobEvent = { type: 'status', status: 'queued', at };
+  const created = await stores.jobs.create(record, queued, maxTenantQueuedJobs);
   if (created !== 'ok') {
     await release(stored ?? undefined);
     if (created === 'full') throw queueFull(services);
@@ -223,6 +233,7 @@ export async function submitJob(
       .catch(() => {});
     throw error;
   }
+  await services.notify({ jobId, tenant: stores.keys.tenant, spec: record.spec }, [queued]);
   return { record, created: true };
 }
 

@@ -9,6 +9,7 @@ import {
   metricsSchema,
   modelSchema,
   networkSchema,
+  webhookSchema,
 } from '../spec/index.js';
 import { jobStatuses } from '../store/index.js';
 
@@ -96,6 +97,7 @@ export const jobViewSchema = z
       network: networkSchema,
       dataset: datasetRefSchema,
       training: resolvedTrainingSchema,
+      webhook: webhookSchema.optional(),
     }),
     seed: z.number().int(),
     progress: z.object({

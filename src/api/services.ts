@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import { createPredictor, type Model, type Predictor } from '../engine/index.js';
 import { createTrainingQueue, type TrainingQueue } from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
+import { bullConnection } from '../store/index.js';
+import { createNotify, createWebhookQueue, type Notify, webhookKeepSeconds } from '../webhooks.js';
 import {
   channelsFor,
   connectRedis,
@@ -57,6 +59,8 @@ export interface Services {
   /** One tenant's stores (made once per tenant). */
   storesFor(tenant: string): Stores;
   queue: TrainingQueue;
+  /** Sends a job's events to its webhook (queued on `webhooks`; the workers deliver them). */
+  notify: Notify;
   models: ReturnType<typeof createModelCache>;
 }
 
@@ -86,11 +90,19 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   };
   const queue = createTrainingQueue(config);
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
+  const webhooks = createWebhookQueue(bullConnection(config.redisUrl), config.keyPrefix, {
+    attempts: config.webhookAttempts,
+    backoffMs: config.webhookBackoffMs,
+    timeoutMs: config.webhookTimeoutMs,
+    keepSeconds: webhookKeepSeconds(config),
+  });
+  webhooks.on('error', (err) => app.log.debug({ err }, 'webhook queue connection error'));
   const services: Services = {
     config,
     redis,
     storesFor,
     queue,
+    notify: createNotify(webhooks, app.log),
     models: createModelCache(config.modelCacheSize),
   };
   app.decorate('services', services);
@@ -100,7 +112,7 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   subscriber.on('message', (_channel, key: string) => services.models.forget(key));
   void subscriber.subscribe(channelsFor(config.keyPrefix).modelDeletedChannel).catch(() => {});
   app.addHook('onClose', async () => {
-    await queue.close();
+    await Promise.all([queue.close(), webhooks.close()]);
     subscriber.disconnect();
     await redis.quit().catch(() => redis.disconnect());
   });

@@ -6,10 +6,39 @@ import { parseOrThrow } from './issues.js';
 import { networkSchema } from './network.js';
 import { type ResolvedTraining, resolveTraining, trainingSchema } from './training.js';
 
+export const webhookEventNames = ['status', 'done', 'failed', 'cancelled', 'epoch'] as const;
+
+/** Where the service tells a job's news (signed, Standard Webhooks); the CLI ignores it. */
+export const webhookSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .max(2000)
+      .refine((text) => {
+        try {
+          const url = new URL(text);
+          return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username;
+        } catch {
+          return false;
+        }
+      }, 'must be an absolute http(s) URL without credentials, such as https://example.com/hooks/backprop'),
+    events: z
+      .array(z.enum(webhookEventNames))
+      .min(1)
+      .max(webhookEventNames.length)
+      .refine((events) => new Set(events).size === events.length, 'must not repeat an event')
+      .default(['status', 'done', 'failed', 'cancelled'])
+      .describe('`epoch` is sent at most once per WEBHOOK_EPOCH_INTERVAL_MS (the latest epoch)'),
+  })
+  .meta({ id: 'Webhook' });
+
+export type WebhookSpec = z.output<typeof webhookSchema>;
+
 export const jobSchema = z.strictObject({
   network: networkSchema,
   dataset: datasetSchema,
   training: trainingSchema.optional(),
+  webhook: webhookSchema.optional(),
 });
 
 export type JobSpec = z.output<typeof jobSchema>;

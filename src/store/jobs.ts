@@ -3,7 +3,7 @@
 // conditional (a Lua script), and write their events to the job's stream in the same step.
 import type { Redis } from 'ioredis';
 import type { DatasetRef } from '../queue.js';
-import type { ModelMetrics, NetworkSpec, ResolvedTraining } from '../spec/index.js';
+import type { ModelMetrics, NetworkSpec, ResolvedTraining, WebhookSpec } from '../spec/index.js';
 import {
   finalStatuses,
   type JobError,
@@ -17,6 +17,8 @@ export interface JobSpecRecord {
   network: NetworkSpec;
   dataset: DatasetRef;
   training: ResolvedTraining;
+  /** Where the job's events are sent, signed with the tenant's secret. */
+  webhook?: WebhookSpec;
 }
 
 export interface Progress {

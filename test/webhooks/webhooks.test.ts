@@ -2,7 +2,7 @@
 // reference Standard Webhooks verifier written here (not src/webhooks.ts), failed attempts are
 // retried under the same webhook-id, a silent receiver times out, a repeated id is one delivery,
 // and a tenant without a secret fails once without retries.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   signWebhook,
   type WebhookDelivery,
 } from '../../src/webhooks.js';
+import { verify } from '../helpers/standard-webhooks.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `bp:test:${randomBytes(4).toString('hex')}`;
@@ -83,33 +84,6 @@ afterAll(async () => {
   await deleteKeysUnder(redis, prefix);
   await redis.quit();
 });
-
-/**
- * The reference verifier of the Standard Webhooks scheme: HMAC-SHA256 keyed by the base64 after
- * 'whsec_', over `${msgId}.${timestamp}.${payload}`; any `v1,<sig>` in the space-separated list
- * may match; timestamps more than 5 minutes off are refused.
- */
-function verify(
-  secret: string,
-  headers: IncomingHttpHeaders,
-  payload: string,
-  now = Date.now() / 1000,
-): boolean {
-  const msgId = headers['webhook-id'];
-  const timestamp = headers['webhook-timestamp'];
-  const signatures = headers['webhook-signature'];
-  if (typeof msgId !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string')
-    return false;
-  if (!/^\d+$/.test(timestamp) || Math.abs(now - Number(timestamp)) > 5 * 60) return false;
-  const key = Uint8Array.from(atob(secret.replace(/^whsec_/, '')), (c) => c.charCodeAt(0));
-  const expected = createHmac('sha256', key).update(`${msgId}.${timestamp}.${payload}`).digest();
-  return signatures.split(' ').some((entry) => {
-    const [version, signature] = entry.split(',');
-    if (version !== 'v1' || !signature) return false;
-    const got = Buffer.from(signature, 'base64');
-    return got.length === expected.length && timingSafeEqual(got, expected);
-  });
-}
 
 let next = 0;
 const delivery = (path: string, tenant = 'acme'): WebhookDelivery => {

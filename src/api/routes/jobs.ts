@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { jobSchema } from '../../spec/index.js';
-import { finalStatuses, type JobRecord, type Stores } from '../../store/index.js';
+import { finalStatuses, type JobEvent, type JobRecord, type Stores } from '../../store/index.js';
 import { jobView, submitJob } from '../job-service.js';
 import {
   authProblems,
@@ -114,20 +114,23 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       const { stores } = request;
       const id = request.params.id;
       const at = new Date().toISOString();
+      const events: JobEvent[] = [
+        { type: 'status', status: 'cancelled', at },
+        { type: 'cancelled', epoch: 0, at },
+      ];
       const outcome = await stores.jobs.transition(
         id,
         ['queued'],
         'cancelled',
         { finishedAt: at },
-        [
-          { type: 'status', status: 'cancelled', at },
-          { type: 'cancelled', epoch: 0, at },
-        ],
+        events,
       );
       if (outcome === 'missing') throw new AppError('not_found', `no job has id ${id}`);
       if (outcome === 'ok') {
         await app.services.queue.remove(id).catch(() => 0); // already taken: the worker sees 'cancelled'
-        return jobView(await getJob(request.stores, id));
+        const record = await getJob(request.stores, id);
+        await app.services.notify({ jobId: id, tenant: request.tenant, spec: record.spec }, events);
+        return jobView(record);
       }
       if (outcome !== 'full' && finalStatuses.includes(outcome))
         throw new AppError(

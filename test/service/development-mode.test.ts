@@ -1,0 +1,61 @@
+// The API process without API keys (development mode) listens on 127.0.0.1 only, whatever HOST
+// says, and says so loudly; with keys it listens where HOST says and asks every request for one.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newApiKey } from '../../src/api/auth.js';
+import { freePort } from '../helpers/service.js';
+
+const serverFile = fileURLToPath(new URL('../../dist/src/api/server.js', import.meta.url));
+const prefix = `bp:test:devmode${process.pid}`;
+const running: ChildProcess[] = [];
+afterAll(() => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
+/** Starts an API process; resolves with its log once it listens. */
+async function startApi(env: Record<string, string>): Promise<string> {
+  const api = spawn(process.execPath, [serverFile], {
+    env: { ...process.env, KEY_PREFIX: prefix, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(api);
+  let log = '';
+  return new Promise((resolve, reject) => {
+    api.stdout!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('Server listening')) resolve(log);
+    });
+    api.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    api.once('exit', (code) => reject(new Error(`api exited ${code}: ${log}`)));
+  });
+}
+
+const listening = (log: string) =>
+  [...log.matchAll(/Server listening at (http:\/\/[^"]+)/g)].map((m) => m[1]);
+
+describe('an API process', () => {
+  it('without API_KEYS: warns, and listens on 127.0.0.1 only even when HOST asks for all', async () => {
+    const port = await freePort();
+    const log = await startApi({ HOST: '0.0.0.0', PORT: String(port), API_KEYS: '' });
+    expect(log).toContain('DEVELOPMENT MODE');
+    expect(log).toContain('(not HOST=0.0.0.0)');
+    expect(log).toMatch(/"level":40/); // a warning
+    expect(listening(log)).toEqual([`http://127.0.0.1:${port}`]);
+    const res = await fetch(`http://127.0.0.1:${port}/v1/jobs`);
+    expect(res.status).toBe(200); // no key needed
+  });
+
+  it('with API_KEYS: no warning, and a key is needed', async () => {
+    const port = await freePort();
+    const log = await startApi({
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      API_KEYS: newApiKey('alice').entry,
+    });
+    expect(log).not.toContain('DEVELOPMENT MODE');
+    expect((await fetch(`http://127.0.0.1:${port}/v1/jobs`)).status).toBe(401);
+  });
+});
