@@ -3,8 +3,11 @@
 // there, the stream shows every epoch once with a `resumed` event at each restart, and the final
 // weights equal, bit for bit, those of the same job trained without interruption.
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/store/index.js';
+import { newWebhookSecret } from '../../src/webhooks.js';
 import { follow } from '../helpers/events.js';
 import {
   http,
@@ -17,22 +20,47 @@ import {
 let service: TestService;
 let worker: ChildProcess;
 let expected: unknown; // the weights of the job trained without interruption
+// a webhook receiver: each message must arrive once, crashes or not
+const messages: { id: string; payload: any }[] = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => {
+    body += chunk;
+  });
+  req.on('end', () => {
+    messages.push({ id: String(req.headers['webhook-id']), payload: JSON.parse(body) });
+    res.writeHead(204).end();
+  });
+});
+let hookUrl = '';
 beforeAll(async () => {
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   service = await startService({
-    env: { WORKER_LOCK_MS: '1000', WORKER_CONCURRENCY: '1', CHECKPOINT_INTERVAL_MS: '200' },
+    env: {
+      WORKER_LOCK_MS: '1000',
+      WORKER_CONCURRENCY: '1',
+      CHECKPOINT_INTERVAL_MS: '200',
+      WEBHOOK_SECRETS: `default:${newWebhookSecret()}`,
+      WEBHOOK_EPOCH_INTERVAL_MS: '0',
+    },
   });
   worker = await service.startWorker();
   const reference = await submit();
   const done = await waitForJob(service, reference, (j) => j.status === 'succeeded', 120_000);
   expected = await weightsOf(done.modelId);
 });
-afterAll(() => service?.stop());
+afterAll(async () => {
+  await service?.stop();
+  receiver.closeAllConnections();
+  receiver.close();
+});
 
 // With a validation split, so that early-stopping state is part of each checkpoint.
 const job = secondsLongJob(21, { validationSplit: 0.2, patience: 1000 });
 
-async function submit(): Promise<string> {
-  const r = await http(service, 'POST', '/v1/jobs', job);
+async function submit(webhook?: object): Promise<string> {
+  const r = await http(service, 'POST', '/v1/jobs', webhook ? { ...job, webhook } : job);
   expect(r.status).toBe(202);
   return r.body.id;
 }
@@ -44,13 +72,13 @@ describe('a worker killed mid-training', () => {
   it('twice: the job completes on another worker with bit-identical weights', async () => {
     const redis = connectRedis(service.config.redisUrl);
     try {
-      const id = await submit();
+      const id = await submit({ url: hookUrl, events: ['status', 'epoch', 'done'] });
       const lost: number[] = [];
       for (const atEpoch of [12, 26]) {
         await waitForJob(service, id, (j) => j.progress.epoch >= atEpoch, 120_000);
         // a checkpoint is there to resume from
         expect(
-          await redis.exists(service.config.keyPrefix + `:tenant:default:job:${id}:checkpoint`),
+          await redis.exists(`${service.config.keyPrefix}:tenant:default:job:${id}:checkpoint`),
         ).toBe(1);
         const killedAt = (await http(service, 'GET', `/v1/jobs/${id}`)).body.progress.epoch;
         await new Promise((r) => worker.once('exit', r).kill('SIGKILL'));
@@ -84,8 +112,23 @@ describe('a worker killed mid-training', () => {
       );
       // and the checkpoint is gone with the job
       expect(
-        await redis.exists(service.config.keyPrefix + `:tenant:default:job:${id}:checkpoint`),
+        await redis.exists(`${service.config.keyPrefix}:tenant:default:job:${id}:checkpoint`),
       ).toBe(0);
+      // its webhook heard each message once: the status changes, the epochs, done
+      await new Promise((r) => setTimeout(r, 500)); // deliveries trail the job a little
+      const ids = messages.map((m) => m.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const types = (type: string) => messages.filter((m) => m.payload.type === type);
+      expect(types('job.status').map((m) => m.payload.data.status)).toEqual([
+        'queued',
+        'running',
+        'succeeded',
+      ]);
+      expect(types('job.done').map((m) => m.payload.data.modelId)).toEqual([finished.modelId]);
+      const epochs = types('job.epoch').map((m) => m.payload.data.epoch as number);
+      expect(epochs.length).toBeGreaterThanOrEqual(30); // a crash may cost the epoch it was sending
+      expect(epochs.every((e) => e >= 1 && e <= 40)).toBe(true);
+      process.stdout.write(`webhook epoch messages after two crashes: ${epochs.length} of 40\n`);
       // a few epochs of work at most lost per crash (about 0.1 s each; checkpoints every 200 ms)
       for (const epochs of lost) expect(epochs).toBeLessThanOrEqual(4);
       process.stdout.write(`epochs lost per crash: ${lost.join(', ')}\n`);
