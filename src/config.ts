@@ -41,6 +41,7 @@ const defaults = {
   WEBHOOK_BACKOFF_MS: '1000',
   WEBHOOK_TIMEOUT_MS: '10000',
   WEBHOOK_EPOCH_INTERVAL_MS: '1000',
+  WEBHOOK_ALLOW_PRIVATE: '0',
 } as const;
 
 /** Tenant names: they go into Redis key names and logs. */
@@ -138,6 +139,9 @@ const schema = z.object({
   WEBHOOK_BACKOFF_MS: int(0),
   WEBHOOK_TIMEOUT_MS: int(100),
   WEBHOOK_EPOCH_INTERVAL_MS: int(0),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1'], {
+    error: 'must be 1 (webhooks may reach loopback and private networks) or 0',
+  }),
 });
 
 export interface Config {
@@ -212,6 +216,11 @@ export interface Config {
   webhookTimeoutMs: number;
   /** Least time between two `epoch` webhook deliveries of one job (the latest epoch is sent). */
   webhookEpochIntervalMs: number;
+  /**
+   * Webhooks may reach loopback, private and link-local addresses (off by default: a tenant must
+   * not make the service call its own network, or a cloud's metadata service).
+   */
+  webhookAllowPrivate: boolean;
 }
 
 /** Reads the configuration; throws one error naming every bad variable. */
@@ -267,6 +276,7 @@ export function loadConfig(
     webhookBackoffMs: c.WEBHOOK_BACKOFF_MS,
     webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
     webhookEpochIntervalMs: c.WEBHOOK_EPOCH_INTERVAL_MS,
+    webhookAllowPrivate: c.WEBHOOK_ALLOW_PRIVATE === '1',
   });
 }
 

@@ -63,6 +63,7 @@ const deliverer = createWebhookWorker(
   config.keyPrefix,
   (tenant) => config.webhookSecrets.get(tenant),
   log,
+  { allowPrivate: config.webhookAllowPrivate },
 );
 
 worker.on('ready', () => log.info({ concurrency: config.workerConcurrency }, 'worker ready'));

@@ -11,6 +11,7 @@ import { newId } from '../ids.js';
 import type { DatasetRef } from '../queue.js';
 import { type JobSpec, type ResolvedTraining, resolveTraining } from '../spec/index.js';
 import type { JobEvent, JobRecord, Stores } from '../store/index.js';
+import { isPrivateAddress } from '../webhooks.js';
 import type { Services } from './services.js';
 
 interface Checked {
@@ -178,6 +179,17 @@ export async function submitJob(
         message: `your tenant (${stores.keys.tenant}) has no webhook signing secret: the operator adds one to WEBHOOK_SECRETS (backprop keys new makes one)`,
       },
     ]);
+  }
+  if (spec.webhook && !services.config.webhookAllowPrivate) {
+    const host = new URL(spec.webhook.url).hostname.replace(/^\[|\]$/g, '');
+    if (host === 'localhost' || isPrivateAddress(host)) {
+      throw new ValidationError([
+        {
+          path: 'webhook.url',
+          message: `${host} is a loopback or private address, which webhooks may not reach here (WEBHOOK_ALLOW_PRIVATE=0): give a public address`,
+        },
+      ]);
+    }
   }
   const checked = await checkDataset(stores, spec, training);
   checkLimits(services, spec, training, checked);

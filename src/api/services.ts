@@ -6,15 +6,15 @@ import type { Config } from '../config.js';
 import { createPredictor, type Model, type Predictor } from '../engine/index.js';
 import { createTrainingQueue, type TrainingQueue } from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
-import { bullConnection } from '../store/index.js';
-import { createNotify, createWebhookQueue, type Notify, webhookKeepSeconds } from '../webhooks.js';
 import {
+  bullConnection,
   channelsFor,
   connectRedis,
   createStores,
   type StoredModel,
   type Stores,
 } from '../store/index.js';
+import { createNotify, createWebhookQueue, type Notify, webhookKeepSeconds } from '../webhooks.js';
 
 export interface CachedModel {
   doc: StoredModel;

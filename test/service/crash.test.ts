@@ -42,6 +42,7 @@ beforeAll(async () => {
       WORKER_CONCURRENCY: '1',
       CHECKPOINT_INTERVAL_MS: '200',
       WEBHOOK_SECRETS: `default:${newWebhookSecret()}`,
+      WEBHOOK_ALLOW_PRIVATE: '1', // the receiver is on 127.0.0.1
       WEBHOOK_EPOCH_INTERVAL_MS: '0',
     },
   });

@@ -53,6 +53,7 @@ beforeAll(async () => {
       WEBHOOK_SECRETS: `alice:${secret}`,
       WEBHOOK_BACKOFF_MS: '50',
       WEBHOOK_TIMEOUT_MS: '300',
+      WEBHOOK_ALLOW_PRIVATE: '1', // the receiver is on 127.0.0.1
       WEBHOOK_EPOCH_INTERVAL_MS: '1000',
     },
   });
@@ -208,6 +209,51 @@ describe('a webhook the service refuses', () => {
       );
       expect(res.status, JSON.stringify(webhook)).toBe(400);
       expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    }
+  });
+});
+
+describe('webhooks to private addresses (WEBHOOK_ALLOW_PRIVATE=0, the default)', () => {
+  it('are refused at submission, naming webhook.url; a public address is taken', async () => {
+    const strict = await startService({
+      env: { API_KEYS: alice.entry, WEBHOOK_SECRETS: `alice:${secret}` },
+    });
+    try {
+      for (const url of [
+        'http://127.0.0.1:8080/hook',
+        'http://[::1]/hook',
+        'http://localhost/hook',
+        'http://169.254.169.254/latest/meta-data',
+        'https://10.0.0.7/hook',
+        'http://[::ffff:192.168.0.1]/hook',
+      ]) {
+        const res = await http(
+          strict,
+          'POST',
+          '/v1/jobs',
+          { ...xorJob('/x'), webhook: { url } },
+          as(alice.key),
+        );
+        expect(res.status, url).toBe(400);
+        expect(res.body.errors).toEqual([
+          { path: 'webhook.url', message: expect.stringContaining('WEBHOOK_ALLOW_PRIVATE') },
+        ]);
+      }
+      // no worker serves this service: nothing is ever sent to the address
+      const ok = await http(
+        strict,
+        'POST',
+        '/v1/jobs',
+        { ...xorJob('/x'), webhook: { url: 'https://hooks.example.com/backprop' } },
+        as(alice.key),
+      );
+      expect(ok.status).toBe(202);
+      expect(ok.body.spec.webhook).toEqual({
+        url: 'https://hooks.example.com/backprop',
+        events: ['status', 'done', 'failed', 'cancelled'],
+      });
+    } finally {
+      await strict.stop();
     }
   });
 });

@@ -3,14 +3,17 @@
 // retried under the same webhook-id, a silent receiver times out, a repeated id is one delivery,
 // and a tenant without a secret fails once without retries.
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullConnection, connectRedis, deleteKeysUnder } from '../../src/store/redis.js';
 import {
   createWebhookQueue,
   createWebhookWorker,
   enqueueWebhook,
+  isPrivateAddress,
   newWebhookSecret,
   signWebhook,
   type WebhookDelivery,
@@ -39,6 +42,7 @@ const worker = createWebhookWorker(
   prefix,
   (tenant) => secrets[tenant],
   log,
+  { allowPrivate: true }, // the receivers are on 127.0.0.1
 );
 
 /** What each receiver path got, and how it answers the n-th request (0-based). */
@@ -231,5 +235,73 @@ describe('webhook delivery', () => {
     for (const id of ['a:b', 'a:b:c', ''])
       await expect(enqueueWebhook(queue, { ...delivery('/ok'), id })).rejects.toThrow(/':'/);
     expect(await queue.getJob('a:b:c')).toBeUndefined();
+  });
+});
+
+describe('private addresses', () => {
+  it('knows loopback, private, link-local and reserved ranges, IPv4 and IPv6', () => {
+    for (const address of [
+      '127.0.0.1',
+      '127.255.0.9',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      '::ffff:10.0.0.1',
+    ])
+      expect(isPrivateAddress(address), address).toBe(true);
+    for (const address of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])
+      expect(isPrivateAddress(address), address).toBe(false);
+  });
+
+  it('reaches none unless allowed: by address, or by a name that resolves to one', async () => {
+    // this machine's own name resolves to a private address (a precondition, checked here)
+    const name = hostname();
+    const resolved = await lookup(name);
+    expect(isPrivateAddress(resolved.address)).toBe(true);
+    const strictPrefix = `${prefix}:strict`;
+    const strictQueue = createWebhookQueue(bullConnection(redisUrl), strictPrefix, {
+      attempts: 3,
+      backoffMs: 50,
+      timeoutMs: 500,
+      keepSeconds: 60,
+    });
+    const strict = createWebhookWorker(bullConnection(redisUrl), strictPrefix, () => secret, log);
+    try {
+      const port = new URL(base).port;
+      for (const url of [
+        `http://127.0.0.1:${port}/private`,
+        `http://[::1]:${port}/private`,
+        `http://localhost:${port}/private`,
+        `http://${name}:${port}/private`,
+      ]) {
+        const sent = { ...delivery('/private'), url };
+        await enqueueWebhook(strictQueue, sent);
+        const deadline = Date.now() + 10_000;
+        let job = await strictQueue.getJob(sent.id);
+        while ((await job?.getState()) !== 'failed' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+          job = await strictQueue.getJob(sent.id);
+        }
+        expect(await job!.getState(), url).toBe('failed');
+        expect(job!.attemptsMade, url).toBe(1); // refused for good, not retried
+        expect(job!.failedReason).toMatch(/private address/);
+      }
+      expect(received.get('/private')).toBeUndefined();
+    } finally {
+      await strict.close();
+      await strictQueue.close();
+    }
   });
 });
