@@ -267,9 +267,13 @@ export type Notify = (
   events: readonly JobEvent[],
 ) => Promise<void>;
 
-/** How long a delivery is kept (so that re-sending its id adds nothing): a finished job's TTL, else a week. */
+/**
+ * How long a delivery is kept, so that sending its id again adds nothing: a day (a job re-sends
+ * within a worker's lock period or a retry's backoff), or a finished job's TTL if shorter.
+ */
 export function webhookKeepSeconds(config: { finishedJobTtlSeconds: number }): number {
-  return config.finishedJobTtlSeconds > 0 ? config.finishedJobTtlSeconds : 7 * 24 * 3600;
+  const day = 24 * 3600;
+  return config.finishedJobTtlSeconds > 0 ? Math.min(config.finishedJobTtlSeconds, day) : day;
 }
 
 export function createNotify(queue: Queue<WebhookDelivery>, log: Pick<Log, 'error'>): Notify {

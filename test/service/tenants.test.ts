@@ -77,6 +77,11 @@ describe('API keys', () => {
       { authorization: 'Bearer bpk_not-a-key' },
       { authorization: `Basic ${Buffer.from('alice:x').toString('base64')}` },
       { authorization: `Bearer ${alice.key}x` },
+      { authorization: 'Bearer' },
+      { authorization: 'Bearer   ' },
+      { authorization: `Bearer ${'x'.repeat(5000)}` },
+      { authorization: `Bearer ${alice.key} ${bob.key}` },
+      { authorization: `${alice.key}` },
     ]) {
       const res = await http(service, 'GET', '/v1/jobs', undefined, headers);
       expect(res.status).toBe(401);
@@ -86,12 +91,35 @@ describe('API keys', () => {
     }
   });
 
+  it('takes the scheme in any case (RFC 9110): bearer, BEARER', async () => {
+    for (const scheme of ['bearer', 'BEARER'])
+      expect(
+        (
+          await http(service, 'GET', '/v1/jobs', undefined, {
+            authorization: `${scheme} ${alice.key}`,
+          })
+        ).status,
+      ).toBe(200);
+  });
+
   it('answers health checks and the API document without a key', async () => {
     expect((await http(service, 'GET', '/healthz')).status).toBe(200);
     expect((await http(service, 'GET', '/readyz')).status).toBe(200);
     const doc = await http(service, 'GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.components.securitySchemes.apiKey).toMatchObject({ scheme: 'bearer' });
+    expect(doc.body.security).toEqual([{ apiKey: [] }]);
+    expect(doc.body.paths['/healthz'].get.security).toEqual([]);
+    for (const [path, method] of [
+      ['/v1/jobs', 'post'],
+      ['/v1/jobs/{id}', 'get'],
+      ['/v1/models/{id}/predict', 'post'],
+      ['/v1/datasets', 'post'],
+    ] as const) {
+      expect(Object.keys(doc.body.paths[path][method].responses)).toEqual(
+        expect.arrayContaining(['401', '429']),
+      );
+    }
   });
 
   it('keeps only hashes: the configuration and Redis never hold a key', async () => {
