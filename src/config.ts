@@ -32,6 +32,7 @@ const defaults = {
   MAX_JOB_COMPUTE: String(1e15),
   WORKER_REDIS_RETRIES: '20',
   API_KEYS: '',
+  ADMIN_TENANTS: '',
   WEBHOOK_SECRETS: '',
   MAX_TENANT_QUEUED_JOBS: '1000',
   MAX_TENANT_RUNNING_JOBS: '0',
@@ -130,6 +131,18 @@ const schema = z.object({
   MAX_JOB_COMPUTE: z.coerce.number().positive(),
   WORKER_REDIS_RETRIES: int(0),
   API_KEYS: apiKeysSchema,
+  ADMIN_TENANTS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (tenants) => tenants.every((t) => tenantPattern.test(t)),
+      'must be tenant names, comma-separated',
+    ),
   WEBHOOK_SECRETS: secretsSchema,
   MAX_TENANT_QUEUED_JOBS: int(1),
   MAX_TENANT_RUNNING_JOBS: int(0),
@@ -200,6 +213,11 @@ export interface Config {
    * tenant (`default`), and the API listens on 127.0.0.1 only.
    */
   apiKeys: readonly ApiKey[];
+  /**
+   * Tenants whose keys also open what spans every tenant: /metrics and the queue board
+   * (/admin/queues). In development mode the one tenant is an admin.
+   */
+  adminTenants: readonly string[];
   /** Each tenant's Standard Webhooks signing secret (`whsec_…`); a job's webhook needs one. */
   webhookSecrets: ReadonlyMap<string, string>;
   /** A tenant's queued jobs at most; more is a 429 with Retry-After. */
@@ -267,6 +285,7 @@ export function loadConfig(
     maxJobCompute: c.MAX_JOB_COMPUTE,
     workerRedisRetries: c.WORKER_REDIS_RETRIES,
     apiKeys: c.API_KEYS,
+    adminTenants: c.ADMIN_TENANTS,
     webhookSecrets: c.WEBHOOK_SECRETS,
     maxTenantQueuedJobs: c.MAX_TENANT_QUEUED_JOBS,
     maxTenantRunningJobs: c.MAX_TENANT_RUNNING_JOBS,

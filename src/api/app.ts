@@ -58,7 +58,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, config.maxBodyBytes);
   const services = registerServices(app, config);
-  registerAuth(app, config.apiKeys, services.storesFor);
+  registerAuth(app, config.apiKeys, config.adminTenants, services.storesFor);
   if (config.rateLimitPerMinute > 0) {
     // counted in Redis, so the limit holds across every API process; after the key is known
     // (the auth hook is global, this one per route); public routes are not counted

@@ -16,10 +16,16 @@ declare module 'fastify' {
     stores: Stores;
     /** A short, non-secret name of the key used (for rate limiting and logs). */
     keyId: string;
+    /** The tenant may see what spans every tenant (ADMIN_TENANTS; development mode). */
+    isAdmin: boolean;
   }
   interface FastifyContextConfig {
     /** Answered without a key (health checks, the API document). */
     public?: boolean;
+    /** Takes the key from `?access_token=` too (RFC 6750): for browsers' EventSource. */
+    queryToken?: boolean;
+    /** Only for admin tenants (403 for others). */
+    admin?: boolean;
   }
 }
 
@@ -42,7 +48,11 @@ export function tenantOfKey(keys: readonly ApiKey[], key: string): string | null
 
 function bearerOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
+  if (typeof header !== 'string') {
+    if (!request.routeOptions.config?.queryToken) return null;
+    const token = (request.query as Record<string, unknown> | undefined)?.access_token;
+    return typeof token === 'string' && /^\S+$/.test(token) ? token : null;
+  }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1]! : null;
 }
@@ -50,10 +60,12 @@ function bearerOf(request: FastifyRequest): string | null {
 export function registerAuth(
   app: FastifyInstance,
   keys: readonly ApiKey[],
+  adminTenants: readonly string[],
   storesFor: (tenant: string) => Stores,
 ): void {
   app.decorateRequest('tenant', '');
   app.decorateRequest('keyId', '');
+  app.decorateRequest('isAdmin', false);
   app.decorateRequest('stores', null as unknown as Stores);
   app.addHook('onRequest', async (request, reply) => {
     const { config, url } = request.routeOptions;
@@ -77,5 +89,11 @@ export function registerAuth(
       request.keyId = `key:${sha256(key).toString('hex').slice(0, 16)}`;
     }
     request.stores = storesFor(request.tenant);
+    request.isAdmin = keys.length === 0 || adminTenants.includes(request.tenant);
+    if (config?.admin && !request.isAdmin)
+      throw new AppError(
+        'forbidden',
+        `this needs an admin tenant's key; ${request.tenant} is not one (ADMIN_TENANTS)`,
+      );
   });
 }

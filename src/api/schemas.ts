@@ -27,6 +27,7 @@ export const problemSchema = z
 export const problems = {
   400: problemSchema.describe('bad input: `errors` lists each field and what would fix it'),
   401: problemSchema.describe('no API key, or one that is not valid'),
+  403: problemSchema.describe("needs an admin tenant's key"),
   404: problemSchema.describe('no such resource (or one of another tenant)'),
   409: problemSchema.describe('the resource is not in a state that allows this'),
   413: problemSchema.describe('the body is larger than the configured limit'),

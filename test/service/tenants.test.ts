@@ -140,6 +140,25 @@ describe('API keys', () => {
     expect(() => loadConfig({ API_KEYS: 'alice:secret' })).toThrow(/API_KEYS.*tenant:sha256-hex/);
   });
 
+  it('takes the key from ?access_token= on the event stream only (browsers cannot send headers)', async () => {
+    const stream = await fetch(
+      `${service.url}/v1/jobs/${ids.job}/events?access_token=${encodeURIComponent(alice.key)}`,
+    );
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    expect(await stream.text()).toContain('event: done');
+    const wrong = await fetch(`${service.url}/v1/jobs/${ids.job}/events?access_token=bpk_x`);
+    expect(wrong.status).toBe(401);
+    const bobs = await fetch(
+      `${service.url}/v1/jobs/${ids.job}/events?access_token=${encodeURIComponent(bob.key)}`,
+    );
+    expect(bobs.status).toBe(404);
+    const elsewhere = await fetch(
+      `${service.url}/v1/jobs/${ids.job}?access_token=${encodeURIComponent(alice.key)}`,
+    );
+    expect(elsewhere.status).toBe(401);
+  });
+
   it("lets a tenant's second key see the same things", async () => {
     const res = await http(service, 'GET', `/v1/models/${ids.model}`, undefined, as(alice2.key));
     expect(res.status).toBe(200);

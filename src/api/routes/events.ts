@@ -21,7 +21,14 @@ const eventId = z
     'is not an event id of this stream: each part must be below 2^64',
   );
 
-const eventsQuery = z.strictObject({ lastEventId: eventId.optional() });
+const eventsQuery = z.strictObject({
+  lastEventId: eventId.optional(),
+  access_token: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('the API key, for clients that cannot send headers (EventSource)'),
+});
 const eventsHeaders = z.object({ 'last-event-id': eventId.optional() });
 
 function frame({ id, event }: StoredEvent): string {
@@ -41,6 +48,7 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.withTypeProvider<ZodTypeProvider>().get('/v1/jobs/:id/events', {
+    config: { queryToken: true }, // a browser's EventSource cannot send headers
     schema: {
       summary: "Stream a job's events (Server-Sent Events)",
       description:
