@@ -5,7 +5,11 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+} from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
@@ -36,6 +40,23 @@ function validatorCompiler({ schema, httpPart }: { schema: z.ZodType; httpPart?:
     if (result.success) return { value: result.data };
     return { error: new ValidationError(fromZod(result.error, prefix)) };
   };
+}
+
+// zod drops a schema's examples from its request ("…Input") form when it has defaults: give the
+// request form the examples of the response form, which are valid requests too.
+function withInputExamples(
+  ...args: Parameters<typeof jsonSchemaTransformObject>
+): ReturnType<typeof jsonSchemaTransformObject> {
+  const document = jsonSchemaTransformObject(...args);
+  const schemas = (
+    document as { components?: { schemas?: Record<string, { examples?: unknown }> } }
+  ).components?.schemas;
+  for (const [name, schema] of Object.entries(schemas ?? {})) {
+    const base = schemas![name.replace(/Input$/, '')];
+    if (name.endsWith('Input') && !schema.examples && base?.examples)
+      schema.examples = base.examples;
+  }
+  return document;
 }
 
 export interface BuildOptions {
@@ -107,6 +128,8 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    // the schemas named with .meta({id}) go into components.schemas, where the $refs point
+    transformObject: withInputExamples,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' }); // public, as the document is
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>

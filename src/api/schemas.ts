@@ -22,7 +22,20 @@ export const problemSchema = z
     instance: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details',
+    examples: [
+      {
+        type: '/problems/validation',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'network.layers.0.units: must be at least 1',
+        instance: '/v1/jobs',
+        errors: [{ path: 'network.layers.0.units', message: 'must be at least 1' }],
+      },
+    ],
+  });
 
 export const problems = {
   400: problemSchema.describe('bad input: `errors` lists each field and what would fix it'),
@@ -136,11 +149,24 @@ const past32Bits =
   'is past ±3.4e38, the range of the 32-bit floats models compute in: scale it down';
 const feature = z.number().min(-maxFloat32, past32Bits).max(maxFloat32, past32Bits);
 
-export const predictBodySchema = z.strictObject({
-  inputs: z
-    .array(z.array(feature), { error: 'must be a list of rows (lists of numbers)' })
-    .min(1, 'needs at least one row'),
-});
+export const predictBodySchema = z
+  .strictObject({
+    inputs: z
+      .array(z.array(feature), { error: 'must be a list of rows (lists of numbers)' })
+      .min(1, 'needs at least one row'),
+  })
+  .meta({
+    id: 'PredictRequest',
+    description: 'Raw feature rows, as the training data had them (the model scales them itself)',
+    examples: [
+      {
+        inputs: [
+          [5.1, 3.5, 1.4, 0.2],
+          [6.7, 3.0, 5.2, 2.3],
+        ],
+      },
+    ],
+  });
 
 export const predictResponseSchema = z.object({
   outputs: z.array(z.array(z.number())),

@@ -13,11 +13,23 @@ export interface Received {
 export function follow(
   service: TestService,
   jobId: string,
-  options: { lastEventId?: string; until?: (e: Received) => boolean } = {},
+  options: { lastEventId?: string; until?: (e: Received) => boolean; apiKey?: string } = {},
 ): Promise<Received[]> {
   const events: Received[] = [];
   const query = options.lastEventId ? `?lastEventId=${options.lastEventId}` : '';
-  const source = new EventSource(`${service.url}/v1/jobs/${jobId}/events${query}`);
+  const { apiKey } = options;
+  // the package's custom fetch lets a service send its key as a header (browsers use ?access_token=)
+  const source = new EventSource(`${service.url}/v1/jobs/${jobId}/events${query}`, {
+    ...(apiKey
+      ? {
+          fetch: (url, init) =>
+            fetch(url, {
+              ...init,
+              headers: { ...init.headers, authorization: `Bearer ${apiKey}` },
+            }),
+        }
+      : {}),
+  });
   return new Promise((resolve, reject) => {
     const on = (type: string) =>
       source.addEventListener(type, (e) => {

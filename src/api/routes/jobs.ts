@@ -42,7 +42,25 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       description:
         'The body is the job spec (the same JSON `backprop train` reads). The dataset is `{id}` of an uploaded dataset, inline rows, a built-in set or a generator. Send `Idempotency-Key` to make retries safe.',
       tags: ['jobs'],
-      body: jobSchema,
+      body: jobSchema.meta({
+        id: 'JobSpec',
+        description: 'A training job: the network, its data, how to train, and a webhook',
+        examples: [
+          {
+            network: {
+              inputSize: 4,
+              layers: [
+                { units: 16, activation: 'relu' },
+                { units: 3, activation: 'softmax' },
+              ],
+              divergence: 'cross_entropy',
+            },
+            dataset: { builtin: 'iris', subset: 'train' },
+            training: { epochs: 200, batchSize: 32, learningRate: 0.05, seed: 1 },
+            webhook: { url: 'https://hooks.example.com/backprop', events: ['done', 'failed'] },
+          },
+        ],
+      }),
       headers: idempotencyHeaders,
       response: {
         202: jobViewSchema,

@@ -1,0 +1,71 @@
+// The OpenAPI document is what the generated client (src/client.ts) is made from: every $ref in
+// it must resolve, every operation must say what it answers, errors included, and the bodies a
+// client sends carry examples.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type TestService } from '../helpers/service.js';
+
+let service: TestService;
+let doc: any;
+beforeAll(async () => {
+  service = await startService();
+  doc = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+});
+afterAll(() => service?.stop());
+
+function refsIn(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) refsIn(v, found);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string') found.push(v);
+      else refsIn(v, found);
+    }
+  return found;
+}
+
+const operations = () =>
+  Object.entries<Record<string, any>>(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ name: `${method} ${path}`, op })),
+  );
+
+describe('the OpenAPI document', () => {
+  it('resolves every $ref to a schema it defines', () => {
+    const refs = [...new Set(refsIn(doc.paths))];
+    expect(refs.length).toBeGreaterThan(4);
+    for (const ref of refs) {
+      expect(ref).toMatch(/^#\/components\/schemas\//);
+      const name = ref.slice('#/components/schemas/'.length);
+      expect(doc.components.schemas[name], ref).toBeDefined();
+    }
+  });
+
+  it('gives every operation a summary, a tag, a success answer and its error answers', () => {
+    for (const { name, op } of operations()) {
+      expect(op.summary, name).toEqual(expect.any(String));
+      expect(op.tags?.length, name).toBeGreaterThan(0);
+      const codes = Object.keys(op.responses);
+      expect(
+        codes.some((c) => c.startsWith('2')),
+        name,
+      ).toBe(true);
+      const needsKey = op.security === undefined || op.security.length > 0;
+      if (needsKey && name.includes(' /v1/')) {
+        expect(codes, name).toEqual(expect.arrayContaining(['401', '429', '503']));
+        // every error answer is a Problem
+        for (const code of codes.filter((c) => c >= '400')) {
+          const schema = op.responses[code].content?.['application/json']?.schema;
+          expect(schema?.$ref, `${name} ${code}`).toBe('#/components/schemas/Problem');
+        }
+      }
+    }
+  });
+
+  it('shows examples of what a client sends and of a problem', () => {
+    const body = (path: string) => {
+      const ref: string = doc.paths[path].post.requestBody.content['application/json'].schema.$ref;
+      return doc.components.schemas[ref.slice('#/components/schemas/'.length)];
+    };
+    expect(body('/v1/jobs').examples[0]).toMatchObject({ dataset: { builtin: 'iris' } });
+    expect(body('/v1/models/{id}/predict').examples[0].inputs).toHaveLength(2);
+    expect(doc.components.schemas.Problem.examples[0]).toMatchObject({ status: 400 });
+  });
+});
