@@ -13,6 +13,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY workers workers
 COPY scripts scripts
+# the app the OpenAPI document (and so the generated client) is built from serves the dashboard
+COPY dashboard dashboard
 RUN npm run build
 
 FROM node:24-bookworm-slim AS production-dependencies
@@ -27,6 +29,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --chown=root:root package.json ./
 COPY --chown=root:root datasets datasets
+# the dashboard's static files, served at / (src/api/dashboard.ts); uPlot comes from node_modules
+COPY --chown=root:root dashboard dashboard
 COPY --from=production-dependencies --chown=root:root /app/node_modules node_modules
 COPY --from=build --chown=root:root /app/dist dist
 USER node

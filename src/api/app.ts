@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { fromZod, plainMessages } from '../spec/index.js';
 import { registerAuth } from './auth.js';
+import { dashboardRoutes } from './dashboard.js';
 import { registerJsonParser } from './json-body.js';
 import { registerProblemHandler, sendFrameworkProblem } from './problem.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -141,5 +142,6 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   await app.register(jobRoutes);
   await app.register(eventRoutes);
   await app.register(modelRoutes);
+  await app.register(dashboardRoutes);
   return app;
 }

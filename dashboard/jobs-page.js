@@ -1,0 +1,133 @@
+// The job list: newest first, a page at a time ("Load more" follows the cursor), refreshed every
+// two seconds while any job shown is queued or running.
+import { api, Unauthorized } from './api.js';
+import {
+  activeStatuses,
+  datasetName,
+  h,
+  jobDuration,
+  num,
+  shapeOf,
+  statusBadge,
+  when,
+} from './dom.js';
+
+const pageSize = 20;
+const refreshMs = 2000;
+
+export function jobsPage(main) {
+  let jobs = [];
+  let nextCursor = null;
+  let timer;
+  let gone = false;
+
+  const body = h('tbody', { dataset: { testid: 'job-rows' } });
+  const empty = h(
+    'p',
+    { className: 'muted', hidden: true },
+    'No jobs yet. ',
+    h('a', { href: '#/new' }, 'Start one.'),
+  );
+  const more = h(
+    'button',
+    {
+      type: 'button',
+      dataset: { testid: 'load-more' },
+      hidden: true,
+      onclick: () => load(jobs.length + pageSize).catch(failed),
+    },
+    'Load more',
+  );
+  main.append(
+    h(
+      'div',
+      { className: 'title-row' },
+      h('h1', {}, 'Jobs'),
+      h('a', { className: 'button', href: '#/new' }, 'New job'),
+    ),
+    h(
+      'div',
+      { className: 'card table-wrap' },
+      h(
+        'table',
+        { dataset: { testid: 'job-list' } },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            [
+              'Job',
+              'Status',
+              'Network',
+              'Dataset',
+              'Epoch',
+              'Last error',
+              'Duration',
+              'Created',
+            ].map((name) => h('th', { scope: 'col' }, name)),
+          ),
+        ),
+        body,
+      ),
+      empty,
+    ),
+    more,
+  );
+
+  // Fetches pages from the newest until `count` jobs (or the last page) are in hand.
+  async function load(count) {
+    clearTimeout(timer);
+    const fresh = [];
+    let cursor = null;
+    do {
+      const query = new URLSearchParams({ limit: String(pageSize) });
+      if (cursor) query.set('cursor', cursor);
+      const { ok, body: page } = await api(`/v1/jobs?${query}`);
+      if (!ok) throw new Error(page?.detail ?? 'could not list jobs');
+      fresh.push(...page.jobs);
+      cursor = page.nextCursor;
+    } while (cursor && fresh.length < count);
+    if (gone) return;
+    jobs = fresh;
+    nextCursor = cursor;
+    render();
+    if (jobs.some((job) => activeStatuses.has(job.status)))
+      timer = setTimeout(() => load(jobs.length).catch(failed), refreshMs);
+  }
+
+  function render() {
+    body.replaceChildren(...jobs.map(row));
+    empty.hidden = jobs.length > 0;
+    more.hidden = !nextCursor;
+  }
+
+  function failed(error) {
+    if (gone || error instanceof Unauthorized) return;
+    main.append(h('p', { className: 'error', role: 'alert' }, error.message));
+  }
+
+  load(pageSize).catch(failed);
+  return () => {
+    gone = true;
+    clearTimeout(timer);
+  };
+}
+
+function row(job) {
+  const { network, dataset } = job.spec;
+  const lastError = job.metrics?.error ?? job.progress.error;
+  return h(
+    'tr',
+    { dataset: { testid: 'job-row', jobId: job.id, status: job.status } },
+    h('td', {}, h('a', { href: `#/jobs/${job.id}`, className: 'mono' }, job.id)),
+    h('td', {}, statusBadge(job.status)),
+    h('td', { className: 'mono', dataset: { testid: 'job-shape' } }, shapeOf(network)),
+    h('td', {}, datasetName(dataset)),
+    h('td', { className: 'num' }, `${job.progress.epoch} / ${job.progress.epochs}`),
+    h('td', { className: 'num', dataset: { testid: 'job-last-error' } }, num(lastError)),
+    h('td', { className: 'num' }, jobDuration(job)),
+    h('td', {}, when(job.createdAt)),
+  );
+}
