@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `backprop` command: train, predict and inspect gradients locally, with no server.
+// The `backprop` command: train, predict and inspect gradients locally, with no server; submit,
+// follow and use jobs on a server (server-commands.ts).
 // Exit codes: 0 success, 2 bad input (one line naming the problem), 1 anything else.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -9,9 +10,16 @@ import { relaxedSimdWanted, tenantPattern } from '../config.js';
 import { maxThreads } from '../engine/index.js';
 import { packageRoot } from '../paths.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
+import { ServerError } from './client.js';
 import { gradCommand } from './grad-command.js';
-import { describeBadInput } from './io.js';
+import { describeBadInput, UsageError } from './io.js';
 import { predictCommand } from './predict-command.js';
+import {
+  registerServerCommands,
+  remotePredictCommand,
+  type ServerOptions,
+  withServer,
+} from './server-commands.js';
 import { TrainingFailed, trainCommand } from './train-command.js';
 
 const version = (
@@ -57,14 +65,33 @@ function program(): Command {
     .action((job: string, options: { out?: string; quiet?: boolean; threads?: number }) => {
       process.exitCode = trainCommand(job, options);
     });
-  cli
-    .command('predict')
-    .description('print the outputs (and classes) of a trained model for new inputs')
-    .argument('<model.json>', 'a model written by backprop train')
-    .argument('<inputs>', 'a CSV with a header row and feature columns, or JSON [[...], ...]')
-    .action((model: string, inputs: string) => {
-      process.exitCode = predictCommand(model, inputs);
-    });
+  withServer(cli.command('predict'))
+    .description(
+      'print the outputs (and classes) of a trained model for new inputs: a model file here, or --model ID on a server',
+    )
+    .usage('[options] <model.json> <inputs>  |  --model <id> [--server <url>] <inputs>')
+    .argument('[model.json]', 'a model written by backprop train')
+    .argument('[inputs]', 'a CSV with a header row and feature columns, or JSON [[...], ...]')
+    .option('--model <id>', 'predict with this model on the server instead of a model file')
+    // the server's form by --model or --server on the command line (not BACKPROP_SERVER alone)
+    .action(
+      async (
+        model: string | undefined,
+        inputs: string | undefined,
+        options: ServerOptions & { model?: string },
+        command: Command,
+      ) => {
+        if (options.model !== undefined || command.getOptionValueSource('server') === 'cli') {
+          process.exitCode = await remotePredictCommand(options, [model, inputs]);
+        } else if (model === undefined || inputs === undefined) {
+          throw new UsageError(
+            'give a model file and an inputs file (backprop predict model.json inputs.csv), or --model ID for a model on the server',
+          );
+        } else {
+          process.exitCode = predictCommand(model, inputs);
+        }
+      },
+    );
   cli
     .command('grad')
     .description(
@@ -74,6 +101,7 @@ function program(): Command {
     .action((file: string) => {
       process.exitCode = gradCommand(file);
     });
+  registerServerCommands(cli);
   cli
     .command('keys')
     .description("make credentials for the service's configuration")
@@ -108,6 +136,11 @@ async function main(argv: string[]): Promise<number> {
     if (badInput !== undefined) {
       process.stderr.write(`backprop: ${badInput}\n`);
       return 2;
+    }
+    if (error instanceof ServerError) {
+      const details = error.details.map((line) => `  ${line}\n`).join('');
+      process.stderr.write(`backprop: ${error.message}\n${details}`);
+      return error.exitCode;
     }
     if (error instanceof TrainingFailed) {
       process.stderr.write(`backprop: ${error.message}\n`);

@@ -20,7 +20,8 @@ export function loadModelFile(path: string): ModelDocument {
   return doc;
 }
 
-function readInputs(path: string): Dataset {
+/** Inputs to predict for: a CSV (by its name) or JSON rows, bare or as {inputs}. */
+export function readInputs(path: string): Dataset {
   const text = readText(path, 'inputs file');
   if (/\.csv$/i.test(path)) return parseCsv(text);
   let json: unknown;
@@ -40,7 +41,11 @@ function readInputs(path: string): Dataset {
 
 // A CSV whose header names the model's features (in any order, extra columns such as a label
 // allowed) is read by name; anything else must be exactly the model's width.
-function selectFeatures(data: Dataset, doc: ModelDocument, path: string): Dataset {
+export function selectFeatures(
+  data: Dataset,
+  doc: { featureNames?: string[] | undefined; network: { inputSize: number } },
+  path: string,
+): Dataset {
   const want = doc.featureNames;
   const have = data.featureNames;
   if (want && have && want.every((n) => have.includes(n)) && have.length !== want.length) {

@@ -1,0 +1,222 @@
+// The service's HTTP API as the `backprop` command uses it: JSON requests with the API key,
+// problem+json answers turned into errors a person can act on, and a job's Server-Sent Events
+// followed with the `eventsource` package (which resumes with Last-Event-ID after a drop).
+// Not a general client: src/client.ts is the typed one for programs.
+import { EventSource } from 'eventsource';
+import type { components } from '../client.generated.js';
+import type { JobEvent } from '../store/events.js';
+import { UsageError } from './io.js';
+
+export type Job = components['schemas']['Job'];
+export type DatasetMeta = components['schemas']['Dataset'];
+export type JobList = { jobs: Job[]; nextCursor: string | null };
+export type Predictions = { outputs: number[][]; classes?: (string | number)[] };
+/** What the CLI reads of GET /v1/models/:id (which has the weights too). */
+export type ModelShape = { featureNames?: string[]; network: { inputSize: number } };
+type Problem = components['schemas']['Problem'];
+
+/** The server refused (4xx: exit 2), failed (5xx: exit 1) or could not be reached (exit 1). */
+export class ServerError extends Error {
+  override name = 'ServerError';
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+    /** `path: message` of each field at fault, printed on lines of their own. */
+    readonly details: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const requestTimeoutMs = 120_000;
+// reconnections of an event stream (a second apart: the server's `retry`) before giving up
+const maxReconnects = 30;
+const finalTypes = new Set(['done', 'failed', 'cancelled']);
+const eventTypes = ['status', 'epoch', 'resumed', 'retrying', 'done', 'failed', 'cancelled'];
+
+function unreachable(url: string, error: unknown): ServerError {
+  const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+  const why = cause?.message || cause?.code || (error as Error).message;
+  return new ServerError(`cannot reach the server at ${url}: ${why}`, 1);
+}
+
+function problemError(url: string, status: number, text: string): ServerError {
+  let problem: Partial<Problem> | undefined;
+  try {
+    problem = JSON.parse(text);
+  } catch {}
+  const exitCode = status < 500 ? 2 : 1;
+  if (typeof problem?.detail !== 'string') {
+    return new ServerError(`the server at ${url} answered ${status}: ${text.slice(0, 200)}`, 1);
+  }
+  let message = status < 500 ? problem.detail : `server error (${status}): ${problem.detail}`;
+  if (status === 401) message += ' (pass --api-key or set BACKPROP_API_KEY)';
+  const details = (problem.errors ?? []).map((e) =>
+    e.path ? `${e.path}: ${e.message}` : e.message,
+  );
+  // a single field's `path: message` is the detail itself; several are easier read as a list
+  return new ServerError(
+    message,
+    exitCode,
+    details.length === 1 && details[0] === problem.detail ? [] : details,
+  );
+}
+
+export interface ServerClient {
+  url: string;
+  submitJob(spec: unknown, idempotencyKey?: string): Promise<{ job: Job; created: boolean }>;
+  job(id: string): Promise<Job>;
+  jobs(query: { status?: string; limit?: number; cursor?: string }): Promise<JobList>;
+  cancel(id: string): Promise<Job>;
+  uploadCsv(text: string, columns: { label?: string; targets?: string[] }): Promise<DatasetMeta>;
+  deleteDataset(id: string): Promise<void>;
+  predict(modelId: string, inputs: number[][]): Promise<Predictions>;
+  model(id: string): Promise<ModelShape>;
+  follow(jobId: string, onEvent: (event: JobEvent) => void): EventFollow;
+}
+
+export interface EventFollow {
+  /** Resolves after the final event (done, failed or cancelled), or when closed. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** A client of the server at `server` (from --server or BACKPROP_SERVER). */
+export function connect(server: string | undefined, apiKey: string | undefined): ServerClient {
+  if (!server) {
+    throw new UsageError(
+      'no server given: pass --server URL or set BACKPROP_SERVER (for example http://127.0.0.1:3000)',
+    );
+  }
+  if (!URL.canParse(server) || !/^https?:$/.test(new URL(server).protocol)) {
+    throw new UsageError(`--server ${server} is not an http(s) URL such as http://127.0.0.1:3000`);
+  }
+  const url = server.replace(/\/+$/, '');
+  const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const at = (path: string) => `${url}${path}`;
+  const idPath = (prefix: string, id: string, suffix = '') =>
+    `${prefix}/${encodeURIComponent(id)}${suffix}`;
+
+  async function call<T>(
+    method: string,
+    path: string,
+    body?: { json: unknown } | { csv: string },
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(at(path), {
+        method,
+        headers: {
+          accept: 'application/json, application/problem+json',
+          ...auth,
+          ...headers,
+          ...(body ? { 'content-type': 'json' in body ? 'application/json' : 'text/csv' } : {}),
+        },
+        ...(body ? { body: 'json' in body ? JSON.stringify(body.json) : body.csv } : {}),
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError')
+        throw new ServerError(
+          `the server at ${url} did not answer within ${requestTimeoutMs / 1000} s`,
+          1,
+        );
+      throw unreachable(url, error);
+    }
+    if (!response.ok) throw problemError(url, response.status, text);
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  return {
+    url,
+    async submitJob(spec, idempotencyKey) {
+      const headers: Record<string, string> = idempotencyKey
+        ? { 'idempotency-key': idempotencyKey }
+        : {};
+      const r = await call<Job>('POST', '/v1/jobs', { json: spec }, headers);
+      return { job: r.body, created: r.status === 202 };
+    },
+    job: async (id) => (await call<Job>('GET', idPath('/v1/jobs', id))).body,
+    async jobs(query) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+      const search = params.size > 0 ? `?${params}` : '';
+      return (await call<JobList>('GET', `/v1/jobs${search}`)).body;
+    },
+    cancel: async (id) => (await call<Job>('POST', idPath('/v1/jobs', id, '/cancel'))).body,
+    async uploadCsv(text, { label, targets }) {
+      const params = new URLSearchParams(
+        label !== undefined ? { label } : { targets: (targets ?? []).join(',') },
+      );
+      return (await call<DatasetMeta>('POST', `/v1/datasets?${params}`, { csv: text })).body;
+    },
+    async deleteDataset(id) {
+      await call('DELETE', idPath('/v1/datasets', id));
+    },
+    predict: async (modelId, inputs) =>
+      (
+        await call<Predictions>('POST', idPath('/v1/models', modelId, '/predict'), {
+          json: { inputs },
+        })
+      ).body,
+    model: async (id) => (await call<ModelShape>('GET', idPath('/v1/models', id))).body,
+    follow: (jobId, onEvent) =>
+      followEvents(at(idPath('/v1/jobs', jobId, '/events')), url, auth, onEvent),
+  };
+}
+
+function followEvents(
+  eventsUrl: string,
+  url: string,
+  auth: Record<string, string>,
+  onEvent: (event: JobEvent) => void,
+): EventFollow {
+  let refused: ServerError | undefined;
+  let lastFailure: unknown;
+  const source = new EventSource(eventsUrl, {
+    // the key as a header (browsers have to use ?access_token=), and the problem of a refusal
+    fetch: async (input, init) => {
+      try {
+        const response = await fetch(input, { ...init, headers: { ...init.headers, ...auth } });
+        if (!response.ok)
+          refused = problemError(url, response.status, await response.clone().text());
+        return response;
+      } catch (error) {
+        lastFailure = error;
+        throw error;
+      }
+    },
+  });
+  let finish: (error?: ServerError) => void = () => {};
+  const ended = new Promise<void>((resolve, reject) => {
+    finish = (error) => {
+      source.close();
+      if (error) reject(error);
+      else resolve();
+    };
+  });
+  let reconnects = 0;
+  source.onopen = () => {
+    reconnects = 0;
+  };
+  source.onerror = (e) => {
+    if (source.readyState === EventSource.CLOSED) {
+      finish(
+        refused ?? new ServerError(`the event stream at ${eventsUrl} failed: ${e.message}`, 1),
+      );
+    } else if (++reconnects > maxReconnects) {
+      finish(unreachable(url, lastFailure ?? e));
+    }
+  };
+  for (const type of eventTypes) {
+    source.addEventListener(type, (message) => {
+      const event = JSON.parse(message.data) as JobEvent;
+      onEvent(event);
+      if (finalTypes.has(event.type)) finish();
+    });
+  }
+  return { ended, close: () => finish() };
+}
