@@ -8,7 +8,9 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Config } from './config.js';
 import type { WebhookSpec } from './spec/index.js';
+import { bullConnection } from './store/redis.js';
 import type { JobEvent } from './store/index.js';
 
 export const webhookQueueName = 'webhooks';
@@ -66,6 +68,16 @@ export function createWebhookQueue(
   });
   timeouts.set(queue, options.timeoutMs);
   return queue;
+}
+
+/** The service's webhook queue, as its configuration says (the API and workers share it). */
+export function createWebhookQueueFor(config: Readonly<Config>): Queue<WebhookDelivery> {
+  return createWebhookQueue(bullConnection(config.redisUrl), config.keyPrefix, {
+    attempts: config.webhookAttempts,
+    backoffMs: config.webhookBackoffMs,
+    timeoutMs: config.webhookTimeoutMs,
+    keepSeconds: webhookKeepSeconds(config),
+  });
 }
 
 /** Adds one delivery; its id is the BullMQ job id, so the same id twice is one delivery. */

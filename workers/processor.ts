@@ -4,10 +4,10 @@
 // the queue from here.
 import { DelayedError, type SandboxedJob, WaitingError } from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
-import type { TrainingJobData } from '../src/queue.js';
 import { createLogger } from '../src/log.js';
-import { bullConnection, connectRedis, createStores, type Stores } from '../src/store/index.js';
-import { createNotify, createWebhookQueue, webhookKeepSeconds } from '../src/webhooks.js';
+import type { TrainingJobData } from '../src/queue.js';
+import { connectRedis, type Stores, storesByTenant } from '../src/store/index.js';
+import { createNotify, createWebhookQueueFor } from '../src/webhooks.js';
 import { type JobOutcome, type RunOptions, runTrainingJob } from './train-job.js';
 
 let context:
@@ -29,31 +29,18 @@ export default async function processTrainingJob(
     const redis = connectRedis(config.redisUrl, {
       maxRetriesPerRequest: config.workerRedisRetries,
     });
-    const byTenant = new Map<string, Stores>();
     context = {
       redis,
-      storesFor: (tenant) => {
-        let stores = byTenant.get(tenant);
-        if (!stores) {
-          stores = createStores(redis, config.keyPrefix, tenant, {
-            finishedTtlSeconds: config.finishedJobTtlSeconds,
-          });
-          byTenant.set(tenant, stores);
-        }
-        return stores;
-      },
+      storesFor: storesByTenant(redis, config.keyPrefix, {
+        finishedTtlSeconds: config.finishedJobTtlSeconds,
+      }),
       options: {
         checkpointMs: config.checkpointIntervalMs,
         maxJobSeconds: config.maxJobSeconds,
         maxRunningJobs: config.maxTenantRunningJobs,
         webhookEpochIntervalMs: config.webhookEpochIntervalMs,
         notify: createNotify(
-          createWebhookQueue(bullConnection(config.redisUrl), config.keyPrefix, {
-            attempts: config.webhookAttempts,
-            backoffMs: config.webhookBackoffMs,
-            timeoutMs: config.webhookTimeoutMs,
-            keepSeconds: webhookKeepSeconds(config),
-          }),
+          createWebhookQueueFor(config),
           createLogger(config.logLevel, 'worker'),
         ),
       },

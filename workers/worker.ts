@@ -10,27 +10,20 @@ import {
   bullConnection,
   channelsFor,
   connectRedis,
-  createStores,
   type JobEvent,
-  type Stores,
+  storesByTenant,
 } from '../src/store/index.js';
-import {
-  createNotify,
-  createWebhookQueue,
-  createWebhookWorker,
-  webhookKeepSeconds,
-} from '../src/webhooks.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
+import { createNotify, createWebhookQueueFor, createWebhookWorker } from '../src/webhooks.js';
 
 const config = loadConfig();
 enableRelaxedSimd(config.wasmRelaxedSimd); // before any training thread compiles the kernels
 const log = createLogger(config.logLevel, 'worker');
 const redis = connectRedis(config.redisUrl);
 const subscriber = connectRedis(config.redisUrl);
-const storesFor = (tenant: string): Stores =>
-  createStores(redis, config.keyPrefix, tenant, {
-    finishedTtlSeconds: config.finishedJobTtlSeconds,
-  });
+const storesFor = storesByTenant(redis, config.keyPrefix, {
+  finishedTtlSeconds: config.finishedJobTtlSeconds,
+});
 
 const worker = new Worker<TrainingJobData>(
   queueName,
@@ -50,12 +43,7 @@ const worker = new Worker<TrainingJobData>(
 
 // webhook deliveries (queued by the API and by training threads) go out from here, beside
 // training but never in its way
-const webhookQueue = createWebhookQueue(bullConnection(config.redisUrl), config.keyPrefix, {
-  attempts: config.webhookAttempts,
-  backoffMs: config.webhookBackoffMs,
-  timeoutMs: config.webhookTimeoutMs,
-  keepSeconds: webhookKeepSeconds(config),
-});
+const webhookQueue = createWebhookQueueFor(config);
 webhookQueue.on('error', (err) => log.debug({ err }, 'webhook queue connection error'));
 const notify = createNotify(webhookQueue, log);
 const deliverer = createWebhookWorker(

@@ -7,14 +7,13 @@ import { createPredictor, type Model, type Predictor } from '../engine/index.js'
 import { createTrainingQueue, type TrainingQueue } from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
 import {
-  bullConnection,
   channelsFor,
   connectRedis,
-  createStores,
   type StoredModel,
   type Stores,
+  storesByTenant,
 } from '../store/index.js';
-import { createNotify, createWebhookQueue, type Notify, webhookKeepSeconds } from '../webhooks.js';
+import { createNotify, createWebhookQueueFor, type Notify } from '../webhooks.js';
 
 export interface CachedModel {
   doc: StoredModel;
@@ -77,25 +76,12 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     enableOfflineQueue: true,
   });
   redis.on('error', (err) => app.log.debug({ err }, 'redis connection error'));
-  const byTenant = new Map<string, Stores>();
-  const storesFor = (tenant: string): Stores => {
-    let stores = byTenant.get(tenant);
-    if (!stores) {
-      stores = createStores(redis, config.keyPrefix, tenant, {
-        finishedTtlSeconds: config.finishedJobTtlSeconds,
-      });
-      byTenant.set(tenant, stores);
-    }
-    return stores;
-  };
+  const storesFor = storesByTenant(redis, config.keyPrefix, {
+    finishedTtlSeconds: config.finishedJobTtlSeconds,
+  });
   const queue = createTrainingQueue(config);
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
-  const webhooks = createWebhookQueue(bullConnection(config.redisUrl), config.keyPrefix, {
-    attempts: config.webhookAttempts,
-    backoffMs: config.webhookBackoffMs,
-    timeoutMs: config.webhookTimeoutMs,
-    keepSeconds: webhookKeepSeconds(config),
-  });
+  const webhooks = createWebhookQueueFor(config);
   webhooks.on('error', (err) => app.log.debug({ err }, 'webhook queue connection error'));
   const services: Services = {
     config,

@@ -30,6 +30,23 @@ export function createStores(
 }
 
 export type Stores = ReturnType<typeof createStores>;
+
+/** Each tenant's stores, made on first use and kept (a process serves a few tenants). */
+export function storesByTenant(
+  redis: Redis,
+  prefix: string,
+  options: { finishedTtlSeconds?: number } = {},
+): (tenant: string) => Stores {
+  const made = new Map<string, Stores>();
+  return (tenant) => {
+    let stores = made.get(tenant);
+    if (!stores) {
+      stores = createStores(redis, prefix, tenant, options);
+      made.set(tenant, stores);
+    }
+    return stores;
+  };
+}
 export type { DatasetMeta } from './datasets.js';
 export * from './events.js';
 export type { JobRecord, JobSpecRecord, Progress } from './jobs.js';
