@@ -14,10 +14,12 @@ import { newId } from '../src/ids.js';
 import { type DatasetRef, handoffReason, type TrainingJobData } from '../src/queue.js';
 import { createModelDocument, type ModelDocument } from '../src/spec/index.js';
 import {
+  epochBucketOf,
   finalEventTypes,
   finalStatuses,
   type JobEvent,
   type JobRecord,
+  metricsKeysFor,
   type Stores,
 } from '../src/store/index.js';
 import { createThreadTeam } from '../src/threads/team.js';
@@ -164,6 +166,9 @@ async function trainStreaming(
   let saving: Promise<void> = Promise.resolve();
   const epochHooks = job.spec.webhook?.events.includes('epoch') === true;
   let hooked = Number.NEGATIVE_INFINITY;
+  // reports' elapsedMs runs on over the whole job (and from a checkpoint): an epoch took the step
+  let elapsedMs = resume.checkpoint?.last?.elapsedMs ?? 0;
+  const metrics = metricsKeysFor(stores.keys.prefix);
   let slice = performance.now();
   let saved = performance.now();
   try {
@@ -175,6 +180,8 @@ async function trainStreaming(
       }
       if (step.value.type === 'epoch') {
         const r: EpochReport = step.value.report;
+        const seconds = (r.elapsedMs - elapsedMs) / 1000;
+        elapsedMs = r.elapsedMs;
         history.push({
           epoch: r.epoch,
           error: r.error,
@@ -188,6 +195,10 @@ async function trainStreaming(
               .multi()
               .xadd(stores.keys.jobEvents(job.jobId), '*', 'data', JSON.stringify(event))
               .hset(stores.keys.job(job.jobId), 'progress', JSON.stringify(progress))
+              // for /metrics, counted once per epoch as its event is written
+              .incr(metrics.epochs)
+              .hincrby(metrics.epochSeconds, epochBucketOf(seconds), 1)
+              .hincrbyfloat(metrics.epochSeconds, 'sum', seconds)
               .exec(),
           );
           if (epochHooks && performance.now() - hooked >= options.webhookEpochIntervalMs) {

@@ -17,12 +17,15 @@ import { fromZod, plainMessages } from '../spec/index.js';
 import { registerAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard.js';
 import { registerJsonParser } from './json-body.js';
+import { registerMetrics } from './metrics.js';
 import { registerProblemHandler, sendFrameworkProblem } from './problem.js';
+import { queueBoardPath, queueBoardRoutes } from './queue-board.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
+import { protocolRoutes } from './routes/protocols.js';
 import { registerServices } from './services.js';
 
 const partNames: Record<string, string> = {
@@ -81,6 +84,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   registerProblemHandler(app, config.maxBodyBytes);
   const services = registerServices(app, config);
   registerAuth(app, config.apiKeys, config.adminTenants, services.storesFor);
+  registerMetrics(app);
   if (config.rateLimitPerMinute > 0) {
     // counted in Redis, so the limit holds across every API process; after the key is known
     // (the auth hook is global, this one per route); public routes are not counted
@@ -115,6 +119,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
         { name: 'datasets', description: 'upload data once, train on it by id' },
         { name: 'models', description: 'trained weights and prediction' },
         { name: 'health', description: 'liveness and readiness' },
+        { name: 'protocols', description: 'predict over KServe v2 and TF Serving REST' },
       ],
       components: {
         securitySchemes: {
@@ -142,6 +147,8 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   await app.register(jobRoutes);
   await app.register(eventRoutes);
   await app.register(modelRoutes);
+  await app.register(protocolRoutes);
   await app.register(dashboardRoutes);
+  await app.register(queueBoardRoutes, { prefix: queueBoardPath });
   return app;
 }

@@ -26,6 +26,8 @@ declare module 'fastify' {
     queryToken?: boolean;
     /** Only for admin tenants (403 for others). */
     admin?: boolean;
+    /** Takes the key from the `bp_token` cookie too: for the queue board's page and its calls. */
+    cookieToken?: boolean;
   }
 }
 
@@ -46,12 +48,26 @@ export function tenantOfKey(keys: readonly ApiKey[], key: string): string | null
   return tenant;
 }
 
+/** The name of the cookie that carries a key on `cookieToken` routes. */
+export const tokenCookie = 'bp_token';
+
+function cookieOf(request: FastifyRequest, name: string): string | null {
+  for (const pair of request.headers.cookie?.split(';') ?? []) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
+  }
+  return null;
+}
+
 function bearerOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header !== 'string') {
-    if (!request.routeOptions.config?.queryToken) return null;
-    const token = (request.query as Record<string, unknown> | undefined)?.access_token;
-    return typeof token === 'string' && /^\S+$/.test(token) ? token : null;
+    const { queryToken, cookieToken } = request.routeOptions.config ?? {};
+    const query = (request.query as Record<string, unknown> | undefined)?.access_token;
+    const token =
+      (queryToken && typeof query === 'string' ? query : null) ??
+      (cookieToken ? cookieOf(request, tokenCookie) : null);
+    return token && /^\S+$/.test(token) ? token : null;
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1]! : null;

@@ -1,5 +1,6 @@
 // The API's shared services — Redis, the stores, the training queue, the model cache — made
 // once per app, decorated onto it, and closed with it.
+import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
@@ -13,7 +14,12 @@ import {
   type Stores,
   storesByTenant,
 } from '../store/index.js';
-import { createNotify, createWebhookQueueFor, type Notify } from '../webhooks.js';
+import {
+  createNotify,
+  createWebhookQueueFor,
+  type Notify,
+  type WebhookDelivery,
+} from '../webhooks.js';
 
 export interface CachedModel {
   doc: StoredModel;
@@ -58,6 +64,8 @@ export interface Services {
   /** One tenant's stores (made once per tenant). */
   storesFor(tenant: string): Stores;
   queue: TrainingQueue;
+  /** The `webhooks` queue (deliveries go out from the workers). */
+  webhooks: Queue<WebhookDelivery>;
   /** Sends a job's events to its webhook (queued on `webhooks`; the workers deliver them). */
   notify: Notify;
   models: ReturnType<typeof createModelCache>;
@@ -88,6 +96,7 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     redis,
     storesFor,
     queue,
+    webhooks,
     notify: createNotify(webhooks, app.log),
     models: createModelCache(config.modelCacheSize),
   };

@@ -61,6 +61,38 @@ export function channelsFor(prefix: string) {
   };
 }
 
+/**
+ * Upper bounds (seconds) of the epoch-duration histogram's buckets: workers count epochs into
+ * them and the API exposes them, so both read this one list. From a tiny network's milliseconds
+ * to a large one's minutes.
+ */
+export const epochSecondsBuckets = [
+  0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300,
+] as const;
+
+/**
+ * The service-wide metrics workers keep in Redis for the API's /metrics: training happens in
+ * other processes, so these are counted where it happens and read at scrape time.
+ */
+export function metricsKeysFor(prefix: string) {
+  const own = `${prefix}:metrics`;
+  return {
+    /** Epochs trained, by every worker (INCR). */
+    epochs: `${own}:epochs`,
+    /**
+     * The epoch-duration histogram, a hash: how many epochs fell in each bucket (field: its upper
+     * bound, `epochBucketOf`; not cumulative, so an epoch is one HINCRBY) and `sum`, the seconds
+     * over all epochs. The API adds the buckets up into Prometheus's cumulative ones.
+     */
+    epochSeconds: `${own}:epoch-seconds`,
+  };
+}
+
+/** The field of the epoch-duration hash that an epoch of `seconds` counts in. */
+export function epochBucketOf(seconds: number): string {
+  return String(epochSecondsBuckets.find((bound) => seconds <= bound) ?? '+Inf');
+}
+
 /** Every key under the prefix, sorted (by SCAN: never blocks Redis as KEYS would). */
 export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
   const keys: string[] = [];

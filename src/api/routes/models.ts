@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../../errors.js';
-import type { Stores } from '../../store/index.js';
+import { getModel, predictRows } from '../predict.js';
 import {
   authProblems,
   idParams,
@@ -15,29 +15,6 @@ import {
   predictResponseSchema,
   problems,
 } from '../schemas.js';
-import type { CachedModel } from '../services.js';
-
-async function getModel(app: FastifyInstance, stores: Stores, id: string): Promise<CachedModel> {
-  const cached = await app.services.models.get(stores, id);
-  if (!cached) throw new AppError('not_found', `no model has id ${id}`);
-  return cached;
-}
-
-// Values far outside the training data can overflow float32 inside the network (the scaler and
-// weights multiply them): such rows have no outputs to give, and NaN cannot be sent as JSON.
-function throwIfOverflowed(y: Float32Array, rows: number, n: number): void {
-  const issues: Issue[] = [];
-  for (let r = 0; r < rows && issues.length < 10; r++) {
-    if (!y.subarray(r * n, (r + 1) * n).every(Number.isFinite)) {
-      issues.push({
-        path: `inputs.${r}`,
-        message:
-          'overflows 32-bit floats inside the model: its values are far outside the training data; scale them like the data the model was trained on',
-      });
-    }
-  }
-  if (issues.length > 0) throw new ValidationError(issues);
-}
 
 export async function modelRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -92,7 +69,8 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     handler: async (request) => {
-      const { doc, model, predict } = await getModel(app, request.stores, request.params.id);
+      const cached = await getModel(app, request.stores, request.params.id);
+      const { doc, model } = cached;
       const { inputs } = request.body;
       const width = model.shape.inputSize;
       const max = app.services.config.maxPredictRows;
@@ -113,8 +91,10 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       });
       if (issues.length > 0) throw new ValidationError(issues);
       const n = outputSizeOf(model.shape);
-      const y = predict(Float32Array.from(inputs.flat()), inputs.length);
-      throwIfOverflowed(y, inputs.length, n);
+      const y = predictRows(cached, inputs.flat(), inputs.length, (r, message) => ({
+        path: `inputs.${r}`,
+        message,
+      }));
       const outputs = rowsOf(y, inputs.length, n);
       const classes = doc.classes;
       if (!classes) return { outputs };
