@@ -8,7 +8,7 @@ import {
   type Metric,
   Registry,
 } from 'prom-client';
-import { epochSecondsBuckets, jobStatuses, keysUnder, metricsKeysFor } from '../store/index.js';
+import { epochSecondsBuckets, jobStatuses, metricsKeysFor } from '../store/index.js';
 
 /** The queue states reported, as BullMQ's getJobCounts names them. */
 const queueStates = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
@@ -64,15 +64,9 @@ function registerServiceMetrics(app: FastifyInstance, registry: Registry): void 
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      // each tenant's per-status sorted sets; SCAN, so a scrape never blocks Redis
-      const sets = await keysUnder(redis, `${config.keyPrefix}:tenant:*:jobs:status`);
-      const sizes = await Promise.all(sets.map((set) => redis.zcard(set)));
-      const byState = new Map<string, number>(jobStatuses.map((status) => [status, 0]));
-      sets.forEach((set, i) => {
-        const state = set.slice(set.lastIndexOf(':') + 1);
-        if (byState.has(state)) byState.set(state, byState.get(state)! + sizes[i]!);
-      });
-      for (const [state, jobs] of byState) this.set({ state }, jobs);
+      // counted by the job store as jobs move (one hash), not by scanning tenants' keys
+      const counts = await redis.hgetall(keys.jobsByStatus);
+      for (const state of jobStatuses) this.set({ state }, Number(counts[state] ?? 0));
     },
   });
   new Gauge({

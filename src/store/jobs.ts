@@ -60,20 +60,22 @@ function fromHash(hash: Record<string, string>): JobRecord {
   return r as unknown as JobRecord;
 }
 
-// KEYS: job hash, event stream, all-jobs set, target status set. ARGV: cap on the target set (0:
-// none), then field/value pairs; the first event's JSON last. Returns 'ok', 'exists' or 'full'.
+// KEYS: job hash, event stream, all-jobs set, target status set, the service's counts by status.
+// ARGV: cap on the target set (0: none), the status, then field/value pairs; the first event's
+// JSON last. Returns 'ok', 'exists' or 'full'.
 const createScript = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
 local cap = tonumber(ARGV[1])
 if cap > 0 and redis.call('ZCARD', KEYS[4]) >= cap then return 'full' end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2, #ARGV - 1))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3, #ARGV - 1))
 redis.call('ZADD', KEYS[3], 0, redis.call('HGET', KEYS[1], 'id'))
 redis.call('ZADD', KEYS[4], 0, redis.call('HGET', KEYS[1], 'id'))
+redis.call('HINCRBY', KEYS[5], ARGV[2], 1)
 redis.call('XADD', KEYS[2], '*', 'data', ARGV[#ARGV])
 return 'ok'
 `;
 
-// KEYS: job hash, event stream. ARGV: id, status-set prefix, allowed from (comma list), to,
+// KEYS: job hash, event stream, the service's counts by status. ARGV: id, status-set prefix, allowed from (comma list), to,
 // event count n, stream TTL, cap on the target status set (0: none), n event JSONs, then
 // field/value pairs. Returns 'ok', 'full' (the target set holds cap jobs), the current status,
 // or 'missing'.
@@ -91,6 +93,8 @@ for i = 8 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', ARGV[2] .. current, ARGV[1])
 redis.call('ZADD', ARGV[2] .. ARGV[4], 0, ARGV[1])
+redis.call('HINCRBY', KEYS[3], current, -1)
+redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
 for i = 8, 7 + n do redis.call('XADD', KEYS[2], '*', 'data', ARGV[i]) end
 local ttl = tonumber(ARGV[6])
 if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
@@ -121,12 +125,14 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
     ): Promise<'ok' | 'exists' | 'full'> {
       const result = await redis.eval(
         createScript,
-        4,
+        5,
         keys.job(record.id),
         keys.jobEvents(record.id),
         keys.jobs,
         `${keys.jobsByStatus}${record.status}`,
+        keys.jobCounts,
         cap,
+        record.status,
         ...Object.entries(toHash(record)).flat(),
         JSON.stringify(firstEvent),
       );
@@ -185,9 +191,10 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
       const pairs = Object.entries(toHash(fields)).flat();
       const result = await redis.eval(
         transitionScript,
-        2,
+        3,
         keys.job(id),
         keys.jobEvents(id),
+        keys.jobCounts,
         id,
         keys.jobsByStatus,
         from.join(','),

@@ -45,6 +45,8 @@ export function keysFor(prefix: string, tenant: string) {
     jobs: `${own}:jobs`,
     /** Prefix of the per-status sorted sets: `${jobsByStatus}queued`, … */
     jobsByStatus: `${own}:jobs:status:`,
+    /** Every tenant's jobs by status, counted together (for /metrics). */
+    jobCounts: `${prefix}:metrics:jobs-by-status`,
     model: (id: string) => `${own}:model:${id}`,
     idempotency: (key: string) => `${own}:idempotency:${key}`,
     ...channelsFor(prefix),
@@ -85,6 +87,8 @@ export function metricsKeysFor(prefix: string) {
      * over all epochs. The API adds the buckets up into Prometheus's cumulative ones.
      */
     epochSeconds: `${own}:epoch-seconds`,
+    /** Jobs by status over every tenant, a hash kept by the job store's scripts as jobs move. */
+    jobsByStatus: `${own}:jobs-by-status`,
   };
 }
 
