@@ -20,6 +20,11 @@ export interface Problem {
   errors?: Issue[];
 }
 
+/** A request's URL with any `access_token` (an API key in the query) masked. */
+export function redactedUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1REDACTED');
+}
+
 export function problem(
   code: ErrorCode,
   detail: string,
@@ -32,7 +37,7 @@ export function problem(
     title,
     status,
     detail,
-    ...(request ? { instance: request.url } : {}),
+    ...(request ? { instance: redactedUrl(request.url) } : {}),
     ...(errors ? { errors } : {}),
   };
 }
@@ -137,7 +142,7 @@ function sendInternal(reply: FastifyReply, request: FastifyRequest): FastifyRepl
     title: 'Internal error',
     status: 500,
     detail: 'an unexpected error occurred; it has been logged',
-    instance: request.url,
+    instance: redactedUrl(request.url),
   });
 }
 

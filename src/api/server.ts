@@ -3,10 +3,24 @@
 import { loadConfig } from '../config.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { buildApp } from './app.js';
+import { redactedUrl } from './problem.js';
 
 const config = loadConfig();
 enableRelaxedSimd(config.wasmRelaxedSimd); // before predictions compile the kernels
-const app = await buildApp({ config, logger: { level: config.logLevel, name: 'api' } });
+const app = await buildApp({
+  config,
+  logger: {
+    level: config.logLevel,
+    name: 'api',
+    // a key sent as ?access_token= (EventSource, the queue board) stays out of the logs
+    serializers: {
+      req: (req: { method: string; url: string }) => ({
+        method: req.method,
+        url: redactedUrl(req.url),
+      }),
+    },
+  },
+});
 
 // Without API keys anyone who reaches the port acts as the one tenant: only this machine may.
 const loopback = '127.0.0.1';

@@ -1,17 +1,23 @@
-// Issue 5's hostile-input suite: fast-check throws malformed job specs, datasets, CSV bodies, ids,
-// query strings and headers at every route over real HTTP. Every answer must be a 4xx RFC 9457
+// Issue 5's hostile-input suite: fast-check throws malformed job specs, datasets, CSV bodies,
+// tensors (OIP v2, TF Serving), ids, query strings, headers and, at a second service with API
+// keys, credentials at every route over real HTTP. Every answer must be a 4xx RFC 9457
 // problem+json whose `status` is the HTTP status and whose `detail` says what is wrong — never a
 // 5xx, never a hang — and afterwards every key under the run's prefix is as it was.
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newApiKey } from '../../src/api/auth.js';
+import { queueBoardPath } from '../../src/api/queue-board.js';
 import { connectRedis, keysUnder } from '../../src/store/index.js';
 import {
   deep,
   type Fault,
   faults,
   faulty,
+  headerChar,
+  headerText,
   idSegment,
+  junk,
   junkScalar,
   nonFinite,
   notANumber,
@@ -94,9 +100,9 @@ afterAll(async () => {
   await service?.stop();
 });
 
-/** Every key under the run's prefix with its type and whole value. */
-async function snapshot(): Promise<Map<string, string>> {
-  const keys = await keysUnder(redis, service.config.keyPrefix);
+/** Every key under the run's prefix (or another service's) with its type and whole value. */
+async function snapshot(prefix = service.config.keyPrefix): Promise<Map<string, string>> {
+  const keys = await keysUnder(redis, prefix);
   const values = new Map<string, string>();
   for (const key of keys) {
     const type = await redis.type(key);
@@ -120,11 +126,14 @@ interface Request {
   /** Defaults to application/json when there is a body; null sends none. */
   type?: string | null;
   headers?: Record<string, string>;
+  /** Defaults to the suite's service. */
+  origin?: string;
 }
 interface Answer {
   status: number;
   type: string | null;
   text: string;
+  headers: Headers;
 }
 
 let cases = 0;
@@ -139,7 +148,7 @@ const shown = (req: Request) => {
 async function send(req: Request): Promise<Answer> {
   cases++;
   const type = req.type === undefined && req.body !== undefined ? 'application/json' : req.type;
-  const res = await fetch(service.url + req.path, {
+  const res = await fetch((req.origin ?? service.url) + req.path, {
     method: req.method,
     headers: { ...(type ? { 'content-type': type } : {}), ...req.headers },
     ...(req.body === undefined ? {} : { body: req.body }),
@@ -148,7 +157,7 @@ async function send(req: Request): Promise<Answer> {
   });
   const text = await res.text();
   if (res.status >= 500) serverErrors.push(`${shown(req)} → ${res.status} ${text.slice(0, 300)}`);
-  return { status: res.status, type: res.headers.get('content-type'), text };
+  return { status: res.status, type: res.headers.get('content-type'), text, headers: res.headers };
 }
 
 /** Sends `req` and checks the problem+json contract; `allowed` are the statuses that fit. */
@@ -161,6 +170,13 @@ async function refused(req: Request, allowed: number[] = [400]): Promise<any> {
   expect(body.status, where).toBe(res.status);
   expect(body.detail, where).toMatch(/\w+\W+\w+/);
   return body;
+}
+
+/** refused(), and the `error` OIP and TF Serving clients read: the same text as `detail`. */
+async function refusedByProtocol(req: Request, allowed: number[] = [400]): Promise<any> {
+  const problem = await refused(req, allowed);
+  expect(problem.error, shown(req)).toBe(problem.detail);
+  return problem;
 }
 
 const property = <T>(
@@ -334,7 +350,11 @@ describe('POST /v1/datasets', () => {
       arbitrary: faulty(
         labelled,
         fc.oneof(
-          faults(cells, [['inputs'], ['labels']], notANumber),
+          faults(cells, [['inputs']], notANumber),
+          // not a list of junk in place of `labels`: three strings are valid labels
+          fc
+            .oneof(junkScalar, deep)
+            .map((value) => (doc: unknown) => setAt(doc, ['labels'], value)),
           shapeFaults([['inputs', 1]], [['labels']]),
           fc.tuple(fc.constantFrom(0, 2), badLabel).map(
             ([i, value]) =>
@@ -493,11 +513,24 @@ describe('routes with an id', () => {
       `${ids.cancelled}:events`,
       `${ids.job}:checkpoint`,
       `${ids.model}:x`,
+      `${ids.model}:predict`,
+      `${ids.model}/infer`,
       `${ids.dataset}:x`,
       `${ids.job}*`,
       `${ids.job} `,
       ids.job.toLowerCase(),
     ]);
+  // valid bodies, so that only the id is wrong ({inputs: rows} is TF Serving's columnar form too)
+  const bodyFor = (pattern: string) =>
+    pattern.endsWith('predict')
+      ? { body: json({ inputs: [[0, 1]] }) }
+      : pattern.endsWith('infer')
+        ? {
+            body: json({
+              inputs: [{ name: 'input', shape: [1, 2], datatype: 'FP32', data: [0, 1] }],
+            }),
+          }
+        : {};
   it('answers 400 or 404 to junk ids on every route', () =>
     property(
       fc.tuple(
@@ -510,19 +543,19 @@ describe('routes with an id', () => {
           ['GET', '/v1/models/%s'],
           ['DELETE', '/v1/models/%s'],
           ['POST', '/v1/models/%s/predict'],
+          ['GET', '/v2/models/%s'],
+          ['GET', '/v2/models/%s/ready'],
+          ['POST', '/v2/models/%s/infer'],
+          ['POST', '/v1/models/%s:predict'],
         ),
         segment(),
       ),
       ([[method, pattern], id]) =>
         refused(
-          {
-            method: method!,
-            path: pattern!.replace('%s', id),
-            ...(pattern!.endsWith('predict') ? { body: json({ inputs: [[0, 1]] }) } : {}),
-          },
+          { method: method!, path: pattern!.replace('%s', id), ...bodyFor(pattern!) },
           [400, 404],
         ),
-      600,
+      800,
     ));
 
   it('answers 404 to an id of another kind, and 409 to cancelling a finished job', async () => {
@@ -557,6 +590,30 @@ describe('routes with an id', () => {
         ),
       ),
       ([method, path]) => refused({ method, path }, [404, 405]),
+      60,
+    ));
+
+  it('answers 404 to methods the protocol routes and /metrics do not have', () =>
+    property(
+      fc.oneof(
+        fc.tuple(
+          fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+          fc.constantFrom(`/v2/models/${ids.model}/infer`, `/v1/models/${ids.model}:predict`),
+        ),
+        fc.tuple(
+          fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+          fc.constantFrom(
+            '/v2',
+            '/v2/health/live',
+            '/v2/health/ready',
+            `/v2/models/${ids.model}`,
+            `/v2/models/${ids.model}/ready`,
+            '/metrics',
+          ),
+        ),
+      ),
+      // GET and DELETE /v1/models/<id>:predict reach /v1/models/:id, whose id takes no ':'
+      ([method, path]) => refused({ method, path }, path.endsWith(':predict') ? [400, 404] : [404]),
       60,
     ));
 });
@@ -806,6 +863,560 @@ describe('POST /v1/models/:id/predict', () => {
     expect(many.detail).toMatch(
       new RegExp(`has ${maxPredictRows + 1} rows; send at most ${maxPredictRows}`),
     );
+  });
+});
+
+describe('POST /v2/models/:id/infer', () => {
+  const tensor = { name: 'input', shape: [2, 2], datatype: 'FP32', data: [0.5, -1, 1, 0] };
+  const nested = {
+    ...tensor,
+    data: [
+      [0.5, -1],
+      [1, 0],
+    ],
+  };
+  const infer = (body: string) => ({ method: 'POST', path: `/v2/models/${ids.model}/infer`, body });
+  // The name is free (any string) and `parameters` takes anything: neither is a fault.
+  const leaves = [
+    ['inputs', 0, 'datatype'],
+    ['inputs', 0, 'shape', 0],
+    ['inputs', 0, 'shape', 1],
+  ];
+  const containers = [['inputs'], ['inputs', 0], ['inputs', 0, 'shape'], ['inputs', 0, 'data']];
+  const cells = [
+    ['inputs', 0, 'data', 0],
+    ['inputs', 0, 'data', 3],
+  ];
+  // Near-valid tensors: each breaks the agreement of shape, data and datatype with the model
+  // (one input [rows, 2]), which only the route checks.
+  const mismatch = fc.oneof(
+    fc
+      .constantFrom(0, 1, 3, 4, maxPredictRows + 1)
+      .map((rows) => ({ ...tensor, shape: [rows, 2] })),
+    fc
+      .constantFrom(0, 1, 3, 4)
+      .map((width) => ({ ...tensor, shape: [2, width], data: Array(2 * width).fill(0.5) })),
+    fc
+      .constantFrom([], [4], [1, 4], [4, 1], [2, 2, 1], [1, 2, 2], [2, 1, 2])
+      .map((shape) => ({ ...tensor, shape })),
+    fc
+      .constantFrom<unknown[]>(
+        [[0.5, -1], [1]],
+        [[0.5, -1]],
+        [
+          [0.5, -1],
+          [1, 0],
+          [1, 1],
+        ],
+        [[[0.5, -1]], [[1, 0]]],
+        [
+          [[0.5], [-1]],
+          [[1], [0]],
+        ],
+        [[0.5, -1], 1, 0],
+        [[0.5, -1], 1, 0, 1],
+        [[], [], [], []],
+        [0.5, -1, 1],
+        [0.5, -1, 1, 0, 1],
+        [],
+      )
+      .map((data) => ({ ...tensor, data })),
+    // data holds 0.5 and -1: no INT or UINT type takes both; the others are no numeric type
+    fc
+      .constantFrom('INT8', 'INT32', 'INT64', 'UINT8', 'UINT64', 'BYTES', 'BOOL', 'FP8', 'fp32')
+      .map((datatype) => ({ ...tensor, datatype })),
+    fc
+      .constantFrom('FP32 ', ' FP32', 'FP', 'float32', '', '__proto__', 'FP32\u0000')
+      .map((datatype) => ({ ...tensor, datatype })),
+  );
+  const wrongRequest = fc.oneof(
+    fc.constantFrom<unknown>(
+      {},
+      { inputs: [] },
+      { inputs: tensor },
+      { outputs: [{ name: 'output' }] },
+      // the suite's model is no classifier: it has no "class" output
+      { inputs: [tensor], outputs: [{ name: 'class' }] },
+      { inputs: [tensor], outputs: [{ name: 'output' }, { name: 'Output' }] },
+      { inputs: [tensor], outputs: [{}] },
+      { inputs: [tensor], outputs: 'output' },
+      { inputs: [tensor], outputs: [{ name: 'output', datatype: 'FP32' }] },
+      { inputs: [tensor], id: 42 },
+      { inputs: [tensor], id: null },
+      { inputs: [tensor], parameters: [] },
+      { inputs: [tensor], parameters: 'x' },
+      { inputs: [{ ...tensor, parameters: 5 }] },
+      { inputs: [{ name: 'input', shape: [2, 2], datatype: 'FP32' }] },
+      { inputs: [{ shape: [2, 2], datatype: 'FP32', data: tensor.data }] },
+      { inputs: [{ ...tensor, contents: { fp32_contents: tensor.data } }] },
+    ),
+    fc.integer({ min: 2, max: 300 }).map((n) => ({
+      inputs: Array.from({ length: n }, (_, i) => ({ ...tensor, name: `in${i}` })),
+    })),
+  );
+  const body = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: faulty(
+        { inputs: [tensor] },
+        fc.oneof(faults(leaves, containers), faults(cells, [], notANumber)),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: faulty(
+        { inputs: [nested] },
+        fc.oneof(
+          faults([['inputs', 0, 'data', 1, 0]], [], notANumber),
+          shapeFaults([['inputs', 0, 'data', 1]], [['inputs', 0, 'data']]),
+        ),
+      ),
+    },
+    { weight: 3, arbitrary: mismatch.map((t) => render({ inputs: [t] })) },
+    { weight: 2, arbitrary: wrongRequest.map(render) },
+    { weight: 1, arbitrary: notAnObject },
+    { weight: 1, arbitrary: oversized(maxBodyBytes) },
+  );
+  it('refuses broken tensors: shapes, data, datatypes, nesting, many inputs, outputs', () =>
+    property(body, (text) => refusedByProtocol(infer(text), bodyStatuses), 500));
+
+  const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+  it('answers any finite tensor of the right width with finite outputs or a 400 naming it', () =>
+    property(
+      fc.tuple(
+        fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: maxPredictRows }),
+        fc.boolean(),
+        fc.constantFrom('FP32', 'FP64', 'FP16'),
+      ),
+      async ([rows, flat, datatype]) => {
+        const input = { name: 'input', shape: [rows.length, 2], datatype, data: rows };
+        const req = infer(json({ inputs: [flat ? { ...input, data: rows.flat() } : input] }));
+        const res = await send(req);
+        const where = `${shown(req)} → ${res.status} ${res.text.slice(0, 300)}`;
+        expect([200, 400], where).toContain(res.status);
+        const answer = JSON.parse(res.text);
+        if (res.status === 200) {
+          expect(answer.outputs.map((o: { name: string }) => o.name)).toEqual(['output']);
+          expect(answer.outputs[0].shape).toEqual([rows.length, 2]);
+          expect(answer.outputs[0].data.every(Number.isFinite), where).toBe(true);
+        } else {
+          expect(answer.errors[0].path, where).toMatch(/^inputs\.0\.data(\.\d+){0,2}$/);
+          expect(answer.error).toBe(answer.detail);
+        }
+      },
+      150,
+    ));
+
+  // what the protocol lets a client add, which changes nothing but the echoed id and outputs
+  const extras = fc
+    .record(
+      {
+        id: fc.string({ unit: 'binary', maxLength: 40 }),
+        parameters: fc.dictionary(
+          fc.string({ maxLength: 8 }),
+          fc.oneof(fc.jsonValue({ maxDepth: 3 }), deep),
+          { maxKeys: 4 },
+        ),
+        outputs: fc.constantFrom(
+          [],
+          [{ name: 'output' }],
+          [{ name: 'output', parameters: { binary_data: false } }],
+          [{ name: 'output' }, { name: 'output' }],
+        ),
+        tensorParameters: fc.dictionary(
+          fc.string({ maxLength: 8 }),
+          fc.jsonValue({ maxDepth: 2 }),
+          {
+            maxKeys: 3,
+          },
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    .map(({ tensorParameters, ...rest }) => ({
+      ...rest,
+      inputs: [{ ...tensor, ...(tensorParameters ? { parameters: tensorParameters } : {}) }],
+    }))
+    // prototype keys are refused by the JSON parser and a body past the limit is a 413: the
+    // property on those is the one above
+    .filter((request) => {
+      const text = render(request);
+      return text.length < maxBodyBytes && !/"(__proto__|constructor)"/.test(text);
+    });
+  it('answers any id, parameters and choice of outputs with them, never a 5xx', () =>
+    property(
+      extras,
+      async (request) => {
+        const req = infer(render(request));
+        const res = await send(req);
+        const where = `${shown(req)} → ${res.status} ${res.text.slice(0, 300)}`;
+        expect(res.status, where).toBe(200);
+        const answer = JSON.parse(res.text);
+        expect(answer.model_name).toBe(ids.model);
+        expect(answer.id).toBe(request.id);
+        const names = (request.outputs ?? [{ name: 'output' }]).map((o) => o.name);
+        expect(answer.outputs.map((o: { name: string }) => o.name)).toEqual(names);
+        for (const output of answer.outputs) expect(output.data.every(Number.isFinite)).toBe(true);
+      },
+      100,
+    ));
+});
+
+describe('POST /v1/models/:id:predict', () => {
+  const rows = [
+    [0.5, -1],
+    [1, 0],
+  ];
+  const forms = {
+    instances: { instances: rows },
+    objects: { instances: rows.map((input) => ({ input })) },
+    columnar: { inputs: rows },
+    named: { inputs: { input: rows } },
+  };
+  const predict = (body: string) => ({
+    method: 'POST',
+    path: `/v1/models/${ids.model}:predict`,
+    body,
+  });
+  // A row that loses its first value stays short: row 0 is never widened back (shapeFaults).
+  const rowFaults = (at: (string | number)[]) =>
+    fc.oneof(
+      faults(
+        [
+          [...at, 0, 0],
+          [...at, 1, 1],
+        ],
+        [],
+        notANumber,
+      ),
+      shapeFaults([[...at, 1]], [[...at, 0]]),
+    );
+  // A key beside "input" in a row object, which names an input the model does not have.
+  const extraInput = fc.tuple(fc.constantFrom(0, 1), strangeKey, junk).map(
+    ([r, key, value]) =>
+      (doc: unknown) =>
+        setAt(doc, ['instances', r, key], value),
+  );
+  const faulted = fc.oneof(
+    faulty(forms.instances, fc.oneof(rowFaults(['instances']), faults([['instances']], []))),
+    faulty(
+      forms.objects,
+      fc.oneof(
+        faults(
+          [
+            ['instances', 0, 'input'],
+            ['instances', 1, 'input', 1],
+          ],
+          [],
+          notANumber,
+        ),
+        extraInput,
+      ),
+    ),
+    faulty(forms.columnar, fc.oneof(rowFaults(['inputs']), faults([['inputs']], []))),
+    faulty(
+      forms.named,
+      fc.oneof(rowFaults(['inputs', 'input']), faults([['inputs', 'input']], [['inputs']])),
+    ),
+    faulty(
+      { ...forms.instances, signature_name: 'serving_default' },
+      faults([['signature_name']], []),
+    ),
+  );
+  const wrong = fc.constantFrom<unknown>(
+    {},
+    { signature_name: 'serving_default' },
+    { ...forms.instances, ...forms.columnar },
+    { ...forms.objects, ...forms.named },
+    { ...forms.instances, inputs: null },
+    { ...forms.instances, signature_name: 'predict' },
+    { ...forms.instances, signature_name: 'Serving_Default' },
+    { ...forms.instances, signature_name: '' },
+    { instances: [] },
+    { inputs: [] },
+    { inputs: {} },
+    { inputs: { input: [] } },
+    { inputs: { input: rows, output: rows } },
+    { inputs: { Input: rows } },
+    { instances: 'x' },
+    { instances: 5 },
+    { instances: null },
+    { instances: {} },
+    { instances: { input: rows } },
+    { inputs: 'x' },
+    { inputs: 5 },
+    { inputs: true },
+    { instances: [[0.5, -1], [1]] },
+    {
+      instances: [
+        [0.5, -1],
+        [1, 0, 1],
+      ],
+    },
+    { instances: [rows] },
+    { instances: [[[0.5], [-1]]] },
+    { instances: [0.5, -1] },
+    { inputs: [0.5, -1] },
+    { instances: [{}] },
+    { instances: [{ input: [0.5, -1] }, { inputs: [1, 0] }] },
+    { instances: [{ input: { input: [0.5, -1] } }] },
+    { instances: [{ input: [[0.5, -1]] }] },
+    { instances: [{ b64: 'AAAA' }] },
+  );
+  const tooMany = fc
+    .tuple(fc.integer({ min: maxPredictRows + 1, max: maxPredictRows * 20 }), fc.boolean())
+    .map(([n, columnar]) => {
+      const many = Array.from({ length: n }, () => rows[0]);
+      return columnar ? { inputs: many } : { instances: many };
+    });
+  const body = fc.oneof(
+    { weight: 5, arbitrary: faulted },
+    { weight: 3, arbitrary: fc.oneof(wrong, tooMany).map(render) },
+    { weight: 1, arbitrary: notAnObject },
+    { weight: 1, arbitrary: oversized(maxBodyBytes) },
+  );
+  it('refuses rows of wrong types, ragged rows, both forms, unknown inputs and signatures', () =>
+    property(body, (text) => refusedByProtocol(predict(text), bodyStatuses), 500));
+
+  const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+  it('answers any finite rows, in each form, with finite outputs or a 400 naming the row', () =>
+    property(
+      fc.tuple(
+        fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: maxPredictRows }),
+        fc.constantFrom('instances', 'objects', 'columnar', 'named'),
+      ),
+      async ([batch, form]) => {
+        const request = {
+          instances: { instances: batch },
+          objects: { instances: batch.map((input) => ({ input })) },
+          columnar: { inputs: batch },
+          named: { inputs: { input: batch } },
+        }[form];
+        const req = predict(json(request));
+        const res = await send(req);
+        const where = `${shown(req)} → ${res.status} ${res.text.slice(0, 300)}`;
+        expect([200, 400], where).toContain(res.status);
+        const answer = JSON.parse(res.text);
+        if (res.status === 200) {
+          const outputs = 'instances' in request ? answer.predictions : answer.outputs;
+          expect(outputs, where).toHaveLength(batch.length);
+          expect(outputs.flat().every(Number.isFinite), where).toBe(true);
+        } else {
+          expect(answer.errors[0].path, where).toMatch(
+            /^(instances|inputs|inputs\.input)\.\d+(\.input)?(\.[01])?$/,
+          );
+          expect(answer.error).toBe(answer.detail);
+        }
+      },
+      150,
+    ));
+});
+
+describe('with API keys: the Authorization header, ?access_token= and the bp_token cookie', () => {
+  const alice = newApiKey('alice'); // an admin tenant's
+  const bob = newApiKey('bob');
+  const unknownJob = '01UNKNOWNJOB00000000000000';
+  const events = `/v1/jobs/${unknownJob}/events`; // an unknown job: a valid key gets a 404
+  const routes = ['/v1/jobs', events, '/metrics', queueBoardPath];
+  let keyed: TestService;
+  let keyedBefore: Map<string, string>;
+  beforeAll(async () => {
+    keyed = await startService({
+      env: { API_KEYS: `${alice.entry},${bob.entry}`, ADMIN_TENANTS: 'alice' },
+    });
+    // BullMQ writes each queue's meta key once connected: /metrics counts jobs in both queues
+    // on the same connection, after those writes
+    const metrics = await fetch(`${keyed.url}/metrics`, {
+      headers: { authorization: `Bearer ${alice.key}` },
+    });
+    expect(metrics.status).toBe(200);
+    keyedBefore = await snapshot(keyed.config.keyPrefix);
+  });
+  afterAll(async () => {
+    await keyed?.stop();
+  });
+
+  const isKey = (text: string) => [alice.key, bob.key].includes(text.trim());
+  // Not a key: alice's with a character changed, added or dropped, her configured entry or
+  // hash, any text fetch can send, text too long for any key.
+  const notAKey = fc
+    .oneof(
+      fc.tuple(fc.nat(), headerChar).map(([i, c]) => {
+        const at = i % alice.key.length;
+        return alice.key.slice(0, at) + c + alice.key.slice(at + 1);
+      }),
+      headerChar.map((c) => alice.key + c),
+      fc.constantFrom(
+        alice.key.slice(0, -1),
+        alice.key.slice(4),
+        alice.key.toLowerCase(),
+        alice.entry,
+        alice.entry.split(':')[1]!,
+        Buffer.from(alice.key).toString('base64'),
+      ),
+      headerText(60),
+      fc.integer({ min: 1000, max: 8000 }).map((n) => 'A'.repeat(n)),
+    )
+    .filter((text) => !isKey(text));
+  const authorization = fc.oneof(
+    // well formed, so the key is looked up: Bearer, any case, then one word that is no key
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom('Bearer', 'bearer', 'BEARER'),
+          fc.constantFrom(' ', '   ', '\t'),
+          notAKey,
+        )
+        .map(([scheme, gap, key]) => scheme + gap + key),
+    },
+    fc
+      .tuple(
+        fc.constantFrom(
+          'Bearer',
+          'bearer',
+          'BEARER',
+          'Bearer:',
+          'Bearer Bearer',
+          'Basic',
+          'Token',
+          '',
+        ),
+        fc.constantFrom(' ', '   ', '\t', ' \t ', '', ','),
+        notAKey,
+      )
+      .map(([scheme, gap, key]) => scheme + gap + key),
+    // alice's key with more after it
+    fc
+      .tuple(
+        fc.constantFrom(' ', '\t', ', ', ',', ';', '"'),
+        headerText(12).filter((text) => /\S/.test(text)),
+      )
+      .map(([gap, more]) => `Bearer ${alice.key}${gap}${more}`),
+    // alice's key itself, but not as Bearer <key>
+    fc.constantFrom(
+      alice.key,
+      `Basic ${alice.key}`,
+      `Token ${alice.key}`,
+      `Bearer${alice.key}`,
+      `Bearer,${alice.key}`,
+      `Bearer: ${alice.key}`,
+      `Bearer "${alice.key}"`,
+      `Bearer ${alice.key};`,
+      `Bearer ${alice.key} ${alice.key}`,
+      `Bearer ${alice.key}, Bearer ${alice.key}`,
+      `Basic ${Buffer.from(`alice:${alice.key}`).toString('base64')}`,
+    ),
+    headerText(80),
+  );
+  const accessToken = fc.oneof(
+    notAKey.map((key) => `access_token=${encodeURIComponent(key)}`),
+    fc.constantFrom(
+      'access_token',
+      'access_token=',
+      '%zz',
+      'access_token=%zz',
+      `access_token=${alice.key}&access_token=${alice.key}`,
+      `access_token[]=${alice.key}`,
+      `access_token[0]=${alice.key}`,
+      `Access_Token=${alice.key}`,
+      `access_token=%20${alice.key}`,
+      `access_token=${alice.key}%00`,
+      `access_token=${alice.key}%0A`,
+      `token=${alice.key}`,
+    ),
+  );
+  const cookie = fc.oneof(
+    // a cookie's value ends at ';'
+    notAKey.filter((key) => !isKey(key.split(';')[0]!)).map((key) => `bp_token=${key}`),
+    headerText(80),
+    fc.constantFrom(
+      'bp_token',
+      'bp_token=',
+      '=',
+      ';;;',
+      `bp_token=x; bp_token=${alice.key}`,
+      `BP_TOKEN=${alice.key}`,
+      `bp_token="${alice.key}"`,
+      `bp_token_x=${alice.key}`,
+      `xbp_token=${alice.key}`,
+      `bp_token=${alice.key} ${alice.key}`,
+    ),
+  );
+  const route = fc.constantFrom(...routes);
+  const request = fc.oneof(
+    fc
+      .tuple(route, authorization)
+      .map(([path, value]) => ({ path, headers: { authorization: value } })),
+    fc.tuple(route, accessToken).map(([path, query]) => ({ path: `${path}?${query}` })),
+    fc.tuple(route, cookie).map(([path, value]) => ({ path, headers: { cookie: value } })),
+    // a wrong header is not rescued by a right key elsewhere
+    fc.tuple(fc.constantFrom(events, queueBoardPath), authorization).map(([path, value]) => ({
+      path: `${path}?access_token=${alice.key}`,
+      headers: { authorization: value, cookie: `bp_token=${alice.key}` },
+    })),
+    // a right key where the route does not read it: the query outside the stream and the board,
+    // the cookie outside the board
+    fc.constantFrom(
+      { path: `/v1/jobs?access_token=${alice.key}` },
+      { path: `/metrics?access_token=${alice.key}` },
+      { path: '/v1/jobs', headers: { cookie: `bp_token=${alice.key}` } },
+      { path: events, headers: { cookie: `bp_token=${alice.key}` } },
+      { path: '/metrics', headers: { cookie: `bp_token=${alice.key}` } },
+    ),
+  );
+  it('answers 401 problem+json to any other credentials, wherever they come', () =>
+    property(
+      request,
+      async (req) => {
+        const problem = await refused({ method: 'GET', origin: keyed.url, ...req }, [401]);
+        expect(problem.type).toBe('/problems/unauthorized');
+      },
+      400,
+    ));
+
+  it('leaves a header past 16 KB to Node: 431, not a 5xx or a hang', async () => {
+    const res = await send({
+      method: 'GET',
+      origin: keyed.url,
+      path: '/v1/jobs',
+      headers: { authorization: `Bearer ${'A'.repeat(20_000)}` },
+    });
+    expect(res.status).toBe(431);
+  });
+
+  it('still takes the right keys afterwards, where each route reads them, and stored nothing', async () => {
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      send({ method: 'GET', origin: keyed.url, path, headers });
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    const jobs = await get('/v1/jobs', as(alice.key));
+    expect(jobs.status).toBe(200);
+    expect(JSON.parse(jobs.text).jobs).toEqual([]);
+    expect((await get('/v1/jobs', as(bob.key))).status).toBe(200);
+    await refused(
+      { method: 'GET', origin: keyed.url, path: events, headers: as(alice.key) },
+      [404],
+    );
+    await refused(
+      { method: 'GET', origin: keyed.url, path: `${events}?access_token=${alice.key}` },
+      [404],
+    );
+    const metrics = await get('/metrics', as(alice.key));
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(
+      /backprop_http_request_duration_seconds_count\{[^}]*status_code="401"/,
+    );
+    const board = await get(queueBoardPath, as(alice.key));
+    expect([board.status, board.type]).toEqual([200, 'text/html; charset=utf-8']);
+    const fromQuery = await get(`${queueBoardPath}?access_token=${alice.key}`);
+    expect(fromQuery.status).toBe(303);
+    expect(fromQuery.headers.get('location')).toBe(queueBoardPath);
+    expect(fromQuery.headers.get('set-cookie')).toMatch(new RegExp(`^bp_token=${alice.key};`));
+    expect((await get(queueBoardPath, { cookie: `bp_token=${alice.key}` })).status).toBe(200);
+    for (const path of ['/metrics', queueBoardPath])
+      await refused({ method: 'GET', origin: keyed.url, path, headers: as(bob.key) }, [403]);
+    const after = await snapshot(keyed.config.keyPrefix);
+    expect([...after.entries()]).toEqual([...keyedBefore.entries()]);
   });
 });
 

@@ -142,16 +142,19 @@ export function faults(
       ? [{ weight: 1, arbitrary: fc.tuple(fc.constantFrom(...containers), junkForContainer) }]
       : []),
   );
-  // A key on a list would not survive rendering: it goes on the object holding the list.
+  // A key on a list would not survive rendering (and `constructor` on one breaks Array#map): it
+  // goes on the nearest object holding the list, a list an earlier fault may have put in a list.
   const added = fc
     .tuple(fc.constantFrom([], ...containers), strangeKey, fc.oneof(junk, fc.nat()))
     .map(([path, key, value]): [Path, unknown] => [[...path, key], value]);
   return fc
     .oneof({ weight: 3, arbitrary: replaced }, { weight: 1, arbitrary: added })
     .map(([path, value]) => (doc: unknown) => {
-      const at = path.slice(0, -1);
-      const onList = typeof path.at(-1) === 'string' && Array.isArray(getAt(doc, at));
-      return setAt(doc, onList ? [...at.slice(0, -1), path.at(-1)!] : path, value);
+      const key = path.at(-1)!;
+      let at = path.slice(0, -1);
+      while (typeof key === 'string' && at.length > 0 && Array.isArray(getAt(doc, at)))
+        at = at.slice(0, -1);
+      return setAt(doc, [...at, key], value);
     });
 }
 
@@ -233,3 +236,14 @@ export function idSegment(foreign: string[]): fc.Arbitrary<string> {
     ...(foreign.length > 0 ? [fc.constantFrom(...foreign).map(encodeURIComponent)] : []),
   );
 }
+
+/** A character fetch sends in a header: tab, 0x20-0x7e and 0x80-0xff (no controls, no breaks). */
+export const headerChar = fc
+  .oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
+    { weight: 1, arbitrary: fc.constant(0x09) },
+  )
+  .map((code) => String.fromCharCode(code));
+/** Header text: what a hostile client can put in Authorization or Cookie through fetch. */
+export const headerText = (maxLength: number) => fc.string({ unit: headerChar, maxLength });

@@ -48,6 +48,34 @@ describe('an API process', () => {
     expect(res.status).toBe(200); // no key needed
   });
 
+  it('keeps a key sent as ?access_token= out of its request log', async () => {
+    const port = await freePort();
+    const secret = 'bpk_do-not-log-me';
+    const api = spawn(process.execPath, [serverFile], {
+      env: {
+        ...process.env,
+        KEY_PREFIX: prefix,
+        LOG_LEVEL: 'info',
+        PORT: String(port),
+        API_KEYS: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.push(api);
+    let log = '';
+    api.stdout!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    while (!log.includes('Server listening')) await new Promise((r) => setTimeout(r, 20));
+    const res = await fetch(
+      `http://127.0.0.1:${port}/v1/jobs/A0000000000000000000000000/events?access_token=${secret}`,
+    );
+    expect(res.status).toBe(404);
+    while (!log.includes('request completed')) await new Promise((r) => setTimeout(r, 20));
+    expect(log).toContain('access_token=REDACTED');
+    expect(log).not.toContain(secret);
+  });
+
   it('with API_KEYS: no warning, and a key is needed', async () => {
     const port = await freePort();
     const log = await startApi({

@@ -149,6 +149,10 @@ describe('API keys', () => {
     expect(await stream.text()).toContain('event: done');
     const wrong = await fetch(`${service.url}/v1/jobs/${ids.job}/events?access_token=bpk_x`);
     expect(wrong.status).toBe(401);
+    // the key in the query is not echoed back in the problem
+    expect(((await wrong.json()) as { instance: string }).instance).toBe(
+      `/v1/jobs/${ids.job}/events?access_token=REDACTED`,
+    );
     const bobs = await fetch(
       `${service.url}/v1/jobs/${ids.job}/events?access_token=${encodeURIComponent(bob.key)}`,
     );
