@@ -18,7 +18,7 @@ import { registerAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard.js';
 import { registerJsonParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
-import { registerProblemHandler, sendFrameworkProblem } from './problem.js';
+import { registerProblemHandler, sendClientErrorProblem, sendFrameworkProblem } from './problem.js';
 import { queueBoardPath, queueBoardRoutes } from './queue-board.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -74,6 +74,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
     bodyLimit: config.maxBodyBytes,
     forceCloseConnections: true,
     frameworkErrors: sendFrameworkProblem,
+    clientErrorHandler: sendClientErrorProblem,
   });
   // Bodies are JSON (or CSV, on the datasets route): text/plain would reach the validators as a
   // string and be refused as "must be an object" rather than as the wrong content-type (415).

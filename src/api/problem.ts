@@ -1,6 +1,8 @@
 // One error handler for the whole API: every error becomes an RFC 9457 problem+json body.
 // Bad input is a 4xx naming the fields at fault; Redis being away is a 503; only a programmer
 // error is a 500, and it is logged.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
@@ -133,6 +135,31 @@ export function sendFrameworkProblem(
       request.log.error({ err: error }, 'unexpected router error');
       return sendInternal(reply, request);
   }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses before Fastify sees them
+ * (headers over the size limit, malformed request lines, a client too slow) answered as
+ * problem+json too, as Fastify's own handler answers plain JSON.
+ */
+export function sendClientErrorProblem(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'the request headers are larger than this server takes (16 KiB): send fewer or shorter headers',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request did not arrive in time: send it again']
+        : [400, 'the request is not valid HTTP/1.1'];
+  const reason = STATUS_CODES[status] ?? 'Bad Request';
+  const body = JSON.stringify({ type: '/problems/client-error', title: reason, status, detail });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
 }
 
 /** A programmer error: logged by the caller, answered as a 500 without details. */

@@ -2,6 +2,7 @@
 // problem+json whose `status` is the HTTP status, whose `detail` is a sentence, and whose
 // `errors` name the field at fault; and it must change nothing in Redis. Then fast-check throws
 // arbitrary JSON and text at the two routes that store things.
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -791,5 +792,39 @@ describe('arbitrary input (fast-check)', () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("requests Node's HTTP parser refuses", () => {
+  // raw sockets: fetch would refuse to send these
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { port } = new URL(service.url);
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += chunk.toString();
+      });
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  it('headers over the limit: 431 problem+json', async () => {
+    const answer = await raw(
+      `GET /v1/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(answer).toContain('Content-Type: application/problem+json');
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    expect(body).toMatchObject({ status: 431, detail: expect.stringContaining('headers') });
+  });
+
+  it('a request line that is not HTTP: 400 problem+json', async () => {
+    const answer = await raw('HELLO THERE\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 400,
+      type: '/problems/client-error',
+    });
   });
 });
