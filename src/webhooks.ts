@@ -10,8 +10,8 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { WebhookSpec } from './spec/index.js';
-import { bullConnection } from './store/redis.js';
 import type { JobEvent } from './store/index.js';
+import { bullConnection } from './store/redis.js';
 
 export const webhookQueueName = 'webhooks';
 

@@ -154,6 +154,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A 2-3-1 sigmoid network for the xor generator: learns in a few hundred epochs, in milliseconds. */
+export const xorNetwork = {
+  inputSize: 2,
+  layers: [
+    { units: 3, activation: 'sigmoid' },
+    { units: 1, activation: 'sigmoid' },
+  ],
+  divergence: 'binary_cross_entropy',
+} as const;
+
 /**
  * A job that trains for a few seconds on the built-in digits (small shuffled batches, adam): long
  * enough to kill, restart or stop things under it. `validationSplit` adds early-stopping state.

@@ -3,7 +3,7 @@
 // cumulative, routes by pattern. Admin tenants only. Real API, worker and Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
-import { http, startService, type TestService } from '../helpers/service.js';
+import { http, startService, type TestService, xorNetwork } from '../helpers/service.js';
 
 const ops = newApiKey('ops'); // an admin tenant
 const alice = newApiKey('alice');
@@ -11,14 +11,7 @@ const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
 const epochs = 50;
 const xorJob = {
-  network: {
-    inputSize: 2,
-    layers: [
-      { units: 3, activation: 'sigmoid' },
-      { units: 1, activation: 'sigmoid' },
-    ],
-    divergence: 'binary_cross_entropy',
-  },
+  network: xorNetwork,
   dataset: { generator: 'xor' },
   training: { epochs, learningRate: 2, seed: 3, tolerance: 0 }, // never converges early
 };

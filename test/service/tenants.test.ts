@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey, tenantOfKey } from '../../src/api/auth.js';
 import { loadConfig } from '../../src/config.js';
 import { connectRedis, keysUnder } from '../../src/store/index.js';
-import { http, startService, type TestService } from '../helpers/service.js';
+import { http, startService, type TestService, xorNetwork } from '../helpers/service.js';
 
 const alice = newApiKey('alice');
 const alice2 = newApiKey('alice'); // a second key of the same tenant (rotation)
@@ -13,14 +13,7 @@ const bob = newApiKey('bob');
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
 const xorJob = {
-  network: {
-    inputSize: 2,
-    layers: [
-      { units: 3, activation: 'sigmoid' },
-      { units: 1, activation: 'sigmoid' },
-    ],
-    divergence: 'binary_cross_entropy',
-  },
+  network: xorNetwork,
   dataset: { id: '' },
   training: { epochs: 200, learningRate: 2, seed: 3 },
 };

@@ -6,7 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { newWebhookSecret } from '../../src/webhooks.js';
-import { http, secondsLongJob, startService, type TestService } from '../helpers/service.js';
+import {
+  http,
+  secondsLongJob,
+  startService,
+  type TestService,
+  xorNetwork,
+} from '../helpers/service.js';
 import { verify } from '../helpers/standard-webhooks.js';
 
 const alice = newApiKey('alice');
@@ -76,14 +82,7 @@ async function until<T>(what: string, check: () => T | undefined, ms = 30_000): 
 }
 
 const xorJob = (path: string, events?: string[]) => ({
-  network: {
-    inputSize: 2,
-    layers: [
-      { units: 3, activation: 'sigmoid' },
-      { units: 1, activation: 'sigmoid' },
-    ],
-    divergence: 'binary_cross_entropy',
-  },
+  network: xorNetwork,
   dataset: { generator: 'xor' },
   training: { epochs: 3000, learningRate: 2, seed: 3 },
   webhook: { url: `${base}${path}`, ...(events ? { events } : {}) },
