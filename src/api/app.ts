@@ -23,9 +23,10 @@ import { queueBoardPath, queueBoardRoutes } from './queue-board.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { inferenceV2Routes } from './routes/inference-v2.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
-import { protocolRoutes } from './routes/protocols.js';
+import { tfServingRoutes } from './routes/tf-serving.js';
 import { registerServices } from './services.js';
 
 const partNames: Record<string, string> = {
@@ -148,7 +149,8 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   await app.register(jobRoutes);
   await app.register(eventRoutes);
   await app.register(modelRoutes);
-  await app.register(protocolRoutes);
+  await app.register(inferenceV2Routes);
+  await app.register(tfServingRoutes);
   await app.register(dashboardRoutes);
   await app.register(queueBoardRoutes, { prefix: queueBoardPath });
   return app;

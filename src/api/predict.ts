@@ -1,9 +1,12 @@
-// What every predict route shares: the tenant's cached model (404 as for a missing one), and the
-// forward pass on raw rows with its float32-overflow check.
+// What every predict route shares: the tenant's cached model (404 as for a missing one), reading
+// raw rows with errors that name the field, and the forward pass with its float32-overflow
+// check; and for the standard protocols (OIP v2, TF Serving), the `error` their clients read.
 import type { FastifyInstance } from 'fastify';
+import { maxFloat32 } from '../data/index.js';
 import { outputSizeOf } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import type { Stores } from '../store/index.js';
+import { authProblems, problems } from './schemas.js';
 import type { CachedModel } from './services.js';
 
 export async function getModel(
@@ -41,4 +44,94 @@ export function predictRows(
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return y;
+}
+
+/** Issues, at most ten, thrown together. */
+export class Issues {
+  readonly list: Issue[] = [];
+  add(path: string, message: string): void {
+    if (this.list.length < 10) this.list.push({ path, message });
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ValidationError(this.list);
+  }
+}
+
+/** "4 (sepal_length, …)": the width the model expects, for messages. */
+export function expectedWidth({ doc, model }: CachedModel): string {
+  const names = doc.featureNames ? ` (${doc.featureNames.join(', ')})` : '';
+  return `${model.shape.inputSize}${names}`;
+}
+
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 20));
+  if (Array.isArray(value)) return 'a list';
+  return value === null || typeof value !== 'object' ? String(value) : 'an object';
+}
+
+export interface NumberKind {
+  integer?: boolean;
+  unsigned?: boolean;
+}
+
+/** Why `value` cannot be a feature, or null. */
+export function valueProblem(value: unknown, kind: NumberKind = {}): string | null {
+  if (typeof value !== 'number') return `must be a number (got ${shown(value)})`;
+  if (!Number.isFinite(value)) return `must be a finite number (got ${value})`;
+  if (Math.abs(value) > maxFloat32)
+    return 'is past ±3.4e38, the range of the 32-bit floats models compute in: scale it down';
+  if (kind.integer && !Number.isInteger(value)) return 'must be a whole number, as its datatype';
+  if (kind.unsigned && value < 0) return 'must not be negative, as its datatype';
+  return null;
+}
+
+/** Appends `row` to `x` if it is a list of the model's width of valid features. */
+export function readRow(
+  x: number[],
+  row: unknown,
+  path: string,
+  cached: CachedModel,
+  issues: Issues,
+  kind?: NumberKind,
+): void {
+  const width = cached.model.shape.inputSize;
+  if (!Array.isArray(row)) {
+    issues.add(path, `must be a row: a list of ${expectedWidth(cached)} numbers`);
+  } else if (row.length !== width) {
+    issues.add(path, `has ${row.length} values; the model expects ${expectedWidth(cached)}`);
+  } else {
+    row.forEach((v, c) => {
+      const why = valueProblem(v, kind);
+      if (why) issues.add(`${path}.${c}`, why);
+      else x.push(v as number);
+    });
+  }
+}
+
+export function checkRowCount(rows: number, max: number, path: string, issues: Issues): void {
+  if (rows === 0) issues.add(path, 'needs at least one row');
+  if (rows > max) issues.add(path, `has ${rows} rows; send at most ${max} per request`);
+}
+
+/** The one input tensor's name in both standard protocols (OIP v2, TF Serving's named form). */
+export const inputName = 'input';
+
+export const errorNote =
+  'Errors are problem+json whose `error` repeats `detail`, as OIP and TF Serving clients read `error`.';
+
+/** The answers of a route that predicts with a tenant's model, besides its own 200 and 400. */
+export const modelProblems = { 404: problems[404], ...authProblems, 503: problems[503] };
+
+/**
+ * Both standard protocols' clients read a failure's message from `error` ({"error": "..."} in
+ * each spec): every problem+json the plugin's routes answer carries it beside `detail`.
+ */
+export function addErrorField(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof payload !== 'string' || !String(type).startsWith('application/problem+json'))
+      return payload;
+    const problem = JSON.parse(payload) as { detail: string };
+    return JSON.stringify({ ...problem, error: problem.detail });
+  });
 }

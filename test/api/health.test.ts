@@ -35,7 +35,7 @@ const v1Routes = [
   'get /v1/models/{id}',
   'delete /v1/models/{id}',
   'post /v1/models/{id}/predict',
-  'post /v1/models/{id}:predict', // TensorFlow Serving's form (routes/protocols.ts)
+  'post /v1/models/{id}:predict', // TensorFlow Serving's form (routes/tf-serving.ts)
 ];
 
 describe('health', () => {

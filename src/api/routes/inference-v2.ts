@@ -1,95 +1,35 @@
-// Prediction in protocols inference clients already speak, on the same cached models as
-// POST /v1/models/:id/predict: the Open Inference Protocol v2 (KServe, Triton: /v2/…) and
-// TensorFlow Serving's REST predict (/v1/models/<id>:predict). Deliberately not here: model
-// versions, OIP's binary tensor extension, TF Serving's classify, regress, status and metadata.
+// The Open Inference Protocol v2 (KServe, Triton), on the same cached models as
+// POST /v1/models/:id/predict: health, server and model metadata, model ready, and infer.
+// Deliberately not here: model versions, the binary tensor extension.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { maxFloat32, rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
-import { type Issue, ValidationError } from '../../errors.js';
 import { packageRoot } from '../../paths.js';
-import { getModel, predictRows } from '../predict.js';
-import { authProblems, idParams, problems } from '../schemas.js';
+import {
+  addErrorField,
+  checkRowCount,
+  errorNote,
+  expectedWidth,
+  getModel,
+  Issues,
+  inputName,
+  modelProblems,
+  predictRows,
+  readRow,
+  shown,
+  valueProblem,
+} from '../predict.js';
+import { idParams, problems } from '../schemas.js';
 import type { CachedModel } from '../services.js';
 
 // Every model has one input tensor, [-1, D0], and one output, [-1, K]; a classifier also answers
 // its arg-max class per row as `class` (INT64 for numeric classes, else BYTES, i.e. strings).
-const inputName = 'input';
 const outputName = 'output';
 const className = 'class';
-const tfSignature = 'serving_default';
 
-/** Issues, at most ten, thrown together. */
-class Issues {
-  readonly list: Issue[] = [];
-  add(path: string, message: string): void {
-    if (this.list.length < 10) this.list.push({ path, message });
-  }
-  throwIfAny(): void {
-    if (this.list.length > 0) throw new ValidationError(this.list);
-  }
-}
-
-/** "4 (sepal_length, …)": the width the model expects, for messages. */
-function expectedWidth({ doc, model }: CachedModel): string {
-  const names = doc.featureNames ? ` (${doc.featureNames.join(', ')})` : '';
-  return `${model.shape.inputSize}${names}`;
-}
-
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 20));
-  if (Array.isArray(value)) return 'a list';
-  return value === null || typeof value !== 'object' ? String(value) : 'an object';
-}
-
-interface NumberKind {
-  integer?: boolean;
-  unsigned?: boolean;
-}
-
-/** Why `value` cannot be a feature, or null. */
-function valueProblem(value: unknown, kind: NumberKind = {}): string | null {
-  if (typeof value !== 'number') return `must be a number (got ${shown(value)})`;
-  if (!Number.isFinite(value)) return `must be a finite number (got ${value})`;
-  if (Math.abs(value) > maxFloat32)
-    return 'is past ±3.4e38, the range of the 32-bit floats models compute in: scale it down';
-  if (kind.integer && !Number.isInteger(value)) return 'must be a whole number, as its datatype';
-  if (kind.unsigned && value < 0) return 'must not be negative, as its datatype';
-  return null;
-}
-
-/** Appends `row` to `x` if it is a list of the model's width of valid features. */
-function readRow(
-  x: number[],
-  row: unknown,
-  path: string,
-  cached: CachedModel,
-  issues: Issues,
-  kind?: NumberKind,
-): void {
-  const width = cached.model.shape.inputSize;
-  if (!Array.isArray(row)) {
-    issues.add(path, `must be a row: a list of ${expectedWidth(cached)} numbers`);
-  } else if (row.length !== width) {
-    issues.add(path, `has ${row.length} values; the model expects ${expectedWidth(cached)}`);
-  } else {
-    row.forEach((v, c) => {
-      const why = valueProblem(v, kind);
-      if (why) issues.add(`${path}.${c}`, why);
-      else x.push(v as number);
-    });
-  }
-}
-
-function checkRowCount(rows: number, max: number, path: string, issues: Issues): void {
-  if (rows === 0) issues.add(path, 'needs at least one row');
-  if (rows > max) issues.add(path, `has ${rows} rows; send at most ${max} per request`);
-}
-
-// ---- Open Inference Protocol v2 -------------------------------------------------------------
 // https://kserve.github.io/website/docs/concepts/architecture/data-plane/v2-protocol
 
 const parameters = z.record(z.string(), z.unknown()).optional();
@@ -227,101 +167,12 @@ function readInput(input: InferInput, cached: CachedModel, maxRows: number) {
   return { x, rows, rowIssue };
 }
 
-// ---- TensorFlow Serving predict -------------------------------------------------------------
-// https://www.tensorflow.org/tfx/serving/api_rest#predict_api
-
-const tfPredictRequestSchema = z
-  .strictObject({
-    signature_name: z.string().optional(),
-    instances: z
-      .array(z.unknown())
-      .optional()
-      .describe(`row format: rows [[…], …], or objects {"${inputName}": […]}`),
-    inputs: z
-      .unknown()
-      .optional()
-      .describe(`columnar format: rows [[…], …], or {"${inputName}": [[…], …]}`),
-  })
-  .meta({
-    id: 'TfPredictRequest',
-    description: 'TensorFlow Serving predict: either instances (row format) or inputs (columnar)',
-    examples: [
-      {
-        instances: [
-          [5.1, 3.5, 1.4, 0.2],
-          [6.7, 3.0, 5.2, 2.3],
-        ],
-      },
-    ],
-  });
-
-const tfRows = z.array(z.array(z.number()));
-const tfPredictResponseSchema = z
-  .union([z.object({ predictions: tfRows }), z.object({ outputs: tfRows })])
-  .meta({ id: 'TfPredictResponse', description: 'predictions for instances, outputs for inputs' });
-
-type TfPredictRequest = z.infer<typeof tfPredictRequestSchema>;
-
-/** The request's rows, flat, with the path of each row: instances.r, inputs.r or inputs.input.r. */
-function readTfRows(body: TfPredictRequest, cached: CachedModel, maxRows: number) {
-  const issues = new Issues();
-  const { signature_name: signature, instances, inputs } = body;
-  if (signature !== undefined && signature !== tfSignature)
-    issues.add('signature_name', `is ${shown(signature)}; the model has one: ${tfSignature}`);
-  if ((instances === undefined) === (inputs === undefined))
-    issues.add('', 'send either instances (row format) or inputs (columnar format), one of them');
-  issues.throwIfAny();
-  // each row as [value, path]: a named input unwraps to its value
-  const named = (value: unknown, path: string): [unknown, string] => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [value, path];
-    for (const key of Object.keys(value).filter((k) => k !== inputName))
-      issues.add(
-        `${path}.${key}`,
-        `is not an input of this model: its one input is "${inputName}"`,
-      );
-    return [(value as Record<string, unknown>)[inputName], `${path}.${inputName}`];
-  };
-  let rows: [unknown, string][] = [];
-  if (instances !== undefined) {
-    rows = instances.map((row, r) => named(row, `instances.${r}`));
-    checkRowCount(rows.length, maxRows, 'instances', issues);
-  } else {
-    const [tensor, path] = named(inputs, 'inputs');
-    if (!Array.isArray(tensor)) issues.add(path, `must be a list of rows (got ${shown(tensor)})`);
-    else {
-      rows = tensor.map((row, r) => [row, `${path}.${r}`]);
-      checkRowCount(rows.length, maxRows, path, issues);
-    }
-  }
-  issues.throwIfAny();
-  const x: number[] = [];
-  for (const [row, path] of rows) readRow(x, row, path, cached, issues);
-  issues.throwIfAny();
-  const rowIssue = (r: number, message: string) => ({ path: rows[r]![1], message });
-  return { x, rows: rows.length, columnar: instances === undefined, rowIssue };
-}
-
-// ---- routes ---------------------------------------------------------------------------------
-
-const errorNote =
-  'Errors are problem+json whose `error` repeats `detail`, as OIP and TF Serving clients read `error`.';
-const modelProblems = { 404: problems[404], ...authProblems, 503: problems[503] };
-
-export async function protocolRoutes(app: FastifyInstance): Promise<void> {
+export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const version = (
     JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
   ).version;
-
-  // Both protocols' clients read a failure's message from `error` ({"error": "..."} in each spec):
-  // every problem+json these routes answer carries it beside `detail`.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    const type = reply.getHeader('content-type');
-    if (typeof payload !== 'string' || !String(type).startsWith('application/problem+json'))
-      return payload;
-    const problem = JSON.parse(payload) as { detail: string };
-    return JSON.stringify({ ...problem, error: problem.detail });
-  });
+  addErrorField(app);
 
   r.get('/v2/health/live', {
     config: { public: true },
@@ -465,27 +316,6 @@ export async function protocolRoutes(app: FastifyInstance): Promise<void> {
         ...(body.id === undefined ? {} : { id: body.id }),
         outputs: wanted.map((name) => tensors.get(name)!),
       };
-    },
-  });
-
-  // A literal ':' in a path is '::' to Fastify, but only after a parameter with a pattern: in
-  // '/:id::predict' the parameter's name would swallow '::predict' (find-my-way 9).
-  r.post('/v1/models/:id(^[\\w-]+)::predict', {
-    schema: {
-      summary: 'TensorFlow Serving predict: predictions for instances (rows), outputs for inputs',
-      description: errorNote,
-      tags: ['protocols'],
-      params: idParams,
-      body: tfPredictRequestSchema,
-      response: { 200: tfPredictResponseSchema, 400: problems[400], ...modelProblems },
-    },
-    handler: async (request) => {
-      const cached = await getModel(app, request.stores, request.params.id);
-      const max = app.services.config.maxPredictRows;
-      const { x, rows, columnar, rowIssue } = readTfRows(request.body, cached, max);
-      const y = predictRows(cached, x, rows, rowIssue);
-      const answer = rowsOf(y, rows, outputSizeOf(cached.model.shape));
-      return columnar ? { outputs: answer } : { predictions: answer };
     },
   });
 }

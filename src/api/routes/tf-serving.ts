@@ -1,0 +1,123 @@
+// TensorFlow Serving's REST predict (POST /v1/models/<id>:predict), on the same cached models as
+// POST /v1/models/:id/predict: row form (instances → predictions) and columnar form (inputs →
+// outputs). Deliberately not here: classify, regress, model status and metadata.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { rowsOf } from '../../data/index.js';
+import { outputSizeOf } from '../../engine/index.js';
+import {
+  addErrorField,
+  checkRowCount,
+  errorNote,
+  getModel,
+  Issues,
+  inputName,
+  modelProblems,
+  predictRows,
+  readRow,
+  shown,
+} from '../predict.js';
+import { idParams, problems } from '../schemas.js';
+import type { CachedModel } from '../services.js';
+
+const tfSignature = 'serving_default';
+
+// https://www.tensorflow.org/tfx/serving/api_rest#predict_api
+
+const tfPredictRequestSchema = z
+  .strictObject({
+    signature_name: z.string().optional(),
+    instances: z
+      .array(z.unknown())
+      .optional()
+      .describe(`row format: rows [[…], …], or objects {"${inputName}": […]}`),
+    inputs: z
+      .unknown()
+      .optional()
+      .describe(`columnar format: rows [[…], …], or {"${inputName}": [[…], …]}`),
+  })
+  .meta({
+    id: 'TfPredictRequest',
+    description: 'TensorFlow Serving predict: either instances (row format) or inputs (columnar)',
+    examples: [
+      {
+        instances: [
+          [5.1, 3.5, 1.4, 0.2],
+          [6.7, 3.0, 5.2, 2.3],
+        ],
+      },
+    ],
+  });
+
+const tfRows = z.array(z.array(z.number()));
+const tfPredictResponseSchema = z
+  .union([z.object({ predictions: tfRows }), z.object({ outputs: tfRows })])
+  .meta({ id: 'TfPredictResponse', description: 'predictions for instances, outputs for inputs' });
+
+type TfPredictRequest = z.infer<typeof tfPredictRequestSchema>;
+
+/** The request's rows, flat, with the path of each row: instances.r, inputs.r or inputs.input.r. */
+function readTfRows(body: TfPredictRequest, cached: CachedModel, maxRows: number) {
+  const issues = new Issues();
+  const { signature_name: signature, instances, inputs } = body;
+  if (signature !== undefined && signature !== tfSignature)
+    issues.add('signature_name', `is ${shown(signature)}; the model has one: ${tfSignature}`);
+  if ((instances === undefined) === (inputs === undefined))
+    issues.add('', 'send either instances (row format) or inputs (columnar format), one of them');
+  issues.throwIfAny();
+  // each row as [value, path]: a named input unwraps to its value
+  const named = (value: unknown, path: string): [unknown, string] => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [value, path];
+    for (const key of Object.keys(value).filter((k) => k !== inputName))
+      issues.add(
+        `${path}.${key}`,
+        `is not an input of this model: its one input is "${inputName}"`,
+      );
+    return [(value as Record<string, unknown>)[inputName], `${path}.${inputName}`];
+  };
+  let rows: [unknown, string][] = [];
+  if (instances !== undefined) {
+    rows = instances.map((row, r) => named(row, `instances.${r}`));
+    checkRowCount(rows.length, maxRows, 'instances', issues);
+  } else {
+    const [tensor, path] = named(inputs, 'inputs');
+    if (!Array.isArray(tensor)) issues.add(path, `must be a list of rows (got ${shown(tensor)})`);
+    else {
+      rows = tensor.map((row, r) => [row, `${path}.${r}`]);
+      checkRowCount(rows.length, maxRows, path, issues);
+    }
+  }
+  issues.throwIfAny();
+  const x: number[] = [];
+  for (const [row, path] of rows) readRow(x, row, path, cached, issues);
+  issues.throwIfAny();
+  const rowIssue = (r: number, message: string) => ({ path: rows[r]![1], message });
+  return { x, rows: rows.length, columnar: instances === undefined, rowIssue };
+}
+
+export async function tfServingRoutes(app: FastifyInstance): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  addErrorField(app);
+
+  // A literal ':' in a path is '::' to Fastify, but only after a parameter with a pattern: in
+  // '/:id::predict' the parameter's name would swallow '::predict' (find-my-way 9).
+  r.post('/v1/models/:id(^[\\w-]+)::predict', {
+    schema: {
+      summary: 'TensorFlow Serving predict: predictions for instances (rows), outputs for inputs',
+      description: errorNote,
+      tags: ['protocols'],
+      params: idParams,
+      body: tfPredictRequestSchema,
+      response: { 200: tfPredictResponseSchema, 400: problems[400], ...modelProblems },
+    },
+    handler: async (request) => {
+      const cached = await getModel(app, request.stores, request.params.id);
+      const max = app.services.config.maxPredictRows;
+      const { x, rows, columnar, rowIssue } = readTfRows(request.body, cached, max);
+      const y = predictRows(cached, x, rows, rowIssue);
+      const answer = rowsOf(y, rows, outputSizeOf(cached.model.shape));
+      return columnar ? { outputs: answer } : { predictions: answer };
+    },
+  });
+}
