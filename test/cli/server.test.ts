@@ -2,19 +2,19 @@
 // predict --model, datasets upload), run as the built command against the real service: the API,
 // a worker process and Redis, with an API key. Checked against the API's own answers.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient } from '../../src/client.js';
 import { modelFormat } from '../../src/spec/index.js';
+import { irisJob as irisJobOf, scratchFolder } from '../helpers/cli.js';
 import { freePort, secondsLongJob, startService, type TestService } from '../helpers/service.js';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const irisCsv = fileURLToPath(new URL('../../datasets/iris.csv', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'backprop-cli-server-'));
+const scratch = scratchFolder('backprop-cli-server');
+const { write } = scratch;
 const alice = newApiKey('alice');
 const idLine = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -26,27 +26,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await service?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
-const irisJob = {
-  network: {
-    inputSize: 4,
-    layers: [
-      { units: 8, activation: 'tanh' },
-      { units: 3, activation: 'softmax' },
-    ],
-    divergence: 'cross_entropy',
-  },
-  dataset: { builtin: 'iris', subset: 'train' },
-  training: { epochs: 20, batchSize: 16, optimizer: 'adam', learningRate: 0.02, seed: 7 },
-};
-
-function write(name: string, value: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
-  return path;
-}
+const irisJob = irisJobOf({ epochs: 20, seed: 7 });
 
 interface Running {
   child: ChildProcess;

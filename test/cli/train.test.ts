@@ -1,6 +1,6 @@
 // `backprop train` and `backprop predict` end to end in child processes: the model file, the
 // per-epoch lines, predictions that match the engine, and exit codes for bad input.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,29 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadBuiltin, rowsOf } from '../../src/data/index.js';
 import { evaluate, predict } from '../../src/engine/index.js';
 import { modelFromDocument, modelSchema } from '../../src/spec/index.js';
-import { runCli } from '../helpers/cli.js';
+import { irisJob as irisJobOf, runCli, scratchFolder } from '../helpers/cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'backprop-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const scratch = scratchFolder('backprop-cli');
+const { dir, write } = scratch;
+afterAll(() => scratch.remove());
 
-const irisJob = {
-  network: {
-    inputSize: 4,
-    layers: [
-      { units: 8, activation: 'tanh' },
-      { units: 3, activation: 'softmax' },
-    ],
-    divergence: 'cross_entropy',
-  },
-  dataset: { builtin: 'iris', subset: 'train' },
-  training: { epochs: 40, batchSize: 16, optimizer: 'adam', learningRate: 0.02, seed: 5 },
-};
-
-function write(name: string, value: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
-  return path;
-}
+const irisJob = irisJobOf({ epochs: 40, seed: 5 });
 
 describe('backprop train', () => {
   const job = write('iris.json', irisJob);

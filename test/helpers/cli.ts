@@ -1,5 +1,8 @@
 // Runs the `backprop` command from source in a child process, as a user would run it.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -20,4 +23,34 @@ export function runCli(args: string[], cwd?: string, env?: Record<string, string
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A scratch folder for a test file's job specs and inputs: write() returns the file's path. */
+export function scratchFolder(name: string) {
+  const dir = mkdtempSync(join(tmpdir(), `${name}-`));
+  return {
+    dir,
+    write(file: string, value: unknown): string {
+      const path = join(dir, file);
+      writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+      return path;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A small iris classifier (4-8-3, tanh then softmax) on the built-in training split. */
+export function irisJob(training: { epochs: number; seed: number }) {
+  return {
+    network: {
+      inputSize: 4,
+      layers: [
+        { units: 8, activation: 'tanh' },
+        { units: 3, activation: 'softmax' },
+      ],
+      divergence: 'cross_entropy',
+    },
+    dataset: { builtin: 'iris', subset: 'train' },
+    training: { batchSize: 16, optimizer: 'adam', learningRate: 0.02, ...training },
+  };
 }
