@@ -6,50 +6,19 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { defaultTenant } from '../../src/config.js';
-import { type Dataset, fromLabels, fromTargets, rowsOf } from '../../src/data/index.js';
-import { argmaxRows, outputSizeOf, predict, train } from '../../src/engine/index.js';
+import { fromLabels, fromTargets, rowsOf } from '../../src/data/index.js';
+import { argmaxRows, outputSizeOf, predict } from '../../src/engine/index.js';
 import { newId } from '../../src/ids.js';
-import {
-  createModelDocument,
-  modelFromDocument,
-  type NetworkSpec,
-  resolveTraining,
-  type TrainingSpec,
-} from '../../src/spec/index.js';
+import { modelFromDocument } from '../../src/spec/index.js';
 import { connectRedis, createStores, type StoredModel } from '../../src/store/index.js';
 import { irisCsv } from '../helpers/iris.js';
-import { startService, type TestService } from '../helpers/service.js';
+import { startService, storeTrainedModel, type TestService } from '../helpers/service.js';
 
 const maxPredictRows = 50;
 const species = ['setosa', 'versicolor', 'virginica'];
 
 let service: TestService;
 let redis: Redis;
-
-/** Trains with the engine and stores the model document, as the worker does. */
-async function storeModel(
-  network: NetworkSpec,
-  data: Dataset,
-  spec: TrainingSpec,
-): Promise<StoredModel> {
-  const training = resolveTraining(spec);
-  const history: StoredModel['history'] = [];
-  const result = train(network, data, training, {
-    onEpoch: (r) => history.push({ epoch: r.epoch, error: r.error }),
-  });
-  const doc = createModelDocument({
-    network,
-    training,
-    result,
-    classes: data.classes,
-    featureNames: data.featureNames,
-    history,
-    durationMs: 1,
-  });
-  const stored: StoredModel = { ...doc, id: newId(), jobId: newId() };
-  await createStores(redis, service.config.keyPrefix, defaultTenant).models.save(stored);
-  return stored;
-}
 
 let classifier: StoredModel;
 let regressor: StoredModel;
@@ -63,7 +32,8 @@ beforeAll(async () => {
     ...fromLabels(iris.train.rows, named(iris.train.labels)),
     featureNames: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
   };
-  classifier = await storeModel(
+  classifier = await storeTrainedModel(
+    service,
     {
       inputSize: 4,
       layers: [
@@ -77,7 +47,8 @@ beforeAll(async () => {
   );
   // y = 2a − b + 1, exactly learnable by one identity layer
   const inputs = Array.from({ length: 20 }, (_, i) => [i / 4, (i % 5) - 2]);
-  regressor = await storeModel(
+  regressor = await storeTrainedModel(
+    service,
     { inputSize: 2, layers: [{ units: 1, activation: 'identity' }], divergence: 'l2' },
     fromTargets(
       inputs,

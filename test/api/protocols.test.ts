@@ -9,17 +9,10 @@ import { buildApp } from '../../src/api/app.js';
 import { newApiKey } from '../../src/api/auth.js';
 import { defaultTenant, loadConfig } from '../../src/config.js';
 import { type Dataset, fromLabels, fromTargets } from '../../src/data/index.js';
-import { train } from '../../src/engine/index.js';
-import { newId } from '../../src/ids.js';
-import {
-  createModelDocument,
-  type NetworkSpec,
-  resolveTraining,
-  type TrainingSpec,
-} from '../../src/spec/index.js';
-import { connectRedis, createStores } from '../../src/store/index.js';
+import type { NetworkSpec, TrainingSpec } from '../../src/spec/index.js';
+import { connectRedis } from '../../src/store/index.js';
 import { irisCsv } from '../helpers/iris.js';
-import { startService, type TestService } from '../helpers/service.js';
+import { startService, storeTrainedModel, type TestService } from '../helpers/service.js';
 
 const maxPredictRows = 20;
 const species = ['setosa', 'versicolor', 'virginica'];
@@ -31,33 +24,13 @@ const { version } = JSON.parse(
 let service: TestService;
 let redis: Redis;
 
-/** Trains with the engine and stores the model in `tenant`, as the worker does; its id. */
-async function storeModel(
+const storeModel = async (
   svc: TestService,
   tenant: string,
   network: NetworkSpec,
   data: Dataset,
   spec: TrainingSpec,
-): Promise<string> {
-  const training = resolveTraining(spec);
-  const result = train(network, data, training);
-  const doc = createModelDocument({
-    network,
-    training,
-    result,
-    classes: data.classes,
-    featureNames: data.featureNames,
-    history: [],
-    durationMs: 1,
-  });
-  const id = newId();
-  await createStores(redis, svc.config.keyPrefix, tenant).models.save({
-    ...doc,
-    id,
-    jobId: newId(),
-  });
-  return id;
-}
+) => (await storeTrainedModel(svc, network, data, spec, tenant)).id;
 
 const irisNetwork: NetworkSpec = {
   inputSize: 4,

@@ -8,11 +8,21 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { type Config, defaultTenant, loadConfig } from '../../src/config.js';
-import { fromLabels } from '../../src/data/index.js';
+import { type Dataset, fromLabels } from '../../src/data/index.js';
 import { train } from '../../src/engine/index.js';
 import { newId } from '../../src/ids.js';
-import { createModelDocument, resolveTraining } from '../../src/spec/index.js';
-import { connectRedis, createStores, deleteKeysUnder } from '../../src/store/index.js';
+import {
+  createModelDocument,
+  type NetworkSpec,
+  resolveTraining,
+  type TrainingSpec,
+} from '../../src/spec/index.js';
+import {
+  connectRedis,
+  createStores,
+  deleteKeysUnder,
+  type StoredModel,
+} from '../../src/store/index.js';
 
 const workerFile = fileURLToPath(new URL('../../dist/workers/worker.js', import.meta.url));
 
@@ -193,8 +203,40 @@ export function secondsLongJob(seed: number, training: Record<string, unknown> =
 }
 
 /**
- * Trains a 2-input softmax classifier on two rows (classes `classes`) with the engine and stores
- * it as a worker would; returns its id. For tests that need a model to predict with.
+ * Trains `network` on `data` with the engine and stores the model document as a worker would
+ * (in `tenant`'s stores), with its per-epoch history. For tests that need a model to predict with.
+ */
+export async function storeTrainedModel(
+  service: TestService,
+  network: NetworkSpec,
+  data: Dataset,
+  spec: TrainingSpec,
+  tenant: string = defaultTenant,
+): Promise<StoredModel> {
+  const training = resolveTraining(spec);
+  const history: StoredModel['history'] = [];
+  const result = train(network, data, training, {
+    onEpoch: (r) => history.push({ epoch: r.epoch, error: r.error }),
+  });
+  const doc = createModelDocument({
+    network,
+    training,
+    result,
+    classes: data.classes,
+    featureNames: data.featureNames,
+    history,
+    durationMs: 1,
+  });
+  const stored: StoredModel = { ...doc, id: newId(), jobId: newId() };
+  const redis = connectRedis(service.config.redisUrl);
+  await createStores(redis, service.config.keyPrefix, tenant).models.save(stored);
+  await redis.quit();
+  return stored;
+}
+
+/**
+ * A 2-input, 2-output softmax model trained on two rows labelled `classes`, stored without its
+ * class names (it answers outputs only, as the suites that fuzz predict expect); returns its id.
  */
 export async function storeTinyModel(service: TestService, classes: (string | number)[]) {
   const network = {
@@ -202,23 +244,12 @@ export async function storeTinyModel(service: TestService, classes: (string | nu
     layers: [{ units: 2, activation: 'softmax' as const }],
     divergence: 'cross_entropy' as const,
   };
-  const data = fromLabels(
+  const { classes: _names, ...data } = fromLabels(
     [
       [0, 0],
       [1, 1],
     ],
     classes,
   );
-  const training = resolveTraining({ epochs: 2, seed: 1 });
-  const result = train(network, data, training);
-  const doc = createModelDocument({ network, training, result, history: [], durationMs: 1 });
-  const id = newId();
-  const redis = connectRedis(service.config.redisUrl);
-  await createStores(redis, service.config.keyPrefix, defaultTenant).models.save({
-    ...doc,
-    id,
-    jobId: newId(),
-  });
-  await redis.quit();
-  return id;
+  return (await storeTrainedModel(service, network, data, { epochs: 2, seed: 1 })).id;
 }
