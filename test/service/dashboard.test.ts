@@ -6,10 +6,11 @@
 // does, never on time: the worker starts once the page listens to the job's events.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { packageRoot } from '../../src/paths.js';
+import { launchChromium, openProbedPage } from '../helpers/browser.js';
 import { http, secondsLongJob, startService, type TestService } from '../helpers/service.js';
 
 const alice = newApiKey('alice');
@@ -24,62 +25,9 @@ let browser: Browser;
 beforeAll(async () => {
   // no worker yet: the job test starts one when the page is ready to watch
   service = await startService({ env: { API_KEYS: alice.entry } });
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  browser = await chromium
-    .launch({ executablePath, args: ['--no-sandbox'] })
-    .catch((error: Error) => {
-      throw new Error(
-        `no Chromium to drive at ${executablePath}: \`npm run pretest\` installs Debian's (scripts/ensure-browser.sh), or set CHROMIUM_PATH (${error.message})`,
-      );
-    });
+  browser = await launchChromium();
   await mkdir(artifacts, { recursive: true });
 }, long);
-
-// Runs in the page before its own scripts (as a string: the tests compile without the DOM's
-// types). It records what the page reports: Content-Security-Policy violations, every value the
-// chart's data-points takes, and how many event streams opened (also as <html data-streams-opened>,
-// for a locator to wait on).
-const pageProbe = `
-  window.probe = { violations: [], points: [], streamsOpened: 0 };
-  document.addEventListener('securitypolicyviolation', (e) =>
-    window.probe.violations.push(e.violatedDirective + ' ' + e.blockedURI));
-  new MutationObserver((records) => {
-    for (const r of records)
-      if (r.target.dataset.testid === 'error-chart')
-        window.probe.points.push(Number(r.target.dataset.points));
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-points'] });
-  const NativeEventSource = window.EventSource;
-  window.EventSource = class extends NativeEventSource {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('open', () => {
-        window.probe.streamsOpened += 1;
-        document.documentElement.dataset.streamsOpened = String(window.probe.streamsOpened);
-      });
-    }
-  };
-`;
-
-interface Probe {
-  violations: string[];
-  points: number[];
-  streamsOpened: number;
-}
-
-/** A page with the probe, and what went wrong in it: uncaught errors and CSP refusals. */
-async function openPage(viewport?: { width: number; height: number }) {
-  const page = await browser.newPage(viewport ? { viewport } : {});
-  await page.addInitScript(pageProbe);
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
-  page.on('console', (message) => {
-    // Chromium logs a CSP refusal as a console error too ("Refused to load…")
-    if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
-  });
-  const probe = () => page.evaluate('window.probe') as Promise<Probe>;
-  const troubles = async () => [...problems, ...(await probe()).violations.map((v) => `CSP: ${v}`)];
-  return { page, probe, troubles };
-}
 
 afterAll(async () => {
   await browser?.close();
@@ -138,7 +86,7 @@ describe('the dashboard in a browser', () => {
   const storedKey = (page: Page) => page.evaluate("localStorage.getItem('backprop.apiKey')");
 
   it('asks for the key, and asks again when the service refuses it', async () => {
-    const { page, troubles } = await openPage();
+    const { page, troubles } = await openProbedPage(browser);
     await page.goto(`${service.url}/`);
     await page.getByTestId('key-section').waitFor();
     expect(await page.getByTestId('key-message').textContent()).toContain('needs an API key');
@@ -158,7 +106,7 @@ describe('the dashboard in a browser', () => {
   });
 
   it('submits a job, shows a spec error inline, draws the curve live and predicts', async () => {
-    const { page, probe, troubles } = await openPage({ width: 1280, height: 900 });
+    const { page, probe, troubles } = await openProbedPage(browser, { width: 1280, height: 900 });
     await page.goto(`${service.url}/#/new`);
     await page.getByTestId('key-input').fill(alice.key);
     await page.getByTestId('key-submit').click();
