@@ -27,6 +27,7 @@ import { inferenceV2Routes } from './routes/inference-v2.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
 import { tfServingRoutes } from './routes/tf-serving.js';
+import { registerNoSniff } from './security-headers.js';
 import { registerServices } from './services.js';
 
 const partNames: Record<string, string> = {
@@ -84,6 +85,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, config.maxBodyBytes);
+  registerNoSniff(app);
   const services = registerServices(app, config);
   registerAuth(app, config.apiKeys, config.adminTenants, services.storesFor);
   registerMetrics(app);

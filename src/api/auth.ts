@@ -1,7 +1,7 @@
 // Who is asking: every request but the public ones (health, the API document) carries
 // `Authorization: Bearer <key>`; the key's SHA-256 is compared in constant time with every
 // configured hash, and the match names the request's tenant. With no keys configured the
-// service is in development mode: one tenant, `default`, and no key needed.
+// service is in development mode: one tenant, `default`, no key needed, loopback names only.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type ApiKey, defaultTenant } from '../config.js';
@@ -73,6 +73,25 @@ function bearerOf(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
+/**
+ * A Host header that names this machine by its loopback: `localhost`, `127.x.x.x` or `[::1]`,
+ * with any port. A name an attacker controls can be made to resolve to 127.0.0.1 after a page
+ * of theirs loaded (DNS rebinding); these cannot. Not `*.localhost`: not every browser keeps
+ * those off DNS.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  const name = /^(\[[^\]]*\]|[^:]*)(?::\d{1,5})?$/.exec(host?.toLowerCase() ?? '')?.[1];
+  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name ?? '');
+}
+
+function refuseForeignHost(host: string | undefined): never {
+  const named = host ? `Host ${JSON.stringify(host.slice(0, 100))}` : 'no Host header';
+  throw new AppError(
+    'forbidden',
+    `in development mode (no API_KEYS) the service answers only requests addressed to localhost, 127.0.0.1 or [::1], and this one came with ${named}: open it at http://localhost:<port>, or set API_KEYS to serve it under other names`,
+  );
+}
+
 export function registerAuth(
   app: FastifyInstance,
   keys: readonly ApiKey[],
@@ -85,6 +104,9 @@ export function registerAuth(
   app.decorateRequest('stores', null as unknown as Stores);
   app.addHook('onRequest', async (request, reply) => {
     const { config, url } = request.routeOptions;
+    // every route, public ones too: a rebound name would reach the keyless API from any web page
+    if (keys.length === 0 && !isLoopbackHost(request.headers.host))
+      refuseForeignHost(request.headers.host);
     if (config?.public || url === '/docs' || url?.startsWith('/docs/')) return;
     if (keys.length === 0) {
       request.tenant = defaultTenant;

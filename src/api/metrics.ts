@@ -1,14 +1,11 @@
+// /metrics for Prometheus, admin tenants only: what the whole service holds and did (read from
+// Redis, so every API process says the same) and this process's request and predict timings and
+// default metrics. Not where workers report: they count in Redis.
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import {
-  Counter,
-  collectDefaultMetrics,
-  Gauge,
-  Histogram,
-  type Metric,
-  Registry,
-} from 'prom-client';
+import { Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import { epochSecondsBuckets, jobStatuses, metricsKeysFor } from '../store/index.js';
+import { collectProcessMetrics } from './process-metrics.js';
 
 /** The queue states reported, as BullMQ's getJobCounts names them. */
 const queueStates = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
@@ -97,7 +94,8 @@ function registerServiceMetrics(app: FastifyInstance, registry: Registry): void 
 /** /metrics, and the hook that times every request this process answers. */
 export function registerMetrics(app: FastifyInstance): void {
   const registry = new Registry(); // the app's own: two apps in one process do not clash
-  collectDefaultMetrics({ register: registry });
+  const stopProcessMetrics = collectProcessMetrics(registry);
+  app.addHook('onClose', async () => stopProcessMetrics());
   const requests = new Histogram({
     name: 'backprop_http_request_duration_seconds',
     help: 'Time to answer a request, by route pattern',

@@ -1,11 +1,12 @@
 // bull-board at /admin/queues: the BullMQ queues `training` and `webhooks`, read-only, for admin
-// tenants only. Not a way to change jobs: their records and events live in our own store, and
-// the board would bypass it.
+// tenants only, its errors as problem+json (queue-board-errors.ts). Not a way to change jobs:
+// their records and events live in our own store, and the board would bypass it.
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
 import { tokenCookie } from './auth.js';
+import { boardErrorsAsProblems } from './queue-board-errors.js';
 
 export const queueBoardPath = '/admin/queues';
 
@@ -39,6 +40,7 @@ export async function queueBoardRoutes(app: FastifyInstance): Promise<void> {
     if (request.method === 'GET') return reply.redirect(pathname + search, 303);
   });
 
+  boardErrorsAsProblems(app, [queue.name, webhooks.name]);
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(queueBoardPath);
   createBullBoard({

@@ -1,9 +1,11 @@
 // The API process without API keys (development mode) listens on 127.0.0.1 only, whatever HOST
-// says, and says so loudly; with keys it listens where HOST says and asks every request for one.
+// says, says so loudly, and answers only requests addressed to a loopback name (DNS rebinding);
+// with keys it listens where HOST says and asks every request for one.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newApiKey } from '../../src/api/auth.js';
+import { isLoopbackHost, newApiKey } from '../../src/api/auth.js';
 import { freePort } from '../helpers/service.js';
 
 const serverFile = fileURLToPath(new URL('../../dist/src/api/server.js', import.meta.url));
@@ -30,6 +32,23 @@ async function startApi(env: Record<string, string>): Promise<string> {
       log += chunk.toString();
     });
     api.once('exit', (code) => reject(new Error(`api exited ${code}: ${log}`)));
+  });
+}
+
+/** GET 127.0.0.1:port/path with the Host header a browser would send for another name. */
+function getAs(port: number, path: string, host: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { ...headers, host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, type: res.headers['content-type'] ?? '', body }),
+      );
+    });
+    req.on('error', reject).end();
   });
 }
 
@@ -85,5 +104,42 @@ describe('an API process', () => {
     });
     expect(log).not.toContain('DEVELOPMENT MODE');
     expect((await fetch(`http://127.0.0.1:${port}/v1/jobs`)).status).toBe(401);
+  });
+});
+
+describe('development mode and the Host header (DNS rebinding)', () => {
+  it('answers loopback names only, on every route, public ones too', async () => {
+    const port = await freePort();
+    await startApi({ PORT: String(port), API_KEYS: '' });
+    for (const host of ['localhost', `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`])
+      expect((await getAs(port, '/v1/jobs', host)).status, host).toBe(200);
+    for (const host of [`evil.example:${port}`, 'evil.example', `localhost.evil.example:${port}`])
+      for (const path of ['/v1/jobs', '/healthz', '/', '/openapi.json']) {
+        const { status, type, body } = await getAs(port, path, host);
+        expect(status, `${host} ${path}`).toBe(403);
+        expect(type).toMatch(/^application\/problem\+json/);
+        const { detail } = JSON.parse(body) as { detail: string };
+        expect(detail).toContain(`Host ${JSON.stringify(host)}`);
+        expect(detail).toMatch(/localhost, 127\.0\.0\.1 or \[::1\].*set API_KEYS/);
+      }
+  });
+
+  it('with API_KEYS, leaves the names to the operator: a key is what counts', async () => {
+    const port = await freePort();
+    const alice = newApiKey('alice');
+    await startApi({ HOST: '127.0.0.1', PORT: String(port), API_KEYS: alice.entry });
+    const as = { authorization: `Bearer ${alice.key}` };
+    expect((await getAs(port, '/v1/jobs', 'api.example.com', as)).status).toBe(200);
+    expect((await getAs(port, '/v1/jobs', 'api.example.com')).status).toBe(401);
+  });
+
+  it('counts as loopback: localhost, 127.x.x.x and [::1], with a port or without', () => {
+    const loopback = ['localhost', 'LocalHost:3000', '127.0.0.1', '127.0.0.1:80', '127.1.2.3:9'];
+    for (const host of [...loopback, '[::1]', '[::1]:3000'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    const others = ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', 'a.localhost'];
+    const odd = ['', 'localhost:', 'localhost:x', '127.0.0.1:80:80', '[::ffff:127.0.0.1]', '127.1'];
+    for (const host of [...others, ...odd, undefined])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 });

@@ -100,6 +100,41 @@ describe('who may see the board', () => {
   });
 });
 
+describe("the board's own errors", () => {
+  type Answer = { status: number; detail: string; errors?: unknown; error: { key: string } };
+  async function refused(method: string, path: string): Promise<Answer> {
+    const response = await fetch(service.url + path, { method, headers: as(ops.key) });
+    expect(response.headers.get('content-type'), path).toMatch(/^application\/problem\+json/);
+    const body = (await response.json()) as Answer;
+    expect(body.status, path).toBe(response.status);
+    return body;
+  }
+
+  it('are problem+json naming what is wrong, its key kept for the board page', async () => {
+    const noQueue = await refused('GET', `${page}/api/queues/nope/1`);
+    expect(noQueue).toMatchObject({ status: 404, error: { key: 'ERRORS.QUEUE_NOT_FOUND' } });
+    expect(noQueue.detail).toBe(
+      'the queue board has no queue named "nope": its queues are training and webhooks',
+    );
+    const noJob = await refused('GET', `${page}/api/queues/training/no-such-job`);
+    expect(noJob).toMatchObject({ status: 404, error: { key: 'ERRORS.JOB_NOT_FOUND' } });
+    expect(noJob.detail).toBe(
+      'the queue training has no job "no-such-job": the board lists its jobs',
+    );
+    const readOnly = await refused('PUT', `${page}/api/queues/training/pause`);
+    expect(readOnly).toMatchObject({ status: 405, title: 'Method not allowed' });
+    expect(readOnly.detail).toMatch(/^the queue board is read-only: cancel a job with POST/);
+  });
+
+  it('name the field of a query it refuses', async () => {
+    const badPage = await refused('GET', `${page}/api/queues?page=abc`);
+    expect(badPage).toMatchObject({ status: 400, title: 'Invalid request' });
+    expect(badPage.errors).toEqual([
+      { path: 'query.page', message: 'is not a value the queue board takes' },
+    ]);
+  });
+});
+
 describe('the key from a browser: ?access_token= once, then a cookie', () => {
   it('takes an admin key from the query, keeps it in an HttpOnly cookie and drops it from the URL', async () => {
     const response = await get(`${page}/queue/training?access_token=${ops.key}`);
