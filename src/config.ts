@@ -2,9 +2,12 @@
 // frozen. Nothing else reads process.env.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseRedisUrl } from './redis-url.js';
 
 const defaults = {
   REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_TLS_CA: '',
+  ENQUEUE_TIMEOUT_MS: '5000',
   KEY_PREFIX: 'bp',
   HOST: '127.0.0.1',
   PORT: '3000',
@@ -101,7 +104,12 @@ const secretsSchema = z.string().transform((text, ctx): Map<string, string> => {
 const int = (min: number) => z.coerce.number().int().min(min);
 
 const schema = z.object({
-  REDIS_URL: z.string().url(),
+  REDIS_URL: z.string().superRefine((url, ctx) => {
+    const parsed = parseRedisUrl(url);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+  }),
+  REDIS_TLS_CA: z.string(),
+  ENQUEUE_TIMEOUT_MS: int(100),
   KEY_PREFIX: z
     .string()
     .regex(/^bp(:[\w-]+)*$/, 'must be bp or start with bp: (keys live under bp:)'),
@@ -158,7 +166,12 @@ const schema = z.object({
 });
 
 export interface Config {
+  /** redis:// or rediss:// (TLS); every connection is made from it (store/connection.ts). */
   redisUrl: string;
+  /** PEM file of the CA that signed a rediss:// server's certificate ('': the system's CAs). */
+  redisTlsCa: string;
+  /** The longest POST /v1/jobs waits for the queue to take a job; then nothing is kept, 503. */
+  enqueueTimeoutMs: number;
   /** Every Redis key starts with this (default `bp`); tests use `bp:test:<run>`. */
   keyPrefix: string;
   host: string;
@@ -258,6 +271,8 @@ export function loadConfig(
   const c = parsed.data;
   return Object.freeze({
     redisUrl: c.REDIS_URL,
+    redisTlsCa: c.REDIS_TLS_CA,
+    enqueueTimeoutMs: c.ENQUEUE_TIMEOUT_MS,
     keyPrefix: c.KEY_PREFIX,
     host: c.HOST,
     port: c.PORT,

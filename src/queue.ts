@@ -25,7 +25,7 @@ export type TrainingQueue = Queue<TrainingJobData>;
 
 export function createTrainingQueue(config: Config): TrainingQueue {
   return new Queue(queueName, {
-    connection: bullConnection(config.redisUrl),
+    connection: bullConnection(config),
     prefix: config.keyPrefix,
     defaultJobOptions: {
       attempts: config.jobAttempts,

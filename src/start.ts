@@ -5,15 +5,16 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { loadConfig } from './config.js';
 import { packageRoot } from './paths.js';
+import { parseRedisUrl, type RedisAddress } from './redis-url.js';
+import { connectRedis } from './store/connection.js';
 
 const config = loadConfig();
 const children: ChildProcess[] = [];
 
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, {
+async function redisAnswers(): Promise<boolean> {
+  const probe = connectRedis(config, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
@@ -31,9 +32,10 @@ async function redisAnswers(url: string): Promise<boolean> {
 }
 
 async function ensureRedis(): Promise<void> {
-  if (await redisAnswers(config.redisUrl)) return;
-  const url = new URL(config.redisUrl);
-  const local = ['127.0.0.1', 'localhost', '::1'].includes(url.hostname);
+  if (await redisAnswers()) return;
+  const address = parseRedisUrl(config.redisUrl) as RedisAddress; // loadConfig checked it
+  // a redis-server of our own only where it can stand in: plain, on this machine
+  const local = ['127.0.0.1', 'localhost', '::1'].includes(address.host) && !address.tls;
   const found = spawnSync('redis-server', ['--version']).status === 0;
   if (!local || !found) {
     process.stderr.write(
@@ -43,14 +45,15 @@ async function ensureRedis(): Promise<void> {
   }
   const dir = join(packageRoot(), '.data');
   mkdirSync(dir, { recursive: true });
-  const port = url.port || '6379';
+  const port = String(address.port);
+  const bind = address.host === 'localhost' ? '127.0.0.1' : address.host;
   const redis = spawn(
     'redis-server',
-    ['--port', port, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes'],
+    ['--port', port, '--bind', bind, '--dir', dir, '--appendonly', 'yes'],
     { stdio: 'ignore' },
   );
   children.push(redis);
-  for (let i = 0; i < 50 && !(await redisAnswers(config.redisUrl)); i++)
+  for (let i = 0; i < 50 && !(await redisAnswers()); i++)
     await new Promise((r) => setTimeout(r, 100));
   process.stdout.write(`started redis-server on port ${port} with its data in ${dir}\n`);
 }

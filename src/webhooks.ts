@@ -72,7 +72,7 @@ export function createWebhookQueue(
 
 /** The service's webhook queue, as its configuration says (the API and workers share it). */
 export function createWebhookQueueFor(config: Readonly<Config>): Queue<WebhookDelivery> {
-  return createWebhookQueue(bullConnection(config.redisUrl), config.keyPrefix, {
+  return createWebhookQueue(bullConnection(config), config.keyPrefix, {
     attempts: config.webhookAttempts,
     backoffMs: config.webhookBackoffMs,
     timeoutMs: config.webhookTimeoutMs,

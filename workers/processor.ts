@@ -26,7 +26,7 @@ export default async function processTrainingJob(
 ): Promise<JobOutcome> {
   if (!context) {
     const config = loadConfig();
-    const redis = connectRedis(config.redisUrl, {
+    const redis = connectRedis(config, {
       maxRetriesPerRequest: config.workerRedisRetries,
     });
     context = {

@@ -2,6 +2,7 @@
 // slice at a time (so epoch events reach Redis as they happen and a cancel is heard within a
 // mini-batch), then save the model and finish the job — each status change atomic with its event.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Dataset, generators, loadBuiltin } from '../src/data/index.js';
 import {
@@ -10,6 +11,7 @@ import {
   type TrainCheckpoint,
   type TrainResult,
 } from '../src/engine/index.js';
+import { AppError } from '../src/errors.js';
 import { newId } from '../src/ids.js';
 import { type DatasetRef, handoffReason, type TrainingJobData } from '../src/queue.js';
 import { createModelDocument, type ModelDocument } from '../src/spec/index.js';
@@ -346,6 +348,12 @@ export async function runTrainingJob(
     await stores.checkpoints.delete(jobId);
     return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
   } catch (error) {
+    // the job's own input is at fault (its data, its spec): it fails once, as a 4xx would
+    if (error instanceof AppError && error.status < 500) {
+      const message = `the job's input was refused: ${error.message}`;
+      await finish(stores, jobId, fail(stores, job, options, 'invalid_input', message));
+      throw new UnrecoverableError(message);
+    }
     const message = `training stopped by an internal error: ${(error as Error).message}`;
     if (attempt.made + 1 < attempt.max) {
       // an infrastructure failure: BullMQ tries again after a backoff, and that try resumes

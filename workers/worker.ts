@@ -19,8 +19,8 @@ import { createNotify, createWebhookQueueFor, createWebhookWorker } from '../src
 const config = loadConfig();
 enableRelaxedSimd(config.wasmRelaxedSimd); // before any training thread compiles the kernels
 const log = createLogger(config.logLevel, 'worker');
-const redis = connectRedis(config.redisUrl);
-const subscriber = connectRedis(config.redisUrl);
+const redis = connectRedis(config);
+const subscriber = connectRedis(config);
 const storesFor = storesByTenant(redis, config.keyPrefix, {
   finishedTtlSeconds: config.finishedJobTtlSeconds,
 });
@@ -29,7 +29,7 @@ const worker = new Worker<TrainingJobData>(
   queueName,
   fileURLToPath(new URL('./processor.js', import.meta.url)),
   {
-    connection: bullConnection(config.redisUrl),
+    connection: bullConnection(config),
     prefix: config.keyPrefix,
     concurrency: config.workerConcurrency,
     lockDuration: config.workerLockMs,
@@ -47,7 +47,7 @@ const webhookQueue = createWebhookQueueFor(config);
 webhookQueue.on('error', (err) => log.debug({ err }, 'webhook queue connection error'));
 const notify = createNotify(webhookQueue, log);
 const deliverer = createWebhookWorker(
-  bullConnection(config.redisUrl),
+  bullConnection(config),
   config.keyPrefix,
   (tenant) => config.webhookSecrets.get(tenant),
   log,

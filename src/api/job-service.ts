@@ -2,6 +2,7 @@
 // Idempotency-Key, store an inline dataset, record the job, and enqueue it with a reference to
 // its data. Also the job's public view.
 import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Dataset } from '../data/index.js';
 import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
 import { shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
@@ -12,6 +13,7 @@ import type { DatasetRef } from '../queue.js';
 import { type JobSpec, type ResolvedTraining, resolveTraining } from '../spec/index.js';
 import type { JobEvent, JobRecord, Stores } from '../store/index.js';
 import { isPrivateAddress } from '../webhooks.js';
+import { enqueueJob } from './enqueue.js';
 import type { Services } from './services.js';
 
 interface Checked {
@@ -161,6 +163,7 @@ export async function submitJob(
   stores: Stores,
   spec: JobSpec,
   idempotencyKey?: string,
+  log?: FastifyBaseLogger,
 ): Promise<{ record: JobRecord; created: boolean }> {
   const training = resolveTraining(spec.training);
   const { maxJobThreads, maxTenantQueuedJobs } = services.config;
@@ -203,7 +206,7 @@ export async function submitJob(
     jobId = reserved.jobId;
     idempotencyKeyToRelease = stores.keys.idempotency(idempotencyKey);
   }
-  const { redis, queue } = services;
+  const { redis } = services;
   // refused, nothing of this request may stay behind: not its key, not its inline data
   const release = async (datasetId?: string) => {
     if (idempotencyKeyToRelease) await redis.del(idempotencyKeyToRelease).catch(() => 0);
@@ -234,17 +237,8 @@ export async function submitJob(
     if (created === 'full') throw queueFull(services);
     throw new AppError('conflict', `a job with id ${jobId} exists already: submit again`);
   }
-  try {
-    await queue.add('train', { jobId, tenant: stores.keys.tenant, spec: record.spec }, { jobId });
-  } catch (error) {
-    const err = { code: 'enqueue_failed', message: 'the job could not be queued' };
-    await stores.jobs
-      .transition(jobId, ['queued'], 'failed', { error: err, finishedAt: at }, [
-        { type: 'failed', error: err, at },
-      ])
-      .catch(() => {});
-    throw error;
-  }
+  const data = { jobId, tenant: stores.keys.tenant, spec: record.spec };
+  await enqueueJob(services, stores, data, () => release(stored ?? undefined), log);
   await services.notify({ jobId, tenant: stores.keys.tenant, spec: record.spec }, [queued]);
   return { record, created: true };
 }

@@ -79,7 +79,7 @@ declare module 'fastify' {
 
 export function registerServices(app: FastifyInstance, config: Readonly<Config>): Services {
   // API requests fail fast while Redis is away (503) instead of queueing forever.
-  const redis = connectRedis(config.redisUrl, {
+  const redis = connectRedis(config, {
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
   });
@@ -102,7 +102,7 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   };
   app.decorate('services', services);
   // a model deleted through any API process leaves every cache
-  const subscriber = connectRedis(config.redisUrl);
+  const subscriber = connectRedis(config);
   subscriber.on('error', (err) => app.log.debug({ err }, 'redis subscriber error'));
   subscriber.on('message', (_channel, key: string) => services.models.forget(key));
   void subscriber.subscribe(channelsFor(config.keyPrefix).modelDeletedChannel).catch(() => {});

@@ -3,7 +3,10 @@
 // Not random splits or scaling: those belong to the caller.
 
 import { createRandom } from '../engine/random.js';
+import { generatorDefaults } from '../spec/dataset.js';
 import { type Dataset, IssueList, oneHot } from './dataset.js';
+
+export { generatorDefaults };
 
 export interface XorParams {
   /** 4 with noise 0 gives exactly the four corners; more cycle through them. */
@@ -38,14 +41,6 @@ export interface SineParams {
   noise?: number;
   seed?: number;
 }
-
-/** Every generator's parameters when not given. */
-export const generatorDefaults = {
-  xor: { samples: 4, noise: 0, seed: 1 },
-  spirals: { samples: 300, classes: 2, noise: 0.1, turns: 1.5, seed: 1 },
-  circles: { samples: 200, noise: 0.05, factor: 0.5, seed: 1 },
-  sine: { samples: 200, noise: 0.05, seed: 1 },
-} as const;
 
 // Drops keys whose value is undefined, so they do not override a default.
 function defined<T extends object>(params: T): Partial<T> {

@@ -61,6 +61,28 @@ const seed = z
   .max(4294967295, 'must fit in 32 bits')
   .optional();
 
+/** Every generator's parameters when not given (the spec checks with them, the generators use them). */
+export const generatorDefaults = {
+  xor: { samples: 4, noise: 0, seed: 1 },
+  spirals: { samples: 300, classes: 2, noise: 0.1, turns: 1.5, seed: 1 },
+  circles: { samples: 200, noise: 0.05, factor: 0.5, seed: 1 },
+  sine: { samples: 200, noise: 0.05, seed: 1 },
+} as const;
+
+/**
+ * A generator deals its rows to the classes in turn: fewer rows than classes fails in the worker
+ * (issue 12, defect 7), so a spec asking for it is refused; defaults count. On input only: a job
+ * stored before this check must still be shown.
+ */
+function tooFewSamples(spec: DatasetSpec): string | null {
+  if (!('generator' in spec) || (spec.generator !== 'spirals' && spec.generator !== 'circles'))
+    return null;
+  const samples = spec.samples ?? generatorDefaults[spec.generator].samples;
+  const classes =
+    spec.generator === 'spirals' ? (spec.classes ?? generatorDefaults.spirals.classes) : 2;
+  return samples < classes ? `must be at least ${classes}, one per class` : null;
+}
+
 export const generatorSchemas = {
   xor: z.strictObject({ generator: z.literal('xor'), samples, noise, seed }),
   spirals: z.strictObject({
@@ -199,7 +221,9 @@ export const datasetSchema = z
       return z.NEVER;
     }
     const result = member.safeParse(value, { error: plainMessages });
-    if (result.success) return result.data as DatasetSpec;
+    const short = result.success ? tooFewSamples(result.data as DatasetSpec) : null;
+    if (short) ctx.addIssue({ code: 'custom', path: ['samples'], message: short, input: value });
+    if (result.success) return short ? z.NEVER : (result.data as DatasetSpec);
     for (const issue of friendlyIssues(result.error.issues)) {
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: value });
     }

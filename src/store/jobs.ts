@@ -101,6 +101,20 @@ if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
 return 'ok'
 `;
 
+// KEYS: job hash, event stream, all-jobs set, queued set, the service's counts by status. ARGV:
+// id. Takes back a job created but never queued; returns 'ok', or the status it has moved on to
+// (a worker took it after all), or 'missing'.
+const discardScript = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return 'missing' end
+if current ~= 'queued' then return current end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('HINCRBY', KEYS[5], 'queued', -1)
+return 'ok'
+`;
+
 export interface ListOptions {
   status?: JobStatus | undefined;
   limit: number;
@@ -206,6 +220,21 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
         ...pairs,
       );
       return result as 'ok' | 'missing' | 'full' | JobStatus;
+    },
+
+    /** Removes a queued job as if never created (its enqueue failed): 'ok', or why not. */
+    async discard(id: string): Promise<'ok' | 'missing' | JobStatus> {
+      const result = await redis.eval(
+        discardScript,
+        5,
+        keys.job(id),
+        keys.jobEvents(id),
+        keys.jobs,
+        `${keys.jobsByStatus}queued`,
+        keys.jobCounts,
+        id,
+      );
+      return result as 'ok' | 'missing' | JobStatus;
     },
 
     async update(id: string, fields: Partial<JobRecord>): Promise<void> {

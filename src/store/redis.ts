@@ -1,24 +1,9 @@
-// Redis connections and key names. Every key lives under the configured prefix (`bp` in
+// Redis key names. Every key lives under the configured prefix (`bp` in
 // production, `bp:test:<run>` in tests), so a test run can find and remove exactly its own.
-import type { ConnectionOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+// The connections themselves are made in connection.ts.
+import type { Redis } from 'ioredis';
 
-export function connectRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { lazyConnect: false, enableAutoPipelining: true, ...options });
-}
-
-/** The options BullMQ's own connections need (blocking commands may wait forever). */
-export function bullConnection(url: string): ConnectionOptions {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
-    maxRetriesPerRequest: null,
-  };
-}
+export { bullConnection, connectRedis, type RedisTarget, redisOptions } from './connection.js';
 
 export type Keys = ReturnType<typeof keysFor>;
 

@@ -109,7 +109,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
         ),
       );
       await service.app.close();
-      const redis = connectRedis(config.redisUrl);
+      const redis = connectRedis(config);
       await deleteKeysUnder(redis, config.keyPrefix);
       await redis.quit();
     },

@@ -197,6 +197,13 @@ describe('generator', () => {
     [{ generator: 'spirals', classes: 101 }, 'dataset.classes', 'must be at most 100'],
     [{ generator: 'spirals', classes: 2.5 }, 'dataset.classes', 'must be a whole number'],
     [{ generator: 'spirals', turns: 0 }, 'dataset.turns', 'must be greater than 0'],
+    [
+      { generator: 'spirals', classes: 100, samples: 10 },
+      'dataset.samples',
+      'must be at least 100, one per class',
+    ],
+    [{ generator: 'spirals', samples: 1 }, 'dataset.samples', 'must be at least 2, one per class'],
+    [{ generator: 'circles', samples: 1 }, 'dataset.samples', 'must be at least 2, one per class'],
     [{ generator: 'spirals', turns: 101 }, 'dataset.turns', 'must be at most 100'],
     [{ generator: 'circles', factor: 0 }, 'dataset.factor', 'must be between 0 and 1'],
     [{ generator: 'circles', factor: 1 }, 'dataset.factor', 'must be between 0 and 1'],

@@ -1,4 +1,5 @@
-// Liveness (the process answers) and readiness (Redis answers, else 503).
+// Liveness (the process answers) and readiness (Redis answers on the API's own connection and
+// on the training queue's, else 503: a queue that cannot reach Redis cannot take a job).
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -28,8 +29,11 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (_request, reply) => {
       try {
+        const queue = app.services.queue.count().catch((err: Error) => {
+          throw new Error(`the training queue's connection: ${err.message}`);
+        });
         await Promise.race([
-          app.services.redis.ping(),
+          Promise.all([app.services.redis.ping(), queue]),
           new Promise((_, reject) =>
             setTimeout(() => reject(new Error('no answer within 1 s')), 1000),
           ),

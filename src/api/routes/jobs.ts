@@ -80,6 +80,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
         request.stores,
         request.body,
         request.headers['idempotency-key'],
+        request.log,
       );
       const current = created ? record : await getJob(request.stores, record.id);
       return reply
