@@ -5,7 +5,7 @@
 set -u
 
 browser="${CHROMIUM_PATH:-/usr/bin/chromium}"
-[ -x "$browser" ] && exit 0
+[ -f "$browser" ] && [ -x "$browser" ] && exit 0
 
 fail() {
   echo "ensure-browser: $1" >&2

@@ -22,11 +22,14 @@ const dashboardHeaders = {
   'referrer-policy': 'no-referrer',
 };
 
-/** nosniff on every response the app sends (onSend: errors and 404s too). */
+/**
+ * nosniff on every response the app sends (onSend: errors and 404s too). A callback hook, not an
+ * async one: it runs on the predict path too, and needs no promise.
+ */
 export function registerNoSniff(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
-    return payload;
+    done(null, payload);
   });
 }
 

@@ -22,12 +22,13 @@ describe('ensure-browser.sh', () => {
   });
 
   it('fails with one line naming the path when CHROMIUM_PATH is not one, and installs nothing', () => {
-    const missing = join(packageRoot(), 'no-such-chromium');
-    const { status, stdout, stderr } = run(missing);
-    expect(status).toBe(1);
-    expect(stdout).toBe('');
-    expect(stderr.trimEnd().split('\n')).toEqual([
-      `ensure-browser: CHROMIUM_PATH=${missing} is not an executable: point it at a Chromium, or unset it to use Debian's chromium at /usr/bin/chromium`,
-    ]);
+    for (const path of [join(packageRoot(), 'no-such-chromium'), packageRoot()]) {
+      const { status, stdout, stderr } = run(path);
+      expect(status, path).toBe(1);
+      expect(stdout, path).toBe('');
+      expect(stderr.trimEnd().split('\n')).toEqual([
+        `ensure-browser: CHROMIUM_PATH=${path} is not an executable: point it at a Chromium, or unset it to use Debian's chromium at /usr/bin/chromium`,
+      ]);
+    }
   });
 });
