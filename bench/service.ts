@@ -1,6 +1,7 @@
 // Service figures: latency from POST /v1/jobs to the first epoch event with an idle worker, and
-// predict requests/s and p99 latency under autocannon beside a bare Fastify route, each server
-// in its own process, against the real Redis at REDIS_URL under a key prefix of its own.
+// predict under autocannon (our route, OIP v2 infer, TF Serving predict, a 100-row predict) beside
+// a bare Fastify JSON POST route in the same run, each server in its own process, against the
+// real Redis at REDIS_URL under a key prefix of its own. The report is bench/service-report.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -17,6 +18,9 @@ const env = {
   LOG_LEVEL: 'warn',
   WORKER_CONCURRENCY: '1',
 };
+
+/** autocannon's load: the issue's figures were taken with 50 connections for 10 s. */
+export const load = { connections: 50, seconds: 10 };
 
 function start(
   args: string[],
@@ -94,27 +98,81 @@ async function firstEpochLatency(): Promise<{ ms: number; modelId?: string; id: 
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
-async function load(url: string, body: string) {
-  const result = await autocannon({
+export interface LoadResult {
+  name: string;
+  rows: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Errors and answers other than 2xx: a row with any is not a figure. */
+  errors: number;
+}
+
+const post = (url: string, body: unknown, seconds: number) =>
+  autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body,
-    connections: 10,
-    duration: 8,
+    body: JSON.stringify(body),
+    connections: load.connections,
+    duration: seconds,
   });
+
+// Each route gets two seconds of the same load first (JIT, caches), then is measured.
+async function measure(name: string, url: string, body: unknown, rows = 1): Promise<LoadResult> {
+  await post(url, body, 2);
+  const result = await post(url, body, load.seconds);
   return {
+    name,
+    rows,
     requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
   };
 }
 
-export async function runServiceBench() {
+const row = [5.1, 3.5, 1.4, 0.2];
+const hundredRows = Array.from({ length: 100 }, (_, i) => row.map((v) => v + (i % 7) * 0.1));
+
+/** The routes under load, one after another: the bare route first, as the yardstick. */
+function loadRuns(modelId: string): [string, string, unknown, number?][] {
+  return [
+    ['bare Fastify JSON POST route', `http://127.0.0.1:${barePort}/predict`, { inputs: [row] }],
+    [
+      'POST /v1/models/:id/predict, 1 row',
+      `${api}/v1/models/${modelId}/predict`,
+      { inputs: [row] },
+    ],
+    [
+      'POST /v2/models/:id/infer (OIP v2), 1 row',
+      `${api}/v2/models/${modelId}/infer`,
+      { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: row }] },
+    ],
+    [
+      'POST /v1/models/:id:predict (TF Serving), 1 row',
+      `${api}/v1/models/${modelId}:predict`,
+      { instances: [row] },
+    ],
+    [
+      'POST /v1/models/:id/predict, 100 rows',
+      `${api}/v1/models/${modelId}/predict`,
+      { inputs: hundredRows },
+      100,
+    ],
+  ];
+}
+
+/**
+ * `profileDir`: the API process writes a V8 CPU profile there when it exits (node --cpu-prof),
+ * for Chrome DevTools or speedscope.
+ */
+export async function runServiceBench(profileDir?: string) {
   const children: ChildProcess[] = [];
   try {
     children.push(await start(['dist/workers/worker.js'], { LOG_LEVEL: 'info' }, 'worker ready'));
-    children.push(await start(['dist/src/api/server.js'], {}, ''));
+    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    children.push(await start([...profile, 'dist/src/api/server.js'], {}, ''));
     children.push(
       await start(
         ['--import', 'tsx', 'bench/bare-server.ts'],
@@ -131,18 +189,17 @@ export async function runServiceBench() {
       latencies.push(run.ms);
       modelId = run.modelId ?? modelId;
     }
-    const body = JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] });
-    const predict = await load(`${api}/v1/models/${modelId}/predict`, body);
-    const bare = await load(`http://127.0.0.1:${barePort}/predict`, body);
+    const loads: LoadResult[] = [];
+    for (const [name, url, body, rows] of loadRuns(modelId))
+      loads.push(await measure(name, url, body, rows));
     return {
       firstEpochMs: {
         median: quantile(latencies, 0.5),
         p95: quantile(latencies, 0.95),
         runs: latencies.length,
       },
-      predict,
-      bare,
-      ratio: predict.requestsPerSecond / bare.requestsPerSecond,
+      load,
+      loads,
     };
   } finally {
     // every process gone before our keys go, so none writes one back
@@ -156,3 +213,5 @@ export async function runServiceBench() {
     await redis.quit();
   }
 }
+
+export type ServiceFigures = Awaited<ReturnType<typeof runServiceBench>>;
