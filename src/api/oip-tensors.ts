@@ -4,6 +4,16 @@
 import { z } from 'zod';
 import { argmaxRows, outputSizeOf } from '../engine/index.js';
 import {
+  hasOnly,
+  isCount,
+  isListOf,
+  isObject,
+  isString,
+  optional,
+  trustedResponse,
+  withFastCheck,
+} from './fast-path.js';
+import {
   checkRowCount,
   expectedWidth,
   Issues,
@@ -30,7 +40,7 @@ export const tensorMeta = z.object({
 // JSON carries every numeric datatype as numbers; the model computes in FP32 whatever comes.
 const numericDatatype = /^(FP(16|32|64)|U?INT(8|16|32|64))$/;
 
-export const inferRequestSchema = z
+const inferRequest = z
   .strictObject({
     id: z.string().optional(),
     parameters,
@@ -68,13 +78,43 @@ export const inferRequestSchema = z
     ],
   });
 
-export const inferResponseSchema = z
-  .object({
-    model_name: z.string(),
-    id: z.string().optional(),
-    outputs: z.array(tensorMeta.extend({ data: z.array(z.union([z.number(), z.string()])) })),
-  })
-  .meta({ id: 'InferResponse' });
+export // What inferRequest accepts unchanged, checked by hand for the common request (fast-path.ts).
+const isParameters = (v: unknown) => optional(v, isObject);
+const isInput = (v: unknown) =>
+  isObject(v) &&
+  hasOnly(v, ['name', 'shape', 'datatype', 'parameters', 'data']) &&
+  isString(v.name) &&
+  isListOf(v.shape, isCount) &&
+  isString(v.datatype) &&
+  isParameters(v.parameters) &&
+  Array.isArray(v.data);
+const isOutput = (v: unknown) =>
+  isObject(v) &&
+  hasOnly(v, ['name', 'parameters']) &&
+  isString(v.name) &&
+  isParameters(v.parameters);
+
+export const inferRequestSchema = withFastCheck(
+  inferRequest,
+  (v) =>
+    isObject(v) &&
+    hasOnly(v, ['id', 'parameters', 'inputs', 'outputs']) &&
+    optional(v.id, isString) &&
+    isParameters(v.parameters) &&
+    isListOf(v.inputs, isInput) &&
+    (v.inputs as unknown[]).length > 0 &&
+    optional(v.outputs, (o) => isListOf(o, isOutput)),
+);
+
+export const inferResponseSchema = trustedResponse(
+  z
+    .object({
+      model_name: z.string(),
+      id: z.string().optional(),
+      outputs: z.array(tensorMeta.extend({ data: z.array(z.union([z.number(), z.string()])) })),
+    })
+    .meta({ id: 'InferResponse' }),
+);
 
 /** The model's output tensors, shapes with -1 for the batch. */
 export function outputsOf({ doc, model }: CachedModel): z.infer<typeof tensorMeta>[] {
@@ -108,7 +148,7 @@ export function outputTensors(
   return tensors;
 }
 
-type InferInput = z.infer<typeof inferRequestSchema>['inputs'][number];
+type InferInput = z.infer<typeof inferRequest>['inputs'][number];
 
 /** The input tensor's rows, flat, after checking its datatype, shape and data against the model. */
 export function readInput(input: InferInput, cached: CachedModel, maxRows: number) {

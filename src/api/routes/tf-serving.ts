@@ -7,6 +7,14 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { outputSizeOf } from '../../engine/index.js';
 import {
+  hasOnly,
+  isObject,
+  isString,
+  optional,
+  trustedResponse,
+  withFastCheck,
+} from '../fast-path.js';
+import {
   addErrorField,
   checkRowCount,
   errorNote,
@@ -25,7 +33,7 @@ const tfSignature = 'serving_default';
 
 // https://www.tensorflow.org/tfx/serving/api_rest#predict_api
 
-const tfPredictRequestSchema = z
+const tfPredictRequest = z
   .strictObject({
     signature_name: z.string().optional(),
     instances: z
@@ -50,12 +58,25 @@ const tfPredictRequestSchema = z
     ],
   });
 
-const tfRows = z.array(z.array(z.number()));
-const tfPredictResponseSchema = z
-  .union([z.object({ predictions: tfRows }), z.object({ outputs: tfRows })])
-  .meta({ id: 'TfPredictResponse', description: 'predictions for instances, outputs for inputs' });
+// What tfPredictRequest accepts unchanged, checked by hand for the common request (fast-path.ts).
+export const tfPredictRequestSchema = withFastCheck(
+  tfPredictRequest,
+  (v) =>
+    isObject(v) &&
+    hasOnly(v, ['signature_name', 'instances', 'inputs']) &&
+    optional(v.signature_name, isString) &&
+    optional(v.instances, Array.isArray),
+);
 
-type TfPredictRequest = z.infer<typeof tfPredictRequestSchema>;
+const tfRows = z.array(z.array(z.number()));
+const tfPredictResponseSchema = trustedResponse(
+  z.union([z.object({ predictions: tfRows }), z.object({ outputs: tfRows })]).meta({
+    id: 'TfPredictResponse',
+    description: 'predictions for instances, outputs for inputs',
+  }),
+);
+
+type TfPredictRequest = z.infer<typeof tfPredictRequest>;
 
 /** The request's rows, flat, with the path of each row: instances.r, inputs.r or inputs.input.r. */
 function readTfRows(body: TfPredictRequest, cached: CachedModel, maxRows: number) {
