@@ -127,11 +127,12 @@ export const modelProblems = { 404: problems[404], ...authProblems, 503: problem
  * each spec): every problem+json the plugin's routes answer carries it beside `detail`.
  */
 export function addErrorField(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // a callback hook, not an async one: it runs at every answer, mostly to let it through
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     if (typeof payload !== 'string' || !String(type).startsWith('application/problem+json'))
-      return payload;
+      return done(null, payload);
     const problem = JSON.parse(payload) as { detail: string };
-    return JSON.stringify({ ...problem, error: problem.detail });
+    done(null, JSON.stringify({ ...problem, error: problem.detail }));
   });
 }
