@@ -17,7 +17,8 @@ export function serviceSection(service: ServiceFigures, date: string, machine: s
     const rowsPerSecond = l.rows > 1 ? ` (${fmt(l.requestsPerSecond * l.rows)} rows/s)` : '';
     const errors = l.errors > 0 ? ` **${l.errors} errors: not a figure**` : '';
     const ratio = (l.requestsPerSecond / bare.requestsPerSecond).toFixed(2);
-    return `| ${l.name} | ${fmt(l.requestsPerSecond)}${rowsPerSecond}${errors} | ${l.p50Ms} | ${l.p99Ms} | ${ratio} |`;
+    const cpu = (l.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2);
+    return `| ${l.name} | ${fmt(l.requestsPerSecond)}${rowsPerSecond}${errors} | ${l.p50Ms} | ${l.p99Ms} | ${ratio} | ${l.cpuMicrosPerRequest.toFixed(0)} | ${cpu} |`;
   });
   const { median, p95, runs } = service.firstEpochMs;
   return `## Service
@@ -27,14 +28,15 @@ API and one worker process (concurrency 1) against local Redis, without API keys
 each server in its own process, autocannon in the bench's own, all on this machine. Each route
 gets ${service.load.connections} connections for ${service.load.seconds} s after 2 s of the same load, one route after
 another, on an iris model (4-16-3). Target of issue 12: every one-row route ≥ 0.70 of the bare
-route's requests/s, with p99 < 5 ms.
+route's requests/s, with p99 < 5 ms. The server's CPU time per request (from /proc) is
+steadier than requests/s where other work shares the machine.
 
 - Date: ${date}
 - Machine: ${machine}
 - POST /v1/jobs → first epoch event (idle worker, iris 4-16-3), median of ${runs}: ${median.toFixed(1)} ms (p95 ${p95.toFixed(1)} ms)
 
-| route and body | requests/s | p50 ms | p99 ms | ÷ bare |
-|---|---|---|---|---|
+| route and body | requests/s | p50 ms | p99 ms | requests/s ÷ bare | server CPU µs/request | CPU ÷ bare |
+|---|---|---|---|---|---|---|
 ${lines.join('\n')}
 `;
 }

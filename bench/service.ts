@@ -4,6 +4,7 @@
 // real Redis at REDIS_URL under a key prefix of its own. The report is bench/service-report.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { connectRedis, deleteKeysUnder } from '../src/store/index.js';
@@ -104,6 +105,11 @@ export interface LoadResult {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * CPU time the server process spent per request (user + system, from /proc; NaN elsewhere):
+   * steadier than requests/s on a machine other work shares.
+   */
+  cpuMicrosPerRequest: number;
   /** Errors and answers other than 2xx: a row with any is not a figure. */
   errors: number;
 }
@@ -118,16 +124,32 @@ const post = (url: string, body: unknown, seconds: number) =>
     duration: seconds,
   });
 
+// CPU seconds process `pid` has used (Linux's /proc/<pid>/stat, in clock ticks of 10 ms).
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 // Each route gets two seconds of the same load first (JIT, caches), then is measured.
-async function measure(name: string, url: string, body: unknown, rows = 1): Promise<LoadResult> {
+async function measure(
+  server: ChildProcess,
+  [name, url, body, rows = 1]: LoadRun,
+): Promise<LoadResult> {
   await post(url, body, 2);
+  const cpuBefore = cpuSeconds(server.pid);
   const result = await post(url, body, load.seconds);
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
   return {
     name,
     rows,
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    cpuMicrosPerRequest: (cpu * 1e6) / result.requests.total,
     errors: result.errors + result.non2xx,
   };
 }
@@ -136,7 +158,9 @@ const row = [5.1, 3.5, 1.4, 0.2];
 const hundredRows = Array.from({ length: 100 }, (_, i) => row.map((v) => v + (i % 7) * 0.1));
 
 /** The routes under load, one after another: the bare route first, as the yardstick. */
-function loadRuns(modelId: string): [string, string, unknown, number?][] {
+type LoadRun = [name: string, url: string, body: unknown, rows?: number];
+
+function loadRuns(modelId: string): LoadRun[] {
   return [
     ['bare Fastify JSON POST route', `http://127.0.0.1:${barePort}/predict`, { inputs: [row] }],
     [
@@ -172,14 +196,13 @@ export async function runServiceBench(profileDir?: string) {
   try {
     children.push(await start(['dist/workers/worker.js'], { LOG_LEVEL: 'info' }, 'worker ready'));
     const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    children.push(await start([...profile, 'dist/src/api/server.js'], {}, ''));
-    children.push(
-      await start(
-        ['--import', 'tsx', 'bench/bare-server.ts'],
-        { PORT: String(barePort) },
-        'listening',
-      ),
+    const apiServer = await start([...profile, 'dist/src/api/server.js'], {}, '');
+    const bareServer = await start(
+      ['--import', 'tsx', 'bench/bare-server.ts'],
+      { PORT: String(barePort) },
+      'listening',
     );
+    children.push(apiServer, bareServer);
     await waitForHttp(`${api}/healthz`);
     await firstEpochLatency(); // warm-up: thread start, dataset cache, JIT
     const latencies: number[] = [];
@@ -190,8 +213,8 @@ export async function runServiceBench(profileDir?: string) {
       modelId = run.modelId ?? modelId;
     }
     const loads: LoadResult[] = [];
-    for (const [name, url, body, rows] of loadRuns(modelId))
-      loads.push(await measure(name, url, body, rows));
+    for (const run of loadRuns(modelId))
+      loads.push(await measure(run[1].includes(`:${barePort}/`) ? bareServer : apiServer, run));
     return {
       firstEpochMs: {
         median: quantile(latencies, 0.5),
