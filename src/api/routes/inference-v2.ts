@@ -170,7 +170,8 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
         cached,
         app.services.config.maxPredictRows,
       );
-      const tensors = outputTensors(cached, predictRows(cached, x, rows, rowIssue), rows);
+      const y = await predictRows(app, cached, x, rows, rowIssue);
+      const tensors = outputTensors(cached, y, rows);
       const wanted = body.outputs?.map((o) => o.name) ?? available.map((o) => o.name);
       return {
         model_name: id,

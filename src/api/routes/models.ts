@@ -91,7 +91,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       });
       if (issues.length > 0) throw new ValidationError(issues);
       const n = outputSizeOf(model.shape);
-      const y = predictRows(cached, inputs.flat(), inputs.length, (r, message) => ({
+      const y = await predictRows(app, cached, inputs.flat(), inputs.length, (r, message) => ({
         path: `inputs.${r}`,
         message,
       }));

@@ -136,7 +136,7 @@ export async function tfServingRoutes(app: FastifyInstance): Promise<void> {
       const cached = await getModel(app, request.stores, request.params.id);
       const max = app.services.config.maxPredictRows;
       const { x, rows, columnar, rowIssue } = readTfRows(request.body, cached, max);
-      const y = predictRows(cached, x, rows, rowIssue);
+      const y = await predictRows(app, cached, x, rows, rowIssue);
       const answer = rowsOf(y, rows, outputSizeOf(cached.model.shape));
       return columnar ? { outputs: answer } : { predictions: answer };
     },
