@@ -124,6 +124,13 @@ export function checkRowCount(rows: number, max: number, path: string, issues: I
   if (rows > max) issues.add(path, `has ${rows} rows; send at most ${max} per request`);
 }
 
+/**
+ * The predict routes log their requests from this level up: at info they would write two lines
+ * per prediction, on the event loop, as many as the rest of the API together. Their counts,
+ * statuses and latencies are in /metrics; errors (5xx) are still logged.
+ */
+export const predictLogLevel = 'warn';
+
 /** The one input tensor's name in both standard protocols (OIP v2, TF Serving's named form). */
 export const inputName = 'input';
 

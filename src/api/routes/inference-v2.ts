@@ -24,6 +24,7 @@ import {
   Issues,
   inputName,
   modelProblems,
+  predictLogLevel,
   predictRows,
 } from '../predict.js';
 import { idParams, problems } from '../schemas.js';
@@ -140,6 +141,7 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
   });
 
   r.post('/v2/models/:id/infer', {
+    logLevel: predictLogLevel,
     schema: {
       summary: 'OIP inference: outputs (and classes, for classifiers) for a batch of raw rows',
       description: errorNote,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../../errors.js';
-import { getModel, predictRows } from '../predict.js';
+import { getModel, predictLogLevel, predictRows } from '../predict.js';
 import {
   authProblems,
   idParams,
@@ -55,6 +55,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
   });
 
   r.post('/v1/models/:id/predict', {
+    logLevel: predictLogLevel,
     schema: {
       summary: 'Outputs (and classes, for classifiers) for raw feature rows',
       tags: ['models'],

@@ -22,6 +22,7 @@ import {
   Issues,
   inputName,
   modelProblems,
+  predictLogLevel,
   predictRows,
   readRow,
   shown,
@@ -124,6 +125,7 @@ export async function tfServingRoutes(app: FastifyInstance): Promise<void> {
   // A literal ':' in a path is '::' to Fastify, but only after a parameter with a pattern: in
   // '/:id::predict' the parameter's name would swallow '::predict' (find-my-way 9).
   r.post('/v1/models/:id(^[\\w-]+)::predict', {
+    logLevel: predictLogLevel,
     schema: {
       summary: 'TensorFlow Serving predict: predictions for instances (rows), outputs for inputs',
       description: errorNote,
