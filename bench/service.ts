@@ -2,12 +2,15 @@
 // predict under autocannon (our route, OIP v2 infer, TF Serving predict, a 100-row predict) beside
 // a bare Fastify JSON POST route in the same run, each server in its own process, against the
 // real Redis at REDIS_URL under a key prefix of its own. The report is bench/service-report.ts.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { connectRedis, deleteKeysUnder } from '../src/store/index.js';
+import { cpuSeconds, start as spawnServer, waitForHttp } from './processes.js';
+
+const start = (args: string[], extraEnv: Record<string, string>, ready: string) =>
+  spawnServer(args, { ...env, ...extraEnv }, ready);
 
 const prefix = `bp:bench:${randomUUID().slice(0, 8)}`;
 const apiPort = 3911;
@@ -22,38 +25,6 @@ const env = {
 
 /** autocannon's load: the issue's figures were taken with 50 connections for 10 s. */
 export const load = { connections: 50, seconds: 10 };
-
-function start(
-  args: string[],
-  extraEnv: Record<string, string>,
-  ready: string,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, {
-    env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let seen = '';
-  if (!ready) return Promise.resolve(child); // the caller polls it over HTTP instead
-  return new Promise((resolve, reject) => {
-    const look = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes(ready)) resolve(child);
-    };
-    child.stdout!.on('data', look);
-    child.stderr!.on('data', look);
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${seen}`)));
-  });
-}
-
-async function waitForHttp(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
 
 const irisJob = (epochs: number) => ({
   network: {
@@ -123,16 +94,6 @@ const post = (url: string, body: unknown, seconds: number) =>
     connections: load.connections,
     duration: seconds,
   });
-
-// CPU seconds process `pid` has used (Linux's /proc/<pid>/stat, in clock ticks of 10 ms).
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 // Each route gets two seconds of the same load first (JIT, caches), then is measured.
 async function measure(
