@@ -5,8 +5,8 @@
 // and skips the service.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import type { Row } from './peers/common.js';
+import { machineLine, serviceSection } from './service-report.js';
 import { weightCount, workloads } from './workloads.js';
 
 const only = process.argv.slice(2).filter((a) => /^W\d$/.test(a));
@@ -153,7 +153,7 @@ const versions = {
   '@tensorflow/tfjs-backend-wasm': version('@tensorflow/tfjs-backend-wasm'),
   'brain.js': version('brain.js'),
 };
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+const machine = machineLine();
 const date = new Date().toISOString().slice(0, 10);
 writeFileSync(
   'bench/results.json',
@@ -214,22 +214,6 @@ ${kernelCeiling.relaxed.toFixed(1)} relaxed, one core; the 128-bit hardware boun
 ${targetLines.join('\n')}
 `;
 
-const serviceSection = service
-  ? `
-## Service
-
-API and one worker process (concurrency 1) against local Redis; each server in its own process;
-autocannon, 10 connections, 8 s, one-row iris predict body.
-
-| figure | value |
-|---|---|
-| POST /v1/jobs → first epoch event (idle worker, iris 4-16-3), median of ${service.firstEpochMs.runs} | ${service.firstEpochMs.median.toFixed(1)} ms (p95 ${service.firstEpochMs.p95.toFixed(1)} ms) |
-| POST /v1/models/:id/predict | ${fmt(service.predict.requestsPerSecond)} req/s, p99 ${service.predict.p99Ms} ms |
-| bare Fastify POST route (peer, same run) | ${fmt(service.bare.requestsPerSecond)} req/s, p99 ${service.bare.p99Ms} ms |
-| predict ÷ bare | ${service.ratio.toFixed(2)} |
-`
-  : '';
-
 writeFileSync(
   'BENCHMARKS.md',
   `# Benchmarks
@@ -260,5 +244,5 @@ in the same run.
   \`threads\` option; the thread team is made outside the timing). "ours" is the first row.
 
 ${targets}
-${tables}${serviceSection}`,
+${tables}${service ? `\n${serviceSection(service, date, machine)}` : ''}`,
 );

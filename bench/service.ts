@@ -1,11 +1,16 @@
 // Service figures: latency from POST /v1/jobs to the first epoch event with an idle worker, and
-// predict requests/s and p99 latency under autocannon beside a bare Fastify route, each server
-// in its own process, against the real Redis at REDIS_URL under a key prefix of its own.
-import { type ChildProcess, spawn } from 'node:child_process';
+// predict under autocannon (our route, OIP v2 infer, TF Serving predict, a 100-row predict) beside
+// a bare Fastify JSON POST route in the same run, each server in its own process, against the
+// real Redis at REDIS_URL under a key prefix of its own. The report is bench/service-report.ts.
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { connectRedis, deleteKeysUnder } from '../src/store/index.js';
+import { cpuSeconds, start as spawnServer, waitForHttp } from './processes.js';
+
+const start = (args: string[], extraEnv: Record<string, string>, ready: string) =>
+  spawnServer(args, { ...env, ...extraEnv }, ready);
 
 const prefix = `bp:bench:${randomUUID().slice(0, 8)}`;
 const apiPort = 3911;
@@ -18,37 +23,8 @@ const env = {
   WORKER_CONCURRENCY: '1',
 };
 
-function start(
-  args: string[],
-  extraEnv: Record<string, string>,
-  ready: string,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, {
-    env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let seen = '';
-  if (!ready) return Promise.resolve(child); // the caller polls it over HTTP instead
-  return new Promise((resolve, reject) => {
-    const look = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes(ready)) resolve(child);
-    };
-    child.stdout!.on('data', look);
-    child.stderr!.on('data', look);
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${seen}`)));
-  });
-}
-
-async function waitForHttp(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
+/** autocannon's load: the issue's figures were taken with 50 connections for 10 s. */
+export const load = { connections: 50, seconds: 10 };
 
 const irisJob = (epochs: number) => ({
   network: {
@@ -94,34 +70,100 @@ async function firstEpochLatency(): Promise<{ ms: number; modelId?: string; id: 
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
-async function load(url: string, body: string) {
-  const result = await autocannon({
+export interface LoadResult {
+  name: string;
+  rows: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /**
+   * CPU time the server process spent per request (user + system, from /proc; NaN elsewhere):
+   * steadier than requests/s on a machine other work shares.
+   */
+  cpuMicrosPerRequest: number;
+  /** Errors and answers other than 2xx: a row with any is not a figure. */
+  errors: number;
+}
+
+const post = (url: string, body: unknown, seconds: number) =>
+  autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body,
-    connections: 10,
-    duration: 8,
+    body: JSON.stringify(body),
+    connections: load.connections,
+    duration: seconds,
   });
+
+// Each route gets two seconds of the same load first (JIT, caches), then is measured.
+async function measure(
+  server: ChildProcess,
+  [name, url, body, rows = 1]: LoadRun,
+): Promise<LoadResult> {
+  await post(url, body, 2);
+  const cpuBefore = cpuSeconds(server.pid);
+  const result = await post(url, body, load.seconds);
+  const cpu = cpuSeconds(server.pid) - cpuBefore;
   return {
+    name,
+    rows,
     requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    cpuMicrosPerRequest: (cpu * 1e6) / result.requests.total,
     errors: result.errors + result.non2xx,
   };
 }
 
-export async function runServiceBench() {
+const row = [5.1, 3.5, 1.4, 0.2];
+const hundredRows = Array.from({ length: 100 }, (_, i) => row.map((v) => v + (i % 7) * 0.1));
+
+/** The routes under load, one after another: the bare route first, as the yardstick. */
+type LoadRun = [name: string, url: string, body: unknown, rows?: number];
+
+function loadRuns(modelId: string): LoadRun[] {
+  return [
+    ['bare Fastify JSON POST route', `http://127.0.0.1:${barePort}/predict`, { inputs: [row] }],
+    [
+      'POST /v1/models/:id/predict, 1 row',
+      `${api}/v1/models/${modelId}/predict`,
+      { inputs: [row] },
+    ],
+    [
+      'POST /v2/models/:id/infer (OIP v2), 1 row',
+      `${api}/v2/models/${modelId}/infer`,
+      { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: row }] },
+    ],
+    [
+      'POST /v1/models/:id:predict (TF Serving), 1 row',
+      `${api}/v1/models/${modelId}:predict`,
+      { instances: [row] },
+    ],
+    [
+      'POST /v1/models/:id/predict, 100 rows',
+      `${api}/v1/models/${modelId}/predict`,
+      { inputs: hundredRows },
+      100,
+    ],
+  ];
+}
+
+/**
+ * `profileDir`: the API process writes a V8 CPU profile there when it exits (node --cpu-prof),
+ * for Chrome DevTools or speedscope.
+ */
+export async function runServiceBench(profileDir?: string) {
   const children: ChildProcess[] = [];
   try {
     children.push(await start(['dist/workers/worker.js'], { LOG_LEVEL: 'info' }, 'worker ready'));
-    children.push(await start(['dist/src/api/server.js'], {}, ''));
-    children.push(
-      await start(
-        ['--import', 'tsx', 'bench/bare-server.ts'],
-        { PORT: String(barePort) },
-        'listening',
-      ),
+    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const apiServer = await start([...profile, 'dist/src/api/server.js'], {}, '');
+    const bareServer = await start(
+      ['--import', 'tsx', 'bench/bare-server.ts'],
+      { PORT: String(barePort) },
+      'listening',
     );
+    children.push(apiServer, bareServer);
     await waitForHttp(`${api}/healthz`);
     await firstEpochLatency(); // warm-up: thread start, dataset cache, JIT
     const latencies: number[] = [];
@@ -131,18 +173,17 @@ export async function runServiceBench() {
       latencies.push(run.ms);
       modelId = run.modelId ?? modelId;
     }
-    const body = JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] });
-    const predict = await load(`${api}/v1/models/${modelId}/predict`, body);
-    const bare = await load(`http://127.0.0.1:${barePort}/predict`, body);
+    const loads: LoadResult[] = [];
+    for (const run of loadRuns(modelId))
+      loads.push(await measure(run[1].includes(`:${barePort}/`) ? bareServer : apiServer, run));
     return {
       firstEpochMs: {
         median: quantile(latencies, 0.5),
         p95: quantile(latencies, 0.95),
         runs: latencies.length,
       },
-      predict,
-      bare,
-      ratio: predict.requestsPerSecond / bare.requestsPerSecond,
+      load,
+      loads,
     };
   } finally {
     // every process gone before our keys go, so none writes one back
@@ -156,3 +197,5 @@ export async function runServiceBench() {
     await redis.quit();
   }
 }
+
+export type ServiceFigures = Awaited<ReturnType<typeof runServiceBench>>;

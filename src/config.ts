@@ -17,6 +17,8 @@ const defaults = {
   MAX_BODY_BYTES: String(10 * 1024 * 1024),
   MAX_DATASET_BYTES: String(50 * 1024 * 1024),
   MAX_PREDICT_ROWS: '10000',
+  PREDICT_THREAD_WORK: String(10_000_000),
+  PREDICT_THREADS: '2',
   SSE_HEARTBEAT_MS: '15000',
   MODEL_CACHE_SIZE: '100',
   KEEP_COMPLETED_JOBS: '1000',
@@ -121,6 +123,8 @@ const schema = z.object({
   MAX_BODY_BYTES: int(1024),
   MAX_DATASET_BYTES: int(1024),
   MAX_PREDICT_ROWS: int(1),
+  PREDICT_THREAD_WORK: int(0),
+  PREDICT_THREADS: int(1).max(64),
   SSE_HEARTBEAT_MS: int(10),
   MODEL_CACHE_SIZE: int(1),
   KEEP_COMPLETED_JOBS: int(0),
@@ -183,6 +187,13 @@ export interface Config {
   maxBodyBytes: number;
   maxDatasetBytes: number;
   maxPredictRows: number;
+  /**
+   * A prediction of more than this many rows × parameters (≈ 1 ms of forward pass at the
+   * default) runs in a predict thread, not on the event loop that answers every request.
+   */
+  predictThreadWork: number;
+  /** The API process's predict threads (started at the first prediction that needs one). */
+  predictThreads: number;
   sseHeartbeatMs: number;
   modelCacheSize: number;
   keepCompletedJobs: number;
@@ -282,6 +293,8 @@ export function loadConfig(
     maxBodyBytes: c.MAX_BODY_BYTES,
     maxDatasetBytes: c.MAX_DATASET_BYTES,
     maxPredictRows: c.MAX_PREDICT_ROWS,
+    predictThreadWork: c.PREDICT_THREAD_WORK,
+    predictThreads: c.PREDICT_THREADS,
     sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
     modelCacheSize: c.MODEL_CACHE_SIZE,
     keepCompletedJobs: c.KEEP_COMPLETED_JOBS,

@@ -16,6 +16,7 @@ import { AppError, ValidationError } from '../errors.js';
 import { fromZod, plainMessages } from '../spec/index.js';
 import { registerAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard.js';
+import { fastCheckOf, isTrustedResponse } from './fast-path.js';
 import { registerJsonParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
 import { registerProblemHandler, sendClientErrorProblem, sendFrameworkProblem } from './problem.js';
@@ -38,15 +39,22 @@ const partNames: Record<string, string> = {
 };
 
 // Validation with the shared schemas, failing with our ValidationError (paths like
-// `network.layers.0.units`, `query.limit`) so every route answers bad input the same way.
+// `network.layers.0.units`, `query.limit`) so every route answers bad input the same way. A
+// schema with a fast check (fast-path.ts) lets the bodies it accepts through without zod.
 function validatorCompiler({ schema, httpPart }: { schema: z.ZodType; httpPart?: string }) {
   const prefix = partNames[httpPart ?? 'body'] ?? '';
+  const accepts = fastCheckOf(schema);
   return (data: unknown) => {
+    if (accepts?.(data)) return { value: data };
     const result = schema.safeParse(data, { error: plainMessages });
     if (result.success) return { value: result.data };
     return { error: new ValidationError(fromZod(result.error, prefix)) };
   };
 }
+
+// Responses through zod, but for the ones the predict handlers build to their schema.
+const serializer: typeof serializerCompiler = (route) =>
+  isTrustedResponse(route.schema) ? (data) => JSON.stringify(data) : serializerCompiler(route);
 
 // zod drops a schema's examples from its request ("…Input") form when it has defaults: give the
 // request form the examples of the response form, which are valid requests too.
@@ -83,7 +91,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(serializer);
   registerProblemHandler(app, config.maxBodyBytes);
   registerNoSniff(app);
   const services = registerServices(app, config);

@@ -108,12 +108,26 @@ export function registerMetrics(app: FastifyInstance): void {
     buckets: predictBuckets,
     registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const seconds = reply.elapsedTime / 1000;
+  // One series per method, route pattern and status, looked up once: hashing the labels at
+  // each request cost the predict routes more than their forward pass.
+  const series = new Map<string, { observe(seconds: number): void; predict: boolean }>();
+  app.addHook('onResponse', (request, reply, done) => {
     // the pattern, never the URL (ids would make a series each)
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.observe({ method: request.method, route, status_code: reply.statusCode }, seconds);
-    if (predictRoute.test(route) && reply.statusCode < 400) predictions.observe(seconds);
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let one = series.get(key);
+    if (!one) {
+      const child = requests.labels(request.method, route, String(reply.statusCode));
+      one = {
+        observe: (s) => child.observe(s),
+        predict: predictRoute.test(route) && reply.statusCode < 400,
+      };
+      series.set(key, one);
+    }
+    const seconds = reply.elapsedTime / 1000;
+    one.observe(seconds);
+    if (one.predict) predictions.observe(seconds);
+    done();
   });
   registerServiceMetrics(app, registry);
 

@@ -3,7 +3,7 @@
 // check; and for the standard protocols (OIP v2, TF Serving), the `error` their clients read.
 import type { FastifyInstance } from 'fastify';
 import { maxFloat32 } from '../data/index.js';
-import { outputSizeOf } from '../engine/index.js';
+import { outputSizeOf, parameterCount } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import type { Stores } from '../store/index.js';
 import { authProblems, problems } from './schemas.js';
@@ -20,27 +20,38 @@ export async function getModel(
 }
 
 /**
- * The forward pass on raw rows. Rows that overflow float32 inside the network (values far outside
- * the training data) have no outputs to give, and NaN cannot be sent as JSON: a 400 names them.
- * The result is the predictor's own buffer: read it before the next await.
+ * The forward pass on raw rows: in this thread when it is small, else in a predict thread
+ * (PREDICT_THREAD_WORK), so no request holds the event loop for long. Rows that overflow float32
+ * inside the network (values far outside the training data) have no outputs to give, and NaN
+ * cannot be sent as JSON: a 400 names them.
  */
-export function predictRows(
+export async function predictRows(
+  app: FastifyInstance,
   cached: CachedModel,
   x: number[],
   rows: number,
   rowIssue: (r: number, message: string) => Issue,
-): Float32Array {
+): Promise<Float32Array> {
   const n = outputSizeOf(cached.model.shape);
-  const y = cached.predict(Float32Array.from(x), rows);
+  const inputs = Float32Array.from(x);
+  const work = rows * parameterCount(cached.model.shape);
+  const { predictPool, config } = app.services;
+  const y =
+    work > config.predictThreadWork
+      ? await predictPool.run(cached.model, inputs, rows)
+      : cached.predict(inputs, rows);
   const issues: Issue[] = [];
-  for (let r = 0; r < rows && issues.length < 10; r++) {
-    if (!y.subarray(r * n, (r + 1) * n).every(Number.isFinite))
-      issues.push(
-        rowIssue(
-          r,
-          'overflows 32-bit floats inside the model: its values are far outside the training data; scale them like the data the model was trained on',
-        ),
-      );
+  // one pass over the outputs (no view per row: this runs at every request)
+  for (let i = 0; i < rows * n && issues.length < 10; i++) {
+    if (Number.isFinite(y[i])) continue;
+    const r = Math.floor(i / n);
+    issues.push(
+      rowIssue(
+        r,
+        'overflows 32-bit floats inside the model: its values are far outside the training data; scale them like the data the model was trained on',
+      ),
+    );
+    i = (r + 1) * n - 1; // on to the next row
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return y;
@@ -113,6 +124,13 @@ export function checkRowCount(rows: number, max: number, path: string, issues: I
   if (rows > max) issues.add(path, `has ${rows} rows; send at most ${max} per request`);
 }
 
+/**
+ * The predict routes log their requests from this level up: at info they would write two lines
+ * per prediction, on the event loop, as many as the rest of the API together. Their counts,
+ * statuses and latencies are in /metrics; errors (5xx) are still logged.
+ */
+export const predictLogLevel = 'warn';
+
 /** The one input tensor's name in both standard protocols (OIP v2, TF Serving's named form). */
 export const inputName = 'input';
 
@@ -127,11 +145,12 @@ export const modelProblems = { 404: problems[404], ...authProblems, 503: problem
  * each spec): every problem+json the plugin's routes answer carries it beside `detail`.
  */
 export function addErrorField(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // a callback hook, not an async one: it runs at every answer, mostly to let it through
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     if (typeof payload !== 'string' || !String(type).startsWith('application/problem+json'))
-      return payload;
+      return done(null, payload);
     const problem = JSON.parse(payload) as { detail: string };
-    return JSON.stringify({ ...problem, error: problem.detail });
+    done(null, JSON.stringify({ ...problem, error: problem.detail }));
   });
 }

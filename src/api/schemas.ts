@@ -12,6 +12,14 @@ import {
   webhookSchema,
 } from '../spec/index.js';
 import { jobStatuses } from '../store/index.js';
+import {
+  hasOnly,
+  isFeatureRows,
+  isIdParams,
+  isObject,
+  trustedResponse,
+  withFastCheck,
+} from './fast-path.js';
 
 export const problemSchema = z
   .object({
@@ -54,16 +62,19 @@ export const problems = {
 export const authProblems = { 401: problems[401], 429: problems[429] };
 
 // Ids go into Redis key names: a `:` would reach another record's key (a job's event stream).
-export const idParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(
-      /^[\w-]+$/,
-      'must be an id such as 01JD3Q4ZKX8M2N5P7R9T1V3W5Y: letters, digits, _ and -',
-    ),
-});
+export const idParams = withFastCheck(
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(
+        /^[\w-]+$/,
+        'must be an id such as 01JD3Q4ZKX8M2N5P7R9T1V3W5Y: letters, digits, _ and -',
+      ),
+  }),
+  isIdParams,
+);
 
 export const datasetMetaSchema = z
   .object({
@@ -149,7 +160,7 @@ const past32Bits =
   'is past ±3.4e38, the range of the 32-bit floats models compute in: scale it down';
 const feature = z.number().min(-maxFloat32, past32Bits).max(maxFloat32, past32Bits);
 
-export const predictBodySchema = z
+const predictBody = z
   .strictObject({
     inputs: z
       .array(z.array(feature), { error: 'must be a list of rows (lists of numbers)' })
@@ -168,7 +179,14 @@ export const predictBodySchema = z
     ],
   });
 
-export const predictResponseSchema = z.object({
-  outputs: z.array(z.array(z.number())),
-  classes: z.array(z.union([z.number(), z.string()])).optional(),
-});
+export const predictBodySchema = withFastCheck(
+  predictBody,
+  (v) => isObject(v) && hasOnly(v, ['inputs']) && isFeatureRows(v.inputs),
+);
+
+export const predictResponseSchema = trustedResponse(
+  z.object({
+    outputs: z.array(z.array(z.number())),
+    classes: z.array(z.union([z.number(), z.string()])).optional(),
+  }),
+);

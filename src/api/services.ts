@@ -14,6 +14,7 @@ import {
   type Stores,
   storesByTenant,
 } from '../store/index.js';
+import { createPredictPool, type PredictPool } from '../threads/predict-pool.js';
 import {
   createNotify,
   createWebhookQueueFor,
@@ -69,6 +70,8 @@ export interface Services {
   /** Sends a job's events to its webhook (queued on `webhooks`; the workers deliver them). */
   notify: Notify;
   models: ReturnType<typeof createModelCache>;
+  /** Threads for the predictions over PREDICT_THREAD_WORK. */
+  predictPool: PredictPool;
 }
 
 declare module 'fastify' {
@@ -99,6 +102,7 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     webhooks,
     notify: createNotify(webhooks, app.log),
     models: createModelCache(config.modelCacheSize),
+    predictPool: createPredictPool(config.predictThreads),
   };
   app.decorate('services', services);
   // a model deleted through any API process leaves every cache
@@ -107,7 +111,7 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   subscriber.on('message', (_channel, key: string) => services.models.forget(key));
   void subscriber.subscribe(channelsFor(config.keyPrefix).modelDeletedChannel).catch(() => {});
   app.addHook('onClose', async () => {
-    await Promise.all([queue.close(), webhooks.close()]);
+    await Promise.all([queue.close(), webhooks.close(), services.predictPool.close()]);
     subscriber.disconnect();
     await redis.quit().catch(() => redis.disconnect());
   });

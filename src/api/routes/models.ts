@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../../errors.js';
-import { getModel, predictRows } from '../predict.js';
+import { getModel, predictLogLevel, predictRows } from '../predict.js';
 import {
   authProblems,
   idParams,
@@ -55,6 +55,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
   });
 
   r.post('/v1/models/:id/predict', {
+    logLevel: predictLogLevel,
     schema: {
       summary: 'Outputs (and classes, for classifiers) for raw feature rows',
       tags: ['models'],
@@ -91,7 +92,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       });
       if (issues.length > 0) throw new ValidationError(issues);
       const n = outputSizeOf(model.shape);
-      const y = predictRows(cached, inputs.flat(), inputs.length, (r, message) => ({
+      const y = await predictRows(app, cached, inputs.flat(), inputs.length, (r, message) => ({
         path: `inputs.${r}`,
         message,
       }));

@@ -7,6 +7,14 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { outputSizeOf } from '../../engine/index.js';
 import {
+  hasOnly,
+  isObject,
+  isString,
+  optional,
+  trustedResponse,
+  withFastCheck,
+} from '../fast-path.js';
+import {
   addErrorField,
   checkRowCount,
   errorNote,
@@ -14,6 +22,7 @@ import {
   Issues,
   inputName,
   modelProblems,
+  predictLogLevel,
   predictRows,
   readRow,
   shown,
@@ -25,7 +34,7 @@ const tfSignature = 'serving_default';
 
 // https://www.tensorflow.org/tfx/serving/api_rest#predict_api
 
-const tfPredictRequestSchema = z
+const tfPredictRequest = z
   .strictObject({
     signature_name: z.string().optional(),
     instances: z
@@ -50,12 +59,25 @@ const tfPredictRequestSchema = z
     ],
   });
 
-const tfRows = z.array(z.array(z.number()));
-const tfPredictResponseSchema = z
-  .union([z.object({ predictions: tfRows }), z.object({ outputs: tfRows })])
-  .meta({ id: 'TfPredictResponse', description: 'predictions for instances, outputs for inputs' });
+// What tfPredictRequest accepts unchanged, checked by hand for the common request (fast-path.ts).
+export const tfPredictRequestSchema = withFastCheck(
+  tfPredictRequest,
+  (v) =>
+    isObject(v) &&
+    hasOnly(v, ['signature_name', 'instances', 'inputs']) &&
+    optional(v.signature_name, isString) &&
+    optional(v.instances, Array.isArray),
+);
 
-type TfPredictRequest = z.infer<typeof tfPredictRequestSchema>;
+const tfRows = z.array(z.array(z.number()));
+const tfPredictResponseSchema = trustedResponse(
+  z.union([z.object({ predictions: tfRows }), z.object({ outputs: tfRows })]).meta({
+    id: 'TfPredictResponse',
+    description: 'predictions for instances, outputs for inputs',
+  }),
+);
+
+type TfPredictRequest = z.infer<typeof tfPredictRequest>;
 
 /** The request's rows, flat, with the path of each row: instances.r, inputs.r or inputs.input.r. */
 function readTfRows(body: TfPredictRequest, cached: CachedModel, maxRows: number) {
@@ -103,6 +125,7 @@ export async function tfServingRoutes(app: FastifyInstance): Promise<void> {
   // A literal ':' in a path is '::' to Fastify, but only after a parameter with a pattern: in
   // '/:id::predict' the parameter's name would swallow '::predict' (find-my-way 9).
   r.post('/v1/models/:id(^[\\w-]+)::predict', {
+    logLevel: predictLogLevel,
     schema: {
       summary: 'TensorFlow Serving predict: predictions for instances (rows), outputs for inputs',
       description: errorNote,
@@ -115,7 +138,7 @@ export async function tfServingRoutes(app: FastifyInstance): Promise<void> {
       const cached = await getModel(app, request.stores, request.params.id);
       const max = app.services.config.maxPredictRows;
       const { x, rows, columnar, rowIssue } = readTfRows(request.body, cached, max);
-      const y = predictRows(cached, x, rows, rowIssue);
+      const y = await predictRows(app, cached, x, rows, rowIssue);
       const answer = rowsOf(y, rows, outputSizeOf(cached.model.shape));
       return columnar ? { outputs: answer } : { predictions: answer };
     },

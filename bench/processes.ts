@@ -1,0 +1,43 @@
+// The bench's processes: spawning a server and waiting until it is ready, and reading the CPU
+// time a process has used. Not here: what is measured (bench/service.ts).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export function start(
+  args: string[],
+  env: Record<string, string | undefined>,
+  ready: string,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let seen = '';
+  if (!ready) return Promise.resolve(child); // the caller polls it over HTTP instead
+  return new Promise((resolve, reject) => {
+    const look = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(ready)) resolve(child);
+    };
+    child.stdout!.on('data', look);
+    child.stderr!.on('data', look);
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${seen}`)));
+  });
+}
+
+export async function waitForHttp(url: string) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+// CPU seconds process `pid` has used (Linux's /proc/<pid>/stat, in clock ticks of 10 ms).
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -1,0 +1,48 @@
+// The service section of BENCHMARKS.md from one run of bench/service.ts, and writing it on its
+// own (`npm run bench:service`) into the file bench/run.ts wrote, keeping the engine tables.
+// Not here: running anything (bench/service.ts does).
+import { cpus } from 'node:os';
+import type { ServiceFigures } from './service.js';
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** "Intel(R) Xeon(R) …, 2 cores, Node v20…": the machine line of both reports. */
+export const machineLine = () =>
+  `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+
+/** The `## Service` section (it runs to the end of the file). */
+export function serviceSection(service: ServiceFigures, date: string, machine: string): string {
+  const bare = service.loads[0]!;
+  const lines = service.loads.map((l) => {
+    const rowsPerSecond = l.rows > 1 ? ` (${fmt(l.requestsPerSecond * l.rows)} rows/s)` : '';
+    const errors = l.errors > 0 ? ` **${l.errors} errors: not a figure**` : '';
+    const ratio = (l.requestsPerSecond / bare.requestsPerSecond).toFixed(2);
+    const cpu = (l.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2);
+    return `| ${l.name} | ${fmt(l.requestsPerSecond)}${rowsPerSecond}${errors} | ${l.p50Ms} | ${l.p99Ms} | ${ratio} | ${l.cpuMicrosPerRequest.toFixed(0)} | ${cpu} |`;
+  });
+  const { median, p95, runs } = service.firstEpochMs;
+  return `## Service
+
+Written by \`npm run bench:service\` (also the last part of \`npm run bench\`; bench/service.ts).
+API and one worker process (concurrency 1) against local Redis, without API keys, logs at warn;
+each server in its own process, autocannon in the bench's own, all on this machine. Each route
+gets ${service.load.connections} connections for ${service.load.seconds} s after 2 s of the same load, one route after
+another, on an iris model (4-16-3). Target of issue 12: every one-row route ≥ 0.70 of the bare
+route's requests/s, with p99 < 5 ms. The server's CPU time per request (from /proc) is
+steadier than requests/s where other work shares the machine.
+
+- Date: ${date}
+- Machine: ${machine}
+- POST /v1/jobs → first epoch event (idle worker, iris 4-16-3), median of ${runs}: ${median.toFixed(1)} ms (p95 ${p95.toFixed(1)} ms)
+
+| route and body | requests/s | p50 ms | p99 ms | requests/s ÷ bare | server CPU µs/request | CPU ÷ bare |
+|---|---|---|---|---|---|---|
+${lines.join('\n')}
+`;
+}
+
+/** `markdown` with its service section (to the end of the file) replaced by `section`. */
+export function withServiceSection(markdown: string, section: string): string {
+  const at = markdown.indexOf('\n## Service\n');
+  return `${at < 0 ? markdown.trimEnd() : markdown.slice(0, at).trimEnd()}\n\n${section}`;
+}

@@ -1,0 +1,197 @@
+// The Open Inference Protocol v2's tensors for our models: the request and response schemas,
+// reading the one input tensor into rows (checked against the model), and writing the output
+// tensors. Not here: the routes (routes/inference-v2.ts).
+import { z } from 'zod';
+import { argmaxRows, outputSizeOf } from '../engine/index.js';
+import {
+  hasOnly,
+  isCount,
+  isListOf,
+  isObject,
+  isString,
+  optional,
+  trustedResponse,
+  withFastCheck,
+} from './fast-path.js';
+import {
+  checkRowCount,
+  expectedWidth,
+  Issues,
+  inputName,
+  readRow,
+  shown,
+  valueProblem,
+} from './predict.js';
+import type { CachedModel } from './services.js';
+
+// Every model has one input tensor, [-1, D0], and one output, [-1, K]; a classifier also answers
+// its arg-max class per row as `class` (INT64 for numeric classes, else BYTES, i.e. strings).
+export const outputName = 'output';
+export const className = 'class';
+
+// https://kserve.github.io/website/docs/concepts/architecture/data-plane/v2-protocol
+
+const parameters = z.record(z.string(), z.unknown()).optional();
+export const tensorMeta = z.object({
+  name: z.string(),
+  datatype: z.string(),
+  shape: z.array(z.number().int()),
+});
+// JSON carries every numeric datatype as numbers; the model computes in FP32 whatever comes.
+const numericDatatype = /^(FP(16|32|64)|U?INT(8|16|32|64))$/;
+
+const inferRequest = z
+  .strictObject({
+    id: z.string().optional(),
+    parameters,
+    inputs: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          shape: z.array(z.number().int().min(0)),
+          datatype: z.string(),
+          parameters,
+          data: z
+            .array(z.unknown())
+            .describe('row-major: flat, or nested as rows of the shape (both are in the spec)'),
+        }),
+      )
+      .min(1, 'needs the input tensor'),
+    outputs: z.array(z.strictObject({ name: z.string(), parameters })).optional(),
+  })
+  .meta({
+    id: 'InferRequest',
+    description: `One input tensor (any name) of shape [rows, D0], datatype FP32; outputs "${outputName}" and, for classifiers, "${className}"`,
+    examples: [
+      {
+        id: '42',
+        inputs: [
+          {
+            name: inputName,
+            shape: [2, 4],
+            datatype: 'FP32',
+            data: [5.1, 3.5, 1.4, 0.2, 6.7, 3, 5.2, 2.3],
+          },
+        ],
+        outputs: [{ name: outputName }],
+      },
+    ],
+  });
+
+export // What inferRequest accepts unchanged, checked by hand for the common request (fast-path.ts).
+const isParameters = (v: unknown) => optional(v, isObject);
+const isInput = (v: unknown) =>
+  isObject(v) &&
+  hasOnly(v, ['name', 'shape', 'datatype', 'parameters', 'data']) &&
+  isString(v.name) &&
+  isListOf(v.shape, isCount) &&
+  isString(v.datatype) &&
+  isParameters(v.parameters) &&
+  Array.isArray(v.data);
+const isOutput = (v: unknown) =>
+  isObject(v) &&
+  hasOnly(v, ['name', 'parameters']) &&
+  isString(v.name) &&
+  isParameters(v.parameters);
+
+export const inferRequestSchema = withFastCheck(
+  inferRequest,
+  (v) =>
+    isObject(v) &&
+    hasOnly(v, ['id', 'parameters', 'inputs', 'outputs']) &&
+    optional(v.id, isString) &&
+    isParameters(v.parameters) &&
+    isListOf(v.inputs, isInput) &&
+    (v.inputs as unknown[]).length > 0 &&
+    optional(v.outputs, (o) => isListOf(o, isOutput)),
+);
+
+export const inferResponseSchema = trustedResponse(
+  z
+    .object({
+      model_name: z.string(),
+      id: z.string().optional(),
+      outputs: z.array(tensorMeta.extend({ data: z.array(z.union([z.number(), z.string()])) })),
+    })
+    .meta({ id: 'InferResponse' }),
+);
+
+/** The model's output tensors, shapes with -1 for the batch. */
+export function outputsOf({ doc, model }: CachedModel): z.infer<typeof tensorMeta>[] {
+  const outputs = [{ name: outputName, datatype: 'FP32', shape: [-1, outputSizeOf(model.shape)] }];
+  if (doc.classes) {
+    const numeric = doc.classes.every((c) => typeof c === 'number');
+    outputs.push({ name: className, datatype: numeric ? 'INT64' : 'BYTES', shape: [-1] });
+  }
+  return outputs;
+}
+
+type OutputTensor = z.infer<typeof inferResponseSchema>['outputs'][number];
+
+/** The output tensors of `rows` rows by name: outputs row-major, and the arg-max class. */
+export function outputTensors(
+  cached: CachedModel,
+  y: Float32Array,
+  rows: number,
+): Map<string, OutputTensor> {
+  const n = outputSizeOf(cached.model.shape);
+  const tensors = new Map<string, OutputTensor>([
+    [outputName, { name: outputName, datatype: 'FP32', shape: [rows, n], data: Array.from(y) }],
+  ]);
+  const classes = cached.doc.classes;
+  const meta = outputsOf(cached).find((o) => o.name === className);
+  if (classes && meta) {
+    const picked = Array.from(argmaxRows(y, rows, n), (c) => classes[c]!);
+    const data = meta.datatype === 'BYTES' ? picked.map(String) : picked;
+    tensors.set(className, { ...meta, shape: [rows], data });
+  }
+  return tensors;
+}
+
+type InferInput = z.infer<typeof inferRequest>['inputs'][number];
+
+/** The input tensor's rows, flat, after checking its datatype, shape and data against the model. */
+export function readInput(input: InferInput, cached: CachedModel, maxRows: number) {
+  const at = 'inputs.0';
+  const width = cached.model.shape.inputSize;
+  const issues = new Issues();
+  const { datatype, shape, data } = input;
+  if (!numericDatatype.test(datatype))
+    issues.add(
+      `${at}.datatype`,
+      `is ${shown(datatype)}; send FP32 (FP64 and INT types are taken too)`,
+    );
+  if (shape.length !== 2) {
+    issues.add(`${at}.shape`, `is [${shape.join(', ')}]; send [rows, ${width}]: a batch of rows`);
+  } else {
+    if (shape[1] !== width)
+      issues.add(`${at}.shape.1`, `is ${shape[1]}; the model expects ${expectedWidth(cached)}`);
+    checkRowCount(shape[0]!, maxRows, `${at}.shape.0`, issues);
+  }
+  issues.throwIfAny();
+  const rows = shape[0]!;
+  const kind = { integer: datatype.includes('INT'), unsigned: datatype.startsWith('U') };
+  const nested = data.length > 0 && data.every(Array.isArray);
+  const x: number[] = [];
+  if (nested && data.length !== rows) {
+    issues.add(`${at}.data`, `has ${data.length} rows; its shape says ${rows}`);
+  } else if (nested) {
+    data.forEach((row, r) => readRow(x, row, `${at}.data.${r}`, cached, issues, kind));
+  } else if (data.length !== rows * width) {
+    issues.add(
+      `${at}.data`,
+      `has ${data.length} values; shape [${rows}, ${width}] needs ${rows * width}`,
+    );
+  } else {
+    data.forEach((v, i) => {
+      const why = valueProblem(v, kind);
+      if (why) issues.add(`${at}.data.${i}`, why);
+      else x.push(v as number);
+    });
+  }
+  issues.throwIfAny();
+  const rowIssue = nested
+    ? (r: number, message: string) => ({ path: `${at}.data.${r}`, message })
+    : (r: number, message: string) => ({ path: `${at}.data`, message: `row ${r} ${message}` });
+  return { x, rows, rowIssue };
+}
