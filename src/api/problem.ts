@@ -12,6 +12,7 @@ import {
   type Issue,
   ValidationError,
 } from '../errors.js';
+import { redactedUrl } from './redacted-url.js';
 
 export interface Problem {
   type: string;
@@ -20,11 +21,6 @@ export interface Problem {
   detail: string;
   instance?: string;
   errors?: Issue[];
-}
-
-/** A request's URL with any `access_token` (an API key in the query) masked. */
-export function redactedUrl(url: string): string {
-  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1REDACTED');
 }
 
 export function problem(
