@@ -15,6 +15,7 @@ const defaults = {
   MAX_DATASET_BYTES: String(50 * 1024 * 1024),
   MAX_PREDICT_ROWS: '10000',
   SSE_HEARTBEAT_MS: '15000',
+  MAX_TENANT_STREAMS: '50',
   MODEL_CACHE_SIZE: '100',
   KEEP_COMPLETED_JOBS: '1000',
   KEEP_FAILED_JOBS: '5000',
@@ -114,6 +115,7 @@ const schema = z.object({
   MAX_DATASET_BYTES: int(1024),
   MAX_PREDICT_ROWS: int(1),
   SSE_HEARTBEAT_MS: int(10),
+  MAX_TENANT_STREAMS: int(1),
   MODEL_CACHE_SIZE: int(1),
   KEEP_COMPLETED_JOBS: int(0),
   KEEP_FAILED_JOBS: int(0),
@@ -171,6 +173,8 @@ export interface Config {
   maxDatasetBytes: number;
   maxPredictRows: number;
   sseHeartbeatMs: number;
+  /** A tenant's open event streams (SSE) per API process at most; more is a 429. */
+  maxTenantStreams: number;
   modelCacheSize: number;
   keepCompletedJobs: number;
   keepFailedJobs: number;
@@ -268,6 +272,7 @@ export function loadConfig(
     maxDatasetBytes: c.MAX_DATASET_BYTES,
     maxPredictRows: c.MAX_PREDICT_ROWS,
     sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+    maxTenantStreams: c.MAX_TENANT_STREAMS,
     modelCacheSize: c.MODEL_CACHE_SIZE,
     keepCompletedJobs: c.KEEP_COMPLETED_JOBS,
     keepFailedJobs: c.KEEP_FAILED_JOBS,
