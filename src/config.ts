@@ -16,6 +16,9 @@ const defaults = {
   MAX_PREDICT_ROWS: '10000',
   SSE_HEARTBEAT_MS: '15000',
   MAX_TENANT_STREAMS: '50',
+  REQUEST_TIMEOUT_MS: '60000',
+  HEADERS_TIMEOUT_MS: '10000',
+  CONNECTION_TIMEOUT_MS: '60000',
   MODEL_CACHE_SIZE: '100',
   KEEP_COMPLETED_JOBS: '1000',
   KEEP_FAILED_JOBS: '5000',
@@ -116,6 +119,9 @@ const schema = z.object({
   MAX_PREDICT_ROWS: int(1),
   SSE_HEARTBEAT_MS: int(10),
   MAX_TENANT_STREAMS: int(1),
+  REQUEST_TIMEOUT_MS: int(100),
+  HEADERS_TIMEOUT_MS: int(100),
+  CONNECTION_TIMEOUT_MS: int(0),
   MODEL_CACHE_SIZE: int(1),
   KEEP_COMPLETED_JOBS: int(0),
   KEEP_FAILED_JOBS: int(0),
@@ -175,6 +181,14 @@ export interface Config {
   sseHeartbeatMs: number;
   /** A tenant's open event streams (SSE) per API process at most; more is a 429. */
   maxTenantStreams: number;
+  /**
+   * The longest a request may take to arrive, headers and body (408); its headers alone: at most
+   * the request's. Event streams are answers, so these do not end them.
+   */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** A connection silent this long is closed (0: never); event streams are exempt. */
+  connectionTimeoutMs: number;
   modelCacheSize: number;
   keepCompletedJobs: number;
   keepFailedJobs: number;
@@ -273,6 +287,9 @@ export function loadConfig(
     maxPredictRows: c.MAX_PREDICT_ROWS,
     sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
     maxTenantStreams: c.MAX_TENANT_STREAMS,
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: Math.min(c.HEADERS_TIMEOUT_MS, c.REQUEST_TIMEOUT_MS), // Node requires it
+    connectionTimeoutMs: c.CONNECTION_TIMEOUT_MS,
     modelCacheSize: c.MODEL_CACHE_SIZE,
     keepCompletedJobs: c.KEEP_COMPLETED_JOBS,
     keepFailedJobs: c.KEEP_FAILED_JOBS,

@@ -45,6 +45,7 @@ function frame({ id, event }: StoredEvent): string {
 /** Answers 200 text/event-stream; what it returns writes each event once, in order. */
 function openStream(reply: FastifyReply, from: string) {
   reply.hijack();
+  reply.request.raw.socket?.setTimeout(0); // lives past CONNECTION_TIMEOUT_MS while it waits
   const out = reply.raw;
   out.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
