@@ -77,6 +77,7 @@ export function createEventHub(reader: Redis, control: Redis): EventHub {
   let readerId: number | null = null;
   let stopped = false;
   let idle: (() => void) | null = null;
+  reader.on('error', () => {}); // a lost connection fails the read under way, which says so
   reader.on('ready', () => {
     reader.client('ID').then(
       (id) => {
