@@ -45,8 +45,9 @@ function frame({ id, event }: StoredEvent): string {
 /** Answers 200 text/event-stream; what it returns writes each event once, in order. */
 function openStream(reply: FastifyReply, from: string) {
   reply.hijack();
-  reply.request.raw.socket?.setTimeout(0); // lives past CONNECTION_TIMEOUT_MS while it waits
   const out = reply.raw;
+  // its socket lives past CONNECTION_TIMEOUT_MS while it waits (inject's socket has no timeout)
+  out.socket?.setTimeout?.(0);
   out.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
