@@ -167,6 +167,10 @@ export async function eventRoutes(app: FastifyInstance): Promise<void> {
       const release = claimSlot(request.tenant);
       const writer = openStream(reply, from);
       writer.write(backlog);
+      if (writer.state.finished) {
+        release(); // a finished job's whole history: nothing to wait for
+        return writer.end();
+      }
       const events = hub.subscribe(stores.keys.jobEvents(id), writer.state.last);
       let ended = () => {};
       streams.set(events, new Promise<void>((r) => (ended = r)));
