@@ -20,6 +20,10 @@ const defaults = {
   PREDICT_THREAD_WORK: String(10_000_000),
   PREDICT_THREADS: '2',
   SSE_HEARTBEAT_MS: '15000',
+  MAX_TENANT_STREAMS: '50',
+  REQUEST_TIMEOUT_MS: '60000',
+  HEADERS_TIMEOUT_MS: '10000',
+  CONNECTION_TIMEOUT_MS: '60000',
   MODEL_CACHE_SIZE: '100',
   KEEP_COMPLETED_JOBS: '1000',
   KEEP_FAILED_JOBS: '5000',
@@ -126,6 +130,10 @@ const schema = z.object({
   PREDICT_THREAD_WORK: int(0),
   PREDICT_THREADS: int(1).max(64),
   SSE_HEARTBEAT_MS: int(10),
+  MAX_TENANT_STREAMS: int(1),
+  REQUEST_TIMEOUT_MS: int(100),
+  HEADERS_TIMEOUT_MS: int(100),
+  CONNECTION_TIMEOUT_MS: int(0),
   MODEL_CACHE_SIZE: int(1),
   KEEP_COMPLETED_JOBS: int(0),
   KEEP_FAILED_JOBS: int(0),
@@ -195,6 +203,16 @@ export interface Config {
   /** The API process's predict threads (started at the first prediction that needs one). */
   predictThreads: number;
   sseHeartbeatMs: number;
+  /** A tenant's open event streams (SSE) per API process at most; more is a 429. */
+  maxTenantStreams: number;
+  /**
+   * The longest a request may take to arrive, headers and body (408); its headers alone: at most
+   * the request's. Event streams are answers, so these do not end them.
+   */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** A connection silent this long is closed (0: never); event streams are exempt. */
+  connectionTimeoutMs: number;
   modelCacheSize: number;
   keepCompletedJobs: number;
   keepFailedJobs: number;
@@ -296,6 +314,10 @@ export function loadConfig(
     predictThreadWork: c.PREDICT_THREAD_WORK,
     predictThreads: c.PREDICT_THREADS,
     sseHeartbeatMs: c.SSE_HEARTBEAT_MS,
+    maxTenantStreams: c.MAX_TENANT_STREAMS,
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: Math.min(c.HEADERS_TIMEOUT_MS, c.REQUEST_TIMEOUT_MS), // Node requires it
+    connectionTimeoutMs: c.CONNECTION_TIMEOUT_MS,
     modelCacheSize: c.MODEL_CACHE_SIZE,
     keepCompletedJobs: c.KEEP_COMPLETED_JOBS,
     keepFailedJobs: c.KEEP_FAILED_JOBS,

@@ -1,17 +1,18 @@
 // Webhook delivery by the Standard Webhooks scheme (https://www.standardwebhooks.com): a BullMQ
 // queue `webhooks` of signed POSTs, retried with exponential backoff, one delivery per id.
-// Unless allowed, it reaches no private address (checked as each connection is made), and it
-// never follows redirects.
+// Unless allowed, it reaches no private address (webhook-addresses.ts, checked as each
+// connection is made), and it never follows redirects.
 import { createHmac, randomBytes } from 'node:crypto';
-import { type LookupAddress, lookup } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { WebhookSpec } from './spec/index.js';
 import type { JobEvent } from './store/index.js';
 import { bullConnection } from './store/redis.js';
+import { BlockedAddressError, isPrivateAddress, publicOnlyLookup } from './webhook-addresses.js';
+
+export { isPrivateAddress };
 
 export const webhookQueueName = 'webhooks';
 
@@ -92,61 +93,6 @@ export async function enqueueWebhook(
   await queue.add('deliver', job, { jobId: delivery.id });
 }
 
-/**
- * Addresses a webhook may not reach unless allowed: loopback, private networks, link-local (cloud
- * metadata services), carrier-grade NAT, multicast and reserved ranges, in IPv4 and IPv6.
- */
-const privateAddresses = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3], // multicast and reserved, to the end of the space
-] as const)
-  privateAddresses.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [
-  ['::', 127], // :: and ::1
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const)
-  privateAddresses.addSubnet(net, bits, 'ipv6');
-
-/** True for an address a webhook may not reach (IPv4-mapped IPv6 is judged as its IPv4). */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return privateAddresses.check(mapped[1]!, 'ipv4');
-  const family = isIP(address);
-  if (family === 0) return false;
-  return privateAddresses.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-class BlockedAddressError extends Error {}
-
-// DNS answers are checked as the connection is made (not before), so a name cannot resolve to
-// a public address for a check and to a private one for the request.
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  lookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-    if (err) return callback(err, '', 4);
-    const blocked = addresses.find((a) => isPrivateAddress(a.address));
-    if (blocked)
-      return callback(
-        new BlockedAddressError(`${hostname} resolves to ${blocked.address}, a private address`),
-        '',
-        4,
-      );
-    if (options.all)
-      return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-    callback(null, addresses[0]!.address, addresses[0]!.family);
-  });
-};
-
 /** One POST; resolves with the status code. */
 function post(
   url: URL,
@@ -166,7 +112,7 @@ function post(
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         signal: AbortSignal.timeout(timeoutMs),
-        ...(allowPrivate ? {} : { lookup: publicOnlyLookup }),
+        ...(allowPrivate ? {} : { lookup: publicOnlyLookup() }),
       },
       (res) => {
         res.resume(); // the answer's body is not read: drain it so the socket is freed

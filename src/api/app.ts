@@ -83,6 +83,14 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
     logger,
     bodyLimit: config.maxBodyBytes,
     forceCloseConnections: true,
+    // a client that trickles its request in is cut off with a 408 (sendClientErrorProblem)
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // how often Node looks for late requests (default 30 s: a timeout would fire that late)
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
+    },
     frameworkErrors: sendFrameworkProblem,
     clientErrorHandler: sendClientErrorProblem,
   });

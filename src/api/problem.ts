@@ -12,6 +12,7 @@ import {
   type Issue,
   ValidationError,
 } from '../errors.js';
+import { redactedUrl } from './redacted-url.js';
 
 export interface Problem {
   type: string;
@@ -20,11 +21,6 @@ export interface Problem {
   detail: string;
   instance?: string;
   errors?: Issue[];
-}
-
-/** A request's URL with any `access_token` (an API key in the query) masked. */
-export function redactedUrl(url: string): string {
-  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1REDACTED');
 }
 
 export function problem(
@@ -151,7 +147,10 @@ export function sendClientErrorProblem(error: NodeJS.ErrnoException, socket: Soc
           'the request headers are larger than this server takes (16 KiB): send fewer or shorter headers',
         ]
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'the request did not arrive in time: send it again']
+        ? [
+            408,
+            'the request did not arrive in time (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS): send it again, faster',
+          ]
         : [400, 'the request is not valid HTTP/1.1'];
   const reason = STATUS_CODES[status] ?? 'Bad Request';
   const body = JSON.stringify({ type: '/problems/client-error', title: reason, status, detail });

@@ -3,7 +3,7 @@
 import { loadConfig } from '../config.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { buildApp } from './app.js';
-import { redactedUrl } from './problem.js';
+import { redactedUrl } from './redacted-url.js';
 
 const config = loadConfig();
 enableRelaxedSimd(config.wasmRelaxedSimd); // before predictions compile the kernels

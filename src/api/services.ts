@@ -83,6 +83,7 @@ declare module 'fastify' {
 export function registerServices(app: FastifyInstance, config: Readonly<Config>): Services {
   // API requests fail fast while Redis is away (503) instead of queueing forever.
   const redis = connectRedis(config, {
+    connectionName: `${config.keyPrefix}:api`, // in CLIENT LIST, where operators count connections
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
   });

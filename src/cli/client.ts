@@ -204,6 +204,7 @@ function followEvents(
   };
   source.onerror = (e) => {
     if (source.readyState === EventSource.CLOSED) {
+      if (e.code === 204) return finish(); // the job is finished and no event is left to send
       finish(
         refused ?? new ServerError(`the event stream at ${eventsUrl} failed: ${e.message}`, 1),
       );

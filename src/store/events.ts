@@ -56,30 +56,41 @@ export function createEventStore(redis: Redis, keys: Keys) {
       const entries = await redis.xrange(keys.jobEvents(jobId), `(${afterId}`, '+', 'COUNT', count);
       return parseEntries(entries);
     },
-
-    /**
-     * Waits up to `blockMs` for events after `afterId` on `reader`, a connection of its own
-     * (XREAD BLOCK holds the connection). Returns [] on time-out.
-     */
-    async waitAfter(
-      reader: Redis,
-      jobId: string,
-      afterId: string,
-      blockMs: number,
-    ): Promise<StoredEvent[]> {
-      const result = await reader.xread(
-        'COUNT',
-        500,
-        'BLOCK',
-        blockMs,
-        'STREAMS',
-        keys.jobEvents(jobId),
-        afterId,
-      );
-      if (!result) return [];
-      return parseEntries(result[0]![1] as [string, string[]][]);
-    },
   };
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;
+
+/**
+ * Waits up to `blockMs` for events on several job streams at once (key → the id to read after),
+ * on `reader`, a connection of its own (XREAD BLOCK holds it); at most `count` per stream.
+ * Returns only the streams that had events; an empty map on time-out.
+ */
+export async function readStreams(
+  reader: Redis,
+  after: ReadonlyMap<string, string>,
+  blockMs: number,
+  count = 500,
+): Promise<Map<string, StoredEvent[]>> {
+  const read = new Map<string, StoredEvent[]>();
+  if (after.size === 0) return read;
+  const result = (await reader.xread(
+    'COUNT',
+    count,
+    'BLOCK',
+    blockMs,
+    'STREAMS',
+    ...after.keys(),
+    ...after.values(),
+  )) as [string, [string, string[]][]][] | null;
+  for (const [key, entries] of result ?? []) read.set(key, parseEntries(entries));
+  return read;
+}
+
+/** Orders two stream ids (`ms-seq`, each part below 2^64). */
+export function compareEventIds(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
+}

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient } from '../../src/client.js';
 import { modelFormat } from '../../src/spec/index.js';
+import { connectRedis, keysFor } from '../../src/store/index.js';
 import { irisJob as irisJobOf, scratchFolder } from '../helpers/cli.js';
 import { freePort, secondsLongJob, startService, type TestService } from '../helpers/service.js';
 
@@ -162,6 +163,22 @@ describe('backprop submit, jobs, status', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${modelId}\n`);
     expect(r.stderr).toContain('epoch 20/20');
+  });
+
+  it('status --follow of a finished job whose events expired: its outcome from the record', async () => {
+    const redis = connectRedis(service.config.redisUrl);
+    const events = keysFor(service.config.keyPrefix, 'alice').jobEvents(jobId);
+    const saved = await redis.dumpBuffer(events);
+    expect(await redis.del(events)).toBe(1);
+    try {
+      const r = await run(['status', jobId, '--follow']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`${modelId}\n`);
+      expect(r.stderr).toContain(`job ${jobId} succeeded: 20 epochs`);
+    } finally {
+      await redis.restore(events, 0, saved!);
+      await redis.quit();
+    }
   });
 
   it('cancel of a finished job is a 409: exit 2 with its detail', async () => {

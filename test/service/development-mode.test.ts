@@ -95,6 +95,29 @@ describe('an API process', () => {
     expect(log).not.toContain(secret);
   });
 
+  it('keeps a key sent under a percent-encoded name (access%5Ftoken) out of its log and problems', async () => {
+    const port = await freePort();
+    const alice = newApiKey('alice');
+    let log = await startApi({ PORT: String(port), API_KEYS: alice.entry });
+    running.at(-1)!.stdout!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const path = '/v1/jobs/A0000000000000000000000000/events';
+    for (const name of ['access%5Ftoken', 'access_tok%65n', 'ACCESS%5FTOKEN']) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}?${name}=${alice.key}`);
+      const body = (await res.json()) as { instance: string };
+      expect(body.instance).toBe(`${path}?${name}=REDACTED`);
+    }
+    // the first is the key, read as access_token: the job is looked for, so not found (not 401)
+    const found = await fetch(`http://127.0.0.1:${port}${path}?access%5Ftoken=${alice.key}`);
+    expect(found.status).toBe(404);
+    while ((log.match(/request completed/g) ?? []).length < 4)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(log).toContain(`${path}?access%5Ftoken=REDACTED`);
+    expect(log).toContain(`${path}?ACCESS%5FTOKEN=REDACTED`);
+    expect(log).not.toContain(alice.key.slice(4));
+  });
+
   it('with API_KEYS: no warning, and a key is needed', async () => {
     const port = await freePort();
     const log = await startApi({

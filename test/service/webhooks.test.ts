@@ -225,6 +225,11 @@ describe('webhooks to private addresses (WEBHOOK_ALLOW_PRIVATE=0, the default)',
         'http://169.254.169.254/latest/meta-data',
         'https://10.0.0.7/hook',
         'http://[::ffff:192.168.0.1]/hook',
+        // IPv6 forms that carry a private IPv4 address, and site-local (issue 12, defect 9)
+        'http://[64:ff9b::127.0.0.1]/hook',
+        'http://[2002:a9fe:a9fe::1]/latest/meta-data',
+        'http://[::10.0.0.7]/hook',
+        'http://[fec0::1]/hook',
       ]) {
         const res = await http(
           strict,

@@ -1,0 +1,146 @@
+// Following a job on a server from the terminal: a progress bar (or sparse lines when not a
+// terminal), the outcome from its final event, and on Ctrl-C the question whether to cancel it
+// there. It submits nothing (submit-command.ts) and reads events through client.ts.
+import { createInterface } from 'node:readline';
+import { SingleBar } from 'cli-progress';
+import type { ModelMetrics } from '../spec/index.js';
+import type { JobEvent } from '../store/events.js';
+import { type Job, type ServerClient, ServerError } from './client.js';
+import { formatEpoch } from './progress.js';
+import { fixed, print, say } from './server-options.js';
+
+export function summarize(m: ModelMetrics): string {
+  const accuracy = m.accuracy !== undefined ? `, accuracy ${(100 * m.accuracy).toFixed(1)}%` : '';
+  return `${m.epochs} epochs (${m.stopReason}), error ${fixed(m.error)}${accuracy}`;
+}
+
+interface FollowView {
+  event(e: JobEvent): void;
+  stop(): void;
+}
+
+// A bar on a terminal; otherwise a line for the first, the last and every Nth epoch (N: about
+// twenty lines in all), and a line for each change of state.
+function followView(job: Job, tty: boolean): FollowView {
+  const epochs = job.progress.epochs;
+  if (tty) {
+    const bar = new SingleBar({
+      format: `job ${job.id} [{bar}] {value}/{total} epochs | error {error} | ETA {eta_formatted}`,
+      hideCursor: true,
+      stream: process.stderr,
+    });
+    bar.start(epochs, job.progress.epoch, { error: fixed(job.progress.error) });
+    return {
+      event: (e) => {
+        if (e.type === 'epoch') bar.update(e.epoch, { error: fixed(e.error) });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  const every = Math.max(1, Math.ceil(epochs / 20));
+  return {
+    event(e) {
+      if (e.type === 'status' && (e.status === 'queued' || e.status === 'running'))
+        say(`job ${job.id} ${e.status}`);
+      else if (e.type === 'epoch' && (e.epoch === 1 || e.epoch % every === 0 || e.epoch === epochs))
+        say(formatEpoch(e, epochs));
+      else if (e.type === 'resumed') say(`resumed from its checkpoint at epoch ${e.epoch}`);
+      else if (e.type === 'retrying')
+        say(`try ${e.attempt} of ${e.attempts} failed (${e.error.message}); trying again`);
+    },
+    stop() {},
+  };
+}
+
+/** Follows a job to its end: 0 if it succeeded, 1 if not, 130 after Ctrl-C. */
+export async function followJob(server: ServerClient, job: Job): Promise<number> {
+  const view = followView(job, Boolean(process.stderr.isTTY));
+  let final: JobEvent | undefined;
+  const stream = server.follow(job.id, (e) => {
+    view.event(e);
+    if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') final = e;
+  });
+  let interrupt = () => {};
+  const interrupted = new Promise<'interrupted'>((r) => {
+    interrupt = () => r('interrupted');
+  });
+  process.once('SIGINT', interrupt);
+  let outcome: 'interrupted' | undefined;
+  try {
+    outcome = (await Promise.race([stream.ended, interrupted])) || undefined;
+  } finally {
+    process.off('SIGINT', interrupt);
+    stream.close();
+    view.stop();
+  }
+  if (outcome === 'interrupted') return askToCancel(server, job.id);
+  return report(job.id, final ?? finalOf(await server.job(job.id)));
+}
+
+// A finished job whose events expired (the server answers 204): its record says how it ended.
+function finalOf(job: Job): JobEvent | undefined {
+  const at = job.finishedAt ?? '';
+  if (job.status === 'succeeded' && job.modelId && job.metrics)
+    return { type: 'done', modelId: job.modelId, metrics: job.metrics, at };
+  if (job.status === 'failed' && job.error) return { type: 'failed', error: job.error, at };
+  if (job.status === 'cancelled') return { type: 'cancelled', epoch: job.progress.epoch, at };
+  return undefined;
+}
+
+function report(id: string, final: JobEvent | undefined): number {
+  switch (final?.type) {
+    case 'done':
+      say(`job ${id} succeeded: ${summarize(final.metrics)}; model:`);
+      print(final.modelId);
+      return 0;
+    case 'failed':
+      say(`job ${id} failed: ${final.error.message} (${final.error.code})`);
+      return 1;
+    case 'cancelled':
+      say(`job ${id} was cancelled at epoch ${final.epoch}`);
+      return 1;
+    default:
+      say(`the event stream of job ${id} ended before the job did`);
+      return 1;
+  }
+}
+
+async function askToCancel(server: ServerClient, id: string): Promise<number> {
+  const answer = await ask(`Cancel job ${id} on the server? [y/N] `);
+  // a terminal echoed a typed answer and its newline
+  if (answer === null || !process.stdin.isTTY) process.stderr.write('\n');
+  if (!/^y(es)?$/i.test(answer?.trim() ?? '')) {
+    say(`job ${id} goes on on the server; follow it again with: backprop status ${id} --follow`);
+    return 130;
+  }
+  try {
+    const job = await server.cancel(id);
+    say(
+      `job ${id} ${job.status === 'cancelled' ? 'cancelled' : `still ${job.status}: it stops within a mini-batch`}`,
+    );
+  } catch (error) {
+    if (!(error instanceof ServerError)) throw error;
+    say(`backprop: ${error.message}`); // e.g. it finished meanwhile
+  }
+  return 130;
+}
+
+// One line from stdin, or null at the end of input or on another Ctrl-C (both mean "no").
+function ask(question: string): Promise<string | null> {
+  return new Promise((done) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
+    const answer = (text: string | null) => {
+      if (answered) return;
+      answered = true;
+      process.off('SIGINT', no);
+      rl.close();
+      done(text);
+    };
+    const no = () => answer(null);
+    process.on('SIGINT', no);
+    rl.on('SIGINT', no);
+    rl.on('close', no);
+    rl.question(question, answer);
+  });
+}

@@ -1,0 +1,114 @@
+// `backprop jobs`, `status` and `cancel`: a job list as a table, one job described field by
+// field, a cancel request. Following a job (status --follow) is follow-job.ts.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { jobStatuses } from '../store/events.js';
+import { connect, type Job } from './client.js';
+import { followJob, summarize } from './follow-job.js';
+import { fixed, print, type ServerOptions, say, withServer } from './server-options.js';
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new InvalidArgumentError('must be a whole number from 1 to 100');
+  return n;
+}
+
+export function registerJobCommands(cli: Command): void {
+  withServer(cli.command('jobs'))
+    .description('list your jobs, newest first')
+    .addOption(new Option('--status <status>', 'only jobs in this status').choices(jobStatuses))
+    .option('--limit <n>', 'at most this many (1-100, default 20)', parseLimit)
+    .option('--cursor <cursor>', 'the next page, as the previous one said')
+    .option('--json', 'print the JSON answer')
+    .action(
+      async (
+        o: ServerOptions & { status?: string; limit?: number; cursor?: string; json?: boolean },
+      ) => {
+        process.exitCode = await jobsCommand(o);
+      },
+    );
+  withServer(cli.command('status'))
+    .description("one job's status, spec, progress and outcome")
+    .argument('<id>', 'the job id')
+    .option('--json', 'print the JSON answer')
+    .option('-f, --follow', 'show its progress until it ends; print the model id')
+    .action(async (id: string, o: ServerOptions & { json?: boolean; follow?: boolean }) => {
+      const server = connect(o.server, o.apiKey);
+      const job = await server.job(id);
+      if (o.follow) process.exitCode = await followJob(server, job);
+      else print(o.json ? JSON.stringify(job) : describeJob(job));
+    });
+  withServer(cli.command('cancel'))
+    .description('cancel a queued or running job')
+    .argument('<id>', 'the job id')
+    .action(async (id: string, o: ServerOptions) => {
+      const job = await connect(o.server, o.apiKey).cancel(id);
+      print(
+        `job ${id} ${job.status === 'cancelled' ? 'cancelled' : `still ${job.status}: it stops within a mini-batch`}`,
+      );
+    });
+}
+
+async function jobsCommand(
+  o: ServerOptions & { status?: string; limit?: number; cursor?: string; json?: boolean },
+): Promise<number> {
+  const list = await connect(o.server, o.apiKey).jobs({
+    status: o.status,
+    limit: o.limit,
+    cursor: o.cursor,
+  });
+  if (o.json) {
+    print(JSON.stringify(list));
+    return 0;
+  }
+  const rows = [
+    ['ID', 'STATUS', 'EPOCH', 'ERROR', 'CREATED'],
+    ...list.jobs.map((j) => [
+      j.id,
+      j.status,
+      `${j.progress.epoch}/${j.progress.epochs}`,
+      fixed(j.progress.error),
+      j.createdAt,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows)
+    print(
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  if (list.jobs.length === 0) say('no jobs');
+  if (list.nextCursor) say(`more: backprop jobs --cursor ${list.nextCursor}`);
+  return 0;
+}
+
+function describeJob(j: Job): string {
+  const { network: n, training: t, dataset } = j.spec;
+  const p = j.progress;
+  const fields: [string, string | undefined][] = [
+    ['job', j.id],
+    ['status', `${j.status}${j.cancelRequested && j.status === 'running' ? ' (cancelling)' : ''}`],
+    [
+      'network',
+      `${n.inputSize}-${n.layers.map((l) => l.units).join('-')} (${n.layers.map((l) => l.activation).join(', ')}), ${n.divergence}`,
+    ],
+    ['dataset', JSON.stringify(dataset)],
+    [
+      'training',
+      `${t.optimizer}, learning rate ${t.learningRate}, batch ${t.batchSize}, up to ${t.epochs} epochs, seed ${j.seed}`,
+    ],
+    ['progress', `epoch ${p.epoch}/${p.epochs}, error ${fixed(p.error)}`],
+    ['metrics', j.metrics && summarize(j.metrics)],
+    ['error', j.error && `${j.error.message} (${j.error.code})`],
+    ['model', j.modelId],
+    ['created', j.createdAt],
+    ['started', j.startedAt],
+    ['finished', j.finishedAt],
+  ];
+  return fields
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name.padEnd(9)} ${value}`)
+    .join('\n');
+}
