@@ -5,7 +5,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type ErrorCode, errorCatalog, type Issue } from '../errors.js';
-import { type Problem, problem, redactedUrl } from './problem.js';
+import { type Problem, problem } from './problem.js';
+import { redactedUrl } from './redacted-url.js';
 
 interface BoardError {
   key?: unknown;
