@@ -1,6 +1,6 @@
 // Job records in Redis: one hash per job, a sorted set of all job ids and one per status (ids
 // sort by creation time, so listing pages newest first by id). Status changes are atomic and
-// conditional (a Lua script), and write their events to the job's stream in the same step.
+// conditional (Lua, job-scripts.ts), fenced per try, and write their events in the same step.
 import type { Redis } from 'ioredis';
 import type { DatasetRef } from '../queue.js';
 import type { ModelMetrics, NetworkSpec, ResolvedTraining, WebhookSpec } from '../spec/index.js';
@@ -11,7 +11,17 @@ import {
   type JobStatus,
   jobStatuses,
 } from './events.js';
+import type { Fence } from './fence.js';
+import {
+  claimScript,
+  createScript,
+  removeScript,
+  sweepBatch,
+  sweepScript,
+  transitionScript,
+} from './job-scripts.js';
 import type { Keys } from './redis.js';
+import { usageKey } from './usage.js';
 
 export interface JobSpecRecord {
   network: NetworkSpec;
@@ -39,6 +49,10 @@ export interface JobRecord {
   error?: JobError;
   modelId?: string;
   cancelRequested?: boolean;
+  /** The id of the inline dataset stored for this job: deleted when the job finishes. */
+  ownedDataset?: string;
+  /** The Idempotency-Key the job was submitted with (its mapping goes when the job is deleted). */
+  idempotencyKey?: string;
 }
 
 const jsonFields = new Set(['spec', 'progress', 'metrics', 'error']);
@@ -60,47 +74,6 @@ function fromHash(hash: Record<string, string>): JobRecord {
   return r as unknown as JobRecord;
 }
 
-// KEYS: job hash, event stream, all-jobs set, target status set, the service's counts by status.
-// ARGV: cap on the target set (0: none), the status, then field/value pairs; the first event's
-// JSON last. Returns 'ok', 'exists' or 'full'.
-const createScript = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
-local cap = tonumber(ARGV[1])
-if cap > 0 and redis.call('ZCARD', KEYS[4]) >= cap then return 'full' end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3, #ARGV - 1))
-redis.call('ZADD', KEYS[3], 0, redis.call('HGET', KEYS[1], 'id'))
-redis.call('ZADD', KEYS[4], 0, redis.call('HGET', KEYS[1], 'id'))
-redis.call('HINCRBY', KEYS[5], ARGV[2], 1)
-redis.call('XADD', KEYS[2], '*', 'data', ARGV[#ARGV])
-return 'ok'
-`;
-
-// KEYS: job hash, event stream, the service's counts by status. ARGV: id, status-set prefix, allowed from (comma list), to,
-// event count n, stream TTL, cap on the target status set (0: none), n event JSONs, then
-// field/value pairs. Returns 'ok', 'full' (the target set holds cap jobs), the current status,
-// or 'missing'.
-const transitionScript = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return 'missing' end
-local allowed = false
-for s in string.gmatch(ARGV[3], '[^,]+') do if s == current then allowed = true end end
-if not allowed then return current end
-local cap = tonumber(ARGV[7])
-if cap > 0 and redis.call('ZCARD', ARGV[2] .. ARGV[4]) >= cap then return 'full' end
-local n = tonumber(ARGV[5])
-local fields = {'status', ARGV[4]}
-for i = 8 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('ZREM', ARGV[2] .. current, ARGV[1])
-redis.call('ZADD', ARGV[2] .. ARGV[4], 0, ARGV[1])
-redis.call('HINCRBY', KEYS[3], current, -1)
-redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
-for i = 8, 7 + n do redis.call('XADD', KEYS[2], '*', 'data', ARGV[i]) end
-local ttl = tonumber(ARGV[6])
-if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
-return 'ok'
-`;
-
 export interface ListOptions {
   status?: JobStatus | undefined;
   limit: number;
@@ -108,11 +81,27 @@ export interface ListOptions {
   cursor?: string | undefined;
 }
 
-/**
- * `finishedTtlSeconds`: how long a finished job's event stream is kept (0: for ever); the job's
- * record stays.
- */
-export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0) {
+export interface JobStoreOptions {
+  /** How long a finished job's record, events and model-id claim are kept (0: for ever). */
+  finishedTtlSeconds?: number;
+  /** About how many events each job's stream keeps (0: all). */
+  maxEvents?: number;
+}
+
+export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOptions = {}) {
+  const ttl = options.finishedTtlSeconds ?? 0;
+  const maxEvents = options.maxEvents ?? 0;
+  /** Takes finished jobs past their TTL off the lists (and out of the counts). */
+  const sweep = () =>
+    redis.eval(
+      sweepScript,
+      3,
+      keys.expiringJobs,
+      keys.jobs,
+      keys.jobCounts,
+      keys.jobsByStatus,
+      sweepBatch,
+    );
   return {
     /**
      * Stores a new job with its first event, all at once: 'exists' if the id is taken, 'full' if
@@ -123,6 +112,7 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
       firstEvent: JobEvent,
       cap = 0,
     ): Promise<'ok' | 'exists' | 'full'> {
+      await sweep();
       const result = await redis.eval(
         createScript,
         5,
@@ -133,6 +123,7 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
         keys.jobCounts,
         cap,
         record.status,
+        maxEvents,
         ...Object.entries(toHash(record)).flat(),
         JSON.stringify(firstEvent),
       );
@@ -155,6 +146,7 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
       limit,
       cursor,
     }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
+      await sweep();
       const set = status ? `${keys.jobsByStatus}${status}` : keys.jobs;
       const ids = await redis.zrevrangebylex(
         set,
@@ -177,8 +169,9 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
 
     /**
      * Moves a job from one of `from` to `to`, setting `fields` and appending `events` to its
-     * stream, all at once. Returns 'ok', or the status that blocked it, or 'missing', or 'full'
-     * when the tenant already has `cap` jobs in `to` (0: no cap).
+     * stream, all at once; a move to a final status also ends what the job owns (finishLua).
+     * Returns 'ok', or the status that blocked it, or 'missing', or 'full' when the tenant
+     * already has `cap` jobs in `to` (0: no cap), or 'fenced' when `fence` is no longer the job's.
      */
     async transition(
       id: string,
@@ -187,25 +180,68 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
       fields: Partial<JobRecord>,
       events: JobEvent[],
       cap = 0,
-    ): Promise<'ok' | 'missing' | 'full' | JobStatus> {
+      fence: Fence = '',
+    ): Promise<'ok' | 'missing' | 'full' | 'fenced' | JobStatus> {
       const pairs = Object.entries(toHash(fields)).flat();
       const result = await redis.eval(
         transitionScript,
-        3,
+        7,
         keys.job(id),
         keys.jobEvents(id),
         keys.jobCounts,
+        keys.expiringJobs,
+        usageKey(keys),
+        keys.checkpoint(id),
+        keys.jobModel(id),
         id,
         keys.jobsByStatus,
         from.join(','),
         to,
         events.length,
-        finalStatuses.includes(to) ? finishedTtlSeconds : 0,
+        finalStatuses.includes(to) ? ttl : -1,
         cap,
+        fence,
+        maxEvents,
+        keys.dataset(''),
         ...events.map((e) => JSON.stringify(e)),
         ...pairs,
       );
-      return result as 'ok' | 'missing' | 'full' | JobStatus;
+      return result as 'ok' | 'missing' | 'full' | 'fenced' | JobStatus;
+    },
+
+    /**
+     * A try takes up the running job: its fence for every write it makes, and the last epoch
+     * written so far (a resumed try sends only later ones). null when the job is not running.
+     */
+    async claim(id: string): Promise<{ fence: Fence; written: number } | null> {
+      const result = (await redis.eval(claimScript, 1, keys.job(id))) as [string, string] | null;
+      if (!result) return null;
+      const progress = result[1] ? (JSON.parse(result[1]) as Progress) : null;
+      return { fence: result[0], written: progress?.epoch ?? 0 };
+    },
+
+    /**
+     * Deletes a finished job with all it owns (record, events, checkpoint, model-id claim,
+     * inline dataset, Idempotency-Key), not its model. 'ok', 'missing', or the status of a job
+     * not finished.
+     */
+    async remove(id: string): Promise<'ok' | 'missing' | JobStatus> {
+      return (await redis.eval(
+        removeScript,
+        8,
+        keys.job(id),
+        keys.jobEvents(id),
+        keys.checkpoint(id),
+        keys.jobModel(id),
+        keys.jobs,
+        keys.expiringJobs,
+        keys.jobCounts,
+        usageKey(keys),
+        id,
+        keys.jobsByStatus,
+        keys.dataset(''),
+        keys.idempotency(''),
+      )) as 'ok' | 'missing' | JobStatus;
     },
 
     async update(id: string, fields: Partial<JobRecord>): Promise<void> {
