@@ -538,6 +538,7 @@ describe('routes with an id', () => {
           ['GET', '/v1/datasets/%s'],
           ['DELETE', '/v1/datasets/%s'],
           ['GET', '/v1/jobs/%s'],
+          ['DELETE', '/v1/jobs/%s'],
           ['POST', '/v1/jobs/%s/cancel'],
           ['GET', '/v1/jobs/%s/events'],
           ['GET', '/v1/models/%s'],
