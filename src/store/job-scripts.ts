@@ -19,11 +19,11 @@ appendEvent(KEYS[2], tonumber(ARGV[3]), ARGV[#ARGV])
 return 'ok'
 `;
 
-// What a job owns goes when it finishes: its inline dataset (and its bytes from the tenant's
-// usage) at once; its record, stream and model-id claim expire after the TTL (0: kept), when
-// the sweep also takes it off the lists. KEYS as the transition script's.
+// What a job owns goes when it finishes: its checkpoint and inline dataset (and that one's bytes
+// from the tenant's usage) at once; its record, stream, model-id claim and Idempotency-Key
+// expire after the TTL (0: kept), when the sweep takes it off the lists. KEYS as transition's.
 const finishLua = `
-local function finish(id, ttl, datasetPrefix)
+local function finish(id, ttl, datasetPrefix, idempotencyPrefix)
   redis.call('DEL', KEYS[6])
   local owned = redis.call('HGET', KEYS[1], 'ownedDataset')
   if owned then
@@ -32,6 +32,9 @@ local function finish(id, ttl, datasetPrefix)
   end
   if ttl <= 0 then return end
   for _, key in ipairs({KEYS[1], KEYS[2], KEYS[7]}) do redis.call('EXPIRE', key, ttl) end
+  -- an Idempotency-Key must not outlive the job it names
+  local idempotency = redis.call('HGET', KEYS[1], 'idempotencyKey')
+  if idempotency then redis.call('EXPIRE', idempotencyPrefix .. idempotency, ttl, 'LT') end
   local t = redis.call('TIME')
   redis.call('ZADD', KEYS[4], tonumber(t[1]) + ttl, id)
 end
@@ -41,7 +44,7 @@ end
 // its usage hash, the job's checkpoint, its model-id claim. ARGV: id, status-set prefix,
 // allowed from (comma list), to, event count n, TTL of a finished job (-1: not finishing), cap
 // on the target status set (0: none), fence ('' for none), stream maxlen, dataset key prefix,
-// n event JSONs, then field/value pairs. Returns 'ok', 'full' (the target set holds cap jobs),
+// idempotency key prefix, n event JSONs, then field/value pairs. Returns 'ok', 'full' (the target set holds cap jobs),
 // 'fenced', the current status, or 'missing'.
 export const transitionScript = `${fencedOutLua}${appendLua}${usageLua}${finishLua}
 local current = redis.call('HGET', KEYS[1], 'status')
@@ -54,15 +57,15 @@ local cap = tonumber(ARGV[7])
 if cap > 0 and redis.call('ZCARD', ARGV[2] .. ARGV[4]) >= cap then return 'full' end
 local n = tonumber(ARGV[5])
 local fields = {'status', ARGV[4]}
-for i = 11 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 12 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('ZREM', ARGV[2] .. current, ARGV[1])
 redis.call('ZADD', ARGV[2] .. ARGV[4], 0, ARGV[1])
 redis.call('HINCRBY', KEYS[3], current, -1)
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
-for i = 11, 10 + n do appendEvent(KEYS[2], tonumber(ARGV[9]), ARGV[i]) end
+for i = 12, 11 + n do appendEvent(KEYS[2], tonumber(ARGV[9]), ARGV[i]) end
 local ttl = tonumber(ARGV[6])
-if ttl >= 0 then finish(ARGV[1], ttl, ARGV[10]) end
+if ttl >= 0 then finish(ARGV[1], ttl, ARGV[10], ARGV[11]) end
 return 'ok'
 `;
 

@@ -203,6 +203,7 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
         fence,
         maxEvents,
         keys.dataset(''),
+        keys.idempotency(''),
         ...events.map((e) => JSON.stringify(e)),
         ...pairs,
       );

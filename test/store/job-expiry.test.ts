@@ -1,5 +1,5 @@
-// Finished jobs expire with what they own: after FINISHED_JOB_TTL_SECONDS their record, stream
-// and model-id claim are gone, and the next listing or submission sweeps them off the tenant's
+// Finished jobs expire with what they own: after FINISHED_JOB_TTL_SECONDS their record, stream,
+// model-id claim and Idempotency-Key are gone, and the next listing or submission sweeps them off the tenant's
 // lists and out of the service's counts by status. A running job does not expire.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,9 +31,17 @@ describe('finished jobs past FINISHED_JOB_TTL_SECONDS', () => {
   it('leave no key, no list entry and no count', async () => {
     const stores = createStores(redis, prefix, 'a', { finishedTtlSeconds: 1 });
     const at = new Date().toISOString();
+    // job1 was submitted with an Idempotency-Key, kept an hour (IDEMPOTENCY_TTL_SECONDS)
+    await redis.set(stores.keys.idempotency('k1'), '{"jobId":"job1"}', 'EX', 3600);
     for (const id of ['job1', 'job2'])
       await stores.jobs.create(
-        { id, status: 'queued', spec, createdAt: at },
+        {
+          id,
+          status: 'queued',
+          spec,
+          createdAt: at,
+          ...(id === 'job1' ? { idempotencyKey: 'k1' } : {}),
+        },
         { type: 'status', status: 'queued', at },
       );
     await stores.jobs.transition('job1', ['queued'], 'running', {}, []);
@@ -44,6 +52,7 @@ describe('finished jobs past FINISHED_JOB_TTL_SECONDS', () => {
       stores.keys.job('job1'),
       stores.keys.jobEvents('job1'),
       stores.keys.jobModel('job1'),
+      stores.keys.idempotency('k1'), // not to name a job that is gone
     ];
     for (const key of keys) expect(await redis.ttl(key), key).toBe(1);
     // wait for Redis to expire them (their TTL is the test's only clock)
