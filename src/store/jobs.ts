@@ -2,16 +2,9 @@
 // sort by creation time, so listing pages newest first by id). Status changes are atomic and
 // conditional (Lua, job-scripts.ts), fenced per try, and write their events in the same step.
 import type { Redis } from 'ioredis';
-import type { DatasetRef } from '../queue.js';
-import type { ModelMetrics, NetworkSpec, ResolvedTraining, WebhookSpec } from '../spec/index.js';
-import {
-  finalStatuses,
-  type JobError,
-  type JobEvent,
-  type JobStatus,
-  jobStatuses,
-} from './events.js';
+import { finalStatuses, type JobEvent, type JobStatus, jobStatuses } from './events.js';
 import type { Fence } from './fence.js';
+import { fromHash, type JobRecord, type Progress, toHash } from './job-record.js';
 import {
   claimScript,
   createScript,
@@ -22,57 +15,6 @@ import {
 } from './job-scripts.js';
 import type { Keys } from './redis.js';
 import { usageKey } from './usage.js';
-
-export interface JobSpecRecord {
-  network: NetworkSpec;
-  dataset: DatasetRef;
-  training: ResolvedTraining;
-  /** Where the job's events are sent, signed with the tenant's secret. */
-  webhook?: WebhookSpec;
-}
-
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  error: number;
-}
-
-export interface JobRecord {
-  id: string;
-  status: JobStatus;
-  spec: JobSpecRecord;
-  progress?: Progress;
-  metrics?: ModelMetrics;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: JobError;
-  modelId?: string;
-  cancelRequested?: boolean;
-  /** The id of the inline dataset stored for this job: deleted when the job finishes. */
-  ownedDataset?: string;
-  /** The Idempotency-Key the job was submitted with (its mapping goes when the job is deleted). */
-  idempotencyKey?: string;
-}
-
-const jsonFields = new Set(['spec', 'progress', 'metrics', 'error']);
-
-function toHash(fields: Partial<JobRecord>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (v === undefined) continue;
-    out[k] = jsonFields.has(k) ? JSON.stringify(v) : String(v);
-  }
-  return out;
-}
-
-function fromHash(hash: Record<string, string>): JobRecord {
-  const r: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(hash)) {
-    r[k] = jsonFields.has(k) ? JSON.parse(v) : k === 'cancelRequested' ? v === 'true' : v;
-  }
-  return r as unknown as JobRecord;
-}
 
 export interface ListOptions {
   status?: JobStatus | undefined;
@@ -252,4 +194,5 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
 }
 
 export type JobStore = ReturnType<typeof createJobStore>;
+export type { JobRecord, JobSpecRecord, Progress } from './job-record.js';
 export { jobStatuses };
