@@ -35,6 +35,9 @@ const defaults = {
   JOB_ATTEMPTS: '3',
   JOB_BACKOFF_MS: '2000',
   FINISHED_JOB_TTL_SECONDS: String(7 * 24 * 3600),
+  MAX_JOB_EVENTS: '2000',
+  MAX_HISTORY_POINTS: '1000',
+  MAX_TENANT_STORAGE_BYTES: String(1024 * 1024 * 1024),
   MAX_JOB_SECONDS: String(24 * 3600),
   MAX_PARAMETERS: String(50_000_000),
   MAX_DATASET_CELLS: String(100_000_000),
@@ -145,6 +148,9 @@ const schema = z.object({
   JOB_ATTEMPTS: int(1).max(100),
   JOB_BACKOFF_MS: int(0),
   FINISHED_JOB_TTL_SECONDS: int(0),
+  MAX_JOB_EVENTS: int(0),
+  MAX_HISTORY_POINTS: int(2),
+  MAX_TENANT_STORAGE_BYTES: int(0),
   MAX_JOB_SECONDS: int(0),
   MAX_PARAMETERS: int(1),
   MAX_DATASET_CELLS: int(1),
@@ -233,10 +239,16 @@ export interface Config {
   jobAttempts: number;
   jobBackoffMs: number;
   /**
-   * How long a finished job's event stream and BullMQ record are kept (and the longest an
-   * orphaned checkpoint lingers); 0 keeps them. The job record itself stays.
+   * How long a finished job is kept: its record, event stream and BullMQ record (and the longest
+   * an orphaned checkpoint lingers); 0 keeps them. DELETE /v1/jobs/:id removes one sooner.
    */
   finishedJobTtlSeconds: number;
+  /** About how many events a job's stream keeps, the newest (0: all). */
+  maxJobEvents: number;
+  /** The most per-epoch points a model's history keeps (evenly spaced, first and last epoch). */
+  maxHistoryPoints: number;
+  /** The most bytes of datasets and models a tenant may store (0: no quota); more is a 413. */
+  maxTenantStorageBytes: number;
   /** The longest a job may train, over all its tries (0: no limit); then it fails `time_limit`. */
   maxJobSeconds: number;
   /** Submission limits (400 naming the limit): network parameters (weights and biases). */
@@ -329,6 +341,9 @@ export function loadConfig(
     jobAttempts: c.JOB_ATTEMPTS,
     jobBackoffMs: c.JOB_BACKOFF_MS,
     finishedJobTtlSeconds: c.FINISHED_JOB_TTL_SECONDS,
+    maxJobEvents: c.MAX_JOB_EVENTS,
+    maxHistoryPoints: c.MAX_HISTORY_POINTS,
+    maxTenantStorageBytes: c.MAX_TENANT_STORAGE_BYTES,
     maxJobSeconds: c.MAX_JOB_SECONDS,
     maxParameters: c.MAX_PARAMETERS,
     maxDatasetCells: c.MAX_DATASET_CELLS,

@@ -15,6 +15,7 @@ export const errorCatalog = {
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  quota_exceeded: { status: 413, title: 'Storage quota exceeded' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_mismatch: { status: 422, title: 'Idempotency-Key reused with another body' },
   too_many_requests: { status: 429, title: 'Too many requests' },

@@ -33,12 +33,15 @@ export default async function processTrainingJob(
       redis,
       storesFor: storesByTenant(redis, config.keyPrefix, {
         finishedTtlSeconds: config.finishedJobTtlSeconds,
+        maxJobEvents: config.maxJobEvents,
+        storageQuotaBytes: config.maxTenantStorageBytes,
       }),
       options: {
         checkpointMs: config.checkpointIntervalMs,
         maxJobSeconds: config.maxJobSeconds,
         maxRunningJobs: config.maxTenantRunningJobs,
         webhookEpochIntervalMs: config.webhookEpochIntervalMs,
+        historyPoints: config.maxHistoryPoints,
         notify: createNotify(
           createWebhookQueueFor(config),
           createLogger(config.logLevel, 'worker'),
@@ -48,7 +51,6 @@ export default async function processTrainingJob(
     };
   }
   const outcome = await runTrainingJob(
-    context.redis,
     context.storesFor(job.data.tenant ?? defaultTenant),
     job.data,
     context.options,

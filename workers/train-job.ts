@@ -1,41 +1,33 @@
-// Running one training job inside a worker thread: claim it, load its data, drive the engine a
-// slice at a time (so epoch events reach Redis as they happen and a cancel is heard within a
-// mini-batch), then save the model and finish the job — each status change atomic with its event.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+// Running one training job inside a worker thread: claim it, load its data, train it
+// (train-streaming.ts), then save the model and finish the job — each status change atomic with
+// its event.
+// Every write of a try carries the fence it claimed: a try that lost its job stops, writing nothing.
 import { UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type Dataset, generators, loadBuiltin } from '../src/data/index.js';
-import {
-  createTraining,
-  type EpochReport,
-  type TrainCheckpoint,
-  type TrainResult,
-} from '../src/engine/index.js';
 import { AppError } from '../src/errors.js';
 import { newId } from '../src/ids.js';
-import { type DatasetRef, handoffReason, type TrainingJobData } from '../src/queue.js';
-import { createModelDocument, type ModelDocument } from '../src/spec/index.js';
+import type { DatasetRef, TrainingJobData } from '../src/queue.js';
+import { emptyHistory, historyOf } from '../src/spec/history.js';
+import { createModelDocument } from '../src/spec/index.js';
+import { fencedOut } from '../src/store/fence.js';
 import {
-  epochBucketOf,
+  type Fence,
   finalEventTypes,
   finalStatuses,
   type JobEvent,
   type JobRecord,
-  metricsKeysFor,
   type Stores,
 } from '../src/store/index.js';
-import { createThreadTeam } from '../src/threads/team.js';
 import type { Notify } from '../src/webhooks.js';
-
-/** How long the engine runs before the thread lets its event loop turn. */
-const sliceMs = 50;
+import { type Resume, trainStreaming } from './train-streaming.js';
 
 export interface JobOutcome {
   /**
    * handed_back: checkpointed and to go back on the queue (the worker is shutting down);
-   * throttled: not started, as its tenant has as many jobs running as it may.
+   * throttled: not started, as its tenant has as many jobs running as it may;
+   * fenced: another try has taken the job over (this one's lock lapsed): it stopped.
    */
-  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back' | 'throttled';
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back' | 'throttled' | 'fenced';
   modelId?: string;
 }
 
@@ -52,6 +44,7 @@ async function fail(
   stores: Stores,
   job: TrainingJobData,
   options: RunOptions,
+  fence: Fence,
   code: string,
   message: string,
 ): Promise<JobOutcome> {
@@ -66,15 +59,18 @@ async function fail(
     'failed',
     { error, finishedAt: now() },
     events,
+    0,
+    fence,
   );
   if (outcome === 'ok') await options.notify(job, events);
-  return { status: 'failed' };
+  return { status: outcome === fencedOut ? 'fenced' : 'failed' };
 }
 
 async function cancel(
   stores: Stores,
   job: TrainingJobData,
   options: RunOptions,
+  fence: Fence,
   epoch: number,
 ): Promise<JobOutcome> {
   const events: JobEvent[] = [
@@ -87,9 +83,11 @@ async function cancel(
     'cancelled',
     { finishedAt: now() },
     events,
+    0,
+    fence,
   );
   if (outcome === 'ok') await options.notify(job, events);
-  return { status: 'cancelled' };
+  return { status: outcome === fencedOut ? 'fenced' : 'cancelled' };
 }
 
 /** How the worker runs jobs (from its configuration). */
@@ -102,158 +100,37 @@ export interface RunOptions {
   maxRunningJobs: number;
   /** Least time between two `epoch` webhook deliveries of one job. */
   webhookEpochIntervalMs: number;
+  /** The most points a model's per-epoch history keeps (MAX_HISTORY_POINTS). */
+  historyPoints: number;
   /** Sends events to the job's webhook (queued; never blocks training). */
   notify: Notify;
 }
 
-/** The epochs recorded in the job's event stream up to `through`, each once: a resumed job's history. */
-async function historyThrough(
-  stores: Stores,
-  jobId: string,
-  through: number,
-): Promise<ModelDocument['history']> {
-  const byEpoch = new Map<number, ModelDocument['history'][number]>();
-  let after = '0';
-  for (;;) {
-    const page = await stores.events.after(jobId, after, 1000);
-    if (page.length === 0) break;
-    after = page[page.length - 1]!.id;
-    for (const { event: e } of page) {
-      if (e.type === 'epoch' && e.epoch <= through)
-        byEpoch.set(e.epoch, {
-          epoch: e.epoch,
-          error: e.error,
-          ...(e.validationError !== undefined ? { validationError: e.validationError } : {}),
-        });
-    }
-  }
-  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
-}
-
-// Drives the step-wise trainer, writing each epoch's event and progress (once per epoch, even
-// when a resumed run trains an epoch again), saving a checkpoint every few seconds at a batch
-// boundary, yielding every slice.
-async function trainStreaming(
-  redis: Redis,
-  stores: Stores,
-  job: TrainingJobData,
-  data: Dataset,
-  signal: AbortSignal | undefined,
-  history: ModelDocument['history'],
-  resume: { checkpoint: TrainCheckpoint | null; written: number },
-  options: RunOptions,
-): Promise<TrainResult | 'handed_back' | 'time_limit'> {
-  const handoff = () => signal?.aborted === true && signal.reason === handoffReason;
-  // training time so far counts what earlier tries did before their checkpoint
-  const since = performance.now() - (resume.checkpoint?.elapsedMs ?? 0);
-  let overTime = false;
-  const stop = () => {
-    if (signal?.aborted === true && !handoff()) return true;
-    overTime =
-      options.maxJobSeconds > 0 && performance.now() - since > options.maxJobSeconds * 1000;
-    return overTime;
-  };
-  const { network, training } = job.spec;
-  // a job on several threads brings its own helpers (data-parallel: engine/parallel.ts)
-  const team = training.threads > 1 ? createThreadTeam(training.threads - 1) : undefined;
-  const run = createTraining(
-    network,
-    data,
-    training,
-    { shouldStop: stop, ...(team ? { team } : {}) },
-    resume.checkpoint ?? undefined,
+// Finished, but its worker stopped before BullMQ heard: the webhook may not have been told
+// (deliveries are by id, so telling it twice is once).
+async function retell(stores: Stores, job: TrainingJobData, options: RunOptions) {
+  const events = (await stores.events.after(job.jobId)).map((e) => e.event);
+  await options.notify(
+    job,
+    events.filter(
+      (e) =>
+        finalEventTypes.has(e.type) || (e.type === 'status' && finalStatuses.includes(e.status)),
+    ),
   );
-  const { steps } = run;
-  const writes: Promise<unknown>[] = [];
-  let saving: Promise<void> = Promise.resolve();
-  const epochHooks = job.spec.webhook?.events.includes('epoch') === true;
-  let hooked = Number.NEGATIVE_INFINITY;
-  // reports' elapsedMs runs on over the whole job (and from a checkpoint): an epoch took the step
-  let elapsedMs = resume.checkpoint?.last?.elapsedMs ?? 0;
-  const metrics = metricsKeysFor(stores.keys.prefix);
-  let slice = performance.now();
-  let saved = performance.now();
-  try {
-    for (;;) {
-      const step = steps.next();
-      if (step.done) {
-        await Promise.all([...writes, saving]);
-        return overTime && step.value.reason === 'stopped' ? 'time_limit' : step.value;
-      }
-      if (step.value.type === 'epoch') {
-        const r: EpochReport = step.value.report;
-        const seconds = (r.elapsedMs - elapsedMs) / 1000;
-        elapsedMs = r.elapsedMs;
-        history.push({
-          epoch: r.epoch,
-          error: r.error,
-          ...(r.validationError !== undefined ? { validationError: r.validationError } : {}),
-        });
-        if (r.epoch > resume.written) {
-          const event: JobEvent = { type: 'epoch', ...r };
-          const progress = { epoch: r.epoch, epochs: training.epochs, error: r.error };
-          writes.push(
-            redis
-              .multi()
-              .xadd(stores.keys.jobEvents(job.jobId), '*', 'data', JSON.stringify(event))
-              .hset(stores.keys.job(job.jobId), 'progress', JSON.stringify(progress))
-              // for /metrics, counted once per epoch as its event is written
-              .incr(metrics.epochs)
-              .hincrby(metrics.epochSeconds, epochBucketOf(seconds), 1)
-              .hincrbyfloat(metrics.epochSeconds, 'sum', seconds)
-              .exec(),
-          );
-          if (epochHooks && performance.now() - hooked >= options.webhookEpochIntervalMs) {
-            hooked = performance.now();
-            writes.push(options.notify(job, [event]));
-          }
-        }
-      } else if (step.value.batchEnd && handoff()) {
-        // shutting down: this batch boundary's state goes to Redis for the next worker
-        await Promise.all([...writes, saving]);
-        await stores.checkpoints.save(job.jobId, run.checkpoint());
-        return 'handed_back';
-      } else if (step.value.batchEnd && performance.now() - saved >= options.checkpointMs) {
-        const checkpoint = run.checkpoint(); // copies, so training may go on at once
-        saving = saving.then(() => stores.checkpoints.save(job.jobId, checkpoint));
-        saved = performance.now();
-      }
-      if (performance.now() - slice >= sliceMs) {
-        await yieldToEventLoop(); // lets a cancel message and Redis replies in
-        await Promise.all(writes.splice(0));
-        slice = performance.now();
-      }
-    }
-  } finally {
-    steps.return(undefined as never); // ends the run (and its helpers) if it did not finish
-    await team?.close();
-  }
 }
 
-export async function runTrainingJob(
-  redis: Redis,
+/**
+ * This try takes the job: queued → running, or running already (its worker stopped, and BullMQ
+ * handed it on). Claims a fence for every write of the try; a job taken over resumes from its
+ * checkpoint. An outcome when there is nothing to train.
+ */
+async function takeUp(
   stores: Stores,
   job: TrainingJobData,
   options: RunOptions,
-  signal?: AbortSignal,
-  attempt: { made: number; max: number } = { made: 0, max: 1 },
-): Promise<JobOutcome> {
+  before: JobRecord | null,
+): Promise<JobOutcome | (Resume & { takeover: boolean })> {
   const { jobId } = job;
-  const before = await stores.jobs.get(jobId);
-  if (before && finalStatuses.includes(before.status)) {
-    // finished, but its worker stopped before BullMQ heard: the webhook may not have been told
-    // (deliveries are by id, so telling it twice is once)
-    const events = (await stores.events.after(jobId)).map((e) => e.event);
-    await options.notify(
-      job,
-      events.filter(
-        (e) =>
-          finalEventTypes.has(e.type) || (e.type === 'status' && finalStatuses.includes(e.status)),
-      ),
-    );
-    return { status: 'skipped' };
-  }
-  // running already: its worker stopped (killed, lost) and BullMQ handed the job on
   const takeover = before?.status === 'running';
   if (takeover && before.startedAt)
     await options.notify(job, [{ type: 'status', status: 'running', at: before.startedAt }]);
@@ -271,87 +148,94 @@ export async function runTrainingJob(
     if (started !== 'ok') return { status: 'skipped' }; // cancelled while queued, or gone
     await options.notify(job, [running]);
   }
+  // the claim reads the epochs written so far: no write of an earlier try lands after it
+  const claim = await stores.jobs.claim(jobId);
+  if (!claim) return { status: 'skipped' }; // finished meanwhile
+  const checkpoint = takeover ? await stores.checkpoints.load(jobId) : null;
+  const history = checkpoint?.history ?? emptyHistory();
+  return {
+    takeover,
+    checkpoint,
+    history,
+    written: takeover ? claim.written : 0,
+    fence: claim.fence,
+  };
+}
+
+export async function runTrainingJob(
+  stores: Stores,
+  job: TrainingJobData,
+  options: RunOptions,
+  signal?: AbortSignal,
+  attempt: { made: number; max: number } = { made: 0, max: 1 },
+): Promise<JobOutcome> {
+  const { jobId } = job;
+  const before = await stores.jobs.get(jobId);
+  if (before && finalStatuses.includes(before.status)) {
+    await retell(stores, job, options);
+    return { status: 'skipped' };
+  }
+  const resume = await takeUp(stores, job, options, before);
+  if ('status' in resume) return resume;
+  const { fence } = resume;
   const record = (await stores.jobs.get(jobId)) as JobRecord;
-  if (record.cancelRequested) return finish(stores, jobId, cancel(stores, job, options, 0));
+  if (record.cancelRequested) return cancel(stores, job, options, fence, 0);
   try {
     const data = await loadData(stores, job.spec.dataset);
     if (!data)
-      return finish(
+      return fail(
         stores,
-        jobId,
-        fail(stores, job, options, 'dataset_missing', 'the dataset was deleted before the job ran'),
+        job,
+        options,
+        fence,
+        'dataset_missing',
+        'the dataset was deleted before the job ran',
       );
-    const checkpoint = takeover ? await stores.checkpoints.load(jobId) : null;
-    const written = takeover ? (record.progress?.epoch ?? 0) : 0;
-    const history = checkpoint ? await historyThrough(stores, jobId, checkpoint.epoch) : [];
-    if (takeover) {
+    if (resume.takeover) {
       // the same seed retrains the same epochs: only the ones not yet in the stream are sent
-      await stores.events.append(jobId, {
-        type: 'resumed',
-        epoch: checkpoint?.epoch ?? 0,
-        position: checkpoint?.position ?? 0,
-        ...(attempt.made > 0 ? { attempt: attempt.made + 1 } : {}),
-        at: now(),
-      });
+      const appended = await stores.events.append(
+        jobId,
+        {
+          type: 'resumed',
+          epoch: resume.checkpoint?.epoch ?? 0,
+          position: resume.checkpoint?.position ?? 0,
+          ...(attempt.made > 0 ? { attempt: attempt.made + 1 } : {}),
+          at: now(),
+        },
+        fence,
+      );
+      if (appended === fencedOut) return { status: 'fenced' };
     }
     const t0 = performance.now();
-    const result = await trainStreaming(
-      redis,
-      stores,
-      job,
-      data,
-      signal,
-      history,
-      { checkpoint, written },
-      options,
-    );
-    if (result === 'handed_back') return { status: 'handed_back' };
+    const result = await trainStreaming(stores, job, data, signal, resume, options);
+    if (result === 'handed_back' || result === 'fenced') return { status: result };
     if (result === 'time_limit')
-      return finish(
+      return fail(
         stores,
-        jobId,
-        fail(
-          stores,
-          job,
-          options,
-          'time_limit',
-          `training ran longer than the ${options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`,
-        ),
+        job,
+        options,
+        fence,
+        'time_limit',
+        `training ran longer than the ${options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`,
       );
-    if (result.reason === 'stopped')
-      return finish(stores, jobId, cancel(stores, job, options, result.epochs));
+    if (result.reason === 'stopped') return cancel(stores, job, options, fence, result.epochs);
     if (result.reason === 'diverged')
-      return finish(stores, jobId, fail(stores, job, options, 'diverged', result.message));
+      return fail(stores, job, options, fence, 'diverged', result.message);
     const doc = createModelDocument({
       network: job.spec.network,
       training: job.spec.training,
       result,
       classes: data.classes,
       featureNames: data.featureNames,
-      history,
+      history: historyOf(resume.history),
       durationMs: performance.now() - t0,
     });
-    const modelId = await stores.models.idForJob(jobId, newId());
-    await stores.models.save({ ...doc, id: modelId, jobId });
-    const events: JobEvent[] = [
-      { type: 'status', status: 'succeeded', at: now() },
-      { type: 'done', modelId, metrics: doc.metrics, at: now() },
-    ];
-    const finished = await stores.jobs.transition(
-      jobId,
-      ['running'],
-      'succeeded',
-      { modelId, metrics: doc.metrics, finishedAt: now() },
-      events,
-    );
-    if (finished === 'ok') await options.notify(job, events);
-    await stores.checkpoints.delete(jobId);
-    return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
+    return await succeed(stores, job, options, fence, doc);
   } catch (error) {
     // the job's own input is at fault (its data, its spec): it fails once, as a 4xx would
     if (error instanceof AppError && error.status < 500) {
       const message = `the job's input was refused: ${error.message}`;
-      await finish(stores, jobId, fail(stores, job, options, 'invalid_input', message));
+      await fail(stores, job, options, fence, 'invalid_input', message).catch(() => {});
       throw new UnrecoverableError(message);
     }
     const message = `training stopped by an internal error: ${(error as Error).message}`;
@@ -359,28 +243,51 @@ export async function runTrainingJob(
       // an infrastructure failure: BullMQ tries again after a backoff, and that try resumes
       // from the checkpoint (the record stays running); best effort, Redis may be the cause
       await stores.events
-        .append(jobId, {
-          type: 'retrying',
-          attempt: attempt.made + 1,
-          attempts: attempt.max,
-          error: { code: 'internal', message },
-          at: now(),
-        })
+        .append(
+          jobId,
+          {
+            type: 'retrying',
+            attempt: attempt.made + 1,
+            attempts: attempt.max,
+            error: { code: 'internal', message },
+            at: now(),
+          },
+          fence,
+        )
         .catch(() => {});
       throw error;
     }
-    await finish(stores, jobId, fail(stores, job, options, 'internal', message)).catch(() => {});
+    await fail(stores, job, options, fence, 'internal', message).catch(() => {});
     throw error;
   }
 }
 
-// A job that ended (failed, cancelled) needs its checkpoint no more.
-async function finish(
+// Saves the model and records the job done (the move also drops the checkpoint), both fenced.
+async function succeed(
   stores: Stores,
-  jobId: string,
-  outcome: Promise<JobOutcome>,
+  job: TrainingJobData,
+  options: RunOptions,
+  fence: Fence,
+  doc: ReturnType<typeof createModelDocument>,
 ): Promise<JobOutcome> {
-  const result = await outcome;
-  await stores.checkpoints.delete(jobId);
-  return result;
+  const { jobId } = job;
+  const modelId = await stores.models.idForJob(jobId, newId());
+  if ((await stores.models.save({ ...doc, id: modelId, jobId }, fence)) === fencedOut)
+    return { status: 'fenced' };
+  const events: JobEvent[] = [
+    { type: 'status', status: 'succeeded', at: now() },
+    { type: 'done', modelId, metrics: doc.metrics, at: now() },
+  ];
+  const finished = await stores.jobs.transition(
+    jobId,
+    ['running'],
+    'succeeded',
+    { modelId, metrics: doc.metrics, finishedAt: now() },
+    events,
+    0,
+    fence,
+  );
+  if (finished === 'ok') await options.notify(job, events);
+  if (finished === fencedOut) return { status: 'fenced' };
+  return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
 }

@@ -23,6 +23,8 @@ const redis = connectRedis(config);
 const subscriber = connectRedis(config);
 const storesFor = storesByTenant(redis, config.keyPrefix, {
   finishedTtlSeconds: config.finishedJobTtlSeconds,
+  maxJobEvents: config.maxJobEvents,
+  storageQuotaBytes: config.maxTenantStorageBytes,
 });
 
 const worker = new Worker<TrainingJobData>(

@@ -99,6 +99,14 @@ function checkLimits(
   if (issues.length > 0) throw new ValidationError(issues);
 }
 
+// Stores the job's inline rows, within the tenant's storage quota (a 413 past it), as a job on
+// stored data is checked too: it adds a model. The new dataset's id; null for stored data.
+async function storeInline(stores: Stores, checked: Checked): Promise<string | null> {
+  if (!checked.ref) return (await stores.datasets.save(checked.inline!)).id;
+  await stores.usage.check(0, 'a new job (it adds a model)');
+  return null;
+}
+
 interface IdempotencyEntry {
   hash: string;
   jobId: string;
@@ -216,7 +224,10 @@ export async function submitJob(
     await release();
     throw queueFull(services);
   }
-  const stored = checked.ref ? null : (await stores.datasets.save(checked.inline!)).id;
+  const stored = await storeInline(stores, checked).catch(async (error) => {
+    await release();
+    throw error;
+  });
   const ref = checked.ref ?? { id: stored! };
   const at = new Date().toISOString();
   const record: JobRecord = {
@@ -229,6 +240,9 @@ export async function submitJob(
       ...(spec.webhook ? { webhook: spec.webhook } : {}),
     },
     createdAt: at,
+    // what the job owns goes with it (store/job-scripts.ts)
+    ...(stored ? { ownedDataset: stored } : {}),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
   };
   const queued: JobEvent = { type: 'status', status: 'queued', at };
   const created = await stores.jobs.create(record, queued, maxTenantQueuedJobs);

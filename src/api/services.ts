@@ -90,6 +90,8 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   redis.on('error', (err) => app.log.debug({ err }, 'redis connection error'));
   const storesFor = storesByTenant(redis, config.keyPrefix, {
     finishedTtlSeconds: config.finishedJobTtlSeconds,
+    maxJobEvents: config.maxJobEvents,
+    storageQuotaBytes: config.maxTenantStorageBytes,
   });
   const queue = createTrainingQueue(config);
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));

@@ -1,9 +1,25 @@
 // Each running job's latest checkpoint (engine TrainCheckpoint): one Redis hash per job, replaced
 // whole in one MULTI, so a reader sees the previous checkpoint or the next, never half of one.
 // Float buffers are stored as their raw bytes (exact); the rest as JSON (doubles round-trip).
+// The model's bounded history rides along: the event stream it was once rebuilt from is trimmed.
 import type { Redis } from 'ioredis';
 import type { EpochReport, Parameters, TrainCheckpoint } from '../engine/index.js';
+import type { HistoryState } from '../spec/history.js';
+import { type Fence, fencedOutLua } from './fence.js';
 import type { Keys } from './redis.js';
+
+/** A checkpoint with the history of the epochs it has completed. */
+export type StoredCheckpoint = TrainCheckpoint & { history?: HistoryState };
+
+// KEYS: job hash, checkpoint. ARGV: fence, TTL (0: none), field/value pairs. Replaces the
+// checkpoint whole unless the try lost the job.
+const saveScript = `${fencedOutLua}
+if fencedOut(KEYS[1], ARGV[1]) then return 'fenced' end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], unpack(ARGV, 3, #ARGV))
+if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+return 'ok'
+`;
 
 interface Meta {
   epoch: number;
@@ -25,6 +41,7 @@ interface Meta {
   calm: number;
   elapsedMs: number;
   savedAt: string;
+  history?: HistoryState;
 }
 
 const bytesOf = (arrays: (Float32Array | Uint32Array)[]): Buffer =>
@@ -49,7 +66,13 @@ const paramsFrom = (buffer: Buffer, meta: Meta): Parameters => {
 /** `ttlSeconds` (0: none) bounds how long a checkpoint of a job nobody finishes can linger. */
 export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) {
   return {
-    async save(jobId: string, c: TrainCheckpoint): Promise<void> {
+    /** 'fenced' (nothing written) when `fence` is no longer the job's. */
+    async save(
+      jobId: string,
+      c: TrainCheckpoint,
+      fence: Fence = '',
+      history?: HistoryState,
+    ): Promise<'ok' | 'fenced'> {
       const meta: Meta = {
         epoch: c.epoch,
         position: c.position,
@@ -68,8 +91,8 @@ export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) 
         calm: c.calm,
         elapsedMs: c.elapsedMs,
         savedAt: new Date().toISOString(),
+        ...(history ? { history } : {}),
       };
-      const key = keys.checkpoint(jobId);
       const fields: Record<string, string | Buffer> = {
         meta: JSON.stringify(meta),
         order: bytesOf([c.order]),
@@ -77,12 +100,18 @@ export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) 
         optimizer: bytesOf(c.optimizer.slots),
       };
       if (c.best) fields.best = bytesOf([...c.best.W, ...c.best.b]);
-      const write = redis.multi().del(key).hset(key, fields);
-      if (ttlSeconds > 0) write.expire(key, ttlSeconds);
-      await write.exec();
+      return (await redis.eval(
+        saveScript,
+        2,
+        keys.job(jobId),
+        keys.checkpoint(jobId),
+        fence,
+        ttlSeconds,
+        ...Object.entries(fields).flat(),
+      )) as 'ok' | 'fenced';
     },
 
-    async load(jobId: string): Promise<TrainCheckpoint | null> {
+    async load(jobId: string): Promise<StoredCheckpoint | null> {
       const h = await redis.hgetallBuffer(keys.checkpoint(jobId));
       if (!h.meta) return null;
       const meta = JSON.parse(h.meta.toString('utf8')) as Meta;
@@ -102,6 +131,7 @@ export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) 
         sinceBest: meta.sinceBest,
         calm: meta.calm,
         elapsedMs: meta.elapsedMs,
+        ...(meta.history ? { history: meta.history } : {}),
       };
     },
 

@@ -5,6 +5,7 @@ import type { Dataset } from '../data/index.js';
 import { type TargetKind, targetKindOf } from '../data/shape.js';
 import { newId } from '../ids.js';
 import type { Keys } from './redis.js';
+import { charge, release, type Usage } from './usage.js';
 
 export interface DatasetMeta {
   id: string;
@@ -22,7 +23,8 @@ const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteL
 const floatsOf = (b: Buffer) =>
   new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
-export function createDatasetStore(redis: Redis, keys: Keys) {
+/** `usage`: the tenant's storage, checked before a save and charged with it. */
+export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage) {
   return {
     async save(data: Dataset): Promise<DatasetMeta> {
       const meta: DatasetMeta = {
@@ -36,7 +38,8 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
         bytes: data.inputs.byteLength + data.targets.byteLength,
         createdAt: new Date().toISOString(),
       };
-      await redis.hset(keys.dataset(meta.id), {
+      await usage.check(meta.bytes, `storing this dataset`);
+      const write = redis.multi().hset(keys.dataset(meta.id), {
         meta: JSON.stringify(meta),
         inputs: bytesOf(data.inputs),
         targets: bytesOf(data.targets),
@@ -50,6 +53,7 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
             }
           : {}),
       });
+      await charge(write, keys, `dataset:${meta.id}`, meta.bytes).exec();
       return meta;
     },
 
@@ -88,7 +92,11 @@ export function createDatasetStore(redis: Redis, keys: Keys) {
 
     /** True when something was deleted. */
     async delete(id: string): Promise<boolean> {
-      return (await redis.unlink(keys.dataset(id))) > 0;
+      const write = redis.multi().unlink(keys.dataset(id));
+      const [[, deleted]] = (await release(write, keys, `dataset:${id}`).exec()) as [
+        [Error | null, number],
+      ];
+      return deleted > 0;
     },
   };
 }

@@ -6,25 +6,35 @@ import { createEventStore } from './events.js';
 import { createJobStore } from './jobs.js';
 import { createModelStore } from './models.js';
 import { keysFor } from './redis.js';
+import { createUsage } from './usage.js';
 
-/**
- * One tenant's stores. `finishedTtlSeconds`: how long a finished job's events and checkpoint stay
- * (0: for ever).
- */
+export interface StoreOptions {
+  /** How long a finished job's record, events and checkpoint stay (0: for ever). */
+  finishedTtlSeconds?: number;
+  /** About how many events each job's stream keeps (0: all). */
+  maxJobEvents?: number;
+  /** The most bytes of datasets and models a tenant may store (0: no quota). */
+  storageQuotaBytes?: number;
+}
+
+/** One tenant's stores. */
 export function createStores(
   redis: Redis,
   prefix: string,
   tenant: string,
-  options: { finishedTtlSeconds?: number } = {},
+  options: StoreOptions = {},
 ) {
   const keys = keysFor(prefix, tenant);
   const ttl = options.finishedTtlSeconds ?? 0;
+  const maxEvents = options.maxJobEvents ?? 0;
+  const usage = createUsage(redis, keys, options.storageQuotaBytes ?? 0);
   return {
     keys,
+    usage,
     checkpoints: createCheckpointStore(redis, keys, ttl),
-    datasets: createDatasetStore(redis, keys),
-    events: createEventStore(redis, keys),
-    jobs: createJobStore(redis, keys, ttl),
+    datasets: createDatasetStore(redis, keys, usage),
+    events: createEventStore(redis, keys, maxEvents),
+    jobs: createJobStore(redis, keys, { finishedTtlSeconds: ttl, maxEvents }),
     models: createModelStore(redis, keys),
   };
 }
@@ -35,7 +45,7 @@ export type Stores = ReturnType<typeof createStores>;
 export function storesByTenant(
   redis: Redis,
   prefix: string,
-  options: { finishedTtlSeconds?: number } = {},
+  options: StoreOptions = {},
 ): (tenant: string) => Stores {
   const made = new Map<string, Stores>();
   return (tenant) => {
@@ -49,6 +59,7 @@ export function storesByTenant(
 }
 export type { DatasetMeta } from './datasets.js';
 export * from './events.js';
+export type { Fence } from './fence.js';
 export type { JobRecord, JobSpecRecord, Progress } from './jobs.js';
 export type { StoredModel } from './models.js';
 export * from './redis.js';

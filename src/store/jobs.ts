@@ -1,119 +1,21 @@
 // Job records in Redis: one hash per job, a sorted set of all job ids and one per status (ids
 // sort by creation time, so listing pages newest first by id). Status changes are atomic and
-// conditional (a Lua script), and write their events to the job's stream in the same step.
+// conditional (Lua, job-scripts.ts), fenced per try, and write their events in the same step.
 import type { Redis } from 'ioredis';
-import type { DatasetRef } from '../queue.js';
-import type { ModelMetrics, NetworkSpec, ResolvedTraining, WebhookSpec } from '../spec/index.js';
+import { finalStatuses, type JobEvent, type JobStatus, jobStatuses } from './events.js';
+import type { Fence } from './fence.js';
+import { fromHash, type JobRecord, type Progress, toHash } from './job-record.js';
 import {
-  finalStatuses,
-  type JobError,
-  type JobEvent,
-  type JobStatus,
-  jobStatuses,
-} from './events.js';
+  claimScript,
+  createScript,
+  discardScript,
+  removeScript,
+  sweepBatch,
+  sweepScript,
+  transitionScript,
+} from './job-scripts.js';
 import type { Keys } from './redis.js';
-
-export interface JobSpecRecord {
-  network: NetworkSpec;
-  dataset: DatasetRef;
-  training: ResolvedTraining;
-  /** Where the job's events are sent, signed with the tenant's secret. */
-  webhook?: WebhookSpec;
-}
-
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  error: number;
-}
-
-export interface JobRecord {
-  id: string;
-  status: JobStatus;
-  spec: JobSpecRecord;
-  progress?: Progress;
-  metrics?: ModelMetrics;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: JobError;
-  modelId?: string;
-  cancelRequested?: boolean;
-}
-
-const jsonFields = new Set(['spec', 'progress', 'metrics', 'error']);
-
-function toHash(fields: Partial<JobRecord>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (v === undefined) continue;
-    out[k] = jsonFields.has(k) ? JSON.stringify(v) : String(v);
-  }
-  return out;
-}
-
-function fromHash(hash: Record<string, string>): JobRecord {
-  const r: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(hash)) {
-    r[k] = jsonFields.has(k) ? JSON.parse(v) : k === 'cancelRequested' ? v === 'true' : v;
-  }
-  return r as unknown as JobRecord;
-}
-
-// KEYS: job hash, event stream, all-jobs set, target status set, the service's counts by status.
-// ARGV: cap on the target set (0: none), the status, then field/value pairs; the first event's
-// JSON last. Returns 'ok', 'exists' or 'full'.
-const createScript = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
-local cap = tonumber(ARGV[1])
-if cap > 0 and redis.call('ZCARD', KEYS[4]) >= cap then return 'full' end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3, #ARGV - 1))
-redis.call('ZADD', KEYS[3], 0, redis.call('HGET', KEYS[1], 'id'))
-redis.call('ZADD', KEYS[4], 0, redis.call('HGET', KEYS[1], 'id'))
-redis.call('HINCRBY', KEYS[5], ARGV[2], 1)
-redis.call('XADD', KEYS[2], '*', 'data', ARGV[#ARGV])
-return 'ok'
-`;
-
-// KEYS: job hash, event stream, the service's counts by status. ARGV: id, status-set prefix, allowed from (comma list), to,
-// event count n, stream TTL, cap on the target status set (0: none), n event JSONs, then
-// field/value pairs. Returns 'ok', 'full' (the target set holds cap jobs), the current status,
-// or 'missing'.
-const transitionScript = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return 'missing' end
-local allowed = false
-for s in string.gmatch(ARGV[3], '[^,]+') do if s == current then allowed = true end end
-if not allowed then return current end
-local cap = tonumber(ARGV[7])
-if cap > 0 and redis.call('ZCARD', ARGV[2] .. ARGV[4]) >= cap then return 'full' end
-local n = tonumber(ARGV[5])
-local fields = {'status', ARGV[4]}
-for i = 8 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('ZREM', ARGV[2] .. current, ARGV[1])
-redis.call('ZADD', ARGV[2] .. ARGV[4], 0, ARGV[1])
-redis.call('HINCRBY', KEYS[3], current, -1)
-redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
-for i = 8, 7 + n do redis.call('XADD', KEYS[2], '*', 'data', ARGV[i]) end
-local ttl = tonumber(ARGV[6])
-if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
-return 'ok'
-`;
-
-// KEYS: job hash, event stream, all-jobs set, queued set, the service's counts by status. ARGV:
-// id. Takes back a job created but never queued; returns 'ok', or the status it has moved on to
-// (a worker took it after all), or 'missing'.
-const discardScript = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return 'missing' end
-if current ~= 'queued' then return current end
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('HINCRBY', KEYS[5], 'queued', -1)
-return 'ok'
-`;
+import { usageKey } from './usage.js';
 
 export interface ListOptions {
   status?: JobStatus | undefined;
@@ -122,11 +24,27 @@ export interface ListOptions {
   cursor?: string | undefined;
 }
 
-/**
- * `finishedTtlSeconds`: how long a finished job's event stream is kept (0: for ever); the job's
- * record stays.
- */
-export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0) {
+export interface JobStoreOptions {
+  /** How long a finished job's record, events and model-id claim are kept (0: for ever). */
+  finishedTtlSeconds?: number;
+  /** About how many events each job's stream keeps (0: all). */
+  maxEvents?: number;
+}
+
+export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOptions = {}) {
+  const ttl = options.finishedTtlSeconds ?? 0;
+  const maxEvents = options.maxEvents ?? 0;
+  /** Takes finished jobs past their TTL off the lists (and out of the counts). */
+  const sweep = () =>
+    redis.eval(
+      sweepScript,
+      3,
+      keys.expiringJobs,
+      keys.jobs,
+      keys.jobCounts,
+      keys.jobsByStatus,
+      sweepBatch,
+    );
   return {
     /**
      * Stores a new job with its first event, all at once: 'exists' if the id is taken, 'full' if
@@ -137,6 +55,7 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
       firstEvent: JobEvent,
       cap = 0,
     ): Promise<'ok' | 'exists' | 'full'> {
+      await sweep();
       const result = await redis.eval(
         createScript,
         5,
@@ -147,6 +66,7 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
         keys.jobCounts,
         cap,
         record.status,
+        maxEvents,
         ...Object.entries(toHash(record)).flat(),
         JSON.stringify(firstEvent),
       );
@@ -169,6 +89,7 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
       limit,
       cursor,
     }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
+      await sweep();
       const set = status ? `${keys.jobsByStatus}${status}` : keys.jobs;
       const ids = await redis.zrevrangebylex(
         set,
@@ -191,8 +112,9 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
 
     /**
      * Moves a job from one of `from` to `to`, setting `fields` and appending `events` to its
-     * stream, all at once. Returns 'ok', or the status that blocked it, or 'missing', or 'full'
-     * when the tenant already has `cap` jobs in `to` (0: no cap).
+     * stream, all at once; a move to a final status also ends what the job owns (finishLua).
+     * Returns 'ok', or the status that blocked it, or 'missing', or 'full' when the tenant
+     * already has `cap` jobs in `to` (0: no cap), or 'fenced' when `fence` is no longer the job's.
      */
     async transition(
       id: string,
@@ -201,25 +123,69 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
       fields: Partial<JobRecord>,
       events: JobEvent[],
       cap = 0,
-    ): Promise<'ok' | 'missing' | 'full' | JobStatus> {
+      fence: Fence = '',
+    ): Promise<'ok' | 'missing' | 'full' | 'fenced' | JobStatus> {
       const pairs = Object.entries(toHash(fields)).flat();
       const result = await redis.eval(
         transitionScript,
-        3,
+        7,
         keys.job(id),
         keys.jobEvents(id),
         keys.jobCounts,
+        keys.expiringJobs,
+        usageKey(keys),
+        keys.checkpoint(id),
+        keys.jobModel(id),
         id,
         keys.jobsByStatus,
         from.join(','),
         to,
         events.length,
-        finalStatuses.includes(to) ? finishedTtlSeconds : 0,
+        finalStatuses.includes(to) ? ttl : -1,
         cap,
+        fence,
+        maxEvents,
+        keys.dataset(''),
+        keys.idempotency(''),
         ...events.map((e) => JSON.stringify(e)),
         ...pairs,
       );
-      return result as 'ok' | 'missing' | 'full' | JobStatus;
+      return result as 'ok' | 'missing' | 'full' | 'fenced' | JobStatus;
+    },
+
+    /**
+     * A try takes up the running job: its fence for every write it makes, and the last epoch
+     * written so far (a resumed try sends only later ones). null when the job is not running.
+     */
+    async claim(id: string): Promise<{ fence: Fence; written: number } | null> {
+      const result = (await redis.eval(claimScript, 1, keys.job(id))) as [string, string] | null;
+      if (!result) return null;
+      const progress = result[1] ? (JSON.parse(result[1]) as Progress) : null;
+      return { fence: result[0], written: progress?.epoch ?? 0 };
+    },
+
+    /**
+     * Deletes a finished job with all it owns (record, events, checkpoint, model-id claim,
+     * inline dataset, Idempotency-Key), not its model. 'ok', 'missing', or the status of a job
+     * not finished.
+     */
+    async remove(id: string): Promise<'ok' | 'missing' | JobStatus> {
+      return (await redis.eval(
+        removeScript,
+        8,
+        keys.job(id),
+        keys.jobEvents(id),
+        keys.checkpoint(id),
+        keys.jobModel(id),
+        keys.jobs,
+        keys.expiringJobs,
+        keys.jobCounts,
+        usageKey(keys),
+        id,
+        keys.jobsByStatus,
+        keys.dataset(''),
+        keys.idempotency(''),
+      )) as 'ok' | 'missing' | JobStatus;
     },
 
     /** Removes a queued job as if never created (its enqueue failed): 'ok', or why not. */
@@ -244,4 +210,5 @@ export function createJobStore(redis: Redis, keys: Keys, finishedTtlSeconds = 0)
 }
 
 export type JobStore = ReturnType<typeof createJobStore>;
+export type { JobRecord, JobSpecRecord, Progress } from './job-record.js';
 export { jobStatuses };

@@ -1,8 +1,20 @@
 // Trained models in Redis: the model document (spec, weights in the notes' convention, scaler,
-// classes, metrics) as one JSON string per model, written once and never changed.
+// classes, metrics) as one JSON string per model, written once and never changed. Its bytes
+// count in the tenant's usage (usage.ts) from its write to its deletion.
 import type { Redis } from 'ioredis';
 import type { ModelDocument } from '../spec/index.js';
+import { type Fence, fencedOutLua } from './fence.js';
 import type { Keys } from './redis.js';
+import { release, usageKey, usageLua } from './usage.js';
+
+// KEYS: the job hash, the model, the tenant's usage. ARGV: fence, item, JSON. A worker's save
+// is fenced: a try that lost its job writes no model.
+const saveScript = `${fencedOutLua}${usageLua}
+if fencedOut(KEYS[1], ARGV[1]) then return 'fenced' end
+redis.call('SET', KEYS[2], ARGV[3])
+charge(KEYS[3], ARGV[2], string.len(ARGV[3]))
+return 'ok'
+`;
 
 export interface StoredModel extends ModelDocument {
   id: string;
@@ -11,8 +23,18 @@ export interface StoredModel extends ModelDocument {
 
 export function createModelStore(redis: Redis, keys: Keys) {
   return {
-    async save(model: StoredModel): Promise<void> {
-      await redis.set(keys.model(model.id), JSON.stringify(model));
+    /** 'fenced' (nothing written) when `fence` is no longer its job's. */
+    async save(model: StoredModel, fence: Fence = ''): Promise<'ok' | 'fenced'> {
+      return (await redis.eval(
+        saveScript,
+        3,
+        keys.job(model.jobId),
+        keys.model(model.id),
+        usageKey(keys),
+        fence,
+        `model:${model.id}`,
+        JSON.stringify(model),
+      )) as 'ok' | 'fenced';
     },
     async get(id: string): Promise<StoredModel | null> {
       const json = await redis.get(keys.model(id));
@@ -30,11 +52,13 @@ export function createModelStore(redis: Redis, keys: Keys) {
     },
     /** Deletes the model and tells every API process to drop its cached copy; false if none. */
     async delete(id: string): Promise<boolean> {
-      const [[, deleted]] = (await redis
+      const write = redis
         .multi()
         .del(keys.model(id))
-        .publish(keys.modelDeletedChannel, `${keys.tenant}/${id}`)
-        .exec()) as [[Error | null, number]];
+        .publish(keys.modelDeletedChannel, `${keys.tenant}/${id}`);
+      const [[, deleted]] = (await release(write, keys, `model:${id}`).exec()) as [
+        [Error | null, number],
+      ];
       return deleted === 1;
     },
   };

@@ -30,6 +30,8 @@ export function keysFor(prefix: string, tenant: string) {
     jobs: `${own}:jobs`,
     /** Prefix of the per-status sorted sets: `${jobsByStatus}queued`, … */
     jobsByStatus: `${own}:jobs:status:`,
+    /** Finished jobs by the time (s) their keys expire, for the sweep that takes them off lists. */
+    expiringJobs: `${own}:jobs:expiring`,
     /** Every tenant's jobs by status, counted together (for /metrics). */
     jobCounts: `${prefix}:metrics:jobs-by-status`,
     model: (id: string) => `${own}:model:${id}`,

@@ -538,6 +538,7 @@ describe('routes with an id', () => {
           ['GET', '/v1/datasets/%s'],
           ['DELETE', '/v1/datasets/%s'],
           ['GET', '/v1/jobs/%s'],
+          ['DELETE', '/v1/jobs/%s'],
           ['POST', '/v1/jobs/%s/cancel'],
           ['GET', '/v1/jobs/%s/events'],
           ['GET', '/v1/models/%s'],
@@ -577,16 +578,15 @@ describe('routes with an id', () => {
           fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS'),
           fc.constantFrom(
             '/v1/jobs',
-            `/v1/jobs/${ids.job}`,
             `/v1/models/${ids.model}/predict`,
             '/v1/datasets',
             `/v1/jobs/${ids.job}/events`,
           ),
         ),
-        // DELETE /v1/models/:id is a route (and would delete the model the suite predicts with)
+        // DELETE /v1/models/:id and /v1/jobs/:id are routes (and would delete what the suite uses)
         fc.tuple(
           fc.constantFrom('PUT', 'PATCH', 'OPTIONS'),
-          fc.constant(`/v1/models/${ids.model}`),
+          fc.constantFrom(`/v1/models/${ids.model}`, `/v1/jobs/${ids.job}`),
         ),
       ),
       ([method, path]) => refused({ method, path }, [404, 405]),

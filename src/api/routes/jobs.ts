@@ -1,4 +1,4 @@
-// Training jobs: submit, read, list (newest first, cursor pages) and cancel.
+// Training jobs: submit, read, list (newest first, cursor pages), cancel and delete.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -151,7 +151,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
         await app.services.notify({ jobId: id, tenant: request.tenant, spec: record.spec }, events);
         return jobView(record);
       }
-      if (outcome !== 'full' && finalStatuses.includes(outcome))
+      if (outcome !== 'full' && outcome !== 'fenced' && finalStatuses.includes(outcome))
         throw new AppError(
           'conflict',
           `job ${id} has already ${outcome === 'cancelled' ? 'been cancelled' : outcome}`,
@@ -165,6 +165,36 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
         record = await getJob(request.stores, id);
       }
       return jobView(record);
+    },
+  });
+
+  r.delete('/v1/jobs/:id', {
+    schema: {
+      summary: 'Delete a finished job',
+      description:
+        'Deletes a finished job with everything it owns: record, events, checkpoint, Idempotency-Key, inline dataset; not its model (DELETE /v1/models/:id). A queued or running job answers 409: cancel it first.',
+      tags: ['jobs'],
+      params: idParams,
+      response: {
+        204: z.undefined().describe('deleted'),
+        404: problems[404],
+        409: problems[409],
+        ...authProblems,
+        503: problems[503],
+      },
+    },
+    handler: async (request, reply) => {
+      const { id } = request.params;
+      const outcome = await request.stores.jobs.remove(id);
+      if (outcome === 'missing') throw new AppError('not_found', `no job has id ${id}`);
+      if (outcome !== 'ok')
+        throw new AppError(
+          'conflict',
+          `job ${id} is ${outcome}: cancel it first (POST /v1/jobs/${id}/cancel), then delete it`,
+        );
+      // BullMQ's own record of it, if still kept (best effort: it expires by itself)
+      await app.services.queue.remove(id).catch(() => 0);
+      return reply.code(204).send();
     },
   });
 }
