@@ -37,6 +37,7 @@ export default async function processTrainingJob(
       options: {
         checkpointMs: config.checkpointIntervalMs,
         maxJobSeconds: config.maxJobSeconds,
+        maxDatasetCells: config.maxDatasetCells,
         maxRunningJobs: config.maxTenantRunningJobs,
         webhookEpochIntervalMs: config.webhookEpochIntervalMs,
         notify: createNotify(

@@ -3,7 +3,14 @@
 // mini-batch), then save the model and finish the job — each status change atomic with its event.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { type Dataset, generators, loadBuiltin } from '../src/data/index.js';
+import {
+  type DataRows,
+  type Dataset,
+  generators,
+  loadBuiltin,
+  oneHotTooLarge,
+  withTargets,
+} from '../src/data/index.js';
 import {
   createTraining,
   type EpochReport,
@@ -39,7 +46,7 @@ export interface JobOutcome {
 
 const now = () => new Date().toISOString();
 
-async function loadData(stores: Stores, ref: DatasetRef): Promise<Dataset | null> {
+async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | null> {
   if ('id' in ref) return stores.datasets.load(ref.id);
   if ('builtin' in ref) return loadBuiltin(ref.builtin, ref.subset ?? 'all');
   const { generator, ...params } = ref;
@@ -96,6 +103,8 @@ export interface RunOptions {
   checkpointMs: number;
   /** The longest a job may train, counting earlier tries (0: no limit). */
   maxJobSeconds: number;
+  /** The most target values (rows × outputs) a job's data may expand to. */
+  maxDatasetCells: number;
   /** A tenant's jobs training at once at most (0: no cap). */
   maxRunningJobs: number;
   /** Least time between two `epoch` webhook deliveries of one job. */
@@ -272,13 +281,20 @@ export async function runTrainingJob(
   const record = (await stores.jobs.get(jobId)) as JobRecord;
   if (record.cancelRequested) return finish(stores, jobId, cancel(stores, job, options, 0));
   try {
-    const data = await loadData(stores, job.spec.dataset);
-    if (!data)
+    const rows = await loadData(stores, job.spec.dataset);
+    if (!rows)
       return finish(
         stores,
         jobId,
         fail(stores, job, options, 'dataset_missing', 'the dataset was deleted before the job ran'),
       );
+    // stored class indices become one-hot targets here, in the thread, once their size is known
+    // to fit (a dataset stored under another MAX_DATASET_CELLS, issue 12): never retried
+    if (!rows.targets && rows.rows * rows.outputs > options.maxDatasetCells) {
+      const why = oneHotTooLarge(rows.rows, rows.outputs, options.maxDatasetCells);
+      return finish(stores, jobId, fail(stores, job, options, 'dataset_too_large', why));
+    }
+    const data = withTargets(rows);
     const checkpoint = takeover ? await stores.checkpoints.load(jobId) : null;
     const written = takeover ? (record.progress?.epoch ?? 0) : 0;
     const history = checkpoint ? await historyThrough(stores, jobId, checkpoint.epoch) : [];

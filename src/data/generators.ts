@@ -3,7 +3,8 @@
 // Not random splits or scaling: those belong to the caller.
 
 import { createRandom } from '../engine/random.js';
-import { type Dataset, IssueList, oneHot } from './dataset.js';
+import { type Dataset, IssueList } from './dataset.js';
+import { oneHot } from './labels.js';
 
 export interface XorParams {
   /** 4 with noise 0 gives exactly the four corners; more cycle through them. */

@@ -47,7 +47,7 @@ export function storesByTenant(
     return stores;
   };
 }
-export type { DatasetMeta } from './datasets.js';
+export { checkStoredSize, type DatasetMeta, storedBytesOf } from './datasets.js';
 export * from './events.js';
 export type { JobRecord, JobSpecRecord, Progress } from './jobs.js';
 export type { StoredModel } from './models.js';

@@ -1,0 +1,183 @@
+// One CSV's rows, taken a record at a time: which columns are features, targets or the label
+// (from the header and the options), numbers checked and written straight into float32 arrays,
+// class cells turned into indices at the end. Not a CSV parser: csv-parse gives the records.
+import { type Issue, ValidationError } from '../errors.js';
+import type { CsvOptions, CsvRecord } from './csv.js';
+import { type DataRows, IssueList, maxFloat32, notAFloat32 } from './dataset.js';
+import { noCellLimit, oneHotTooLarge, readLabels } from './labels.js';
+
+interface Columns {
+  features: number[];
+  targets: number[];
+  label: number | undefined;
+}
+
+/**
+ * A CSV's rows taken one record at a time (so a stream can feed it between turns of the event
+ * loop), numbers straight into growing float32 arrays; class cells become indices at the end.
+ * Past `maxCells` values in inputs or targets it stops taking rows (`full`) and reports it.
+ */
+export class CsvRows {
+  private readonly columns: Columns;
+  private readonly issues = new IssueList();
+  private inputs: Float32Array = new Float32Array(1024);
+  private targets: Float32Array = new Float32Array(1024);
+  private readonly labelCells: string[] = [];
+  private readonly lines: number[] = [];
+  private rows = 0;
+  private overLimit = false;
+
+  constructor(
+    private readonly header: string[],
+    options: CsvOptions,
+    private readonly maxCells = noCellLimit,
+  ) {
+    this.columns = chooseColumns(header, options);
+  }
+
+  /** True once nothing more can be taken: too many issues, or past the limit. */
+  get full(): boolean {
+    return this.issues.full || this.overLimit;
+  }
+
+  add({ record, info }: CsvRecord): void {
+    if (this.full) return;
+    const { header, columns, issues } = this;
+    const at = `csv.line ${info.lines}`;
+    if (record.length !== header.length) {
+      issues.add(at, `has ${record.length} values; the header has ${header.length} columns`);
+      return;
+    }
+    const width = Math.max(columns.features.length, columns.targets.length);
+    if ((this.rows + 1) * width > this.maxCells) {
+      this.overLimit = true;
+      const seen = `has at least ${this.rows + 1} rows × ${width} values`;
+      issues.add('csv', `${seen}; this service takes at most ${this.maxCells} (MAX_DATASET_CELLS)`);
+      return;
+    }
+    this.inputs = this.put(this.inputs, columns.features, record, at);
+    this.targets = this.put(this.targets, columns.targets, record, at);
+    if (columns.label !== undefined) {
+      const cell = record[columns.label]!;
+      if (cell === '') issues.add(at, `column ${header[columns.label]}: the class is empty`);
+      this.labelCells.push(cell);
+    }
+    this.lines.push(info.lines);
+    this.rows++;
+  }
+
+  // Writes this row's cells of `picked` columns into `into`, grown (doubled) when full.
+  private put(into: Float32Array, picked: number[], record: string[], at: string): Float32Array {
+    const width = picked.length;
+    let out = into;
+    if ((this.rows + 1) * width > out.length) {
+      out = new Float32Array(Math.max(out.length * 2, (this.rows + 1) * width));
+      out.set(into);
+    }
+    for (let i = 0; i < width; i++) {
+      const c = picked[i]!;
+      out[this.rows * width + i] = readNumber(this.issues, at, this.header[c]!, record[c]!);
+    }
+    return out;
+  }
+
+  /** The rows read, or a ValidationError with every issue found on the way. */
+  finish(): DataRows {
+    const { columns, rows, issues } = this;
+    issues.throwIfAny();
+    const features = columns.features.length;
+    const base = {
+      rows,
+      features,
+      inputs: this.inputs.slice(0, rows * features),
+      featureNames: columns.features.map((c) => this.header[c]!),
+    };
+    if (columns.label !== undefined) return { ...base, ...this.labelled() };
+    const outputs = columns.targets.length;
+    return { ...base, outputs, targets: this.targets.slice(0, rows * outputs) };
+  }
+
+  // Class cells to indices, issues named by CSV line (`labels.7` is a row, not a line).
+  private labelled(): Pick<DataRows, 'outputs' | 'labels' | 'classes'> {
+    const issues = new IssueList();
+    const encoded = readLabels(issues, classValues(this.labelCells));
+    if (encoded && this.rows * encoded.classes.length > this.maxCells)
+      issues.add('label', oneHotTooLarge(this.rows, encoded.classes.length, this.maxCells));
+    const toLine = (issue: Issue): Issue => {
+      const row = /^labels\.(\d+)/.exec(issue.path);
+      if (row) return { ...issue, path: `csv.line ${this.lines[Number(row[1])]}` };
+      return issue.path === 'labels' ? { ...issue, path: 'label' } : issue;
+    };
+    if (issues.issues.length > 0) throw new ValidationError(issues.issues.map(toLine));
+    return { outputs: encoded!.classes.length, labels: encoded!.labels, classes: encoded!.classes };
+  }
+}
+
+function chooseColumns(header: string[], options: CsvOptions): Columns {
+  const issues = new IssueList();
+  const index = new Map<string, number>();
+  header.forEach((name, c) => {
+    if (name === '') issues.add('csv.line 1', `column ${c + 1} has no name; name every column`);
+    else if (index.has(name)) issues.add('csv.line 1', `column ${name} appears twice; rename one`);
+    else index.set(name, c);
+  });
+  const known = `the columns are ${listColumns(header)}`;
+  const { label, targets = [] } = options;
+  let labelColumn: number | undefined;
+  const targetColumns: number[] = [];
+  if (label !== undefined && options.targets !== undefined) {
+    issues.add('targets', 'give either label (classification) or targets (regression), not both');
+  } else if (label !== undefined) {
+    labelColumn = index.get(label);
+    if (labelColumn === undefined) issues.add('label', `no column named ${label}; ${known}`);
+  } else if (options.targets !== undefined && targets.length === 0) {
+    issues.add('targets', 'is empty; name at least one target column');
+  }
+  targets.forEach((name, i) => {
+    const c = index.get(name);
+    if (c === undefined) issues.add(`targets.${i}`, `no column named ${name}; ${known}`);
+    else if (targetColumns.includes(c)) issues.add(`targets.${i}`, `names ${name} twice`);
+    else targetColumns.push(c);
+  });
+  const used = new Set([...targetColumns, ...(labelColumn === undefined ? [] : [labelColumn])]);
+  if (used.size > 0 && used.size === header.length) {
+    issues.add(
+      label !== undefined ? 'label' : 'targets',
+      'uses every column; leave at least one feature column',
+    );
+  }
+  issues.throwIfAny();
+  const features = header.map((_, c) => c).filter((c) => !used.has(c));
+  return { features, targets: targetColumns, label: labelColumn };
+}
+
+const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function readNumber(issues: IssueList, at: string, column: string, cell: string): number {
+  if (decimal.test(cell)) {
+    const v = Number(cell);
+    if (Math.abs(v) <= maxFloat32) return v;
+    if (Number.isFinite(v)) {
+      issues.add(at, `column ${column}: ${notAFloat32(v)}`);
+      return Number.NaN;
+    }
+  }
+  const shown = cell === '' ? 'is empty' : `${JSON.stringify(cell)} is not a number`;
+  issues.add(at, `column ${column}: ${shown}; every cell must be a finite number`);
+  return Number.NaN;
+}
+
+/** All non-negative integers: class indices. Anything else: class names. */
+function classValues(cells: string[]): number[] | string[] {
+  const asIndex = (cell: string): number =>
+    decimal.test(cell) && Number.isInteger(Number(cell)) && Number(cell) >= 0
+      ? Number(cell)
+      : Number.NaN;
+  const indices = cells.map(asIndex);
+  return indices.some(Number.isNaN) ? cells : indices;
+}
+
+function listColumns(header: string[]): string {
+  const shown = header.slice(0, 12).join(', ');
+  return header.length > 12 ? `${shown}, ... (${header.length} columns)` : shown;
+}
