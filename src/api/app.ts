@@ -80,7 +80,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   // Bodies are JSON (or CSV, on the datasets route): text/plain would reach the validators as a
   // string and be refused as "must be an object" rather than as the wrong content-type (415).
   app.removeContentTypeParser('text/plain');
-  registerJsonParser(app);
+  registerJsonParser(app, config.maxJsonDepth);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, config.maxBodyBytes);
