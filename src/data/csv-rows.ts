@@ -1,10 +1,11 @@
 // One CSV's rows, taken a record at a time: which columns are features, targets or the label
 // (from the header and the options), numbers checked and written straight into float32 arrays,
-// class cells turned into indices at the end. Not a CSV parser: csv-parse gives the records.
+// class cells kept as one id per distinct cell, turned into indices at the end. Not a CSV
+// parser: csv-parse gives the records.
 import { type Issue, ValidationError } from '../errors.js';
 import type { CsvOptions, CsvRecord } from './csv.js';
 import { type DataRows, IssueList, maxFloat32, notAFloat32 } from './dataset.js';
-import { noCellLimit, oneHotTooLarge, readLabels } from './labels.js';
+import { maxClasses, noCellLimit, oneHotTooLarge, readLabels } from './labels.js';
 
 interface Columns {
   features: number[];
@@ -22,8 +23,12 @@ export class CsvRows {
   private readonly issues = new IssueList();
   private inputs: Float32Array = new Float32Array(1024);
   private targets: Float32Array = new Float32Array(1024);
-  private readonly labelCells: string[] = [];
-  private readonly lines: number[] = [];
+  // each row's class cell as the id of its distinct text: no string per row is kept, and the
+  // class values are worked out once per distinct cell (a million rows hold a few classes)
+  private cellIds: Int32Array = new Int32Array(1024);
+  private readonly distinct = new Map<string, number>();
+  /** The line each distinct cell first appears on, to name it in an issue. */
+  private readonly firstLines: number[] = [];
   private rows = 0;
   private overLimit = false;
 
@@ -60,10 +65,32 @@ export class CsvRows {
     if (columns.label !== undefined) {
       const cell = record[columns.label]!;
       if (cell === '') issues.add(at, `column ${header[columns.label]}: the class is empty`);
-      this.labelCells.push(cell);
+      this.addLabel(cell, info.lines);
     }
-    this.lines.push(info.lines);
     this.rows++;
+  }
+
+  private addLabel(cell: string, line: number): void {
+    let id = this.distinct.get(cell);
+    if (id === undefined) {
+      id = this.distinct.size;
+      if (id === maxClasses) {
+        this.overLimit = true;
+        this.issues.add(
+          'label',
+          `has more than ${maxClasses} distinct classes; at most ${maxClasses}`,
+        );
+        return;
+      }
+      this.distinct.set(cell, id);
+      this.firstLines.push(line);
+    }
+    if (this.rows === this.cellIds.length) {
+      const grown = new Int32Array(this.cellIds.length * 2);
+      grown.set(this.cellIds);
+      this.cellIds = grown;
+    }
+    this.cellIds[this.rows] = id;
   }
 
   // Writes this row's cells of `picked` columns into `into`, grown (doubled) when full.
@@ -97,19 +124,23 @@ export class CsvRows {
     return { ...base, outputs, targets: this.targets.slice(0, rows * outputs) };
   }
 
-  // Class cells to indices, issues named by CSV line (`labels.7` is a row, not a line).
+  // Distinct class cells to class indices, then each row's; issues name the CSV line where the
+  // cell first appears (`labels.7` is the 8th distinct cell, not a row).
   private labelled(): Pick<DataRows, 'outputs' | 'labels' | 'classes'> {
     const issues = new IssueList();
-    const encoded = readLabels(issues, classValues(this.labelCells));
+    const encoded = readLabels(issues, classValues([...this.distinct.keys()]));
     if (encoded && this.rows * encoded.classes.length > this.maxCells)
       issues.add('label', oneHotTooLarge(this.rows, encoded.classes.length, this.maxCells));
     const toLine = (issue: Issue): Issue => {
-      const row = /^labels\.(\d+)/.exec(issue.path);
-      if (row) return { ...issue, path: `csv.line ${this.lines[Number(row[1])]}` };
+      const cell = /^labels\.(\d+)/.exec(issue.path);
+      if (cell) return { ...issue, path: `csv.line ${this.firstLines[Number(cell[1])]}` };
       return issue.path === 'labels' ? { ...issue, path: 'label' } : issue;
     };
     if (issues.issues.length > 0) throw new ValidationError(issues.issues.map(toLine));
-    return { outputs: encoded!.classes.length, labels: encoded!.labels, classes: encoded!.classes };
+    const { labels: byCell, classes } = encoded!;
+    const labels = new Int32Array(this.rows);
+    for (let r = 0; r < this.rows; r++) labels[r] = byCell[this.cellIds[r]!]!;
+    return { outputs: classes.length, labels, classes };
   }
 }
 
