@@ -41,6 +41,8 @@ const defaults = {
   MAX_JOB_SECONDS: String(24 * 3600),
   MAX_PARAMETERS: String(50_000_000),
   MAX_DATASET_CELLS: String(100_000_000),
+  MAX_DATASET_STORED_BYTES: String(256 * 1024 * 1024),
+  MAX_JSON_DEPTH: '64',
   MAX_JOB_COMPUTE: String(1e15),
   WORKER_REDIS_RETRIES: '20',
   API_KEYS: '',
@@ -154,6 +156,9 @@ const schema = z.object({
   MAX_JOB_SECONDS: int(0),
   MAX_PARAMETERS: int(1),
   MAX_DATASET_CELLS: int(1),
+  // one Redis value holds at most 512 MB (proto-max-bulk-len)
+  MAX_DATASET_STORED_BYTES: int(1024).max(512 * 1024 * 1024),
+  MAX_JSON_DEPTH: int(4).max(10_000),
   MAX_JOB_COMPUTE: z.coerce.number().positive(),
   WORKER_REDIS_RETRIES: int(0),
   API_KEYS: apiKeysSchema,
@@ -253,8 +258,12 @@ export interface Config {
   maxJobSeconds: number;
   /** Submission limits (400 naming the limit): network parameters (weights and biases). */
   maxParameters: number;
-  /** A job's rows × features. */
+  /** Values in any one array of a dataset: rows × features, rows × outputs (one-hot classes too). */
   maxDatasetCells: number;
+  /** The bytes one stored dataset may take in Redis (inputs, and targets or class indices). */
+  maxDatasetStoredBytes: number;
+  /** How deeply arrays and objects may nest in a JSON body: checked before it is parsed. */
+  maxJsonDepth: number;
   /** A job's compute budget: epochs × rows × parameters. */
   maxJobCompute: number;
   /**
@@ -347,6 +356,8 @@ export function loadConfig(
     maxJobSeconds: c.MAX_JOB_SECONDS,
     maxParameters: c.MAX_PARAMETERS,
     maxDatasetCells: c.MAX_DATASET_CELLS,
+    maxDatasetStoredBytes: c.MAX_DATASET_STORED_BYTES,
+    maxJsonDepth: c.MAX_JSON_DEPTH,
     maxJobCompute: c.MAX_JOB_COMPUTE,
     workerRedisRetries: c.WORKER_REDIS_RETRIES,
     apiKeys: c.API_KEYS,

@@ -39,6 +39,7 @@ export default async function processTrainingJob(
       options: {
         checkpointMs: config.checkpointIntervalMs,
         maxJobSeconds: config.maxJobSeconds,
+        maxDatasetCells: config.maxDatasetCells,
         maxRunningJobs: config.maxTenantRunningJobs,
         webhookEpochIntervalMs: config.webhookEpochIntervalMs,
         historyPoints: config.maxHistoryPoints,

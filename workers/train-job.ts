@@ -3,7 +3,14 @@
 // its event.
 // Every write of a try carries the fence it claimed: a try that lost its job stops, writing nothing.
 import { UnrecoverableError } from 'bullmq';
-import { type Dataset, generators, loadBuiltin } from '../src/data/index.js';
+import {
+  type DataRows,
+  type Dataset,
+  generators,
+  loadBuiltin,
+  oneHotTooLarge,
+  withTargets,
+} from '../src/data/index.js';
 import { AppError } from '../src/errors.js';
 import { newId } from '../src/ids.js';
 import type { DatasetRef, TrainingJobData } from '../src/queue.js';
@@ -33,7 +40,7 @@ export interface JobOutcome {
 
 const now = () => new Date().toISOString();
 
-async function loadData(stores: Stores, ref: DatasetRef): Promise<Dataset | null> {
+async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | null> {
   if ('id' in ref) return stores.datasets.load(ref.id);
   if ('builtin' in ref) return loadBuiltin(ref.builtin, ref.subset ?? 'all');
   const { generator, ...params } = ref;
@@ -96,6 +103,8 @@ export interface RunOptions {
   checkpointMs: number;
   /** The longest a job may train, counting earlier tries (0: no limit). */
   maxJobSeconds: number;
+  /** The most target values (rows × outputs) a job's data may expand to. */
+  maxDatasetCells: number;
   /** A tenant's jobs training at once at most (0: no cap). */
   maxRunningJobs: number;
   /** Least time between two `epoch` webhook deliveries of one job. */
@@ -181,8 +190,8 @@ export async function runTrainingJob(
   const record = (await stores.jobs.get(jobId)) as JobRecord;
   if (record.cancelRequested) return cancel(stores, job, options, fence, 0);
   try {
-    const data = await loadData(stores, job.spec.dataset);
-    if (!data)
+    const rows = await loadData(stores, job.spec.dataset);
+    if (!rows)
       return fail(
         stores,
         job,
@@ -191,6 +200,13 @@ export async function runTrainingJob(
         'dataset_missing',
         'the dataset was deleted before the job ran',
       );
+    // stored class indices become one-hot targets here, in the thread, once their size is known
+    // to fit (a dataset stored under another MAX_DATASET_CELLS, issue 12): never retried
+    if (!rows.targets && rows.rows * rows.outputs > options.maxDatasetCells) {
+      const why = oneHotTooLarge(rows.rows, rows.outputs, options.maxDatasetCells);
+      return fail(stores, job, options, fence, 'dataset_too_large', why);
+    }
+    const data = withTargets(rows);
     if (resume.takeover) {
       // the same seed retrains the same epochs: only the ones not yet in the stream are sent
       const appended = await stores.events.append(

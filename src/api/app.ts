@@ -73,6 +73,23 @@ function withInputExamples(
   return document;
 }
 
+type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
+type DocumentedBody = { content: Record<string, { schema: z.ZodType }> };
+
+// A route's `documentedBody` (zod schemas by content type) is its request body in the document,
+// one schema per type, while Fastify validates no body: POST /v1/datasets takes JSON or CSV.
+function withDocumentedBody(input: TransformInput): ReturnType<typeof jsonSchemaTransform> {
+  const { documentedBody, ...schema } = (input.schema ?? {}) as { documentedBody?: DocumentedBody };
+  const transformed = jsonSchemaTransform({ ...input, schema } as TransformInput);
+  if (!documentedBody) return transformed;
+  const content: Record<string, { schema: unknown }> = {};
+  for (const [type, body] of Object.entries(documentedBody.content)) {
+    const one = jsonSchemaTransform({ ...input, schema: { body: body.schema } } as TransformInput);
+    content[type] = { schema: (one.schema as { body: unknown }).body };
+  }
+  return { ...transformed, schema: { ...transformed.schema, body: { content } } };
+}
+
 export interface BuildOptions {
   config: Readonly<Config>;
   logger?: FastifyServerOptions['logger'];
@@ -97,7 +114,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   // Bodies are JSON (or CSV, on the datasets route): text/plain would reach the validators as a
   // string and be refused as "must be an object" rather than as the wrong content-type (415).
   app.removeContentTypeParser('text/plain');
-  registerJsonParser(app);
+  registerJsonParser(app, config.maxJsonDepth);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializer);
   registerProblemHandler(app, config.maxBodyBytes);
@@ -153,7 +170,7 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
       },
       security: [{ apiKey: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: withDocumentedBody,
     // the schemas named with .meta({id}) go into components.schemas, where the $refs point
     transformObject: withInputExamples,
   });

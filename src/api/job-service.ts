@@ -3,7 +3,7 @@
 // its data. Also the job's public view.
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Dataset } from '../data/index.js';
+import type { DataRows } from '../data/index.js';
 import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
 import { shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
 import { parameterCount } from '../engine/index.js';
@@ -11,20 +11,22 @@ import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { DatasetRef } from '../queue.js';
 import { type JobSpec, type ResolvedTraining, resolveTraining } from '../spec/index.js';
-import type { JobEvent, JobRecord, Stores } from '../store/index.js';
+import { checkStoredSize, type JobEvent, type JobRecord, type Stores } from '../store/index.js';
 import { isPrivateAddress } from '../webhooks.js';
 import { enqueueJob } from './enqueue.js';
 import type { Services } from './services.js';
 
 interface Checked {
   ref: DatasetRef | null; // null: inline data, stored on submission
-  inline: Dataset | null;
-  /** Rows and feature columns, for the size limits. */
+  inline: DataRows | null;
+  /** Rows, feature columns and outputs (classes or targets), for the size limits. */
   rows: number;
   features: number;
+  outputs: number;
 }
 
 async function checkDataset(
+  services: Services,
   stores: Stores,
   spec: JobSpec,
   training: ResolvedTraining,
@@ -43,15 +45,15 @@ async function checkDataset(
       ]);
     }
     issues = checkShape(network, training, meta, 'dataset.id');
-    checked = { ref: { id: dataset.id }, inline: null, rows: meta.rows, features: meta.features };
+    checked = { ref: { id: dataset.id }, inline: null, ...sizeOf(meta) };
   } else if ('builtin' in dataset) {
     const shape = shapeOfBuiltin(dataset.builtin, dataset.subset);
     issues = checkShape(network, training, shape, 'dataset');
-    checked = { ref: dataset, inline: null, rows: shape.rows, features: shape.features };
+    checked = { ref: dataset, inline: null, ...sizeOf(shape) };
   } else if ('generator' in dataset) {
     const shape = shapeOfGenerator(dataset);
     issues = checkShape(network, training, shape, 'dataset');
-    checked = { ref: dataset, inline: null, rows: shape.rows, features: shape.features };
+    checked = { ref: dataset, inline: null, ...sizeOf(shape) };
   } else if ('csv' in dataset) {
     throw new ValidationError([
       {
@@ -61,13 +63,22 @@ async function checkDataset(
       },
     ]);
   } else {
-    const data = loadDataset(dataset, { allowFiles: false });
+    // refused before its arrays are made, and stored with labels as class indices (issue 12)
+    const { maxDatasetCells: maxCells, maxDatasetStoredBytes } = services.config;
+    const data = loadDataset(dataset, { allowFiles: false, maxCells });
+    checkStoredSize(data, maxDatasetStoredBytes);
     issues = checkAgainstData(network, training, data);
-    checked = { ref: null, inline: data, rows: data.rows, features: data.features };
+    checked = { ref: null, inline: data, ...sizeOf(data) };
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return checked;
 }
+
+const sizeOf = (shape: { rows: number; features: number; outputs: number }) => ({
+  rows: shape.rows,
+  features: shape.features,
+  outputs: shape.outputs,
+});
 
 // The service's size limits: each refusal names the limit, its value and the job's figure.
 function checkLimits(
@@ -90,6 +101,12 @@ function checkLimits(
     issues.push({
       path: 'dataset',
       message: `has ${checked.rows} rows × ${checked.features} features = ${cells} values; this service takes at most ${maxDatasetCells} (MAX_DATASET_CELLS)`,
+    });
+  // the targets a worker makes (one-hot for classes) are as large as this: refused here, not there
+  if (checked.rows * checked.outputs > maxDatasetCells)
+    issues.push({
+      path: 'dataset',
+      message: `has ${checked.rows} rows × ${checked.outputs} outputs (classes or target columns) = ${checked.rows * checked.outputs} target values; this service takes at most ${maxDatasetCells} (MAX_DATASET_CELLS): use fewer rows or classes`,
     });
   if (compute > maxJobCompute)
     issues.push({
@@ -202,7 +219,7 @@ export async function submitJob(
       ]);
     }
   }
-  const checked = await checkDataset(stores, spec, training);
+  const checked = await checkDataset(services, stores, spec, training);
   checkLimits(services, spec, training, checked);
   let jobId = newId();
   let idempotencyKeyToRelease: string | undefined;

@@ -6,6 +6,8 @@ import { optimizerNames } from '../engine/index.js';
 import {
   builtinSchema,
   generatorSchema,
+  inlineLabelsSchema,
+  inlineTargetsSchema,
   metricsSchema,
   modelSchema,
   networkSchema,
@@ -89,6 +91,21 @@ export const datasetMetaSchema = z
     createdAt: z.string(),
   })
   .meta({ id: 'Dataset' });
+
+/** What POST /v1/datasets takes as JSON (as CSV: text with a header row, see the route). */
+export const datasetUploadSchema = z.union([inlineTargetsSchema, inlineLabelsSchema]).meta({
+  id: 'DatasetUpload',
+  description: 'rows with regression targets, or rows with one class label each',
+  examples: [
+    {
+      inputs: [
+        [5.1, 3.5, 1.4, 0.2],
+        [6.7, 3.0, 5.2, 2.3],
+      ],
+      labels: [0, 2],
+    },
+  ],
+});
 
 export const resolvedTrainingSchema = z.object({
   epochs: z.number().int(),

@@ -3,6 +3,7 @@
 // Not a loader (see csv.ts, builtin.ts) and not a transform (no scaling, no shuffling).
 
 import { type Issue, ValidationError } from '../errors.js';
+import { describe, noCellLimit, oneHotTooLarge, readLabels, withTargets } from './labels.js';
 
 export interface Dataset {
   rows: number;
@@ -20,14 +21,18 @@ export interface Dataset {
   classes?: (string | number)[];
 }
 
+/**
+ * Data as read and stored: a class index per row instead of one-hot targets for classification
+ * (rows × classes floats: 540 MB from a 54 KB CSV, issue 12), targets for regression.
+ * `withTargets` (labels.ts) makes it a Dataset where training needs one.
+ */
+export type DataRows = Omit<Dataset, 'targets'> & { targets?: Float32Array };
+
 /** The largest float32: data is kept in 32-bit floats, so a larger number would become Infinity. */
 export const maxFloat32 = 3.4028234663852886e38;
 
 /** Collecting stops here so that a huge bad input does not make a huge error. */
 export const maxIssues = 20;
-/** One-hot targets are rows*classes floats; a class index past this is surely a mistake. */
-export const maxClasses = 10_000;
-
 /** Issues gathered while validating; `full` tells loops to stop early. */
 export class IssueList {
   readonly issues: Issue[] = [];
@@ -55,10 +60,10 @@ export class IssueList {
 type Rows = readonly (readonly unknown[])[];
 
 /** A regression (or any numeric-target) dataset from nested rows. */
-export function fromTargets(inputs: Rows, targets: Rows): Dataset {
+export function fromTargets(inputs: Rows, targets: Rows, maxCells = noCellLimit): Dataset {
   const issues = new IssueList();
-  const x = readMatrix(issues, 'inputs', inputs);
-  const y = readMatrix(issues, 'targets', targets);
+  const x = readMatrix(issues, 'inputs', inputs, maxCells);
+  const y = readMatrix(issues, 'targets', targets, maxCells);
   if (x && y) checkRowCounts(issues, 'targets', y.rows, x.rows);
   issues.throwIfAny();
   return {
@@ -89,10 +94,26 @@ export function fromInputs(inputs: Rows): Dataset {
  * 0..max); string labels are class names (classes are the sorted unique names).
  */
 export function fromLabels(inputs: Rows, labels: readonly unknown[]): Dataset {
+  return withTargets(readLabelled(inputs, labels));
+}
+
+/**
+ * Classification rows as stored: inputs and a class index per row, no one-hot targets. Refuses,
+ * before allocating, inputs or one-hot targets-to-be of more than `maxCells` values.
+ */
+export function readLabelled(
+  inputs: Rows,
+  labels: readonly unknown[],
+  maxCells = noCellLimit,
+): DataRows {
   const issues = new IssueList();
-  const x = readMatrix(issues, 'inputs', inputs);
+  const x = readMatrix(issues, 'inputs', inputs, maxCells);
   const encoded = readLabels(issues, labels);
-  if (x && encoded) checkRowCounts(issues, 'labels', encoded.labels.length, x.rows);
+  if (x && encoded) {
+    checkRowCounts(issues, 'labels', encoded.labels.length, x.rows);
+    if (x.rows * encoded.classes.length > maxCells)
+      issues.add('labels', oneHotTooLarge(x.rows, encoded.classes.length, maxCells));
+  }
   issues.throwIfAny();
   const { labels: indices, classes } = encoded!;
   return {
@@ -100,17 +121,9 @@ export function fromLabels(inputs: Rows, labels: readonly unknown[]): Dataset {
     features: x!.width,
     outputs: classes.length,
     inputs: x!.flat,
-    targets: oneHot(indices, classes.length),
     labels: indices,
     classes,
   };
-}
-
-/** rows*classCount targets with a 1 at each row's class index. */
-export function oneHot(labels: Int32Array, classCount: number): Float32Array {
-  const targets = new Float32Array(labels.length * classCount);
-  for (let r = 0; r < labels.length; r++) targets[r * classCount + labels[r]!] = 1;
-  return targets;
 }
 
 /** A copy of the given rows, in the given order; classes and feature names are kept. */
@@ -148,7 +161,12 @@ interface Matrix {
   flat: Float32Array;
 }
 
-function readMatrix(issues: IssueList, name: string, rows: unknown): Matrix | undefined {
+function readMatrix(
+  issues: IssueList,
+  name: string,
+  rows: unknown,
+  maxCells = noCellLimit,
+): Matrix | undefined {
   if (!Array.isArray(rows)) {
     issues.add(name, 'must be an array of rows (arrays of numbers)');
     return undefined;
@@ -162,6 +180,10 @@ function readMatrix(issues: IssueList, name: string, rows: unknown): Matrix | un
   const width = ref >= 0 ? (rows[ref] as unknown[]).length : 0;
   if (ref >= 0 && width === 0) {
     issues.add(`${name}.${ref}`, 'is empty; every row needs at least one value');
+    return undefined;
+  }
+  if (rows.length * width > maxCells) {
+    issues.add(name, tooManyCells(rows.length, width, maxCells));
     return undefined;
   }
   const flat = new Float32Array(rows.length * width);
@@ -185,72 +207,19 @@ function readMatrix(issues: IssueList, name: string, rows: unknown): Matrix | un
   return { rows: rows.length, width, flat };
 }
 
-interface Encoded {
-  labels: Int32Array;
-  classes: (string | number)[];
-}
-
-function readLabels(issues: IssueList, labels: unknown): Encoded | undefined {
-  if (!Array.isArray(labels)) {
-    issues.add('labels', 'must be an array of class indices or class names');
-    return undefined;
-  }
-  if (labels.length === 0) {
-    issues.add('labels', 'is empty; give one label per input row');
-    return undefined;
-  }
-  const named = typeof labels[0] === 'string';
-  const before = issues.issues.length;
-  for (let r = 0; r < labels.length && !issues.full; r++) {
-    const v: unknown = labels[r];
-    if (named && typeof v !== 'string') {
-      issues.add(`labels.${r}`, `must be a class name string like label 0 (got ${describe(v)})`);
-    } else if (named && v === '') {
-      issues.add(`labels.${r}`, 'is an empty class name; give every row a class');
-    } else if (!named && !(Number.isInteger(v) && (v as number) >= 0)) {
-      issues.add(
-        `labels.${r}`,
-        `must be a non-negative integer class index like label 0 (got ${describe(v)})`,
-      );
-    } else if (!named && (v as number) >= maxClasses) {
-      issues.add(`labels.${r}`, `class index ${v} is too large; at most ${maxClasses} classes`);
-    }
-  }
-  if (issues.issues.length > before) return undefined;
-  return named ? encodeNames(issues, labels as string[]) : encodeIndices(labels as number[]);
-}
-
-function encodeIndices(labels: number[]): Encoded {
-  const max = labels.reduce((m, v) => Math.max(m, v), 0);
-  return { labels: Int32Array.from(labels), classes: Array.from({ length: max + 1 }, (_, i) => i) };
-}
-
-function encodeNames(issues: IssueList, labels: string[]): Encoded | undefined {
-  const classes = [...new Set(labels)].sort();
-  if (classes.length > maxClasses) {
-    issues.add('labels', `has ${classes.length} distinct classes; at most ${maxClasses}`);
-    return undefined;
-  }
-  const index = new Map(classes.map((c, i) => [c, i]));
-  return { labels: Int32Array.from(labels, (l) => index.get(l)!), classes };
-}
-
 function checkRowCounts(issues: IssueList, name: string, rows: number, inputRows: number): void {
   if (rows !== inputRows) {
     issues.add(name, `has ${rows} rows but inputs has ${inputRows}; give one per input row`);
   }
 }
 
-function notAFloat32(v: unknown): string {
+/** Why rows × width values are refused before they are allocated. */
+export function tooManyCells(rows: number, width: number, maxCells: number): string {
+  return `has ${rows} rows × ${width} values = ${rows * width}; this service takes at most ${maxCells} (MAX_DATASET_CELLS): use fewer rows or columns`;
+}
+
+export function notAFloat32(v: unknown): string {
   return Number.isFinite(v)
     ? `is ${v}, past ±3.4e38 (data is kept as 32-bit floats): scale the column down`
     : `must be a finite number (got ${describe(v)})`;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) {
-    return String(v);
-  }
-  return Array.isArray(v) ? 'an array' : typeof v;
 }

@@ -4,7 +4,8 @@
 
 import { createRandom } from '../engine/random.js';
 import { generatorDefaults } from '../spec/dataset.js';
-import { type Dataset, IssueList, oneHot } from './dataset.js';
+import { type Dataset, IssueList } from './dataset.js';
+import { oneHot } from './labels.js';
 
 export { generatorDefaults };
 

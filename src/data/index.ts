@@ -10,13 +10,13 @@ export {
 } from './builtin.js';
 export { type CsvOptions, parseCsv, parseCsvFile } from './csv.js';
 export {
+  type DataRows,
   type Dataset,
   fromInputs,
   fromLabels,
   fromTargets,
-  maxClasses,
   maxFloat32,
-  oneHot,
+  readLabelled,
   rowsOf,
   subsetRows,
 } from './dataset.js';
@@ -34,3 +34,4 @@ export {
   type XorParams,
   xor,
 } from './generators.js';
+export { maxClasses, oneHot, oneHotTooLarge, withTargets } from './labels.js';

@@ -15,8 +15,9 @@ import {
 } from '../spec/index.js';
 import { loadBuiltin } from './builtin.js';
 import { parseCsvFile } from './csv.js';
-import { type Dataset, fromLabels, fromTargets } from './dataset.js';
+import { type DataRows, type Dataset, fromTargets, readLabelled } from './dataset.js';
 import { generators } from './generators.js';
+import { withTargets } from './labels.js';
 import { type DataShape, shapeOfData } from './shape.js';
 
 export interface LoadOptions {
@@ -24,9 +25,11 @@ export interface LoadOptions {
   allowFiles: boolean;
   /** Relative CSV paths are read from here (the job file's folder). */
   baseDir?: string;
+  /** Inline rows of more values than this (rows × features, rows × classes) are refused. */
+  maxCells?: number;
 }
 
-function load(spec: DatasetSpec, options: LoadOptions): Dataset {
+function load(spec: DatasetSpec, options: LoadOptions): DataRows {
   if ('builtin' in spec) return loadBuiltin(spec.builtin, spec.subset ?? 'all');
   if ('generator' in spec) {
     const { generator, ...params } = spec;
@@ -56,12 +59,12 @@ function load(spec: DatasetSpec, options: LoadOptions): Dataset {
       ...(spec.targets !== undefined ? { targets: spec.targets } : {}),
     });
   }
-  if ('labels' in spec) return fromLabels(spec.inputs, spec.labels);
-  return fromTargets(spec.inputs, spec.targets);
+  if ('labels' in spec) return readLabelled(spec.inputs, spec.labels, options.maxCells);
+  return fromTargets(spec.inputs, spec.targets, options.maxCells);
 }
 
-/** Loads the data a dataset spec names; errors carry paths under `dataset`. */
-export function loadDataset(spec: DatasetSpec, options: LoadOptions): Dataset {
+/** Loads the data a dataset spec names (labels as class indices); errors carry paths under `dataset`. */
+export function loadDataset(spec: DatasetSpec, options: LoadOptions): DataRows {
   try {
     return load(spec, options);
   } catch (error) {
@@ -74,12 +77,15 @@ export function loadDataset(spec: DatasetSpec, options: LoadOptions): Dataset {
 const maxRowIssues = 5;
 
 // Targets the divergence cannot take: cross_entropy wants distributions, BCE values in [0, 1].
-function checkTargets(network: NetworkSpec, data: Dataset): Issue[] {
+// Class labels are one-hot rows, which every divergence takes.
+function checkTargets(network: NetworkSpec, data: DataRows): Issue[] {
   const issues: Issue[] = [];
   const n = data.outputs;
-  const where = data.labels ? 'dataset.labels' : 'dataset.targets';
+  const { targets } = data;
+  if (!targets || data.labels) return issues;
+  const where = 'dataset.targets';
   for (let r = 0; r < data.rows && issues.length < maxRowIssues; r++) {
-    const row = data.targets.subarray(r * n, r * n + n);
+    const row = targets.subarray(r * n, r * n + n);
     if (network.divergence === 'cross_entropy') {
       const sum = row.reduce((a, v) => a + v, 0);
       const negative = row.some((v) => v < 0);
@@ -167,7 +173,7 @@ export function checkShape(
 export function checkAgainstData(
   network: NetworkSpec,
   training: ResolvedTraining,
-  data: Dataset,
+  data: DataRows,
 ): Issue[] {
   const issues = checkShape(network, training, shapeOfData(data));
   if (outputSizeOfSpec(network) === data.outputs) issues.push(...checkTargets(network, data));
@@ -185,7 +191,7 @@ export function prepareJob(value: unknown, options: LoadOptions, seed?: () => nu
   const data = loadDataset(job.dataset, options);
   const issues = checkAgainstData(job.network, job.training, data);
   if (issues.length > 0) throw new ValidationError(issues);
-  return { job, data };
+  return { job, data: withTargets(data, options.maxCells) };
 }
 
 /** The folder a job file's relative CSV paths are read from. */

@@ -3,7 +3,7 @@
 // parameters alone (the service never generates a million rows just to check a spec).
 import type { GeneratorSpec } from '../spec/index.js';
 import { type BuiltinName, type BuiltinSubset, loadBuiltin } from './builtin.js';
-import type { Dataset } from './dataset.js';
+import type { DataRows } from './dataset.js';
 import { generatorDefaults } from './generators.js';
 
 /** What the targets can feed: distributions suit cross_entropy, values in [0, 1] suit BCE. */
@@ -17,14 +17,17 @@ export interface DataShape {
   targetKind: TargetKind;
 }
 
-export function targetKindOf(data: Dataset): TargetKind {
+export function targetKindOf(data: DataRows): TargetKind {
+  // class indices stand for one-hot rows: distributions
+  if (!data.targets) return 'distribution';
+  const { targets } = data;
   const n = data.outputs;
   let unit = true;
   let distribution = n > 0;
   for (let r = 0; r < data.rows && (unit || distribution); r++) {
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const v = data.targets[r * n + i]!;
+      const v = targets[r * n + i]!;
       if (v < 0 || v > 1) unit = false;
       if (v < 0) distribution = false;
       sum += v;
@@ -34,7 +37,7 @@ export function targetKindOf(data: Dataset): TargetKind {
   return distribution ? 'distribution' : unit ? 'unit' : 'real';
 }
 
-export function shapeOfData(data: Dataset): DataShape {
+export function shapeOfData(data: DataRows): DataShape {
   return {
     rows: data.rows,
     features: data.features,

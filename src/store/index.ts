@@ -57,7 +57,7 @@ export function storesByTenant(
     return stores;
   };
 }
-export type { DatasetMeta } from './datasets.js';
+export { checkStoredSize, type DatasetMeta, storedBytesOf } from './datasets.js';
 export * from './events.js';
 export type { Fence } from './fence.js';
 export type { JobRecord, JobSpecRecord, Progress } from './jobs.js';

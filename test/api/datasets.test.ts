@@ -71,10 +71,10 @@ describe('POST /v1/datasets', () => {
 
     const stored = (await stores.datasets.load(meta.id))!;
     expect(Array.from(stored.inputs)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(Array.from(stored.targets)).toEqual([0.5, 1.5, -2]);
+    expect(Array.from(stored.targets!)).toEqual([0.5, 1.5, -2]);
   });
 
-  it('one-hot encodes labels: integer classes 0..max, names sorted', async () => {
+  it('stores labels as class indices: integer classes 0..max, names sorted', async () => {
     const byIndex = await upload({ inputs: [[0], [1], [2]], labels: [2, 0, 2] });
     expect(byIndex.statusCode).toBe(201);
     expect(byIndex.json()).toMatchObject({
@@ -84,9 +84,12 @@ describe('POST /v1/datasets', () => {
       classes: [0, 1, 2],
       targetKind: 'distribution',
     });
+    expect(byIndex.json().bytes).toBe(3 * 4 + 3 * 4); // inputs and an int32 index per row
     const stored = (await stores.datasets.load(byIndex.json().id))!;
-    expect(Array.from(stored.targets)).toEqual([0, 0, 1, 1, 0, 0, 0, 0, 1]);
+    expect(stored.targets).toBeUndefined();
     expect(Array.from(stored.labels!)).toEqual([2, 0, 2]);
+    const key = `${service.config.keyPrefix}:tenant:default:dataset:${byIndex.json().id}`;
+    expect((await redis.hkeys(key)).sort()).toEqual(['inputs', 'labels', 'meta']);
 
     const byName = await upload({ inputs: [[0], [1], [2]], labels: ['b', 'a', 'c'] });
     expect(byName.statusCode).toBe(201);
@@ -128,7 +131,7 @@ describe('POST /v1/datasets', () => {
     expect(meta).toMatchObject({ rows: 2, features: 2, outputs: 2, featureNames: ['x', 'y'] });
     const stored = (await stores.datasets.load(meta.id))!;
     expect(Array.from(stored.inputs)).toEqual([1, 3, 5, 7]);
-    expect(Array.from(stored.targets)).toEqual([2, 4, 6, 8]);
+    expect(Array.from(stored.targets!)).toEqual([2, 4, 6, 8]);
   });
 
   it('takes datasets larger than MAX_BODY_BYTES up to MAX_DATASET_BYTES, then 413', async () => {

@@ -68,6 +68,22 @@ describe('submission limits', () => {
     );
   });
 
+  it('targets over MAX_DATASET_CELLS: rows × classes, before a worker makes them', async () => {
+    // 400 rows × 2 features = 800 values fit; 400 rows × 3 one-hot classes = 1200 do not
+    await refused(
+      {
+        network: { ...network(4), layers: [{ units: 3, activation: 'softmax' }] },
+        dataset: { generator: 'spirals', samples: 400, classes: 3, seed: 1 },
+        training: { epochs: 1 },
+      },
+      'dataset',
+      [
+        '400 rows × 3 outputs (classes or target columns) = 1200 target values',
+        'at most 1000 (MAX_DATASET_CELLS)',
+      ],
+    );
+  });
+
   it('epochs × rows × parameters over MAX_JOB_COMPUTE', async () => {
     // 17 parameters × 16 rows × 4000 epochs = 1.09e6
     await refused(

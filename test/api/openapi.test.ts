@@ -59,6 +59,20 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('gives POST /v1/datasets a body for each content type it takes: JSON rows, CSV text', () => {
+    const { requestBody } = doc.paths['/v1/datasets'].post;
+    expect(Object.keys(requestBody.content).sort()).toEqual(['application/json', 'text/csv']);
+    expect(requestBody.content['text/csv'].schema).toMatchObject({ type: 'string' });
+    const ref: string = requestBody.content['application/json'].schema.$ref;
+    const upload = doc.components.schemas[ref.slice('#/components/schemas/'.length)];
+    const forms = upload.anyOf.map((form: { required: string[] }) => form.required.sort());
+    expect(forms).toEqual([
+      ['inputs', 'targets'],
+      ['inputs', 'labels'],
+    ]);
+    expect(upload.examples[0]).toMatchObject({ labels: [0, 2] });
+  });
+
   it('shows examples of what a client sends and of a problem', () => {
     const body = (path: string) => {
       const ref: string = doc.paths[path].post.requestBody.content['application/json'].schema.$ref;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTargets } from '../../src/data/labels.js';
 import {
   baseDirOf,
   checkAgainstData,
@@ -102,11 +103,33 @@ describe('loadDataset gives each form its rows, features and outputs', () => {
     expect(load(spec)).toMatchObject(expected);
   });
 
-  it('one-hot encodes class names in sorted order', () => {
+  it('numbers class names in sorted order, as indices (one-hot targets are made for training)', () => {
     const data = load({ inputs: [[1], [2], [3]], labels: ['virginica', 'setosa', 'virginica'] });
     expect(data.classes).toEqual(['setosa', 'virginica']);
     expect(Array.from(data.labels!)).toEqual([1, 0, 1]);
-    expect(Array.from(data.targets)).toEqual([0, 1, 1, 0, 0, 1]);
+    expect(data.targets).toBeUndefined();
+    expect(Array.from(withTargets(data).targets)).toEqual([0, 1, 1, 0, 0, 1]);
+  });
+
+  it('refuses inline rows past maxCells before making their arrays, naming MAX_DATASET_CELLS', () => {
+    const labelled = { inputs: [[1], [2], [3]], labels: [0, 1, 9] };
+    const limited = (spec: object) =>
+      loadDataset(spec as DatasetSpec, { ...noFiles, maxCells: 20 });
+    expect(onlyIssue(() => limited(labelled))).toEqual({
+      path: 'dataset.labels',
+      message:
+        '3 rows × 10 classes = 30 one-hot target values; this service trains on at most 20 (MAX_DATASET_CELLS): number the classes from 0 without gaps, or use fewer rows',
+    });
+    const wide = {
+      inputs: [Array(7).fill(1), Array(7).fill(2), Array(7).fill(3)],
+      targets: [[1], [2], [3]],
+    };
+    expect(onlyIssue(() => limited(wide))).toEqual({
+      path: 'dataset.inputs',
+      message:
+        'has 3 rows × 7 values = 21; this service takes at most 20 (MAX_DATASET_CELLS): use fewer rows or columns',
+    });
+    expect(limited({ inputs: [[1], [2], [3]], labels: [0, 1, 5] }).outputs).toBe(6);
   });
 
   it('gives the iris classes as indices 0..2', () => {
