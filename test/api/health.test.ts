@@ -30,6 +30,7 @@ const v1Routes = [
   'post /v1/jobs',
   'get /v1/jobs',
   'get /v1/jobs/{id}',
+  'delete /v1/jobs/{id}',
   'post /v1/jobs/{id}/cancel',
   'get /v1/jobs/{id}/events',
   'get /v1/models/{id}',

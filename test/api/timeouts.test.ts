@@ -58,7 +58,7 @@ describe('a slow client', () => {
   it('that trickles its body in is cut off with 408 problem+json after REQUEST_TIMEOUT_MS', async () => {
     const body = JSON.stringify({ inputs: [[0], [1]], targets: [[0], [1]] }).padEnd(600, ' ');
     const { answer, sent, ms } = await trickle(
-      `POST /v1/datasets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      `POST /v1/datasets HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
       body,
     );
     expect(sent).toBeLessThan(body.length); // cut off, not answered after the whole body
@@ -72,7 +72,7 @@ describe('a slow client', () => {
 
   it('that never finishes its headers is cut off with 408 after HEADERS_TIMEOUT_MS', async () => {
     const { answer, sent, ms } = await trickle(
-      'GET /v1/jobs HTTP/1.1\r\nHost: x\r\n',
+      'GET /v1/jobs HTTP/1.1\r\nHost: localhost\r\n',
       'X-Slow: '.padEnd(400, 'a'),
     );
     expect(sent).toBeLessThan(400);
