@@ -1,7 +1,21 @@
 // The bench's processes: spawning a server and waiting until it is ready, and reading the CPU
 // time a process has used. Not here: what is measured (bench/service.ts).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Pins every thread of `pid` to one core with util-linux's taskset, so a server under test and
+ * the load generator do not take turns on the same core (the figures of a 2-core machine swung
+ * 2× without it). False where there is no taskset or only one core: the figures are then unpinned.
+ */
+export function pinToCore(pid: number | undefined, core: number): boolean {
+  if (pid === undefined || availableParallelism() < 2) return false;
+  const pinned = spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], {
+    stdio: 'ignore',
+  });
+  return pinned.status === 0;
+}
 
 export function start(
   args: string[],

@@ -25,7 +25,7 @@ export function serviceSection(service: ServiceFigures, date: string, machine: s
 
 Written by \`npm run bench:service\` (also the last part of \`npm run bench\`; bench/service.ts).
 API and one worker process (concurrency 1) against local Redis, without API keys, logs at warn;
-each server in its own process, autocannon in the bench's own, all on this machine. Each route
+each server in its own process, autocannon in the bench's own, all on this machine${service.pinned ? ' (the servers pinned to core 0, autocannon to core 1, with taskset)' : ''}. Each route
 gets ${service.load.connections} connections for ${service.load.seconds} s after 2 s of the same load, one route after
 another, on an iris model (4-16-3). Target of issue 12: every one-row route ≥ 0.70 of the bare
 route's requests/s, with p99 < 5 ms. The server's CPU time per request (from /proc) is

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { connectRedis, deleteKeysUnder } from '../src/store/index.js';
-import { cpuSeconds, start as spawnServer, waitForHttp } from './processes.js';
+import { cpuSeconds, pinToCore, start as spawnServer, waitForHttp } from './processes.js';
 
 const start = (args: string[], extraEnv: Record<string, string>, ready: string) =>
   spawnServer(args, { ...env, ...extraEnv }, ready);
@@ -173,6 +173,10 @@ export async function runServiceBench(profileDir?: string) {
       latencies.push(run.ms);
       modelId = run.modelId ?? modelId;
     }
+    // the servers on core 0, autocannon (this process) on core 1
+    const pinned = [apiServer.pid, bareServer.pid, process.pid].every((pid, i) =>
+      pinToCore(pid, i < 2 ? 0 : 1),
+    );
     const loads: LoadResult[] = [];
     for (const run of loadRuns(modelId))
       loads.push(await measure(run[1].includes(`:${barePort}/`) ? bareServer : apiServer, run));
@@ -183,6 +187,7 @@ export async function runServiceBench(profileDir?: string) {
         runs: latencies.length,
       },
       load,
+      pinned,
       loads,
     };
   } finally {
