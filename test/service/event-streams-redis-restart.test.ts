@@ -1,64 +1,25 @@
 // The API's one shared event reader across a Redis restart, with a Redis server this test starts
 // itself: the streams open when Redis goes away end (their clients reconnect with
 // Last-Event-ID), and once it is back new streams are served by the same reader again.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, http, startService, type TestService } from '../helpers/service.js';
+import { type RedisServer, redisServer } from '../helpers/redis-server.js';
+import { http, startService, type TestService } from '../helpers/service.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'backprop-sse-redis-'));
-let port = 0;
-let redis: ChildProcess | undefined;
+let redis: RedisServer;
 let service: TestService;
 
-// redis-server with AOF in our folder, on our port; resolves once it answers PING.
-async function startRedis(): Promise<void> {
-  redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--save',
-      '',
-    ],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 200; i++) {
-    const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
-    if (ping.stdout.trim() === 'PONG') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not answer');
-}
-
-async function stopRedis(): Promise<void> {
-  const r = redis;
-  if (!r || r.exitCode !== null) return;
-  await new Promise((done) => r.once('exit', done).kill('SIGTERM')); // writes the AOF out
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis();
+  redis = await redisServer();
   service = await startService({
     // no heartbeat (and so no look at the job) within the test: what the streams get and when
     // they end comes from the shared reader alone
-    env: { REDIS_URL: `redis://127.0.0.1:${port}`, SSE_HEARTBEAT_MS: '600000' },
+    env: { REDIS_URL: redis.url, SSE_HEARTBEAT_MS: '600000' },
   });
 });
 
 afterAll(async () => {
   await service?.stop();
-  await stopRedis();
-  rmSync(dir, { recursive: true, force: true });
+  await redis?.remove();
 });
 
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, until: RegExp) {
@@ -82,10 +43,10 @@ describe('event streams across a Redis restart', () => {
     const before = (await fetch(events)).body!.getReader();
     expect((await readUntil(before, /event: status/)).ended).toBe(false);
 
-    await stopRedis();
+    await redis.stop();
     // the stream ends (not hangs), so its EventSource reconnects
     expect((await readUntil(before, /(?!)/)).ended).toBe(true);
-    await startRedis();
+    await redis.start();
     let res = await fetch(events);
     while (res.status === 503) res = await fetch(events); // until the API has reconnected
     expect(res.status).toBe(200);

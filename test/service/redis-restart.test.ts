@@ -2,15 +2,11 @@
 // the API answers 503 on /readyz while it is away and recovers by itself; the training thread's
 // try fails (an infrastructure failure), BullMQ tries again after a backoff and that try resumes
 // from the checkpoint; the job completes once, with the weights of an uninterrupted run.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { follow } from '../helpers/events.js';
+import { type RedisServer, redisServer } from '../helpers/redis-server.js';
 import {
-  freePort,
   http,
   secondsLongJob,
   startService,
@@ -18,51 +14,16 @@ import {
   waitForJob,
 } from '../helpers/service.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'backprop-redis-'));
-let port = 0;
-let redis: ChildProcess | undefined;
+let redis: RedisServer;
 let service: TestService;
-
-// redis-server with AOF in our folder, on our port; resolves once it answers PING.
-async function startRedis(): Promise<void> {
-  redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--save',
-      '',
-    ],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 200; i++) {
-    const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
-    if (ping.stdout.trim() === 'PONG') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not answer');
-}
-
-async function stopRedis(): Promise<void> {
-  const r = redis;
-  if (!r || r.exitCode !== null) return;
-  await new Promise((done) => r.once('exit', done).kill('SIGTERM')); // writes the AOF out
-}
 
 const job = secondsLongJob(4);
 
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis();
+  redis = await redisServer();
   service = await startService({
     env: {
-      REDIS_URL: `redis://127.0.0.1:${port}`,
+      REDIS_URL: redis.url,
       WORKER_LOCK_MS: '1000',
       WORKER_CONCURRENCY: '1',
       CHECKPOINT_INTERVAL_MS: '200',
@@ -77,8 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.stop();
-  await stopRedis();
-  rmSync(dir, { recursive: true, force: true });
+  await redis?.remove();
 });
 
 const ready = async () => (await fetch(`${service.url}/readyz`)).status;
@@ -91,11 +51,11 @@ describe('Redis restarting mid-run', () => {
 
     const id = (await http(service, 'POST', '/v1/jobs', job)).body.id;
     await waitForJob(service, id, (j) => j.progress.epoch >= 10, 120_000);
-    await stopRedis();
+    await redis.stop();
     expect(await ready()).toBe(503);
     expect((await fetch(`${service.url}/v1/jobs/${id}`)).status).toBe(503);
     await new Promise((r) => setTimeout(r, 1500)); // away for a while: the job's lock lapses
-    await startRedis();
+    await redis.start();
     // the API reconnects by itself
     const deadline = Date.now() + 15_000;
     while ((await ready()) !== 200) {
@@ -121,7 +81,7 @@ describe('Redis restarting mid-run', () => {
       `after the Redis restart: ${queued?.attemptsMade} failed tries, ${resumed.length} resumed events (from epoch ${resumed.map((e) => e.data.epoch).join(', ')})\n`,
     );
     // one model for the job: it did not run twice to completion
-    const client = new Redis(port, '127.0.0.1');
+    const client = new Redis(redis.port, '127.0.0.1');
     const models = await client.keys(`${service.config.keyPrefix}:tenant:default:model:*`);
     await client.quit();
     expect(models).toHaveLength(2); // the reference's and this job's

@@ -1,31 +1,12 @@
 // The service's jobs-by-status counts (for /metrics) are kept by the job store's scripts: after
 // any mix of creations and transitions in several tenants they equal the tenants' status sets.
-import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobStatuses } from '../../src/store/events.js';
-import {
-  connectRedis,
-  createStores,
-  deleteKeysUnder,
-  metricsKeysFor,
-} from '../../src/store/index.js';
+import { createStores, metricsKeysFor } from '../../src/store/index.js';
+import { recordOnlySpec, scratchRedis } from '../helpers/store.js';
 
-const prefix = `bp:test:${randomUUID().slice(0, 8)}`;
-const redis = connectRedis('redis://127.0.0.1:6379');
-afterAll(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-});
-
-const spec = {
-  network: {
-    inputSize: 1,
-    layers: [{ units: 1, activation: 'identity' as const }],
-    divergence: 'l2' as const,
-  },
-  dataset: { generator: 'sine' as const },
-  training: {} as never,
-};
+const { redis, prefix } = scratchRedis();
+const spec = recordOnlySpec;
 
 describe('jobs by status, over every tenant', () => {
   it('follow creations, transitions and refused moves exactly', async () => {

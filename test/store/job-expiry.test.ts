@@ -1,31 +1,12 @@
 // Finished jobs expire with what they own: after FINISHED_JOB_TTL_SECONDS their record, stream,
 // model-id claim and Idempotency-Key are gone, and the next listing or submission sweeps them off the tenant's
 // lists and out of the service's counts by status. A running job does not expire.
-import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  connectRedis,
-  createStores,
-  deleteKeysUnder,
-  metricsKeysFor,
-} from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
+import { createStores, metricsKeysFor } from '../../src/store/index.js';
+import { recordOnlySpec, scratchRedis } from '../helpers/store.js';
 
-const prefix = `bp:test:${randomUUID().slice(0, 8)}`;
-const redis = connectRedis('redis://127.0.0.1:6379');
-afterAll(async () => {
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-});
-
-const spec = {
-  network: {
-    inputSize: 1,
-    layers: [{ units: 1, activation: 'identity' as const }],
-    divergence: 'l2' as const,
-  },
-  dataset: { generator: 'sine' as const },
-  training: {} as never,
-};
+const { redis, prefix } = scratchRedis();
+const spec = recordOnlySpec;
 
 describe('finished jobs past FINISHED_JOB_TTL_SECONDS', () => {
   it('leave no key, no list entry and no count', async () => {

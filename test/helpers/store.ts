@@ -1,0 +1,27 @@
+// For the store suites: a Redis connection under a key prefix of the suite's own (its keys are
+// removed after the suite), and the smallest job spec a job record can hold.
+import { randomUUID } from 'node:crypto';
+import { afterAll } from 'vitest';
+import { connectRedis, deleteKeysUnder } from '../../src/store/index.js';
+
+/** Call at a suite's top level: the connection and prefix, cleaned up after the suite. */
+export function scratchRedis() {
+  const prefix = `bp:test:${randomUUID().slice(0, 8)}`;
+  const redis = connectRedis('redis://127.0.0.1:6379');
+  afterAll(async () => {
+    await deleteKeysUnder(redis, prefix);
+    await redis.quit();
+  });
+  return { redis, prefix };
+}
+
+/** A job spec for records only (nothing trains it). */
+export const recordOnlySpec = {
+  network: {
+    inputSize: 1,
+    layers: [{ units: 1, activation: 'identity' as const }],
+    divergence: 'l2' as const,
+  },
+  dataset: { generator: 'sine' as const },
+  training: {} as never,
+};
