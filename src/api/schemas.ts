@@ -92,16 +92,19 @@ export const datasetMetaSchema = z
   })
   .meta({ id: 'Dataset' });
 
+/** Two iris rows: the examples of every body that carries feature rows. */
+export const exampleRows = [
+  [5.1, 3.5, 1.4, 0.2],
+  [6.7, 3.0, 5.2, 2.3],
+];
+
 /** What POST /v1/datasets takes as JSON (as CSV: text with a header row, see the route). */
 export const datasetUploadSchema = z.union([inlineTargetsSchema, inlineLabelsSchema]).meta({
   id: 'DatasetUpload',
   description: 'rows with regression targets, or rows with one class label each',
   examples: [
     {
-      inputs: [
-        [5.1, 3.5, 1.4, 0.2],
-        [6.7, 3.0, 5.2, 2.3],
-      ],
+      inputs: exampleRows,
       labels: [0, 2],
     },
   ],
@@ -188,10 +191,7 @@ const predictBody = z
     description: 'Raw feature rows, as the training data had them (the model scales them itself)',
     examples: [
       {
-        inputs: [
-          [5.1, 3.5, 1.4, 0.2],
-          [6.7, 3.0, 5.2, 2.3],
-        ],
+        inputs: exampleRows,
       },
     ],
   });

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTenant } from '../../src/config.js';
 import { connectRedis, keysFor, keysUnder } from '../../src/store/index.js';
-import { http, startService, type TestService, xorNetwork } from '../helpers/service.js';
+import { http, startService, type TestService, xorNetwork, xorRows } from '../helpers/service.js';
 
 let service: TestService;
 let redis: Redis;
@@ -25,15 +25,7 @@ afterAll(async () => {
 // inline data, so a refused job would leave a dataset behind if it were not taken back
 const inlineJob = {
   network: xorNetwork,
-  dataset: {
-    inputs: [
-      [0, 0],
-      [0, 1],
-      [1, 0],
-      [1, 1],
-    ],
-    targets: [[0], [1], [1], [0]],
-  },
+  dataset: xorRows,
   training: { epochs: 5, seed: 2 },
 };
 

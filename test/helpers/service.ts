@@ -174,6 +174,17 @@ export const xorNetwork = {
   divergence: 'binary_cross_entropy',
 } as const;
 
+/** The four xor rows, as an inline dataset for xorNetwork. */
+export const xorRows = {
+  inputs: [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
+  targets: [[0], [1], [1], [0]],
+};
+
 /**
  * A job that trains for a few seconds on the built-in digits (small shuffled batches, adam): long
  * enough to kill, restart or stop things under it. `validationSplit` adds early-stopping state.

@@ -11,6 +11,7 @@ import {
   startService,
   type TestService,
   xorNetwork,
+  xorRows,
 } from '../helpers/service.js';
 
 const alice = newApiKey('alice');
@@ -22,15 +23,7 @@ const as = (key: string, more: Record<string, string> = {}) => ({
 
 const inlineJob = {
   network: xorNetwork,
-  dataset: {
-    inputs: [
-      [0, 0],
-      [0, 1],
-      [1, 0],
-      [1, 1],
-    ],
-    targets: [[0], [1], [1], [0]],
-  },
+  dataset: xorRows,
   training: { epochs: 50, learningRate: 2, seed: 3 },
 };
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey, tenantOfKey } from '../../src/api/auth.js';
 import { loadConfig } from '../../src/config.js';
 import { connectRedis, keysUnder } from '../../src/store/index.js';
-import { http, startService, type TestService, xorNetwork } from '../helpers/service.js';
+import { http, startService, type TestService, xorNetwork, xorRows } from '../helpers/service.js';
 
 const alice = newApiKey('alice');
 const alice2 = newApiKey('alice'); // a second key of the same tenant (rotation)
@@ -16,15 +16,6 @@ const xorJob = {
   network: xorNetwork,
   dataset: { id: '' },
   training: { epochs: 200, learningRate: 2, seed: 3 },
-};
-const xorRows = {
-  inputs: [
-    [0, 0],
-    [0, 1],
-    [1, 0],
-    [1, 1],
-  ],
-  targets: [[0], [1], [1], [0]],
 };
 
 let service: TestService;

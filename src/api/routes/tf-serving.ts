@@ -27,7 +27,7 @@ import {
   readRow,
   shown,
 } from '../predict.js';
-import { idParams, problems } from '../schemas.js';
+import { exampleRows, idParams, problems } from '../schemas.js';
 import type { CachedModel } from '../services.js';
 
 const tfSignature = 'serving_default';
@@ -51,10 +51,7 @@ const tfPredictRequest = z
     description: 'TensorFlow Serving predict: either instances (row format) or inputs (columnar)',
     examples: [
       {
-        instances: [
-          [5.1, 3.5, 1.4, 0.2],
-          [6.7, 3.0, 5.2, 2.3],
-        ],
+        instances: exampleRows,
       },
     ],
   });
