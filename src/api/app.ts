@@ -1,6 +1,13 @@
 // buildApp(): the whole HTTP API — validation with the shared zod schemas, problem+json errors,
 // OpenAPI 3.1 at /openapi.json and docs at /docs, and the routes under /v1. It never listens:
 // server.ts does, and tests drive it with inject or an ephemeral port.
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -19,17 +26,28 @@ import { dashboardRoutes } from './dashboard.js';
 import { fastCheckOf, isTrustedResponse } from './fast-path.js';
 import { registerJsonParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
+import type { PredictEndpoint } from './predict.js';
+import { createPredictLane, type PredictLane } from './predict-lane.js';
 import { registerProblemHandler, sendClientErrorProblem, sendFrameworkProblem } from './problem.js';
 import { queueBoardPath, queueBoardRoutes } from './queue-board.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
-import { inferenceV2Routes } from './routes/inference-v2.js';
+import { inferenceV2Routes, oipInfer } from './routes/inference-v2.js';
 import { jobRoutes } from './routes/jobs.js';
-import { modelRoutes } from './routes/models.js';
-import { tfServingRoutes } from './routes/tf-serving.js';
+import { modelPredict, modelRoutes } from './routes/models.js';
+import { tfPredict, tfServingRoutes } from './routes/tf-serving.js';
 import { registerNoSniff } from './security-headers.js';
 import { registerServices } from './services.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The fast lane, when the app has one (tests read its counts). */
+    predictLane?: PredictLane;
+  }
+}
 
 const partNames: Record<string, string> = {
   body: '',
@@ -93,10 +111,37 @@ function withDocumentedBody(input: TransformInput): ReturnType<typeof jsonSchema
 export interface BuildOptions {
   config: Readonly<Config>;
   logger?: FastifyServerOptions['logger'];
+  /** Answer ordinary predict requests before Fastify (predict-lane.ts); default true. */
+  predictLane?: boolean;
 }
 
-export async function buildApp({ config, logger = false }: BuildOptions): Promise<FastifyInstance> {
+/** The predict routes the fast lane may answer. */
+const laneEndpoints = [modelPredict, oipInfer, tfPredict] as unknown as PredictEndpoint<never>[];
+
+// Fastify's own HTTP/1 server (lib/server.js), with the fast lane in front of its router once
+// the app has made it. Called once per address the app listens on.
+function serverWithLane(lane: () => PredictLane | undefined) {
+  return (handler: Handler, options: FastifyServerOptions): Server => {
+    const http = (options as { http?: ServerOptions }).http ?? {};
+    const server = createServer(http, (req, res) => {
+      if (!lane()?.take(req, res, handler)) handler(req, res);
+    });
+    server.keepAliveTimeout = options.keepAliveTimeout!;
+    server.requestTimeout = options.requestTimeout!;
+    server.setTimeout(options.connectionTimeout!);
+    if (options.maxRequestsPerSocket) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+    return server;
+  };
+}
+
+export async function buildApp({
+  config,
+  logger = false,
+  predictLane = true,
+}: BuildOptions): Promise<FastifyInstance> {
+  let lane: PredictLane | undefined;
   const app = Fastify({
+    serverFactory: serverWithLane(() => lane),
     logger,
     bodyLimit: config.maxBodyBytes,
     forceCloseConnections: true,
@@ -120,8 +165,19 @@ export async function buildApp({ config, logger = false }: BuildOptions): Promis
   registerProblemHandler(app, config.maxBodyBytes);
   registerNoSniff(app);
   const services = registerServices(app, config);
-  registerAuth(app, config.apiKeys, config.adminTenants, services.storesFor);
-  registerMetrics(app);
+  const tenantOf = registerAuth(app, config.apiKeys, config.adminTenants, services.storesFor);
+  const observe = registerMetrics(app);
+  // rate limits are counted per request in Redis, by the route's hook: no lane then
+  if (predictLane && config.rateLimitPerMinute === 0) {
+    const { maxBodyBytes, maxJsonDepth } = config;
+    const endpoints = laneEndpoints;
+    lane = createPredictLane({ app, endpoints, tenantOf, observe, maxBodyBytes, maxJsonDepth });
+    app.decorate('predictLane', lane);
+    app.addHook('preClose', (done) => {
+      lane!.closing = true;
+      done();
+    });
+  }
   if (config.rateLimitPerMinute > 0) {
     // counted in Redis, so the limit holds across every API process; after the key is known
     // (the auth hook is global, this one per route); public routes are not counted

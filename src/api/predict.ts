@@ -1,13 +1,38 @@
-// What every predict route shares: the tenant's cached model (404 as for a missing one), reading
-// raw rows with errors that name the field, and the forward pass with its float32-overflow
-// check; and for the standard protocols (OIP v2, TF Serving), the `error` their clients read.
+// What every predict route shares: the endpoint shape both the route and the fast lane run
+// (predict-lane.ts), the tenant's cached model (404 as for a missing one), reading raw rows with
+// errors that name the field, and the forward pass with its float32-overflow check; and for the
+// standard protocols (OIP v2, TF Serving), the `error` their clients read.
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
 import { maxFloat32 } from '../data/index.js';
 import { outputSizeOf, parameterCount } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import type { Stores } from '../store/index.js';
 import { authProblems, problems } from './schemas.js';
 import type { CachedModel } from './services.js';
+
+/**
+ * A predict route's work, run by its Fastify handler and by the fast lane alike: the answer to a
+ * body its schema accepted, with the tenant's cached model. Bad rows throw a ValidationError.
+ */
+export interface PredictEndpoint<Body = never, Answer = unknown> {
+  /** The route's path as Fastify registers it; also its `route` label in /metrics. */
+  url: string;
+  /** The same path over a request URL's path (no query); group 1 is the model id. */
+  path: RegExp;
+  /** The body schema, with its fast check (fast-path.ts). */
+  body: z.ZodType<Body>;
+  answer(app: FastifyInstance, cached: CachedModel, id: string, body: Body): Promise<Answer>;
+}
+
+/** What the route's handler does: the tenant's model (404), then the endpoint's answer. */
+export async function predictWith<Body, Answer>(
+  app: FastifyInstance,
+  endpoint: PredictEndpoint<Body, Answer>,
+  { stores, params, body }: { stores: Stores; params: { id: string }; body: Body },
+): Promise<Answer> {
+  return endpoint.answer(app, await getModel(app, stores, params.id), params.id, body);
+}
 
 export async function getModel(
   app: FastifyInstance,

@@ -52,6 +52,16 @@ export function createModelCache(size: number) {
       if (cache.size > size) cache.delete(cache.keys().next().value!);
       return entry;
     },
+    /** The cached model, without loading it: the fast lane's lookup (predict-lane.ts). */
+    peek(tenant: string, id: string): CachedModel | undefined {
+      const key = `${tenant}/${id}`;
+      const hit = cache.get(key);
+      if (hit) {
+        cache.delete(key);
+        cache.set(key, hit);
+      }
+      return hit;
+    },
     /** `tenant/id`, as published on the model-deleted channel. */
     forget(key: string): void {
       cache.delete(key);

@@ -247,3 +247,53 @@ export const headerChar = fc
   .map((code) => String.fromCharCode(code));
 /** Header text: what a hostile client can put in Authorization or Cookie through fetch. */
 export const headerText = (maxLength: number) => fc.string({ unit: headerChar, maxLength });
+
+/** Every path into `doc` (the root too). */
+function pathsOf(doc: unknown, at: Path = []): Path[] {
+  if (typeof doc !== 'object' || doc === null) return [at];
+  const keys = Array.isArray(doc) ? doc.map((_, i) => i) : Object.keys(doc);
+  return [at, ...keys.flatMap((k) => pathsOf((doc as any)[k], [...at, k]))];
+}
+
+// Values at the edges of what the schemas take: float32's limit, unsafe integers, -0, long ids.
+const edgy = fc.constantFrom<unknown>(
+  3.4028234663852886e38,
+  3.5e38,
+  -3.5e38,
+  -0,
+  0.5,
+  -1,
+  2 ** 53,
+  '',
+  'FP32',
+  'input',
+  'a'.repeat(64),
+  'a'.repeat(65),
+  'a:b',
+  null,
+  [],
+  {},
+  [[1, 2]],
+  [1, 2],
+  true,
+);
+const anyValue = fc.oneof(edgy, fc.jsonValue({ maxDepth: 2 }));
+
+/** `base` changed at one to three places: a value replaced, a key added or removed. */
+export function mutated(base: unknown) {
+  const paths = pathsOf(base);
+  const change = fc.tuple(
+    fc.constantFrom(...paths),
+    anyValue,
+    fc.constantFrom('set', 'add', 'drop'),
+  );
+  return fc.array(change, { minLength: 0, maxLength: 3 }).map((changes) => {
+    let doc = base;
+    for (const [path, value, how] of changes) {
+      if (how === 'set') doc = setAt(doc, path, value);
+      else if (how === 'add') doc = setAt(doc, [...path, 'extra'], value);
+      else if (path.length > 0) doc = setAt(doc, path, undefined);
+    }
+    return JSON.parse(JSON.stringify(doc) ?? 'null') as unknown; // as the JSON parser hands it over
+  });
+}

@@ -24,9 +24,12 @@ import {
   Issues,
   inputName,
   modelProblems,
+  type PredictEndpoint,
   predictLogLevel,
   predictRows,
+  predictWith,
 } from '../predict.js';
+import { replayLaneBody } from '../predict-lane.js';
 import { idParams, problems } from '../schemas.js';
 
 export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
@@ -140,8 +143,9 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
     },
   });
 
-  r.post('/v2/models/:id/infer', {
+  r.post(oipInfer.url, {
     logLevel: predictLogLevel,
+    preParsing: replayLaneBody,
     schema: {
       summary: 'OIP inference: outputs (and classes, for classifiers) for a batch of raw rows',
       description: errorNote,
@@ -150,36 +154,38 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
       body: inferRequestSchema,
       response: { 200: inferResponseSchema, 400: problems[400], ...modelProblems },
     },
-    handler: async (request) => {
-      const { id } = request.params;
-      const cached = await getModel(app, request.stores, id);
-      const body = request.body;
-      const available = outputsOf(cached);
-      const names = available.map((o) => `"${o.name}"`).join(' and ');
-      const issues = new Issues();
-      if (body.inputs.length > 1)
-        issues.add(
-          'inputs',
-          `has ${body.inputs.length} tensors; the model has one input: send one`,
-        );
-      body.outputs?.forEach((o, i) => {
-        if (!available.some((a) => a.name === o.name))
-          issues.add(`outputs.${i}.name`, `is not an output of this model: it has ${names}`);
-      });
-      issues.throwIfAny();
-      const { x, rows, rowIssue } = readInput(
-        body.inputs[0]!,
-        cached,
-        app.services.config.maxPredictRows,
-      );
-      const y = await predictRows(app, cached, x, rows, rowIssue);
-      const tensors = outputTensors(cached, y, rows);
-      const wanted = body.outputs?.map((o) => o.name) ?? available.map((o) => o.name);
-      return {
-        model_name: id,
-        ...(body.id === undefined ? {} : { id: body.id }),
-        outputs: wanted.map((name) => tensors.get(name)!),
-      };
-    },
+    handler: async (request) => predictWith(app, oipInfer, request),
   });
 }
+
+/** POST /v2/models/:id/infer, the Open Inference Protocol's inference. */
+export const oipInfer: PredictEndpoint<
+  z.infer<typeof inferRequestSchema>,
+  z.infer<typeof inferResponseSchema>
+> = {
+  url: '/v2/models/:id/infer',
+  path: /^\/v2\/models\/([\w-]{1,64})\/infer$/,
+  body: inferRequestSchema,
+  async answer(app, cached, id, body) {
+    const available = outputsOf(cached);
+    const names = available.map((o) => `"${o.name}"`).join(' and ');
+    const issues = new Issues();
+    if (body.inputs.length > 1)
+      issues.add('inputs', `has ${body.inputs.length} tensors; the model has one input: send one`);
+    body.outputs?.forEach((o, i) => {
+      if (!available.some((a) => a.name === o.name))
+        issues.add(`outputs.${i}.name`, `is not an output of this model: it has ${names}`);
+    });
+    issues.throwIfAny();
+    const max = app.services.config.maxPredictRows;
+    const { x, rows, rowIssue } = readInput(body.inputs[0]!, cached, max);
+    const y = await predictRows(app, cached, x, rows, rowIssue);
+    const tensors = outputTensors(cached, y, rows);
+    const wanted = body.outputs?.map((o) => o.name) ?? available.map((o) => o.name);
+    return {
+      model_name: id,
+      ...(body.id === undefined ? {} : { id: body.id }),
+      outputs: wanted.map((name) => tensors.get(name)!),
+    };
+  },
+};

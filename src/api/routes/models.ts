@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../../errors.js';
-import { getModel, predictLogLevel, predictRows } from '../predict.js';
+import {
+  getModel,
+  type PredictEndpoint,
+  predictLogLevel,
+  predictRows,
+  predictWith,
+} from '../predict.js';
+import { replayLaneBody } from '../predict-lane.js';
 import {
   authProblems,
   idParams,
@@ -54,8 +61,9 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     },
   });
 
-  r.post('/v1/models/:id/predict', {
+  r.post(modelPredict.url, {
     logLevel: predictLogLevel,
+    preParsing: replayLaneBody,
     schema: {
       summary: 'Outputs (and classes, for classifiers) for raw feature rows',
       tags: ['models'],
@@ -69,37 +77,46 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
         503: problems[503],
       },
     },
-    handler: async (request) => {
-      const cached = await getModel(app, request.stores, request.params.id);
-      const { doc, model } = cached;
-      const { inputs } = request.body;
-      const width = model.shape.inputSize;
-      const max = app.services.config.maxPredictRows;
-      if (inputs.length > max) {
-        throw new ValidationError([
-          { path: 'inputs', message: `has ${inputs.length} rows; send at most ${max} per request` },
-        ]);
-      }
-      const issues: Issue[] = [];
-      inputs.forEach((row, i) => {
-        if (row.length !== width && issues.length < 10) {
-          const names = doc.featureNames ? ` (${doc.featureNames.join(', ')})` : '';
-          issues.push({
-            path: `inputs.${i}`,
-            message: `has ${row.length} values; the model expects ${width}${names}`,
-          });
-        }
-      });
-      if (issues.length > 0) throw new ValidationError(issues);
-      const n = outputSizeOf(model.shape);
-      const y = await predictRows(app, cached, inputs.flat(), inputs.length, (r, message) => ({
-        path: `inputs.${r}`,
-        message,
-      }));
-      const outputs = rowsOf(y, inputs.length, n);
-      const classes = doc.classes;
-      if (!classes) return { outputs };
-      return { outputs, classes: Array.from(argmaxRows(y, inputs.length, n), (c) => classes[c]!) };
-    },
+    handler: async (request) => predictWith(app, modelPredict, request),
   });
 }
+
+/** POST /v1/models/:id/predict: `inputs` rows in, `outputs` (and `classes`) out. */
+export const modelPredict: PredictEndpoint<
+  z.infer<typeof predictBodySchema>,
+  z.infer<typeof predictResponseSchema>
+> = {
+  url: '/v1/models/:id/predict',
+  path: /^\/v1\/models\/([\w-]{1,64})\/predict$/,
+  body: predictBodySchema,
+  async answer(app, cached, _id, { inputs }) {
+    const { doc, model } = cached;
+    const width = model.shape.inputSize;
+    const max = app.services.config.maxPredictRows;
+    if (inputs.length > max) {
+      throw new ValidationError([
+        { path: 'inputs', message: `has ${inputs.length} rows; send at most ${max} per request` },
+      ]);
+    }
+    const issues: Issue[] = [];
+    inputs.forEach((row, i) => {
+      if (row.length !== width && issues.length < 10) {
+        const names = doc.featureNames ? ` (${doc.featureNames.join(', ')})` : '';
+        issues.push({
+          path: `inputs.${i}`,
+          message: `has ${row.length} values; the model expects ${width}${names}`,
+        });
+      }
+    });
+    if (issues.length > 0) throw new ValidationError(issues);
+    const n = outputSizeOf(model.shape);
+    const y = await predictRows(app, cached, inputs.flat(), inputs.length, (r, message) => ({
+      path: `inputs.${r}`,
+      message,
+    }));
+    const outputs = rowsOf(y, inputs.length, n);
+    const classes = doc.classes;
+    if (!classes) return { outputs };
+    return { outputs, classes: Array.from(argmaxRows(y, inputs.length, n), (c) => classes[c]!) };
+  },
+};

@@ -18,15 +18,17 @@ import {
   addErrorField,
   checkRowCount,
   errorNote,
-  getModel,
   Issues,
   inputName,
   modelProblems,
+  type PredictEndpoint,
   predictLogLevel,
   predictRows,
+  predictWith,
   readRow,
   shown,
 } from '../predict.js';
+import { replayLaneBody } from '../predict-lane.js';
 import { exampleRows, idParams, problems } from '../schemas.js';
 import type { CachedModel } from '../services.js';
 
@@ -119,10 +121,9 @@ export async function tfServingRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   addErrorField(app);
 
-  // A literal ':' in a path is '::' to Fastify, but only after a parameter with a pattern: in
-  // '/:id::predict' the parameter's name would swallow '::predict' (find-my-way 9).
-  r.post('/v1/models/:id(^[\\w-]+)::predict', {
+  r.post(tfPredict.url, {
     logLevel: predictLogLevel,
+    preParsing: replayLaneBody,
     schema: {
       summary: 'TensorFlow Serving predict: predictions for instances (rows), outputs for inputs',
       description: errorNote,
@@ -131,13 +132,25 @@ export async function tfServingRoutes(app: FastifyInstance): Promise<void> {
       body: tfPredictRequestSchema,
       response: { 200: tfPredictResponseSchema, 400: problems[400], ...modelProblems },
     },
-    handler: async (request) => {
-      const cached = await getModel(app, request.stores, request.params.id);
-      const max = app.services.config.maxPredictRows;
-      const { x, rows, columnar, rowIssue } = readTfRows(request.body, cached, max);
-      const y = await predictRows(app, cached, x, rows, rowIssue);
-      const answer = rowsOf(y, rows, outputSizeOf(cached.model.shape));
-      return columnar ? { outputs: answer } : { predictions: answer };
-    },
+    handler: async (request) => predictWith(app, tfPredict, request),
   });
 }
+
+/** POST /v1/models/<id>:predict, TensorFlow Serving's REST predict. */
+export const tfPredict: PredictEndpoint<
+  TfPredictRequest,
+  z.infer<typeof tfPredictResponseSchema>
+> = {
+  // A literal ':' in a path is '::' to Fastify, but only after a parameter with a pattern: in
+  // '/:id::predict' the parameter's name would swallow '::predict' (find-my-way 9).
+  url: '/v1/models/:id(^[\\w-]+)::predict',
+  path: /^\/v1\/models\/([\w-]{1,64}):predict$/,
+  body: tfPredictRequestSchema,
+  async answer(app, cached, _id, body) {
+    const max = app.services.config.maxPredictRows;
+    const { x, rows, columnar, rowIssue } = readTfRows(body, cached, max);
+    const y = await predictRows(app, cached, x, rows, rowIssue);
+    const answer = rowsOf(y, rows, outputSizeOf(cached.model.shape));
+    return columnar ? { outputs: answer } : { predictions: answer };
+  },
+};
