@@ -5,12 +5,12 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { packageRoot } from './paths.js';
 import { parseRedisUrl, type RedisAddress } from './redis-url.js';
 import { connectRedis } from './store/connection.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const children: ChildProcess[] = [];
 
 async function redisAnswers(): Promise<boolean> {

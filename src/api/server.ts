@@ -1,11 +1,11 @@
 // The API process: build the app, listen, and shut down gracefully on SIGTERM or SIGINT
 // (stop accepting, let in-flight requests finish, close Redis).
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { buildApp } from './app.js';
 import { redactedUrl } from './redacted-url.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 enableRelaxedSimd(config.wasmRelaxedSimd); // before predictions compile the kernels
 const app = await buildApp({
   config,
