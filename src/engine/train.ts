@@ -1,15 +1,16 @@
 // Training by backpropagation: the notes' gradient-descent loop (full batch by default) and its
 // mini-batch variant, run epoch after epoch until a stopping rule, a stop request or the last
 // epoch, with checkpoints at batch boundaries. Reports through callbacks; stops when asked.
-// Set-up and the epoch's pass live beside it (run-setup.ts, epoch.ts).
+// Set-up, the epoch's pass and the stopping rules live beside it (run-setup.ts, epoch.ts,
+// early-stopping.ts).
 
+import { EarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { closeEpoch, runEpoch } from './epoch.js';
 import { cloneParameters, copyParameters, type NetworkShape, type Parameters } from './network.js';
 import type { OptimizerState } from './optimizers.js';
 import { createRandom } from './random.js';
 import { createRun, type Run } from './run-setup.js';
 import type {
-  EpochReport,
   StopReason,
   TrainHooks,
   TrainingData,
@@ -20,9 +21,11 @@ import type {
 
 /**
  * Everything a run needs to continue exactly where it was, taken at a batch boundary: resumed
- * with the same data, options and kernels, it ends with bit-identical weights.
+ * with the same data, options and kernels, it ends with bit-identical weights. With it, early
+ * stopping's state: the best weights so far, their error and report, the latest report, and the
+ * counts of the stopping rules.
  */
-export interface TrainCheckpoint {
+export interface TrainCheckpoint extends EarlyStoppingState {
   /** Epochs completed. */
   epoch: number;
   /** Training rows of the current epoch already trained (a batch boundary). */
@@ -35,13 +38,6 @@ export interface TrainCheckpoint {
   random: number;
   params: Parameters;
   optimizer: OptimizerState;
-  /** With validation: the best weights so far, their error and report. */
-  best: Parameters | null;
-  bestError: number;
-  bestReport?: EpochReport;
-  last?: EpochReport;
-  sinceBest: number;
-  calm: number;
   /** Training time so far, so that reports' elapsedMs carry on. */
   elapsedMs: number;
 }
@@ -85,18 +81,9 @@ export function createTraining(
   resume?: TrainCheckpoint,
 ): Training {
   const run = createRun(shape, data, options, hooks);
-  const { network, train: trainSet, validation } = run;
-  const progress = {
-    best: validation ? cloneParameters(network.params) : null,
-    bestError: Number.POSITIVE_INFINITY,
-    bestReport: undefined as EpochReport | undefined,
-    last: undefined as EpochReport | undefined,
-    sinceBest: 0,
-    calm: 0,
-    /** True while the steps are suspended after a batch's update. */
-    atBatchEnd: false,
-  };
-  if (resume) restore(run, progress, resume);
+  const stopping = new EarlyStopping(options, run.validation ? run.network.params : null);
+  if (resume) restoreCheckpoint(run, stopping, resume);
+  let atBatchEnd = false; // true while the steps are suspended after a batch's update
 
   function* steps(): Generator<TrainStep, TrainResult> {
     let reason: StopReason = 'max_epochs';
@@ -104,13 +91,12 @@ export function createTraining(
       while (run.epoch < options.epochs) {
         const epochStart = run.now();
         for (const step of runEpoch(run) as Iterable<TrainStep>) {
-          progress.atBatchEnd = step.type === 'chunk' && step.batchEnd;
+          atBatchEnd = step.type === 'chunk' && step.batchEnd;
           yield step;
-          progress.atBatchEnd = false;
+          atBatchEnd = false;
         }
-        if (run.position < trainSet.rows) {
-          // shouldStop asked to stop mid-epoch
-          reason = 'stopped';
+        if (run.position < run.train.rows) {
+          reason = 'stopped'; // shouldStop asked to stop mid-epoch
           break;
         }
         const report = closeEpoch(run, epochStart);
@@ -119,114 +105,25 @@ export function createTraining(
           break;
         }
         yield { type: 'epoch', report };
-        const previous = progress.last;
-        progress.last = report;
-        const { error } = report;
-
-        if (progress.best && report.validationError !== undefined) {
-          if (report.validationError < progress.bestError) {
-            progress.bestError = report.validationError;
-            progress.bestReport = report;
-            copyParameters(progress.best, network.params);
-            progress.sinceBest = 0;
-          } else if (++progress.sinceBest >= options.patience) {
-            reason = 'early_stopped';
-            break;
-          }
-        }
-        progress.calm =
-          previous && Math.abs(error - previous.error) < options.tolerance ? progress.calm + 1 : 0;
-        if (options.tolerance > 0 && progress.calm >= options.patience) {
-          reason = 'converged';
+        const stop = stopping.observe(report, run.network.params);
+        if (stop) {
+          reason = stop;
           break;
         }
       }
     } finally {
       run.replicas?.close();
     }
-
-    const { best, bestReport } = progress;
-    if (best && bestReport && reason !== 'diverged') copyParameters(network.params, best);
-    const final = best && bestReport ? bestReport : progress.last;
-    return {
-      params: network.params,
-      scaler: run.scaler,
-      kernel: network.kernels.name,
-      threads: run.replicas?.threads ?? 1,
-      reason,
-      message: describeStop(reason, run.epoch, options),
-      epochs: run.epoch,
-      ...(best && bestReport ? { bestEpoch: bestReport.epoch } : {}),
-      ...(final ? { final } : {}),
-      trainRows: trainSet.rows,
-      validationRows: validation?.rows ?? 0,
-    };
+    return resultOf(run, stopping, reason);
   }
 
   return {
     steps: steps(),
     checkpoint(): TrainCheckpoint {
-      if (!progress.atBatchEnd) throw new Error('a checkpoint is taken only at a batch boundary');
-      return {
-        epoch: run.epoch,
-        position: run.position,
-        errorSum: run.errorSum,
-        correct: run.correct,
-        order: run.order.slice(),
-        random: run.random.state(),
-        params: cloneParameters(network.params),
-        optimizer: run.optimizer.state(),
-        best: progress.best ? cloneParameters(progress.best) : null,
-        bestError: progress.bestError,
-        ...(progress.bestReport ? { bestReport: { ...progress.bestReport } } : {}),
-        ...(progress.last ? { last: { ...progress.last } } : {}),
-        sinceBest: progress.sinceBest,
-        calm: progress.calm,
-        elapsedMs: run.now() - run.started,
-      };
+      if (!atBatchEnd) throw new Error('a checkpoint is taken only at a batch boundary');
+      return captureCheckpoint(run, stopping);
     },
   };
-}
-
-// Puts a checkpoint's state into a fresh run, after checking it belongs to this job's shapes.
-function restore(
-  run: Run,
-  progress: {
-    best: Parameters | null;
-    bestError: number;
-    bestReport: EpochReport | undefined;
-    last: EpochReport | undefined;
-    sinceBest: number;
-    calm: number;
-  },
-  c: TrainCheckpoint,
-): void {
-  const { params } = run.network;
-  const fits = (a: Float32Array[], b: Float32Array[]) =>
-    a.length === b.length && a.every((x, k) => x.length === b[k]!.length);
-  if (
-    !fits(c.params.W, params.W) ||
-    !fits(c.params.b, params.b) ||
-    c.order.length !== run.order.length ||
-    c.position > run.train.rows ||
-    (c.best === null) !== (progress.best === null)
-  )
-    throw new Error('the checkpoint does not belong to this network and data');
-  copyParameters(params, c.params);
-  run.optimizer.restore(c.optimizer);
-  run.order.set(c.order);
-  run.random = createRandom(c.random);
-  run.position = c.position;
-  run.errorSum = c.errorSum;
-  run.correct = c.correct;
-  run.epoch = c.epoch;
-  if (progress.best && c.best) copyParameters(progress.best, c.best);
-  progress.bestError = c.bestError;
-  progress.bestReport = c.bestReport;
-  progress.last = c.last;
-  progress.sinceBest = c.sinceBest;
-  progress.calm = c.calm;
-  run.started = run.now() - c.elapsedMs;
 }
 
 /** createTraining's steps, for callers that need no checkpoints. */
@@ -237,6 +134,26 @@ export function trainSteps(
   hooks: Omit<TrainHooks, 'onEpoch'> = {},
 ): Generator<TrainStep, TrainResult> {
   return createTraining(shape, data, options, hooks).steps;
+}
+
+// The result of a run that ended for `reason`, with the best weights restored (see EarlyStopping).
+function resultOf(run: Run, stopping: EarlyStopping, reason: StopReason): TrainResult {
+  const { network, options } = run;
+  const final = stopping.finish(network.params, reason);
+  const best = stopping.kept;
+  return {
+    params: network.params,
+    scaler: run.scaler,
+    kernel: network.kernels.name,
+    threads: run.replicas?.threads ?? 1,
+    reason,
+    message: describeStop(reason, run.epoch, options),
+    epochs: run.epoch,
+    ...(best ? { bestEpoch: best.epoch } : {}),
+    ...(final ? { final } : {}),
+    trainRows: run.train.rows,
+    validationRows: run.validation?.rows ?? 0,
+  };
 }
 
 function describeStop(reason: StopReason, epoch: number, options: TrainOptions): string {
@@ -252,4 +169,45 @@ function describeStop(reason: StopReason, epoch: number, options: TrainOptions):
     case 'diverged':
       return `diverged at epoch ${epoch}: the error is not a finite number; try a smaller learningRate`;
   }
+}
+
+/** The state of `run` and its early stopping, every buffer copied (call at a batch boundary). */
+export function captureCheckpoint(run: Run, stopping: EarlyStopping): TrainCheckpoint {
+  return {
+    epoch: run.epoch,
+    position: run.position,
+    errorSum: run.errorSum,
+    correct: run.correct,
+    order: run.order.slice(),
+    random: run.random.state(),
+    params: cloneParameters(run.network.params),
+    optimizer: run.optimizer.state(),
+    ...stopping.state(),
+    elapsedMs: run.now() - run.started,
+  };
+}
+
+/** Puts checkpoint `c` into a fresh run and its early stopping; throws if it is another job's. */
+export function restoreCheckpoint(run: Run, stopping: EarlyStopping, c: TrainCheckpoint): void {
+  const { params } = run.network;
+  const fits = (a: Float32Array[], b: Float32Array[]) =>
+    a.length === b.length && a.every((x, k) => x.length === b[k]!.length);
+  if (
+    !fits(c.params.W, params.W) ||
+    !fits(c.params.b, params.b) ||
+    c.order.length !== run.order.length ||
+    c.position > run.train.rows ||
+    !stopping.accepts(c)
+  )
+    throw new Error('the checkpoint does not belong to this network and data');
+  copyParameters(params, c.params);
+  run.optimizer.restore(c.optimizer);
+  run.order.set(c.order);
+  run.random = createRandom(c.random);
+  run.epoch = c.epoch;
+  run.position = c.position;
+  run.errorSum = c.errorSum;
+  run.correct = c.correct;
+  stopping.restore(c);
+  run.started = run.now() - c.elapsedMs;
 }
