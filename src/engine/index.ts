@@ -1,5 +1,6 @@
 // The engine's public surface: the math of BACKPROP.md on Float32Array, with no I/O.
 export * from './activations.js';
+export type { TrainCheckpoint } from './checkpoint.js';
 export * from './divergences.js';
 export * from './kernels.js';
 export * from './matrix.js';

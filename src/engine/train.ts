@@ -1,14 +1,12 @@
 // Training by backpropagation: the notes' gradient-descent loop (full batch by default) and its
 // mini-batch variant, run epoch after epoch until a stopping rule, a stop request or the last
-// epoch, with checkpoints at batch boundaries. Reports through callbacks; stops when asked.
-// Set-up, the epoch's pass and the stopping rules live beside it (run-setup.ts, epoch.ts,
-// early-stopping.ts).
+// epoch. Reports through callbacks; stops when asked. Set-up, the epoch's pass, the stopping rules
+// and checkpoints live beside it (run-setup.ts, epoch.ts, early-stopping.ts, checkpoint.ts).
 
-import { EarlyStopping, type EarlyStoppingState } from './early-stopping.js';
+import { captureCheckpoint, restoreCheckpoint, type TrainCheckpoint } from './checkpoint.js';
+import { EarlyStopping } from './early-stopping.js';
 import { closeEpoch, runEpoch } from './epoch.js';
-import { cloneParameters, copyParameters, type NetworkShape, type Parameters } from './network.js';
-import type { OptimizerState } from './optimizers.js';
-import { createRandom } from './random.js';
+import type { NetworkShape } from './network.js';
 import { createRun, type Run } from './run-setup.js';
 import type {
   StopReason,
@@ -18,29 +16,6 @@ import type {
   TrainResult,
   TrainStep,
 } from './train-types.js';
-
-/**
- * Everything a run needs to continue exactly where it was, taken at a batch boundary: resumed
- * with the same data, options and kernels, it ends with bit-identical weights. With it, early
- * stopping's state: the best weights so far, their error and report, the latest report, and the
- * counts of the stopping rules.
- */
-export interface TrainCheckpoint extends EarlyStoppingState {
-  /** Epochs completed. */
-  epoch: number;
-  /** Training rows of the current epoch already trained (a batch boundary). */
-  position: number;
-  /** The current epoch's running divergence sum and correct count. */
-  errorSum: number;
-  correct: number;
-  /** The current epoch's row order, and the shuffle generator's state after it. */
-  order: Uint32Array;
-  random: number;
-  params: Parameters;
-  optimizer: OptimizerState;
-  /** Training time so far, so that reports' elapsedMs carry on. */
-  elapsedMs: number;
-}
 
 /** Trains a network of `shape` on `data` with fully resolved `options`, start to finish. */
 export function train(
@@ -169,45 +144,4 @@ function describeStop(reason: StopReason, epoch: number, options: TrainOptions):
     case 'diverged':
       return `diverged at epoch ${epoch}: the error is not a finite number; try a smaller learningRate`;
   }
-}
-
-/** The state of `run` and its early stopping, every buffer copied (call at a batch boundary). */
-export function captureCheckpoint(run: Run, stopping: EarlyStopping): TrainCheckpoint {
-  return {
-    epoch: run.epoch,
-    position: run.position,
-    errorSum: run.errorSum,
-    correct: run.correct,
-    order: run.order.slice(),
-    random: run.random.state(),
-    params: cloneParameters(run.network.params),
-    optimizer: run.optimizer.state(),
-    ...stopping.state(),
-    elapsedMs: run.now() - run.started,
-  };
-}
-
-/** Puts checkpoint `c` into a fresh run and its early stopping; throws if it is another job's. */
-export function restoreCheckpoint(run: Run, stopping: EarlyStopping, c: TrainCheckpoint): void {
-  const { params } = run.network;
-  const fits = (a: Float32Array[], b: Float32Array[]) =>
-    a.length === b.length && a.every((x, k) => x.length === b[k]!.length);
-  if (
-    !fits(c.params.W, params.W) ||
-    !fits(c.params.b, params.b) ||
-    c.order.length !== run.order.length ||
-    c.position > run.train.rows ||
-    !stopping.accepts(c)
-  )
-    throw new Error('the checkpoint does not belong to this network and data');
-  copyParameters(params, c.params);
-  run.optimizer.restore(c.optimizer);
-  run.order.set(c.order);
-  run.random = createRandom(c.random);
-  run.epoch = c.epoch;
-  run.position = c.position;
-  run.errorSum = c.errorSum;
-  run.correct = c.correct;
-  stopping.restore(c);
-  run.started = run.now() - c.elapsedMs;
 }
