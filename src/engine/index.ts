@@ -1,5 +1,6 @@
 // The engine's public surface: the math of BACKPROP.md on Float32Array, with no I/O.
 export * from './activations.js';
+export type { TrainCheckpoint } from './checkpoint.js';
 export * from './divergences.js';
 export * from './kernels.js';
 export * from './matrix.js';
@@ -8,5 +9,7 @@ export * from './optimizers.js';
 export * from './parallel.js';
 export * from './predict.js';
 export * from './random.js';
+export { chunkRowsFor } from './run-setup.js';
 export * from './scaler.js';
 export * from './train.js';
+export * from './train-types.js';

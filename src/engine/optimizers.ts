@@ -37,13 +37,78 @@ export interface OptimizerState {
 
 type Update = (p: Float32Array, g: Float32Array, decay: number, slot: number) => void;
 
+// Sutskever's momentum, v = μ v − η (g + λ p); p += v, with one velocity buffer per slot.
+function momentumUpdate(velocity: Float32Array[], lr: number, mu: number): Update {
+  return (p, g, decay, slot) => {
+    const v = velocity[slot]!;
+    for (let i = 0; i < p.length; i++) {
+      v[i] = mu * v[i]! - lr * (g[i]! + decay * p[i]!);
+      p[i]! += v[i]!;
+    }
+  };
+}
+
+// Nesterov momentum in Sutskever's form: p += −μ v_old + (1 + μ) v_new.
+function nesterovUpdate(velocity: Float32Array[], lr: number, mu: number): Update {
+  return (p, g, decay, slot) => {
+    const v = velocity[slot]!;
+    for (let i = 0; i < p.length; i++) {
+      const previous = v[i]!;
+      v[i] = mu * previous - lr * (g[i]! + decay * p[i]!);
+      p[i]! += -mu * previous + (1 + mu) * v[i]!;
+    }
+  };
+}
+
+// Adam with bias correction by the step count t (read at each update).
+function adamUpdate(
+  m: Float32Array[],
+  v: Float32Array[],
+  options: OptimizerOptions,
+  steps: () => number,
+): Update {
+  const { learningRate: lr, beta1, beta2, epsilon } = options;
+  return (p, g, decay, slot) => {
+    const ms = m[slot]!;
+    const vs = v[slot]!;
+    const t = steps();
+    const c1 = 1 - beta1 ** t;
+    const c2 = 1 - beta2 ** t;
+    for (let i = 0; i < p.length; i++) {
+      const grad = g[i]! + decay * p[i]!;
+      ms[i] = beta1 * ms[i]! + (1 - beta1) * grad;
+      vs[i] = beta2 * vs[i]! + (1 - beta2) * grad * grad;
+      p[i]! -= (lr * (ms[i]! / c1)) / (Math.sqrt(vs[i]! / c2) + epsilon);
+    }
+  };
+}
+
+// The update rule of options.optimizer; `state()` makes one state buffer per parameter array.
+function updateFor(
+  options: OptimizerOptions,
+  kernels: Kernels,
+  state: () => Float32Array[],
+  steps: () => number,
+): Update {
+  const { learningRate: lr, momentum: mu } = options;
+  switch (options.optimizer) {
+    case 'sgd':
+      return (p, g, decay) => kernels.sgd(p, g, p.length, lr, decay);
+    case 'momentum':
+      return momentumUpdate(state(), lr, mu);
+    case 'nesterov':
+      return nesterovUpdate(state(), lr, mu);
+    case 'adam':
+      return adamUpdate(state(), state(), options, steps);
+  }
+}
+
 /** `kernels` run plain gradient descent (in wasm where the buffers are in its memory). */
 export function createOptimizer(
   options: OptimizerOptions,
   params: Parameters,
   kernels: Kernels = typescriptKernels,
 ): Optimizer {
-  const { learningRate: lr, momentum: mu, beta1, beta2, epsilon, weightDecay } = options;
   // One state buffer per parameter array: slots 0..N-1 for W, N..2N-1 for b.
   const shapes = [...params.W, ...params.b];
   const slots: Float32Array[] = []; // every state buffer, in creation order
@@ -53,55 +118,9 @@ export function createOptimizer(
     return made;
   };
   const nW = params.W.length;
-  let update: Update;
   let t = 0; // adam's step count, for bias correction
-
-  switch (options.optimizer) {
-    case 'sgd':
-      update = (p, g, decay) => kernels.sgd(p, g, p.length, lr, decay);
-      break;
-    case 'momentum': {
-      const velocity = state();
-      update = (p, g, decay, slot) => {
-        const v = velocity[slot]!;
-        for (let i = 0; i < p.length; i++) {
-          v[i] = mu * v[i]! - lr * (g[i]! + decay * p[i]!);
-          p[i]! += v[i]!;
-        }
-      };
-      break;
-    }
-    case 'nesterov': {
-      const velocity = state();
-      // Sutskever's form: p += −μ v_old + (1 + μ) v_new.
-      update = (p, g, decay, slot) => {
-        const v = velocity[slot]!;
-        for (let i = 0; i < p.length; i++) {
-          const previous = v[i]!;
-          v[i] = mu * previous - lr * (g[i]! + decay * p[i]!);
-          p[i]! += -mu * previous + (1 + mu) * v[i]!;
-        }
-      };
-      break;
-    }
-    case 'adam': {
-      const m = state();
-      const v = state();
-      update = (p, g, decay, slot) => {
-        const ms = m[slot]!;
-        const vs = v[slot]!;
-        const c1 = 1 - beta1 ** t;
-        const c2 = 1 - beta2 ** t;
-        for (let i = 0; i < p.length; i++) {
-          const grad = g[i]! + decay * p[i]!;
-          ms[i] = beta1 * ms[i]! + (1 - beta1) * grad;
-          vs[i] = beta2 * vs[i]! + (1 - beta2) * grad * grad;
-          p[i]! -= (lr * (ms[i]! / c1)) / (Math.sqrt(vs[i]! / c2) + epsilon);
-        }
-      };
-      break;
-    }
-  }
+  const update = updateFor(options, kernels, state, () => t);
+  const { weightDecay } = options;
 
   return {
     state: () => ({ steps: t, slots: slots.map((s) => s.slice()) }),

@@ -185,25 +185,20 @@ export interface ReplicaSet {
   close(): void;
 }
 
-/**
- * Allocates the helpers' workspaces and the control block in `arena` (whose memory must be
- * shared), starts the team on them, and returns the caller's handle.
- */
-export function createReplicaSet(
-  team: ThreadTeam,
+// The layout the replicas share, allocated in `arena`: the helpers' workspaces (replica 0 uses
+// `ws`), the control block and the results.
+function layoutReplicas(
   arena: Arena,
+  memory: WebAssembly.Memory,
   network: Network,
   ws: Workspace,
   data: { features: number; outputs: number; mode: AccuracyMode },
-): ReplicaSet {
-  const memory = arena.memory;
-  if (!memory) throw new Error('data-parallel training needs a shared wasm memory');
-  const threads = 1 + team.helpers;
+  threads: number,
+): { setup: ReplicaSetup; workspaces: Workspace[] } {
   const workspaces = [ws];
   for (let r = 1; r < threads; r++) workspaces.push(createWorkspace(network, ws.capacity, arena));
   const controlView = arena.alloc(controlInts);
   const resultsView = arena.alloc(2 * (1 + 2 * threads));
-  const buffer = memory.buffer;
   const setup: ReplicaSetup = {
     memory,
     shape: network.shape,
@@ -218,6 +213,61 @@ export function createReplicaSet(
     control: controlView.byteOffset,
     results: resultsView.byteOffset,
   };
+  return { setup, workspaces };
+}
+
+// ReplicaSet.chunk: hands the chunk to the helpers, runs replica 0's shard here, waits for the
+// others, and sums every replica's results in replica order.
+function runChunk(
+  replica: Replica,
+  threads: number,
+  x: Float32Array,
+  d: Float32Array,
+  rows: number,
+  zero: boolean,
+  scale: number,
+): { error: number; correct: number } {
+  const { control, results } = replica;
+  control[X] = x.byteOffset;
+  control[D] = d.byteOffset;
+  control[ROWS] = rows;
+  control[ZERO] = zero ? 1 : 0;
+  control[OP] = SHARD;
+  results[SCALE] = scale;
+  const generation = Atomics.add(control, GEN, 1) + 1;
+  Atomics.notify(control, GEN);
+  runShard(replica, 0, threads);
+  for (let r = 1; r < threads; r++) {
+    while (Atomics.load(control, DONE + r) !== generation) {
+      // spin: the helpers finish their shards at about the same time as this one
+    }
+    if (control[FAILED + r] === 1) throw new Error(`training thread ${r} failed`);
+  }
+  let error = 0;
+  let correct = 0;
+  for (let r = 0; r < threads; r++) {
+    error += results[1 + 2 * r]!;
+    correct += results[2 + 2 * r]!;
+  }
+  return { error, correct };
+}
+
+/**
+ * Allocates the helpers' workspaces and the control block in `arena` (whose memory must be
+ * shared), starts the team on them, and returns the caller's handle.
+ */
+export function createReplicaSet(
+  team: ThreadTeam,
+  arena: Arena,
+  network: Network,
+  ws: Workspace,
+  data: { features: number; outputs: number; mode: AccuracyMode },
+): ReplicaSet {
+  const memory = arena.memory;
+  if (!memory) throw new Error('data-parallel training needs a shared wasm memory');
+  const threads = 1 + team.helpers;
+  const { setup, workspaces } = layoutReplicas(arena, memory, network, ws, data, threads);
+  const buffer = memory.buffer;
   const replica: Replica = {
     network,
     ws,
@@ -226,35 +276,11 @@ export function createReplicaSet(
     results: new Float64Array(buffer, setup.results, 1 + 2 * threads),
     setup,
   };
-  const { control, results } = replica;
   team.start(setup);
   const kernels: Kernels = network.kernels;
   return {
     threads,
-    chunk(x, d, rows, zero, scale) {
-      control[X] = x.byteOffset;
-      control[D] = d.byteOffset;
-      control[ROWS] = rows;
-      control[ZERO] = zero ? 1 : 0;
-      control[OP] = SHARD;
-      results[SCALE] = scale;
-      const generation = Atomics.add(control, GEN, 1) + 1;
-      Atomics.notify(control, GEN);
-      runShard(replica, 0, threads);
-      for (let r = 1; r < threads; r++) {
-        while (Atomics.load(control, DONE + r) !== generation) {
-          // spin: the helpers finish their shards at about the same time as this one
-        }
-        if (control[FAILED + r] === 1) throw new Error(`training thread ${r} failed`);
-      }
-      let error = 0;
-      let correct = 0;
-      for (let r = 0; r < threads; r++) {
-        error += results[1 + 2 * r]!;
-        correct += results[2 + 2 * r]!;
-      }
-      return { error, correct };
-    },
+    chunk: (x, d, rows, zero, scale) => runChunk(replica, threads, x, d, rows, zero, scale),
     reduce() {
       for (let r = 1; r < threads; r++) {
         const other = workspaces[r]!;
@@ -263,6 +289,7 @@ export function createReplicaSet(
       }
     },
     close() {
+      const { control } = replica;
       control[OP] = EXIT;
       Atomics.add(control, GEN, 1);
       Atomics.notify(control, GEN);
