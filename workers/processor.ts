@@ -5,7 +5,7 @@
 import { DelayedError, type SandboxedJob, WaitingError } from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import type { TrainingJobData } from '../src/queue.js';
+import type { JobPayload } from '../src/spec/index.js';
 import { connectRedis, type Stores, storesByTenant } from '../src/store/index.js';
 import { createNotify, createWebhookQueueFor } from '../src/webhooks.js';
 import { type JobOutcome, type RunOptions, runTrainingJob } from './train-job.js';
@@ -20,7 +20,7 @@ let context:
   | undefined;
 
 export default async function processTrainingJob(
-  job: SandboxedJob<TrainingJobData>,
+  job: SandboxedJob<JobPayload>,
   token?: string,
   signal?: AbortSignal,
 ): Promise<JobOutcome> {

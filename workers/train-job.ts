@@ -13,18 +13,19 @@ import {
 } from '../src/data/index.js';
 import { AppError } from '../src/errors.js';
 import { newId } from '../src/ids.js';
-import type { DatasetRef, TrainingJobData } from '../src/queue.js';
 import { emptyHistory, historyOf } from '../src/spec/history.js';
-import { createModelDocument } from '../src/spec/index.js';
-import { fencedOut } from '../src/store/fence.js';
 import {
-  type Fence,
+  createModelDocument,
+  type DatasetRef,
+  type FailureCode,
   finalEventTypes,
   finalStatuses,
   type JobEvent,
+  type JobPayload,
   type JobRecord,
-  type Stores,
-} from '../src/store/index.js';
+} from '../src/spec/index.js';
+import { fencedOut } from '../src/store/fence.js';
+import type { Fence, Stores } from '../src/store/index.js';
 import type { Notify } from '../src/webhooks.js';
 import { type Resume, trainStreaming } from './train-streaming.js';
 
@@ -49,10 +50,10 @@ async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | nul
 
 async function fail(
   stores: Stores,
-  job: TrainingJobData,
+  job: JobPayload,
   options: RunOptions,
   fence: Fence,
-  code: string,
+  code: FailureCode,
   message: string,
 ): Promise<JobOutcome> {
   const error = { code, message };
@@ -75,7 +76,7 @@ async function fail(
 
 async function cancel(
   stores: Stores,
-  job: TrainingJobData,
+  job: JobPayload,
   options: RunOptions,
   fence: Fence,
   epoch: number,
@@ -117,7 +118,7 @@ export interface RunOptions {
 
 // Finished, but its worker stopped before BullMQ heard: the webhook may not have been told
 // (deliveries are by id, so telling it twice is once).
-async function retell(stores: Stores, job: TrainingJobData, options: RunOptions) {
+async function retell(stores: Stores, job: JobPayload, options: RunOptions) {
   const events = (await stores.events.after(job.jobId)).map((e) => e.event);
   await options.notify(
     job,
@@ -135,7 +136,7 @@ async function retell(stores: Stores, job: TrainingJobData, options: RunOptions)
  */
 async function takeUp(
   stores: Stores,
-  job: TrainingJobData,
+  job: JobPayload,
   options: RunOptions,
   before: JobRecord | null,
 ): Promise<JobOutcome | (Resume & { takeover: boolean })> {
@@ -173,7 +174,7 @@ async function takeUp(
 
 export async function runTrainingJob(
   stores: Stores,
-  job: TrainingJobData,
+  job: JobPayload,
   options: RunOptions,
   signal?: AbortSignal,
   attempt: { made: number; max: number } = { made: 0, max: 1 },
@@ -281,7 +282,7 @@ export async function runTrainingJob(
 // Saves the model and records the job done (the move also drops the checkpoint), both fenced.
 async function succeed(
   stores: Stores,
-  job: TrainingJobData,
+  job: JobPayload,
   options: RunOptions,
   fence: Fence,
   doc: ReturnType<typeof createModelDocument>,

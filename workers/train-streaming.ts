@@ -9,8 +9,9 @@ import {
   type TrainCheckpoint,
   type TrainResult,
 } from '../src/engine/index.js';
-import { handoffReason, type TrainingJobData } from '../src/queue.js';
+import { handoffReason } from '../src/queue.js';
 import { addEpoch, copyHistory, type HistoryState } from '../src/spec/history.js';
+import type { JobPayload } from '../src/spec/index.js';
 import { fencedOut } from '../src/store/fence.js';
 import type { Fence, Stores } from '../src/store/index.js';
 import { createThreadTeam } from '../src/threads/team.js';
@@ -32,7 +33,7 @@ export interface Resume {
 // boundary, yielding every slice. A write refused by the fence stops the run ('fenced').
 export async function trainStreaming(
   stores: Stores,
-  job: TrainingJobData,
+  job: JobPayload,
   data: Dataset,
   signal: AbortSignal | undefined,
   resume: Resume,

@@ -5,14 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { handoffReason, queueName, type TrainingJobData } from '../src/queue.js';
-import {
-  bullConnection,
-  channelsFor,
-  connectRedis,
-  type JobEvent,
-  storesByTenant,
-} from '../src/store/index.js';
+import { handoffReason, queueName } from '../src/queue.js';
+import type { JobError, JobEvent, JobPayload } from '../src/spec/index.js';
+import { bullConnection, channelsFor, connectRedis, storesByTenant } from '../src/store/index.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 import { createNotify, createWebhookQueueFor, createWebhookWorker } from '../src/webhooks.js';
 
@@ -27,7 +22,7 @@ const storesFor = storesByTenant(redis, config.keyPrefix, {
   storageQuotaBytes: config.maxTenantStorageBytes,
 });
 
-const worker = new Worker<TrainingJobData>(
+const worker = new Worker<JobPayload>(
   queueName,
   fileURLToPath(new URL('./processor.js', import.meta.url)),
   {
@@ -66,7 +61,7 @@ worker.on('failed', async (job, err) => {
   // a try that BullMQ will make again is not the job's end
   if (job.attemptsMade < (job.opts.attempts ?? 1) && err.name !== 'UnrecoverableError') return;
   log.error({ err, jobId: job.id }, 'training failed');
-  const error = {
+  const error: JobError = {
     code: 'internal',
     message: `training stopped by an internal error: ${err.message}`,
   };

@@ -4,7 +4,7 @@
 // again (issue 12, defect 4). Not the checks before, nor the record itself: job-service.ts.
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
-import type { TrainingJobData } from '../queue.js';
+import type { JobPayload } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
 import type { Services } from './services.js';
 
@@ -20,7 +20,7 @@ class EnqueueTimeout extends Error {}
 export async function enqueueJob(
   services: Services,
   stores: Stores,
-  data: TrainingJobData,
+  data: JobPayload,
   release: () => Promise<void>,
   log?: FastifyBaseLogger,
 ): Promise<void> {

@@ -1,6 +1,6 @@
 // Submitting a job: check the spec against the data's shape without writing anything, honour an
 // Idempotency-Key, store an inline dataset, record the job, and enqueue it with a reference to
-// its data. Also the job's public view.
+// its data.
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DataRows } from '../data/index.js';
@@ -9,9 +9,15 @@ import { shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
 import { parameterCount } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { DatasetRef } from '../queue.js';
-import { type JobSpec, type ResolvedTraining, resolveTraining } from '../spec/index.js';
-import { checkStoredSize, type JobEvent, type JobRecord, type Stores } from '../store/index.js';
+import {
+  type DatasetRef,
+  type JobEvent,
+  type JobRecord,
+  type JobSpec,
+  type ResolvedTraining,
+  resolveTraining,
+} from '../spec/index.js';
+import { checkStoredSize, type Stores } from '../store/index.js';
 import { isPrivateAddress } from '../webhooks.js';
 import { enqueueJob } from './enqueue.js';
 import type { Services } from './services.js';
@@ -272,21 +278,4 @@ export async function submitJob(
   await enqueueJob(services, stores, data, () => release(stored ?? undefined), log);
   await services.notify({ jobId, tenant: stores.keys.tenant, spec: record.spec }, [queued]);
   return { record, created: true };
-}
-
-export function jobView(r: JobRecord) {
-  return {
-    id: r.id,
-    status: r.status,
-    spec: r.spec,
-    seed: r.spec.training.seed,
-    progress: r.progress ?? { epoch: 0, epochs: r.spec.training.epochs, error: null },
-    ...(r.metrics ? { metrics: r.metrics } : {}),
-    createdAt: r.createdAt,
-    ...(r.startedAt ? { startedAt: r.startedAt } : {}),
-    ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}),
-    ...(r.error ? { error: r.error } : {}),
-    ...(r.modelId ? { modelId: r.modelId } : {}),
-    ...(r.cancelRequested ? { cancelRequested: true } : {}),
-  };
 }

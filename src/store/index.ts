@@ -60,6 +60,5 @@ export function storesByTenant(
 export { checkStoredSize, type DatasetMeta, storedBytesOf } from './datasets.js';
 export * from './events.js';
 export type { Fence } from './fence.js';
-export type { JobRecord, JobSpecRecord, Progress } from './jobs.js';
 export type { StoredModel } from './models.js';
 export * from './redis.js';

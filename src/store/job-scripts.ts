@@ -1,6 +1,7 @@
 // The Lua steps of the job store (store/jobs.ts): each job's state change, with its events,
 // its fence check and what it owns, happens in one of these. Not called from elsewhere.
-import { appendLua, finalStatuses } from './events.js';
+import { finalStatuses } from '../spec/index.js';
+import { appendLua } from './events.js';
 import { fencedOutLua } from './fence.js';
 import { usageLua } from './usage.js';
 

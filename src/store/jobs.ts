@@ -2,9 +2,15 @@
 // sort by creation time, so listing pages newest first by id). Status changes are atomic and
 // conditional (Lua, job-scripts.ts), fenced per try, and write their events in the same step.
 import type { Redis } from 'ioredis';
-import { finalStatuses, type JobEvent, type JobStatus, jobStatuses } from './events.js';
+import {
+  finalStatuses,
+  type JobEvent,
+  type JobRecord,
+  type JobStatus,
+  type Progress,
+} from '../spec/index.js';
 import type { Fence } from './fence.js';
-import { fromHash, type JobRecord, type Progress, toHash } from './job-record.js';
+import { fromHash, toHash } from './job-record.js';
 import {
   claimScript,
   createScript,
@@ -210,5 +216,3 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
 }
 
 export type JobStore = ReturnType<typeof createJobStore>;
-export type { JobRecord, JobSpecRecord, Progress } from './job-record.js';
-export { jobStatuses };

@@ -3,17 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { jobSchema } from '../../spec/index.js';
-import { finalStatuses, type JobEvent, type JobRecord, type Stores } from '../../store/index.js';
-import { jobView, submitJob } from '../job-service.js';
 import {
-  authProblems,
-  idParams,
-  jobListQuery,
-  jobListSchema,
+  finalStatuses,
+  type JobEvent,
+  type JobRecord,
+  jobSchema,
+  jobView,
   jobViewSchema,
-  problems,
-} from '../schemas.js';
+} from '../../spec/index.js';
+import type { Stores } from '../../store/index.js';
+import { submitJob } from '../job-service.js';
+import { authProblems, idParams, jobListQuery, jobListSchema, problems } from '../schemas.js';
 
 const idempotencyHeaders = z.object({
   'idempotency-key': z
