@@ -9,6 +9,7 @@ import {
   type TrainCheckpoint,
   type TrainResult,
 } from '../src/engine/index.js';
+import type { Lifecycle } from '../src/jobs/lifecycle.js';
 import { handoffReason } from '../src/queue.js';
 import { addEpoch, copyHistory, type HistoryState } from '../src/spec/history.js';
 import type { JobPayload } from '../src/spec/index.js';
@@ -33,6 +34,7 @@ export interface Resume {
 // boundary, yielding every slice. A write refused by the fence stops the run ('fenced').
 export async function trainStreaming(
   stores: Stores,
+  lifecycle: Lifecycle,
   job: JobPayload,
   data: Dataset,
   signal: AbortSignal | undefined,
@@ -93,19 +95,11 @@ export async function trainStreaming(
         addEpoch(history, point, options.historyPoints);
         if (r.epoch > resume.written) {
           const event = { type: 'epoch' as const, ...r };
-          const write = stores.events.appendEpoch(
-            job.jobId,
-            event,
-            training.epochs,
-            seconds,
-            fence,
-          );
+          // its webhook at most every WEBHOOK_EPOCH_INTERVAL_MS, once written by this try
+          const tell = epochHooks && performance.now() - hooked >= options.webhookEpochIntervalMs;
+          if (tell) hooked = performance.now();
+          const write = lifecycle.epoch(job, event, training.epochs, seconds, fence, tell);
           writes.push(write.then(heard));
-          if (epochHooks && performance.now() - hooked >= options.webhookEpochIntervalMs) {
-            hooked = performance.now();
-            // sent once the event is written, and only if this try still holds the job
-            writes.push(write.then((w) => (w === 'ok' ? options.notify(job, [event]) : undefined)));
-          }
         }
       } else if (step.value.batchEnd && handoff()) {
         // shutting down: this batch boundary's state goes to Redis for the next worker

@@ -4,9 +4,10 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
+import { createLifecycle } from '../src/jobs/lifecycle.js';
 import { createLogger } from '../src/log.js';
 import { handoffReason, queueName } from '../src/queue.js';
-import type { JobError, JobEvent, JobPayload } from '../src/spec/index.js';
+import type { JobError, JobPayload } from '../src/spec/index.js';
 import { bullConnection, channelsFor, connectRedis, storesByTenant } from '../src/store/index.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 import { createNotify, createWebhookQueueFor, createWebhookWorker } from '../src/webhooks.js';
@@ -65,21 +66,10 @@ worker.on('failed', async (job, err) => {
     code: 'internal',
     message: `training stopped by an internal error: ${err.message}`,
   };
-  const at = new Date().toISOString();
-  const events: JobEvent[] = [
-    { type: 'status', status: 'failed', at },
-    { type: 'failed', error, at },
-  ];
   try {
     const tenant = job.data.tenant ?? defaultTenant;
-    const outcome = await storesFor(tenant).jobs.transition(
-      job.data.jobId,
-      ['queued', 'running'],
-      'failed',
-      { error, finishedAt: at },
-      events,
-    );
-    if (outcome === 'ok') await notify({ ...job.data, tenant }, events);
+    const lifecycle = createLifecycle(storesFor(tenant), notify);
+    await lifecycle.fail({ ...job.data, tenant }, ['queued', 'running'], error);
   } catch (e) {
     log.error({ err: e, jobId: job.id }, 'could not record the failure');
   }

@@ -9,9 +9,9 @@ import { shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
 import { parameterCount } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
+import { createLifecycle } from '../jobs/lifecycle.js';
 import {
   type DatasetRef,
-  type JobEvent,
   type JobRecord,
   type JobSpec,
   type ResolvedTraining,
@@ -252,7 +252,6 @@ export async function submitJob(
     throw error;
   });
   const ref = checked.ref ?? { id: stored! };
-  const at = new Date().toISOString();
   const record: JobRecord = {
     id: jobId,
     status: 'queued',
@@ -262,20 +261,20 @@ export async function submitJob(
       training,
       ...(spec.webhook ? { webhook: spec.webhook } : {}),
     },
-    createdAt: at,
+    createdAt: new Date().toISOString(),
     // what the job owns goes with it (store/job-scripts.ts)
     ...(stored ? { ownedDataset: stored } : {}),
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
-  const queued: JobEvent = { type: 'status', status: 'queued', at };
-  const created = await stores.jobs.create(record, queued, maxTenantQueuedJobs);
+  const tenant = stores.keys.tenant;
+  const data = { jobId, tenant, spec: record.spec };
+  const enqueue = () => enqueueJob(services, stores, data, () => release(stored ?? undefined), log);
+  const lifecycle = createLifecycle(stores, services.notify);
+  const created = await lifecycle.create(record, tenant, maxTenantQueuedJobs, enqueue);
   if (created !== 'ok') {
     await release(stored ?? undefined);
     if (created === 'full') throw queueFull(services);
     throw new AppError('conflict', `a job with id ${jobId} exists already: submit again`);
   }
-  const data = { jobId, tenant: stores.keys.tenant, spec: record.spec };
-  await enqueueJob(services, stores, data, () => release(stored ?? undefined), log);
-  await services.notify({ jobId, tenant: stores.keys.tenant, spec: record.spec }, [queued]);
   return { record, created: true };
 }

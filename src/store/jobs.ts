@@ -209,8 +209,10 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
       return result as 'ok' | 'missing' | JobStatus;
     },
 
-    async update(id: string, fields: Partial<JobRecord>): Promise<void> {
-      await redis.hset(keys.job(id), toHash(fields));
+    /** Marks a job to be cancelled and tells every worker (the one running it stops it). */
+    async requestCancel(id: string): Promise<void> {
+      await redis.hset(keys.job(id), toHash({ cancelRequested: true }));
+      await redis.publish(keys.cancelChannel, id);
     },
   };
 }
