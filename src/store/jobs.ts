@@ -160,14 +160,18 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
     },
 
     /**
-     * A try takes up the running job: its fence for every write it makes, and the last epoch
-     * written so far (a resumed try sends only later ones). null when the job is not running.
+     * A try takes up the running job: its fence for every write it makes, the last epoch
+     * written so far (a resumed try sends only later ones), and whether a cancel was asked for.
+     * null when the job is not running.
      */
-    async claim(id: string): Promise<{ fence: Fence; written: number } | null> {
-      const result = (await redis.eval(claimScript, 1, keys.job(id))) as [string, string] | null;
+    async claim(
+      id: string,
+    ): Promise<{ fence: Fence; written: number; cancelRequested: boolean } | null> {
+      const result = (await redis.eval(claimScript, 1, keys.job(id))) as string[] | null;
       if (!result) return null;
-      const progress = result[1] ? (JSON.parse(result[1]) as Progress) : null;
-      return { fence: result[0], written: progress?.epoch ?? 0 };
+      const [fence = '', progressJson, cancelRequested] = result;
+      const progress = progressJson ? (JSON.parse(progressJson) as Progress) : null;
+      return { fence, written: progress?.epoch ?? 0, cancelRequested: cancelRequested === 'true' };
     },
 
     /**
