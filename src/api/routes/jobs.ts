@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { cancelJob } from '../../jobs/cancel.js';
 import { createLifecycle } from '../../jobs/lifecycle.js';
+import { submitJob } from '../../jobs/submit.js';
 import { type JobRecord, jobSchema, jobView, jobViewSchema } from '../../spec/index.js';
 import type { Stores } from '../../store/index.js';
-import { submitJob } from '../job-service.js';
 import { authProblems, idParams, jobListQuery, jobListSchema, problems } from '../schemas.js';
 
 const idempotencyHeaders = z.object({
