@@ -5,7 +5,7 @@
 import type { Config } from '../config.js';
 import type { DataRows } from '../data/index.js';
 import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
-import { shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
+import { type DataShape, shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
 import { parameterCount } from '../engine/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import {
@@ -40,6 +40,7 @@ export interface Checked {
   outputs: number;
 }
 
+/** The job's data checked against its network: by shape, or by the rows themselves if inline. */
 export async function checkDataset(
   config: Readonly<Config>,
   stores: Stores,
@@ -47,29 +48,16 @@ export async function checkDataset(
   training: ResolvedTraining,
 ): Promise<Checked> {
   const { network, dataset } = spec;
-  let issues: Issue[];
-  let checked: Checked;
-  if ('id' in dataset) {
-    const meta = await stores.datasets.meta(dataset.id);
-    if (!meta) {
-      throw new ValidationError([
-        {
-          path: 'dataset.id',
-          message: 'no dataset has this id: upload one with POST /v1/datasets',
-        },
-      ]);
-    }
-    issues = checkShape(network, training, meta, 'dataset.id');
-    checked = { ref: { id: dataset.id }, inline: null, ...sizeOf(meta) };
-  } else if ('builtin' in dataset) {
-    const shape = shapeOfBuiltin(dataset.builtin, dataset.subset);
-    issues = checkShape(network, training, shape, 'dataset');
-    checked = { ref: dataset, inline: null, ...sizeOf(shape) };
-  } else if ('generator' in dataset) {
-    const shape = shapeOfGenerator(dataset);
-    issues = checkShape(network, training, shape, 'dataset');
-    checked = { ref: dataset, inline: null, ...sizeOf(shape) };
-  } else if ('csv' in dataset) {
+  const byShape = (ref: DatasetRef, shape: DataShape, path: string): Checked => {
+    refuse(checkShape(network, training, shape, path));
+    return { ref, inline: null, ...sizeOf(shape) };
+  };
+  if ('id' in dataset)
+    return byShape({ id: dataset.id }, await storedShape(stores, dataset.id), 'dataset.id');
+  if ('builtin' in dataset)
+    return byShape(dataset, shapeOfBuiltin(dataset.builtin, dataset.subset), 'dataset');
+  if ('generator' in dataset) return byShape(dataset, shapeOfGenerator(dataset), 'dataset');
+  if ('csv' in dataset) {
     throw new ValidationError([
       {
         path: 'dataset.csv',
@@ -77,16 +65,25 @@ export async function checkDataset(
           'the server cannot read local files: upload the CSV with POST /v1/datasets and give {"id": …}',
       },
     ]);
-  } else {
-    // refused before its arrays are made, and stored with labels as class indices (issue 12)
-    const { maxDatasetCells: maxCells, maxDatasetStoredBytes } = config;
-    const data = loadDataset(dataset, { allowFiles: false, maxCells });
-    checkStoredSize(data, maxDatasetStoredBytes);
-    issues = checkAgainstData(network, training, data);
-    checked = { ref: null, inline: data, ...sizeOf(data) };
   }
+  // refused before its arrays are made, and stored with labels as class indices (issue 12)
+  const { maxDatasetCells: maxCells, maxDatasetStoredBytes } = config;
+  const data = loadDataset(dataset, { allowFiles: false, maxCells });
+  checkStoredSize(data, maxDatasetStoredBytes);
+  refuse(checkAgainstData(network, training, data));
+  return { ref: null, inline: data, ...sizeOf(data) };
+}
+
+function refuse(issues: Issue[]): void {
   if (issues.length > 0) throw new ValidationError(issues);
-  return checked;
+}
+
+async function storedShape(stores: Stores, id: string): Promise<DataShape> {
+  const meta = await stores.datasets.meta(id);
+  if (meta) return meta;
+  throw new ValidationError([
+    { path: 'dataset.id', message: 'no dataset has this id: upload one with POST /v1/datasets' },
+  ]);
 }
 
 const sizeOf = (shape: { rows: number; features: number; outputs: number }) => ({

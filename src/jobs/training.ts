@@ -59,30 +59,12 @@ async function fail(t: Try, code: FailureCode, message: string): Promise<JobOutc
 }
 
 async function trainJob(t: Try): Promise<JobOutcome> {
-  const rows = await loadData(t.stores, t.job.spec.dataset);
-  if (!rows) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
-  // stored class indices become one-hot targets here, in the thread, once their size is known
-  // to fit (a dataset stored under another MAX_DATASET_CELLS, issue 12): never retried
-  const { maxDatasetCells } = t.options;
-  if (!rows.targets && rows.rows * rows.outputs > maxDatasetCells)
-    return fail(t, 'dataset_too_large', oneHotTooLarge(rows.rows, rows.outputs, maxDatasetCells));
-  const data = withTargets(rows);
-  const checkpoint = t.takeover ? await t.stores.checkpoints.load(t.job.jobId) : null;
-  const history = checkpoint?.history ?? emptyHistory();
-  if (t.takeover) {
-    // the same seed retrains the same epochs: only the ones not yet in the stream are sent
-    const { made } = t.attempt;
-    const at = [checkpoint?.epoch ?? 0, checkpoint?.position ?? 0] as const;
-    const appended = await t.lifecycle.resumed(
-      t.job,
-      t.fence,
-      ...at,
-      made > 0 ? made + 1 : undefined,
-    );
-    if (appended === fencedOut) return { status: 'fenced' };
-  }
+  const data = await loadRows(t);
+  if ('status' in data) return data;
+  const start = await resumeFrom(t);
+  if (start === fencedOut) return { status: 'fenced' };
   const t0 = performance.now();
-  const result = await trainStreaming({ t, data, checkpoint, history });
+  const result = await trainStreaming({ t, data, ...start });
   if (result === 'handed_back' || result === 'fenced') return { status: result };
   if (result === 'time_limit') {
     const limit = `training ran longer than the ${t.options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`;
@@ -96,10 +78,38 @@ async function trainJob(t: Try): Promise<JobOutcome> {
     result,
     classes: data.classes,
     featureNames: data.featureNames,
-    history: historyOf(history),
+    history: historyOf(start.history),
     durationMs: performance.now() - t0,
   });
   return succeed(t, doc);
+}
+
+// The job's rows with their targets, or the job failed for them (never retried).
+async function loadRows(t: Try): Promise<Dataset | JobOutcome> {
+  const rows = await loadData(t.stores, t.job.spec.dataset);
+  if (!rows) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
+  // stored class indices become one-hot targets here, in the thread, once their size is known
+  // to fit (a dataset stored under another MAX_DATASET_CELLS, issue 12)
+  const { maxDatasetCells } = t.options;
+  if (!rows.targets && rows.rows * rows.outputs > maxDatasetCells)
+    return fail(t, 'dataset_too_large', oneHotTooLarge(rows.rows, rows.outputs, maxDatasetCells));
+  return withTargets(rows);
+}
+
+// Where this try starts: from scratch, or (a job taken over) from its checkpoint, said in a
+// `resumed` event. The same seed retrains the same epochs: only later ones go to the stream.
+async function resumeFrom(t: Try) {
+  const checkpoint = t.takeover ? await t.stores.checkpoints.load(t.job.jobId) : null;
+  const history = checkpoint?.history ?? emptyHistory();
+  if (t.takeover) {
+    const { made } = t.attempt;
+    const epoch = checkpoint?.epoch ?? 0;
+    const position = checkpoint?.position ?? 0;
+    const attempt = made > 0 ? made + 1 : undefined;
+    const appended = await t.lifecycle.resumed(t.job, t.fence, epoch, position, attempt);
+    if (appended === fencedOut) return fencedOut;
+  }
+  return { checkpoint, history };
 }
 
 async function cancelled(t: Try, epochs: TrainResult['epochs']): Promise<JobOutcome> {
