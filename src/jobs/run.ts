@@ -14,7 +14,7 @@ import {
   type Try,
 } from './kind.js';
 import { kindOf } from './kinds.js';
-import { createLifecycle, type Lifecycle } from './lifecycle.js';
+import { createLifecycle } from './lifecycle.js';
 
 type Base = Omit<Try, 'fence' | 'takeover' | 'written'>;
 
@@ -77,22 +77,17 @@ async function ended(t: Try, error: unknown): Promise<unknown> {
   const { lifecycle, job, fence, attempt } = t;
   if (error instanceof AppError && error.status < 500) {
     const message = `the job's input was refused: ${error.message}`;
-    await fail(lifecycle, t, 'invalid_input', message);
+    await failQuietly(t, 'invalid_input', message);
     return new RefusedInputError(message);
   }
   const message = `training stopped by an internal error: ${(error as Error).message}`;
   const internal = { code: 'internal' as const, message };
   if (attempt.made + 1 < attempt.max)
     await lifecycle.retrying(job, fence, attempt.made + 1, attempt.max, internal).catch(() => {});
-  else await fail(lifecycle, t, 'internal', message);
+  else await failQuietly(t, 'internal', message);
   return error;
 }
 
-async function fail(
-  lifecycle: Lifecycle,
-  t: Try,
-  code: 'invalid_input' | 'internal',
-  message: string,
-) {
-  await lifecycle.fail(t.job, ['running'], { code, message }, t.fence).catch(() => {});
+async function failQuietly(t: Try, code: 'invalid_input' | 'internal', message: string) {
+  await t.lifecycle.fail(t.job, ['running'], { code, message }, t.fence).catch(() => {});
 }

@@ -11,7 +11,7 @@ import type { JobKind, JobRecord, JobSpec } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
 import { isPrivateAddress, type Notify } from '../webhooks.js';
 import { enqueueJob, type Logger } from './enqueue.js';
-import type { Prepared } from './kind.js';
+import type { Kind, Prepared } from './kind.js';
 import { kinds } from './kinds.js';
 import { createLifecycle } from './lifecycle.js';
 
@@ -112,9 +112,10 @@ export async function submitJob(
   kind: JobKind = 'training',
 ): Promise<{ record: JobRecord; created: boolean }> {
   const { config } = deps;
-  const checked = kinds[kind].check(config, spec);
+  const definition: Kind<unknown> = kinds[kind];
+  const checked = definition.check(config, spec);
   checkWebhook(config, stores.keys.tenant, spec);
-  const prepared = await kinds[kind].prepare(config, stores, spec, checked);
+  const prepared = await definition.prepare(config, stores, spec, checked);
   let jobId = newId();
   if (idempotencyKey) {
     const reserved = await reserveKey(config, stores, idempotencyKey, spec);
