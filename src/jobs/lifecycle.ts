@@ -1,7 +1,8 @@
 // Every state change of a job, each written once: the move with its events (one Lua step,
 // store/jobs.ts), then its webhook, told only when the move happened. The API, the workers and
 // cancellation all move jobs through these and never build an event or a webhook by hand.
-// Not what a kind of job does while it runs (kinds.ts), nor the checks before a job exists.
+// Not what a kind of job does while it runs (kind.ts, training.ts), nor the checks before a
+// job exists (submit.ts).
 import type {
   EpochEvent,
   JobError,
