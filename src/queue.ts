@@ -7,9 +7,6 @@ import { bullConnection } from './store/redis.js';
 
 export const queueName = 'training';
 
-/** The reason a worker shutting down (SIGTERM) aborts its jobs with: checkpoint and hand back. */
-export const handoffReason = 'handoff';
-
 export type TrainingQueue = Queue<JobPayload>;
 
 export function createTrainingQueue(config: Config): TrainingQueue {

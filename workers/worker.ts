@@ -4,9 +4,10 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
+import { handoffReason } from '../src/jobs/kind.js';
 import { createLifecycle } from '../src/jobs/lifecycle.js';
 import { createLogger } from '../src/log.js';
-import { handoffReason, queueName } from '../src/queue.js';
+import { queueName } from '../src/queue.js';
 import type { JobError, JobPayload } from '../src/spec/index.js';
 import { bullConnection, channelsFor, connectRedis, storesByTenant } from '../src/store/index.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';

@@ -81,5 +81,8 @@ export interface JobOutcome {
   modelId?: string;
 }
 
+/** The reason a worker shutting down (SIGTERM) aborts its tries with: checkpoint and hand back. */
+export const handoffReason = 'handoff';
+
 /** A job's own input was refused as it ran: it fails once and is never tried again. */
 export class RefusedInputError extends Error {}

@@ -11,11 +11,10 @@ import {
   type Training,
   type TrainResult,
 } from '../engine/index.js';
-import { handoffReason } from '../queue.js';
 import { addEpoch, copyHistory, type HistoryState } from '../spec/history.js';
 import { fencedOut } from '../store/fence.js';
 import { createThreadTeam } from '../threads/team.js';
-import type { Try } from './kind.js';
+import { handoffReason, type Try } from './kind.js';
 
 /** How long the engine runs before the thread lets its event loop turn. */
 const sliceMs = 50;
