@@ -1,27 +1,13 @@
-// The BullMQ queue `training`: what a job carries (the spec and a dataset reference, never the
-// data itself) and how the queue is made, shared by the API (producer) and workers.
+// The BullMQ queue `training`: how it is made, shared by the API (producer) and workers. What a
+// job on it carries is the contract's JobPayload (spec/job-contract.ts).
 import { Queue } from 'bullmq';
 import type { Config } from './config.js';
-import type { BuiltinSpec, GeneratorSpec } from './spec/index.js';
-import type { JobSpecRecord } from './store/jobs.js';
+import type { JobPayload } from './spec/index.js';
 import { bullConnection } from './store/redis.js';
 
 export const queueName = 'training';
 
-/** The reason a worker shutting down (SIGTERM) aborts its jobs with: checkpoint and hand back. */
-export const handoffReason = 'handoff';
-
-/** Where a job's rows come from: a stored dataset, a built-in set, or a seeded generator. */
-export type DatasetRef = { id: string } | BuiltinSpec | GeneratorSpec;
-
-export interface TrainingJobData {
-  jobId: string;
-  /** The tenant whose job it is: its records live under that tenant's keys. */
-  tenant: string;
-  spec: JobSpecRecord;
-}
-
-export type TrainingQueue = Queue<TrainingJobData>;
+export type TrainingQueue = Queue<JobPayload>;
 
 export function createTrainingQueue(config: Config): TrainingQueue {
   return new Queue(queueName, {

@@ -7,8 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type ConnectionOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from './config.js';
-import type { WebhookSpec } from './spec/index.js';
-import type { JobEvent } from './store/index.js';
+import type { JobEvent, WebhookSpec } from './spec/index.js';
 import { bullConnection } from './store/redis.js';
 import { BlockedAddressError, isPrivateAddress, publicOnlyLookup } from './webhook-addresses.js';
 

@@ -1,63 +1,62 @@
 // The sandboxed processor: BullMQ loads this file in a worker thread (useWorkerThreads), so the
 // training math never runs on the event loop that renews job locks. One Redis connection per
 // thread, made on the first job. A job the worker hands back when it shuts down goes back on
-// the queue from here.
-import { DelayedError, type SandboxedJob, WaitingError } from 'bullmq';
+// the queue from here. What a try does is src/jobs/run.ts; this file is BullMQ glue.
+import { DelayedError, type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
+import { type JobOutcome, RefusedInputError, type RunOptions } from '../src/jobs/kind.js';
+import { runJob } from '../src/jobs/run.js';
 import { createLogger } from '../src/log.js';
-import type { TrainingJobData } from '../src/queue.js';
+import type { JobPayload } from '../src/spec/index.js';
 import { connectRedis, type Stores, storesByTenant } from '../src/store/index.js';
 import { createNotify, createWebhookQueueFor } from '../src/webhooks.js';
-import { type JobOutcome, type RunOptions, runTrainingJob } from './train-job.js';
 
-let context:
-  | {
-      redis: ReturnType<typeof connectRedis>;
-      storesFor: (tenant: string) => Stores;
-      options: RunOptions;
-      throttleDelayMs: number;
-    }
-  | undefined;
+interface Context {
+  storesFor: (tenant: string) => Stores;
+  options: RunOptions;
+  throttleDelayMs: number;
+}
+
+let context: Context | undefined;
+
+function makeContext(): Context {
+  const config = loadConfig();
+  const redis = connectRedis(config, { maxRetriesPerRequest: config.workerRedisRetries });
+  return {
+    storesFor: storesByTenant(redis, config.keyPrefix, {
+      finishedTtlSeconds: config.finishedJobTtlSeconds,
+      maxJobEvents: config.maxJobEvents,
+      storageQuotaBytes: config.maxTenantStorageBytes,
+    }),
+    options: {
+      checkpointMs: config.checkpointIntervalMs,
+      maxJobSeconds: config.maxJobSeconds,
+      maxDatasetCells: config.maxDatasetCells,
+      maxRunningJobs: config.maxTenantRunningJobs,
+      webhookEpochIntervalMs: config.webhookEpochIntervalMs,
+      historyPoints: config.maxHistoryPoints,
+      notify: createNotify(createWebhookQueueFor(config), createLogger(config.logLevel, 'worker')),
+    },
+    throttleDelayMs: config.tenantThrottleDelayMs,
+  };
+}
 
 export default async function processTrainingJob(
-  job: SandboxedJob<TrainingJobData>,
+  job: SandboxedJob<JobPayload>,
   token?: string,
   signal?: AbortSignal,
 ): Promise<JobOutcome> {
-  if (!context) {
-    const config = loadConfig();
-    const redis = connectRedis(config, {
-      maxRetriesPerRequest: config.workerRedisRetries,
-    });
-    context = {
-      redis,
-      storesFor: storesByTenant(redis, config.keyPrefix, {
-        finishedTtlSeconds: config.finishedJobTtlSeconds,
-        maxJobEvents: config.maxJobEvents,
-        storageQuotaBytes: config.maxTenantStorageBytes,
-      }),
-      options: {
-        checkpointMs: config.checkpointIntervalMs,
-        maxJobSeconds: config.maxJobSeconds,
-        maxDatasetCells: config.maxDatasetCells,
-        maxRunningJobs: config.maxTenantRunningJobs,
-        webhookEpochIntervalMs: config.webhookEpochIntervalMs,
-        historyPoints: config.maxHistoryPoints,
-        notify: createNotify(
-          createWebhookQueueFor(config),
-          createLogger(config.logLevel, 'worker'),
-        ),
-      },
-      throttleDelayMs: config.tenantThrottleDelayMs,
-    };
-  }
-  const outcome = await runTrainingJob(
+  context ??= makeContext();
+  const outcome = await runJob(
     context.storesFor(job.data.tenant ?? defaultTenant),
     job.data,
     context.options,
     signal,
     { made: job.attemptsMade, max: job.opts.attempts ?? 1 },
-  );
+  ).catch((error: unknown) => {
+    // failed already, for its own input: BullMQ must not try it again
+    throw error instanceof RefusedInputError ? new UnrecoverableError(error.message) : error;
+  });
   if (outcome.status === 'handed_back') {
     // back on the queue at once, for another worker to resume from the checkpoint just saved;
     // the WaitingError tells BullMQ this attempt neither completed nor failed

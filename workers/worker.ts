@@ -4,15 +4,12 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
+import { handoffReason } from '../src/jobs/kind.js';
+import { createLifecycle } from '../src/jobs/lifecycle.js';
 import { createLogger } from '../src/log.js';
-import { handoffReason, queueName, type TrainingJobData } from '../src/queue.js';
-import {
-  bullConnection,
-  channelsFor,
-  connectRedis,
-  type JobEvent,
-  storesByTenant,
-} from '../src/store/index.js';
+import { queueName } from '../src/queue.js';
+import type { JobError, JobPayload } from '../src/spec/index.js';
+import { bullConnection, channelsFor, connectRedis, storesByTenant } from '../src/store/index.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 import { createNotify, createWebhookQueueFor, createWebhookWorker } from '../src/webhooks.js';
 
@@ -27,7 +24,7 @@ const storesFor = storesByTenant(redis, config.keyPrefix, {
   storageQuotaBytes: config.maxTenantStorageBytes,
 });
 
-const worker = new Worker<TrainingJobData>(
+const worker = new Worker<JobPayload>(
   queueName,
   fileURLToPath(new URL('./processor.js', import.meta.url)),
   {
@@ -66,25 +63,14 @@ worker.on('failed', async (job, err) => {
   // a try that BullMQ will make again is not the job's end
   if (job.attemptsMade < (job.opts.attempts ?? 1) && err.name !== 'UnrecoverableError') return;
   log.error({ err, jobId: job.id }, 'training failed');
-  const error = {
+  const error: JobError = {
     code: 'internal',
     message: `training stopped by an internal error: ${err.message}`,
   };
-  const at = new Date().toISOString();
-  const events: JobEvent[] = [
-    { type: 'status', status: 'failed', at },
-    { type: 'failed', error, at },
-  ];
   try {
     const tenant = job.data.tenant ?? defaultTenant;
-    const outcome = await storesFor(tenant).jobs.transition(
-      job.data.jobId,
-      ['queued', 'running'],
-      'failed',
-      { error, finishedAt: at },
-      events,
-    );
-    if (outcome === 'ok') await notify({ ...job.data, tenant }, events);
+    const lifecycle = createLifecycle(storesFor(tenant), notify);
+    await lifecycle.fail({ ...job.data, tenant }, ['queued', 'running'], error);
   } catch (e) {
     log.error({ err: e, jobId: job.id }, 'could not record the failure');
   }

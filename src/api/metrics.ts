@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
-import { epochSecondsBuckets, jobStatuses, metricsKeysFor } from '../store/index.js';
+import { jobStatuses } from '../spec/index.js';
+import { epochSecondsBuckets, metricsKeysFor } from '../store/index.js';
 import { collectProcessMetrics } from './process-metrics.js';
 
 /** The queue states reported, as BullMQ's getJobCounts names them. */

@@ -1,19 +1,15 @@
 // Response and parameter schemas of the HTTP API (zod; no transforms, as response schemas must
-// not have them). The request bodies reuse the shared job spec schemas from src/spec.
+// not have them). The request bodies reuse the shared job spec schemas from src/spec, and the
+// job's view is the contract's (spec/job-contract.ts).
 import { z } from 'zod';
 import { maxFloat32 } from '../data/index.js';
-import { optimizerNames } from '../engine/index.js';
 import {
-  builtinSchema,
-  generatorSchema,
   inlineLabelsSchema,
   inlineTargetsSchema,
-  metricsSchema,
+  jobStatuses,
+  jobViewSchema,
   modelSchema,
-  networkSchema,
-  webhookSchema,
 } from '../spec/index.js';
-import { jobStatuses } from '../store/index.js';
 import {
   hasOnly,
   isFeatureRows,
@@ -109,56 +105,6 @@ export const datasetUploadSchema = z.union([inlineTargetsSchema, inlineLabelsSch
     },
   ],
 });
-
-export const resolvedTrainingSchema = z.object({
-  epochs: z.number().int(),
-  batchSize: z.union([z.literal('full'), z.number().int()]),
-  learningRate: z.number(),
-  optimizer: z.enum(optimizerNames),
-  momentum: z.number(),
-  beta1: z.number(),
-  beta2: z.number(),
-  epsilon: z.number(),
-  weightDecay: z.number(),
-  tolerance: z.number(),
-  patience: z.number().int(),
-  validationSplit: z.number(),
-  shuffle: z.boolean(),
-  standardize: z.boolean(),
-  seed: z.number().int(),
-  /** Jobs recorded before threads existed ran on one. */
-  threads: z.number().int().default(1),
-});
-
-const datasetRefSchema = z.union([z.object({ id: z.string() }), builtinSchema, generatorSchema]);
-
-const jobErrorSchema = z.object({ code: z.string(), message: z.string() });
-
-export const jobViewSchema = z
-  .object({
-    id: z.string(),
-    status: z.enum(jobStatuses),
-    spec: z.object({
-      network: networkSchema,
-      dataset: datasetRefSchema,
-      training: resolvedTrainingSchema,
-      webhook: webhookSchema.optional(),
-    }),
-    seed: z.number().int(),
-    progress: z.object({
-      epoch: z.number().int(),
-      epochs: z.number().int(),
-      error: z.number().nullable(),
-    }),
-    metrics: metricsSchema.optional(),
-    createdAt: z.string(),
-    startedAt: z.string().optional(),
-    finishedAt: z.string().optional(),
-    error: jobErrorSchema.optional(),
-    modelId: z.string().optional(),
-    cancelRequested: z.boolean().optional(),
-  })
-  .meta({ id: 'Job' });
 
 export const jobListSchema = z.object({
   jobs: z.array(jobViewSchema),

@@ -4,7 +4,7 @@
 // Not a general client: src/client.ts is the typed one for programs.
 import { EventSource } from 'eventsource';
 import type { components } from '../client.generated.js';
-import type { JobEvent } from '../store/events.js';
+import type { JobEvent } from '../spec/index.js';
 import { UsageError } from './io.js';
 
 export type Job = components['schemas']['Job'];

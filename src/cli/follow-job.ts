@@ -3,8 +3,7 @@
 // there. It submits nothing (submit-command.ts) and reads events through client.ts.
 import { createInterface } from 'node:readline';
 import { SingleBar } from 'cli-progress';
-import type { ModelMetrics } from '../spec/index.js';
-import type { JobEvent } from '../store/events.js';
+import type { JobEvent, ModelMetrics } from '../spec/index.js';
 import { type Job, type ServerClient, ServerError } from './client.js';
 import { formatEpoch } from './progress.js';
 import { fixed, print, say } from './server-options.js';

@@ -1,7 +1,7 @@
 // `backprop jobs`, `status` and `cancel`: a job list as a table, one job described field by
 // field, a cancel request. Following a job (status --follow) is follow-job.ts.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { jobStatuses } from '../store/events.js';
+import { jobStatuses } from '../spec/index.js';
 import { connect, type Job } from './client.js';
 import { followJob, summarize } from './follow-job.js';
 import { fixed, print, type ServerOptions, say, withServer } from './server-options.js';

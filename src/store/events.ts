@@ -3,40 +3,10 @@
 // resumes after any of them with nothing lost or repeated. Each stream keeps about its newest
 // `maxEvents` (XADD MAXLEN ~): a reader resuming from a trimmed id gets what is still kept.
 import type { Redis } from 'ioredis';
-import type { EpochReport } from '../engine/index.js';
-import type { ModelMetrics } from '../spec/index.js';
+import type { JobEvent } from '../spec/index.js';
 import { type Fence, fencedOutLua } from './fence.js';
 import { luaScript } from './lua.js';
 import { epochBucketOf, type Keys, metricsKeysFor } from './redis.js';
-
-export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof jobStatuses)[number];
-export const finalStatuses: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
-
-export interface JobError {
-  code: string;
-  message: string;
-}
-
-export type JobEvent =
-  | { type: 'status'; status: JobStatus; at: string }
-  | ({ type: 'epoch' } & EpochReport)
-  | { type: 'done'; modelId: string; metrics: ModelMetrics; at: string }
-  | { type: 'failed'; error: JobError; at: string }
-  | { type: 'cancelled'; epoch: number; at: string }
-  /** A worker took the job up again from its checkpoint after its previous one stopped. */
-  | {
-      type: 'resumed';
-      epoch: number;
-      position: number;
-      /** The try (2, 3, …) when an earlier one failed for an infrastructure reason. */
-      attempt?: number;
-      at: string;
-    }
-  /** A try failed for an infrastructure reason; BullMQ tries again after a backoff. */
-  | { type: 'retrying'; attempt: number; attempts: number; error: JobError; at: string };
-
-export const finalEventTypes = new Set(['done', 'failed', 'cancelled']);
 
 export interface StoredEvent {
   id: string;

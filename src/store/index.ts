@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { createCheckpointStore } from './checkpoints.js';
 import { createDatasetStore } from './datasets.js';
 import { createEventStore } from './events.js';
+import { createIdempotencyStore } from './idempotency.js';
 import { createJobStore } from './jobs.js';
 import { createModelStore } from './models.js';
 import { keysFor } from './redis.js';
@@ -34,6 +35,7 @@ export function createStores(
     checkpoints: createCheckpointStore(redis, keys, ttl),
     datasets: createDatasetStore(redis, keys, usage),
     events: createEventStore(redis, keys, maxEvents),
+    idempotency: createIdempotencyStore(redis, keys),
     jobs: createJobStore(redis, keys, { finishedTtlSeconds: ttl, maxEvents }),
     models: createModelStore(redis, keys),
   };
@@ -60,6 +62,5 @@ export function storesByTenant(
 export { checkStoredSize, type DatasetMeta, storedBytesOf } from './datasets.js';
 export * from './events.js';
 export type { Fence } from './fence.js';
-export type { JobRecord, JobSpecRecord, Progress } from './jobs.js';
 export type { StoredModel } from './models.js';
 export * from './redis.js';

@@ -1,40 +1,6 @@
-// A job's record: what it holds, and how it is written to and read from the job's Redis hash
+// How a job's record (spec/job-contract.ts) is written to and read from the job's Redis hash
 // (JSON for the nested fields, strings for the rest). The store that moves it: jobs.ts.
-import type { DatasetRef } from '../queue.js';
-import type { ModelMetrics, NetworkSpec, ResolvedTraining, WebhookSpec } from '../spec/index.js';
-import type { JobError, JobStatus } from './events.js';
-
-export interface JobSpecRecord {
-  network: NetworkSpec;
-  dataset: DatasetRef;
-  training: ResolvedTraining;
-  /** Where the job's events are sent, signed with the tenant's secret. */
-  webhook?: WebhookSpec;
-}
-
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  error: number;
-}
-
-export interface JobRecord {
-  id: string;
-  status: JobStatus;
-  spec: JobSpecRecord;
-  progress?: Progress;
-  metrics?: ModelMetrics;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: JobError;
-  modelId?: string;
-  cancelRequested?: boolean;
-  /** The id of the inline dataset stored for this job: deleted when the job finishes. */
-  ownedDataset?: string;
-  /** The Idempotency-Key the job was submitted with (its mapping goes when the job is deleted). */
-  idempotencyKey?: string;
-}
+import type { JobRecord } from '../spec/index.js';
 
 const jsonFields = new Set(['spec', 'progress', 'metrics', 'error']);
 

@@ -1,6 +1,7 @@
 // The Lua steps of the job store (store/jobs.ts): each job's state change, with its events,
 // its fence check and what it owns, happens in one of these. Not called from elsewhere.
-import { appendLua, finalStatuses } from './events.js';
+import { finalStatuses } from '../spec/index.js';
+import { appendLua } from './events.js';
 import { fencedOutLua } from './fence.js';
 import { usageLua } from './usage.js';
 
@@ -112,12 +113,14 @@ redis.call('HINCRBY', KEYS[7], status, -1)
 return 'ok'
 `;
 
-// KEYS: job hash. A try takes the running job: a new fence, and the progress written so far
-// (read in the same step, so no write of an earlier try lands after it). nil if not running.
+// KEYS: job hash. A try takes the running job: a new fence, the progress written so far (read
+// in the same step, so no write of an earlier try lands after it) and whether a cancel was
+// asked for. nil if not running.
 export const claimScript = `
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return nil end
 local fence = redis.call('HINCRBY', KEYS[1], 'fence', 1)
-return {tostring(fence), redis.call('HGET', KEYS[1], 'progress') or ''}
+local progress = redis.call('HGET', KEYS[1], 'progress') or ''
+return {tostring(fence), progress, redis.call('HGET', KEYS[1], 'cancelRequested') or ''}
 `;
 
 /** How many expired jobs one sweep takes off the lists at most. */

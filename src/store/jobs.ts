@@ -2,9 +2,15 @@
 // sort by creation time, so listing pages newest first by id). Status changes are atomic and
 // conditional (Lua, job-scripts.ts), fenced per try, and write their events in the same step.
 import type { Redis } from 'ioredis';
-import { finalStatuses, type JobEvent, type JobStatus, jobStatuses } from './events.js';
+import {
+  finalStatuses,
+  type JobEvent,
+  type JobRecord,
+  type JobStatus,
+  type Progress,
+} from '../spec/index.js';
 import type { Fence } from './fence.js';
-import { fromHash, type JobRecord, type Progress, toHash } from './job-record.js';
+import { fromHash, toHash } from './job-record.js';
 import {
   claimScript,
   createScript,
@@ -154,14 +160,18 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
     },
 
     /**
-     * A try takes up the running job: its fence for every write it makes, and the last epoch
-     * written so far (a resumed try sends only later ones). null when the job is not running.
+     * A try takes up the running job: its fence for every write it makes, the last epoch
+     * written so far (a resumed try sends only later ones), and whether a cancel was asked for.
+     * null when the job is not running.
      */
-    async claim(id: string): Promise<{ fence: Fence; written: number } | null> {
-      const result = (await redis.eval(claimScript, 1, keys.job(id))) as [string, string] | null;
+    async claim(
+      id: string,
+    ): Promise<{ fence: Fence; written: number; cancelRequested: boolean } | null> {
+      const result = (await redis.eval(claimScript, 1, keys.job(id))) as string[] | null;
       if (!result) return null;
-      const progress = result[1] ? (JSON.parse(result[1]) as Progress) : null;
-      return { fence: result[0], written: progress?.epoch ?? 0 };
+      const [fence = '', progressJson, cancelRequested] = result;
+      const progress = progressJson ? (JSON.parse(progressJson) as Progress) : null;
+      return { fence, written: progress?.epoch ?? 0, cancelRequested: cancelRequested === 'true' };
     },
 
     /**
@@ -203,12 +213,12 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
       return result as 'ok' | 'missing' | JobStatus;
     },
 
-    async update(id: string, fields: Partial<JobRecord>): Promise<void> {
-      await redis.hset(keys.job(id), toHash(fields));
+    /** Marks a job to be cancelled and tells every worker (the one running it stops it). */
+    async requestCancel(id: string): Promise<void> {
+      await redis.hset(keys.job(id), toHash({ cancelRequested: true }));
+      await redis.publish(keys.cancelChannel, id);
     },
   };
 }
 
 export type JobStore = ReturnType<typeof createJobStore>;
-export type { JobRecord, JobSpecRecord, Progress } from './job-record.js';
-export { jobStatuses };

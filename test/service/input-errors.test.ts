@@ -6,8 +6,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTenant } from '../../src/config.js';
 import { newId } from '../../src/ids.js';
-import { resolveTraining } from '../../src/spec/index.js';
-import { connectRedis, createStores, type JobRecord } from '../../src/store/index.js';
+import { type JobRecord, resolveTraining } from '../../src/spec/index.js';
+import { connectRedis, createStores } from '../../src/store/index.js';
 import { follow } from '../helpers/events.js';
 import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
 

@@ -1,7 +1,7 @@
 // The service's jobs-by-status counts (for /metrics) are kept by the job store's scripts: after
 // any mix of creations and transitions in several tenants they equal the tenants' status sets.
 import { describe, expect, it } from 'vitest';
-import { jobStatuses } from '../../src/store/events.js';
+import { jobStatuses } from '../../src/spec/index.js';
 import { createStores, metricsKeysFor } from '../../src/store/index.js';
 import { recordOnlySpec, scratchRedis } from '../helpers/store.js';
 

@@ -6,12 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import {
-  compareEventIds,
-  finalEventTypes,
-  finalStatuses,
-  type StoredEvent,
-} from '../../store/index.js';
+import { finalEventTypes, finalStatuses } from '../../spec/index.js';
+import { compareEventIds, type StoredEvent } from '../../store/index.js';
 import { createEventHub, type Subscription } from '../event-hub.js';
 import { authProblems, idParams, problems } from '../schemas.js';
 

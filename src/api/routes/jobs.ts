@@ -3,17 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { jobSchema } from '../../spec/index.js';
-import { finalStatuses, type JobEvent, type JobRecord, type Stores } from '../../store/index.js';
-import { jobView, submitJob } from '../job-service.js';
-import {
-  authProblems,
-  idParams,
-  jobListQuery,
-  jobListSchema,
-  jobViewSchema,
-  problems,
-} from '../schemas.js';
+import { cancelJob } from '../../jobs/cancel.js';
+import { createLifecycle } from '../../jobs/lifecycle.js';
+import { submitJob } from '../../jobs/submit.js';
+import { type JobRecord, jobSchema, jobView, jobViewSchema } from '../../spec/index.js';
+import type { Stores } from '../../store/index.js';
+import { authProblems, idParams, jobListQuery, jobListSchema, problems } from '../schemas.js';
 
 const idempotencyHeaders = z.object({
   'idempotency-key': z
@@ -29,9 +24,6 @@ async function getJob(stores: Stores, id: string): Promise<JobRecord> {
   if (!record) throw new AppError('not_found', `no job has id ${id}`);
   return record;
 }
-
-/** How long a cancel request waits for a running job to confirm it stopped. */
-const cancelWaitMs = 2000;
 
 export async function jobRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -129,42 +121,9 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     handler: async (request) => {
-      const { redis } = app.services;
-      const { stores } = request;
-      const id = request.params.id;
-      const at = new Date().toISOString();
-      const events: JobEvent[] = [
-        { type: 'status', status: 'cancelled', at },
-        { type: 'cancelled', epoch: 0, at },
-      ];
-      const outcome = await stores.jobs.transition(
-        id,
-        ['queued'],
-        'cancelled',
-        { finishedAt: at },
-        events,
-      );
-      if (outcome === 'missing') throw new AppError('not_found', `no job has id ${id}`);
-      if (outcome === 'ok') {
-        await app.services.queue.remove(id).catch(() => 0); // already taken: the worker sees 'cancelled'
-        const record = await getJob(request.stores, id);
-        await app.services.notify({ jobId: id, tenant: request.tenant, spec: record.spec }, events);
-        return jobView(record);
-      }
-      if (outcome !== 'full' && outcome !== 'fenced' && finalStatuses.includes(outcome))
-        throw new AppError(
-          'conflict',
-          `job ${id} has already ${outcome === 'cancelled' ? 'been cancelled' : outcome}`,
-        );
-      await stores.jobs.update(id, { cancelRequested: true });
-      await redis.publish(stores.keys.cancelChannel, id);
-      const deadline = Date.now() + cancelWaitMs;
-      let record = await getJob(request.stores, id);
-      while (!finalStatuses.includes(record.status) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        record = await getJob(request.stores, id);
-      }
-      return jobView(record);
+      const { services } = app;
+      const lifecycle = createLifecycle(request.stores, services.notify);
+      return jobView(await cancelJob(lifecycle, request.stores, services.queue, request.params.id));
     },
   });
 

@@ -1,12 +1,17 @@
 // Putting a recorded job on the training queue within ENQUEUE_TIMEOUT_MS. A queue that fails or
 // does not answer in time leaves nothing of the request behind — the job record, its first
 // event, its counts, its inline dataset, its Idempotency-Key — and the client is told 503 to try
-// again (issue 12, defect 4). Not the checks before, nor the record itself: job-service.ts.
-import type { FastifyBaseLogger } from 'fastify';
+// again (issue 12, defect 4). Not the checks before, nor the record itself: submit.ts.
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import type { TrainingJobData } from '../queue.js';
+import type { TrainingQueue } from '../queue.js';
+import type { JobPayload } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
-import type { Services } from './services.js';
+
+/** Where a refusal is logged (the request's logger in the API). */
+export interface Logger {
+  error(fields: object, message: string): void;
+}
 
 /** How long a client refused for a queue that did not take its job is asked to wait. */
 const retryAfterSeconds = 5;
@@ -18,13 +23,12 @@ class EnqueueTimeout extends Error {}
  * request stored (its inline dataset, its Idempotency-Key).
  */
 export async function enqueueJob(
-  services: Services,
+  { queue, config }: { queue: TrainingQueue; config: Readonly<Config> },
   stores: Stores,
-  data: TrainingJobData,
+  data: JobPayload,
   release: () => Promise<void>,
-  log?: FastifyBaseLogger,
+  log?: Logger,
 ): Promise<void> {
-  const { queue, config } = services;
   const adding = queue.add('train', data, { jobId: data.jobId });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {

@@ -1,0 +1,88 @@
+// What a kind of job provides to the shared lifecycle: how a submitted job of its kind is checked
+// and stored (submit.ts), and what one try of it does once taken up (run.ts). Also a try's
+// context and outcome. Not the list of kinds (kinds.ts), nor any kind itself (training.ts).
+import type { Config } from '../config.js';
+import type { DataRows } from '../data/index.js';
+import type { DatasetRef, JobPayload, JobSpec, JobSpecRecord } from '../spec/index.js';
+import type { Fence, Stores } from '../store/index.js';
+import type { Notify } from '../webhooks.js';
+import type { Lifecycle } from './lifecycle.js';
+
+/** What a kind makes of a submitted job once its data is checked. */
+export interface Prepared {
+  /** Rows sent with the job: stored as its own dataset, which goes when it finishes. */
+  inline: DataRows | null;
+  /** Its data by reference; null for inline rows (their stored id, once saved). */
+  dataset: DatasetRef | null;
+  /** The spec the job is recorded and queued with, given its data's reference. */
+  record(dataset: DatasetRef): JobSpecRecord;
+}
+
+export interface Kind<Checked> {
+  /** Checks what needs no I/O (defaults, static limits); throws a ValidationError. */
+  check(config: Readonly<Config>, spec: JobSpec): Checked;
+  /** Checks the job against its data and the service's limits; throws a ValidationError. */
+  prepare(
+    config: Readonly<Config>,
+    stores: Stores,
+    spec: JobSpec,
+    checked: Checked,
+  ): Promise<Prepared>;
+  /** One try of a job of this kind, taken up and fenced (run.ts made it so). */
+  run(t: Try): Promise<JobOutcome>;
+}
+
+/** How workers run jobs (from their configuration). */
+export interface RunOptions {
+  /** Least time between two checkpoints of a running job. */
+  checkpointMs: number;
+  /** The longest a job may train, counting earlier tries (0: no limit). */
+  maxJobSeconds: number;
+  /** The most target values (rows × outputs) a job's data may expand to. */
+  maxDatasetCells: number;
+  /** A tenant's jobs training at once at most (0: no cap). */
+  maxRunningJobs: number;
+  /** Least time between two `epoch` webhook deliveries of one job. */
+  webhookEpochIntervalMs: number;
+  /** The most points a model's per-epoch history keeps (MAX_HISTORY_POINTS). */
+  historyPoints: number;
+  /** Sends events to the job's webhook (queued; never blocks training). */
+  notify: Notify;
+}
+
+/** Which try this is: `made` earlier ones, of at most `max`. */
+export interface Attempt {
+  made: number;
+  max: number;
+}
+
+/** A try that has taken its job up: every write it makes carries `fence`. */
+export interface Try {
+  stores: Stores;
+  lifecycle: Lifecycle;
+  job: JobPayload;
+  options: RunOptions;
+  signal: AbortSignal | undefined;
+  attempt: Attempt;
+  fence: Fence;
+  /** The job was running already: an earlier try stopped, this one resumes it. */
+  takeover: boolean;
+  /** The last epoch earlier tries wrote to the stream (0 for a first try). */
+  written: number;
+}
+
+export interface JobOutcome {
+  /**
+   * handed_back: checkpointed and to go back on the queue (the worker is shutting down);
+   * throttled: not started, as its tenant has as many jobs running as it may;
+   * fenced: another try has taken the job over (this one's lock lapsed): it stopped.
+   */
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back' | 'throttled' | 'fenced';
+  modelId?: string;
+}
+
+/** The reason a worker shutting down (SIGTERM) aborts its tries with: checkpoint and hand back. */
+export const handoffReason = 'handoff';
+
+/** A job's own input was refused as it ran: it fails once and is never tried again. */
+export class RefusedInputError extends Error {}

@@ -1,0 +1,129 @@
+// The training kind: a submitted job is checked against its data's shape and the size limits
+// (training-checks.ts); a try loads its rows, trains from its checkpoint if it has one
+// (train-streaming.ts), saves the model and finishes the job. Not the shared steps of every
+// kind — taking a job up, failing it on an error (run.ts), its moves (lifecycle.ts).
+import {
+  type DataRows,
+  type Dataset,
+  generators,
+  loadBuiltin,
+  oneHotTooLarge,
+  withTargets,
+} from '../data/index.js';
+import type { TrainResult } from '../engine/index.js';
+import { newId } from '../ids.js';
+import { emptyHistory, historyOf } from '../spec/history.js';
+import {
+  createModelDocument,
+  type DatasetRef,
+  type FailureCode,
+  type ResolvedTraining,
+} from '../spec/index.js';
+import { fencedOut } from '../store/fence.js';
+import type { Stores } from '../store/index.js';
+import type { JobOutcome, Kind, Try } from './kind.js';
+import { trainStreaming } from './train-streaming.js';
+import { checkDataset, checkLimits, resolveJobTraining } from './training-checks.js';
+
+export const training: Kind<ResolvedTraining> = {
+  check: resolveJobTraining,
+
+  async prepare(config, stores, spec, resolved) {
+    const checked = await checkDataset(config, stores, spec, resolved);
+    checkLimits(config, spec, resolved, checked);
+    return {
+      inline: checked.inline,
+      dataset: checked.ref,
+      record: (dataset) => ({
+        network: spec.network,
+        dataset,
+        training: resolved,
+        ...(spec.webhook ? { webhook: spec.webhook } : {}),
+      }),
+    };
+  },
+
+  run: trainJob,
+};
+
+async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | null> {
+  if ('id' in ref) return stores.datasets.load(ref.id);
+  if ('builtin' in ref) return loadBuiltin(ref.builtin, ref.subset ?? 'all');
+  const { generator, ...params } = ref;
+  return (generators[generator] as (p: object) => Dataset)(params);
+}
+
+async function fail(t: Try, code: FailureCode, message: string): Promise<JobOutcome> {
+  const outcome = await t.lifecycle.fail(t.job, ['running'], { code, message }, t.fence);
+  return { status: outcome === fencedOut ? 'fenced' : 'failed' };
+}
+
+async function trainJob(t: Try): Promise<JobOutcome> {
+  const data = await loadRows(t);
+  if ('status' in data) return data;
+  const start = await resumeFrom(t);
+  if (start === fencedOut) return { status: 'fenced' };
+  const t0 = performance.now();
+  const result = await trainStreaming({ t, data, ...start });
+  if (result === 'handed_back' || result === 'fenced') return { status: result };
+  if (result === 'time_limit') {
+    const limit = `training ran longer than the ${t.options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`;
+    return fail(t, 'time_limit', limit);
+  }
+  if (result.reason === 'stopped') return cancelled(t, result.epochs);
+  if (result.reason === 'diverged') return fail(t, 'diverged', result.message);
+  const doc = createModelDocument({
+    network: t.job.spec.network,
+    training: t.job.spec.training,
+    result,
+    classes: data.classes,
+    featureNames: data.featureNames,
+    history: historyOf(start.history),
+    durationMs: performance.now() - t0,
+  });
+  return succeed(t, doc);
+}
+
+// The job's rows with their targets, or the job failed for them (never retried).
+async function loadRows(t: Try): Promise<Dataset | JobOutcome> {
+  const rows = await loadData(t.stores, t.job.spec.dataset);
+  if (!rows) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
+  // stored class indices become one-hot targets here, in the thread, once their size is known
+  // to fit (a dataset stored under another MAX_DATASET_CELLS, issue 12)
+  const { maxDatasetCells } = t.options;
+  if (!rows.targets && rows.rows * rows.outputs > maxDatasetCells)
+    return fail(t, 'dataset_too_large', oneHotTooLarge(rows.rows, rows.outputs, maxDatasetCells));
+  return withTargets(rows);
+}
+
+// Where this try starts: from scratch, or (a job taken over) from its checkpoint, said in a
+// `resumed` event. The same seed retrains the same epochs: only later ones go to the stream.
+async function resumeFrom(t: Try) {
+  const checkpoint = t.takeover ? await t.stores.checkpoints.load(t.job.jobId) : null;
+  const history = checkpoint?.history ?? emptyHistory();
+  if (t.takeover) {
+    const { made } = t.attempt;
+    const epoch = checkpoint?.epoch ?? 0;
+    const position = checkpoint?.position ?? 0;
+    const attempt = made > 0 ? made + 1 : undefined;
+    const appended = await t.lifecycle.resumed(t.job, t.fence, epoch, position, attempt);
+    if (appended === fencedOut) return fencedOut;
+  }
+  return { checkpoint, history };
+}
+
+async function cancelled(t: Try, epochs: TrainResult['epochs']): Promise<JobOutcome> {
+  const outcome = await t.lifecycle.cancel(t.job, ['running'], epochs, t.fence);
+  return { status: outcome === fencedOut ? 'fenced' : 'cancelled' };
+}
+
+// Saves the model and records the job done (the move also drops the checkpoint), both fenced.
+async function succeed(t: Try, doc: ReturnType<typeof createModelDocument>): Promise<JobOutcome> {
+  const { jobId } = t.job;
+  const modelId = await t.stores.models.idForJob(jobId, newId());
+  if ((await t.stores.models.save({ ...doc, id: modelId, jobId }, t.fence)) === fencedOut)
+    return { status: 'fenced' };
+  const finished = await t.lifecycle.succeed(t.job, t.fence, modelId, doc.metrics);
+  if (finished === fencedOut) return { status: 'fenced' };
+  return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
+}

@@ -1,0 +1,196 @@
+// The job's contract, defined once: what crosses the queue (the payload), what the store keeps
+// (the record, its spec, statuses, events, failures) and what the API shows (the public view).
+// zod schemas, types by z.infer. Not the spec a client sends (job.ts), not how a record sits in
+// Redis (store/job-record.ts), not the moves between statuses (src/jobs/lifecycle.ts).
+import { z } from 'zod';
+import { optimizerNames } from '../engine/index.js';
+import { builtinSchema, generatorSchema } from './dataset.js';
+import { webhookSchema } from './job.js';
+import { metricsSchema } from './model.js';
+import { networkSchema } from './network.js';
+
+/** The kinds of job the service runs; each has its file in src/jobs/ (kinds.ts lists them). */
+export const jobKinds = ['training'] as const;
+export type JobKind = (typeof jobKinds)[number];
+
+/** Where a job's rows come from: a stored dataset, a built-in set, or a seeded generator. */
+export const datasetRefSchema = z.union([
+  z.object({ id: z.string() }),
+  builtinSchema,
+  generatorSchema,
+]);
+export type DatasetRef = z.infer<typeof datasetRefSchema>;
+
+/** The training options with every default filled in and the seed fixed. */
+export const resolvedTrainingSchema = z.object({
+  epochs: z.number().int(),
+  batchSize: z.union([z.literal('full'), z.number().int()]),
+  learningRate: z.number(),
+  optimizer: z.enum(optimizerNames),
+  momentum: z.number(),
+  beta1: z.number(),
+  beta2: z.number(),
+  epsilon: z.number(),
+  weightDecay: z.number(),
+  tolerance: z.number(),
+  patience: z.number().int(),
+  validationSplit: z.number(),
+  shuffle: z.boolean(),
+  standardize: z.boolean(),
+  seed: z.number().int(),
+  /** Jobs recorded before threads existed ran on one. */
+  threads: z.number().int().default(1),
+});
+
+/** The spec as stored and queued: the data by reference, the training resolved. */
+export const jobSpecRecordSchema = z.object({
+  network: networkSchema,
+  dataset: datasetRefSchema,
+  training: resolvedTrainingSchema,
+  /** Where the job's events are sent, signed with the tenant's secret. */
+  webhook: webhookSchema.optional(),
+});
+export type JobSpecRecord = z.infer<typeof jobSpecRecordSchema>;
+
+/** What a job on the queue carries: never the data itself, which the spec names. */
+export const jobPayloadSchema = z.object({
+  jobId: z.string(),
+  /** The tenant whose job it is: its records live under that tenant's keys. */
+  tenant: z.string(),
+  spec: jobSpecRecordSchema,
+  /** Absent on jobs queued before kinds existed: those are training. */
+  kind: z.enum(jobKinds).optional(),
+});
+export type JobPayload = z.infer<typeof jobPayloadSchema>;
+
+export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+export const finalStatuses: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+/**
+ * Why a job failed. `invalid_input`: its data or spec was refused when it ran (never retried);
+ * `internal`: an infrastructure fault outlasted its tries; `enqueue_failed` is only in records
+ * written before a job the queue refused was taken back whole (5230243).
+ */
+export const failureCodes = [
+  'dataset_missing',
+  'dataset_too_large',
+  'time_limit',
+  'diverged',
+  'invalid_input',
+  'internal',
+  'enqueue_failed',
+] as const;
+export type FailureCode = (typeof failureCodes)[number];
+
+export const jobErrorSchema = z.object({ code: z.enum(failureCodes), message: z.string() });
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+export const progressSchema = z.object({
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  error: z.number(),
+});
+export type Progress = z.infer<typeof progressSchema>;
+
+export const jobRecordSchema = z.object({
+  id: z.string(),
+  status: z.enum(jobStatuses),
+  spec: jobSpecRecordSchema,
+  progress: progressSchema.optional(),
+  metrics: metricsSchema.optional(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  error: jobErrorSchema.optional(),
+  modelId: z.string().optional(),
+  cancelRequested: z.boolean().optional(),
+  /** The id of the inline dataset stored for this job: deleted when the job finishes. */
+  ownedDataset: z.string().optional(),
+  /** The Idempotency-Key the job was submitted with (its mapping goes when the job is deleted). */
+  idempotencyKey: z.string().optional(),
+});
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+const at = z.string();
+
+/** One epoch as the engine reports it (engine/train.ts EpochReport; a test keeps them equal). */
+export const epochEventSchema = z.object({
+  type: z.literal('epoch'),
+  epoch: z.number().int(),
+  error: z.number(),
+  validationError: z.number().optional(),
+  accuracy: z.number().optional(),
+  validationAccuracy: z.number().optional(),
+  learningRate: z.number(),
+  elapsedMs: z.number(),
+  samplesPerSecond: z.number(),
+});
+export type EpochEvent = z.infer<typeof epochEventSchema>;
+
+/** What a job's event stream holds (and the API streams, and webhooks carry). */
+export const jobEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), status: z.enum(jobStatuses), at }),
+  epochEventSchema,
+  z.object({ type: z.literal('done'), modelId: z.string(), metrics: metricsSchema, at }),
+  z.object({ type: z.literal('failed'), error: jobErrorSchema, at }),
+  z.object({ type: z.literal('cancelled'), epoch: z.number().int(), at }),
+  /** A worker took the job up again from its checkpoint after its previous one stopped. */
+  z.object({
+    type: z.literal('resumed'),
+    epoch: z.number().int(),
+    position: z.number().int(),
+    /** The try (2, 3, …) when an earlier one failed for an infrastructure reason. */
+    attempt: z.number().int().optional(),
+    at,
+  }),
+  /** A try failed for an infrastructure reason; BullMQ tries again after a backoff. */
+  z.object({
+    type: z.literal('retrying'),
+    attempt: z.number().int(),
+    attempts: z.number().int(),
+    error: jobErrorSchema,
+    at,
+  }),
+]);
+export type JobEvent = z.infer<typeof jobEventSchema>;
+
+export const finalEventTypes = new Set(['done', 'failed', 'cancelled']);
+
+const record = jobRecordSchema.shape;
+
+/** The job as the API shows it: the record without what only the service needs. */
+export const jobViewSchema = z
+  .object({
+    id: record.id,
+    status: record.status,
+    spec: record.spec,
+    seed: z.number().int(),
+    progress: progressSchema.extend({ error: z.number().nullable() }),
+    metrics: record.metrics,
+    createdAt: record.createdAt,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    error: record.error,
+    modelId: record.modelId,
+    cancelRequested: record.cancelRequested,
+  })
+  .meta({ id: 'Job' });
+export type JobView = z.infer<typeof jobViewSchema>;
+
+export function jobView(r: JobRecord): JobView {
+  return {
+    id: r.id,
+    status: r.status,
+    spec: r.spec,
+    seed: r.spec.training.seed,
+    progress: r.progress ?? { epoch: 0, epochs: r.spec.training.epochs, error: null },
+    ...(r.metrics ? { metrics: r.metrics } : {}),
+    createdAt: r.createdAt,
+    ...(r.startedAt ? { startedAt: r.startedAt } : {}),
+    ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.modelId ? { modelId: r.modelId } : {}),
+    ...(r.cancelRequested ? { cancelRequested: true } : {}),
+  };
+}
