@@ -1,5 +1,4 @@
 // The engine's public surface: the math of docs/BACKPROP.md on Float32Array, with no I/O.
-// Each file names the section of docs/BACKPROP.md it implements; keep the notes' letters.
 export * from './activations.js';
 export * from './divergences.js';
 export * from './kernels.js';

@@ -1,7 +1,6 @@
-// Training by backpropagation: the notes' gradient-descent loop (docs/BACKPROP.md, "Training";
-// full batch by default) and its mini-batch variant, with a stated convergence rule, optional
-// validation with early stopping, seeded initialisation and shuffles. Reports through callbacks;
-// stops when asked.
+// Training by backpropagation: the notes' gradient-descent loop (full batch by default) and its
+// mini-batch variant, with a stated convergence rule, optional validation with early stopping,
+// seeded initialisation and shuffles. Reports through callbacks; stops when asked.
 
 import { rowsSumToOne } from './divergences.js';
 import {
