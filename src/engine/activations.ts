@@ -1,4 +1,4 @@
-// Activations f_k of BACKPROP.md: scalar ones (diagonal Jacobian, element-wise backward) and
+// Activations f_k of docs/BACKPROP.md: scalar ones (diagonal Jacobian, element-wise backward) and
 // vector ones (softmax, maxout), whose backward is a vector-Jacobian product that never builds
 // the Jacobian. Any of them may sit in any layer. Buffers are row-major (batch, width).
 

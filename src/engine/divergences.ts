@@ -1,4 +1,5 @@
-// Divergences Div(y, d) per instance and their gradients ∇_y Div (BACKPROP.md table).
+// Divergences Div(y, d) per instance and their gradients ∇_y Div (docs/BACKPROP.md,
+// "Divergences").
 // `value` returns the SUM over the batch; callers divide by T to get the mean Err.
 // Logs are clamped so that y = 0 or y = 1 gives a large finite number, not Infinity.
 

@@ -1,4 +1,4 @@
-// The engine's public surface: the math of BACKPROP.md on Float32Array, with no I/O.
+// The engine's public surface: the math of docs/BACKPROP.md on Float32Array, with no I/O.
 export * from './activations.js';
 export type { TrainCheckpoint } from './checkpoint.js';
 export * from './divergences.js';

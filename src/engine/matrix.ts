@@ -1,4 +1,4 @@
-// The three matrix products of batch-first backprop (BACKPROP.md, "Doing it fast"), on
+// The three matrix products of batch-first backprop (docs/BACKPROP.md, "Doing it fast"), on
 // row-major Float32Array buffers the caller allocates. Each keeps its inner loop on contiguous
 // memory and works on small register blocks (2 rows by 4 columns) so that each value loaded
 // is used several times; remainders fall back to the plain loops. Not a general BLAS: only the

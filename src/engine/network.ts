@@ -1,5 +1,6 @@
 // A fully-connected network: its parameters W_k, b_k in the notes' convention, the buffers of
-// one (network, batch capacity), and the batch-first forward and backward passes of BACKPROP.md.
+// one (network, batch capacity), and the batch-first forward and backward passes of
+// docs/BACKPROP.md ("Backward pass", "Doing it fast").
 // Gradients accumulate into the workspace; the caller zeroes them (`zeroGradients`).
 
 import { type Activation, activationFor, type LayerShape, outputWidth } from './activations.js';

@@ -1,6 +1,6 @@
 // Parameter updates from the mean gradient of a batch: plain gradient descent (the notes'
-// W -= η ∇Err), momentum, Nesterov momentum and Adam, with optional L2 weight decay on the
-// weights (not the biases). State buffers are allocated once, at creation.
+// W -= η ∇Err, docs/BACKPROP.md "Training"), momentum, Nesterov momentum and Adam, with optional
+// L2 weight decay on the weights (not the biases). State buffers are allocated once, at creation.
 
 import { type Kernels, typescriptKernels } from './kernels.js';
 import type { Parameters } from './network.js';

@@ -18,22 +18,16 @@ import {
   parseJob,
   resolveTraining,
 } from '../../src/spec/index.js';
+import { exampleJob } from '../helpers/examples.js';
 import { issuesOf, onlyIssue, pathsOf, resultOrValidationError } from '../helpers/issues.js';
 import { anyValue, fittingJob, jsonJob, nearValidJob } from '../helpers/job-arbitrary.js';
 
 const noFiles = { allowFiles: false };
 const seven = () => 7;
 
-const irisNetwork = {
-  inputSize: 4,
-  layers: [
-    { units: 16, activation: 'relu' },
-    { units: 3, activation: 'softmax' },
-  ],
-  divergence: 'cross_entropy',
-};
+const irisNetwork = exampleJob('iris').network;
 
-/** A job from parts; the network defaults to the README's iris network. */
+/** A job from parts; the network defaults to examples/iris.json's (the README's). */
 const job = (dataset: object, network: object = irisNetwork, training?: object) => ({
   network,
   dataset,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadBuiltin, spirals } from '../../src/data/index.js';
 import { prepareJob } from '../../src/data/resolve.js';
 import { evaluate, train } from '../../src/engine/index.js';
+import { exampleJob, exampleVariant } from '../helpers/examples.js';
 
 function trainJob(job: unknown) {
   const { job: resolved, data } = prepareJob(job, { allowFiles: false });
@@ -17,18 +18,8 @@ function trainJob(job: unknown) {
 
 describe('learning', () => {
   it('XOR from the generator, full-batch gradient descent as in the notes', () => {
-    const { result } = trainJob({
-      network: {
-        inputSize: 2,
-        layers: [
-          { units: 3, activation: 'sigmoid' },
-          { units: 1, activation: 'sigmoid' },
-        ],
-        divergence: 'binary_cross_entropy',
-      },
-      dataset: { generator: 'xor' },
-      training: { epochs: 3000, learningRate: 2, seed: 3, tolerance: 0 },
-    });
+    // examples/xor.json, every one of its 3000 epochs
+    const { result } = trainJob(exampleVariant('xor', { tolerance: 0 }));
     expect(result.final!.accuracy).toBe(1);
     expect(result.final!.error).toBeLessThan(0.05);
   });
@@ -55,18 +46,7 @@ describe('learning', () => {
   });
 
   it('iris: ≥ 0.9 accuracy on the 38 held-out rows', () => {
-    const { model, resolved } = trainJob({
-      network: {
-        inputSize: 4,
-        layers: [
-          { units: 16, activation: 'relu' },
-          { units: 3, activation: 'softmax' },
-        ],
-        divergence: 'cross_entropy',
-      },
-      dataset: { builtin: 'iris', subset: 'train' },
-      training: { epochs: 100, batchSize: 16, optimizer: 'adam', learningRate: 0.01, seed: 1 },
-    });
+    const { model, resolved } = trainJob(exampleJob('iris'));
     expect(resolved.training.seed).toBe(1);
     const test = loadBuiltin('iris', 'test');
     expect(test.rows).toBe(38);
@@ -76,18 +56,10 @@ describe('learning', () => {
   });
 
   it('digits: ≥ 0.95 accuracy on the 450 held-out rows with one hidden layer', () => {
-    const { model, result } = trainJob({
-      network: {
-        inputSize: 64,
-        layers: [
-          { units: 32, activation: 'relu' },
-          { units: 10, activation: 'softmax' },
-        ],
-        divergence: 'cross_entropy',
-      },
-      dataset: { builtin: 'digits', subset: 'train' },
-      training: { epochs: 30, batchSize: 32, optimizer: 'adam', learningRate: 0.01, seed: 1 },
-    });
+    // examples/digits.json in 30 epochs, on all 1347 training rows (no validation split)
+    const { model, result } = trainJob(
+      exampleVariant('digits', { epochs: 30, validationSplit: undefined }),
+    );
     expect(result.trainRows).toBe(1347);
     const test = loadBuiltin('digits', 'test');
     const { accuracy } = evaluate(model, test.inputs, test.targets, test.rows);

@@ -2,20 +2,15 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, describeIssues, ValidationError } from '../../src/errors.js';
 import { parseJob, resolveJob } from '../../src/spec/index.js';
+import { exampleJob, exampleNames } from '../helpers/examples.js';
 import { issuesOf, onlyIssue, resultOrValidationError } from '../helpers/issues.js';
 import { anyValue, jsonJob, nearValidJob } from '../helpers/job-arbitrary.js';
 
 const unknownField = 'is not a known field: remove it or check its spelling';
 
+// examples/iris.json's network on all of iris, trained by plain gradient descent
 const irisJob = {
-  network: {
-    inputSize: 4,
-    layers: [
-      { units: 16, activation: 'relu' },
-      { units: 3, activation: 'softmax' },
-    ],
-    divergence: 'cross_entropy',
-  },
+  network: exampleJob('iris').network,
   dataset: { builtin: 'iris' },
   training: { epochs: 200, batchSize: 32, learningRate: 0.05, optimizer: 'sgd', seed: 1 },
 };
@@ -52,6 +47,10 @@ describe('parseJob accepts', () => {
     const { training: _, ...job } = irisJob;
     expect(parseJob(job)).toEqual(job);
     expect(parseJob(job).training).toBeUndefined();
+  });
+  it.each(exampleNames)('examples/%s.json unchanged', (name) => {
+    const job = exampleJob(name);
+    expect(parseJob(job)).toEqual(job);
   });
 });
 

@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { activationNames } from '../../src/engine/index.js';
 import { networkSchema, outputSizeOfSpec, parseOrThrow } from '../../src/spec/index.js';
+import { exampleJob } from '../helpers/examples.js';
 import { issuesOf, onlyIssue } from '../helpers/issues.js';
 
 const parse = (value: unknown) => parseOrThrow(networkSchema, value, 'network');
 
-const irisNet = {
-  inputSize: 4,
-  layers: [
-    { units: 16, activation: 'relu' },
-    { units: 3, activation: 'softmax' },
-  ],
-  divergence: 'cross_entropy',
-};
+// examples/iris.json's network, the one the README shows
+const irisNet = exampleJob('iris').network;
 
 /** The iris network with its last layer (index 1) and divergence replaced. */
 const withOutput = (last: object, divergence = 'l2') => ({
