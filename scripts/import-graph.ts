@@ -153,15 +153,19 @@ function levels(map: Map<string, Map<string, number>>): Map<string, number> {
 }
 
 /** The map as text, bottom up: one module a line, then what it imports, most-used first. */
-export function importMapListing(files: readonly string[], imports: readonly Import[]): string {
+export function importMapListing(
+  files: readonly string[],
+  imports: readonly Import[],
+  { counts = true } = {},
+): string {
   const map = importMap(files, imports);
   const level = levels(map);
   const order = [...map.keys()].sort((a, b) => level.get(a)! - level.get(b)! || a.localeCompare(b));
   const width = Math.max(...order.map((name) => name.length));
   const lines = order.map((from) => {
     const list = [...map.get(from)!]
-      .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
-      .map(([to, count]) => `${to} (${count})`);
+      .sort(([a, m], [b, n]) => (counts ? n - m : 0) || a.localeCompare(b))
+      .map(([to, count]) => (counts ? `${to} (${count})` : to));
     return `${from.padEnd(width)} -> ${list.length > 0 ? list.join(', ') : 'nothing'}`;
   });
   return `${lines.join('\n')}\n`;
@@ -283,4 +287,16 @@ export function moduleCycles(imports: readonly Import[]): string[][] {
       });
     return chains.sort((a, b) => a.length - b.length || a.join().localeCompare(b.join()))[0]!;
   });
+}
+
+const mapStart = '<!-- imports:start (npm run docs:imports) -->';
+const mapEnd = '<!-- imports:end -->';
+
+/** `architecture` (ARCHITECTURE.md's text) with the map between its markers made `listing`. */
+export function withImportMap(architecture: string, listing: string): string {
+  const start = architecture.indexOf(mapStart);
+  const end = architecture.indexOf(mapEnd);
+  if (start < 0 || end < start) throw new Error(`ARCHITECTURE.md lacks ${mapStart} … ${mapEnd}`);
+  const block = `${mapStart}\n\`\`\`\n${listing}\`\`\`\n`;
+  return architecture.slice(0, start) + block + architecture.slice(end);
 }

@@ -26,6 +26,7 @@
 // A new import that fails here: import from lower down instead (a contract that two layers share
 // belongs in src/spec), or, if the layering itself should change, change the table in the same
 // commit and say why in its message.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -36,6 +37,7 @@ import {
   moduleOf,
   runtimeFileCycles,
   sourceFiles,
+  withImportMap,
 } from '../scripts/import-graph.js';
 
 // the modules that import nothing of ours
@@ -196,6 +198,16 @@ describe('the map `npm run docs:imports` prints', () => {
     expect(modules.indexOf('src/engine')).toBeLessThan(spec);
     expect(spec).toBeLessThan(modules.indexOf('src/data'));
     expect(modules.indexOf('src/data')).toBeLessThan(modules.indexOf('src/api'));
+  });
+
+  it("is ARCHITECTURE.md's map, without the counts", () => {
+    const path = fileURLToPath(new URL('../ARCHITECTURE.md', import.meta.url));
+    const text = readFileSync(path, 'utf8');
+    const listing = importMapListing(sourceFiles(root), imports, { counts: false });
+    expect(
+      withImportMap(text, listing) === text,
+      "ARCHITECTURE.md's import map is out of date: run `npm run docs:imports` and commit it",
+    ).toBe(true);
   });
 });
 
