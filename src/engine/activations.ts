@@ -9,6 +9,7 @@ export const scalarActivationNames = [
   'relu',
   'leaky_relu',
   'softplus',
+  'elu',
 ] as const;
 export const vectorActivationNames = ['softmax', 'maxout'] as const;
 export const activationNames = [...scalarActivationNames, ...vectorActivationNames] as const;
@@ -127,6 +128,18 @@ const softplus: Activation = {
   },
 };
 
+// ELU (α = 1): z for z > 0, e^z − 1 below (expm1: exact near 0); f' = 1 above 0, e^z = y + 1 below.
+const elu: Activation = {
+  name: 'elu',
+  kind: 'scalar',
+  forward(y, z, batch, nIn) {
+    for (let i = 0; i < batch * nIn; i++) y[i] = z[i]! > 0 ? z[i]! : Math.expm1(z[i]!);
+  },
+  backward(dZ, dY, z, y, batch, nIn) {
+    for (let i = 0; i < batch * nIn; i++) dZ[i] = z[i]! > 0 ? dY[i]! : dY[i]! * (y[i]! + 1);
+  },
+};
+
 // Softmax over each row; max(z) is subtracted before exp.
 const softmax: Activation = {
   name: 'softmax',
@@ -193,6 +206,8 @@ export function activationFor(layer: LayerShape): Activation {
       return leakyRelu(layer.alpha ?? defaultLeakyAlpha);
     case 'softplus':
       return softplus;
+    case 'elu':
+      return elu;
     case 'softmax':
       return softmax;
     case 'maxout':

@@ -66,7 +66,7 @@ export function parameterCount(shape: NetworkShape): number {
   return layersOf(shape).reduce((n, l) => n + l.units * (l.nIn + 1), 0);
 }
 
-const heActivations = new Set(['relu', 'leaky_relu', 'softplus', 'maxout']);
+const heActivations = new Set(['relu', 'leaky_relu', 'softplus', 'elu', 'maxout']);
 
 /**
  * Seeded initialisation: He normal (std √(2/fan-in)) before ReLU-like activations, Xavier

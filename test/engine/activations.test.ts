@@ -32,6 +32,9 @@ function fullJacobian(layer: LayerShape, z: number[], y: number[]): number[][] {
     case 'softplus':
       diag((zi) => 1 / (1 + Math.exp(-zi)));
       break;
+    case 'elu':
+      diag((zi) => (zi > 0 ? 1 : Math.exp(zi)));
+      break;
     case 'softmax':
       for (let i = 0; i < D; i++)
         for (let j = 0; j < M; j++) J[i]![j] = y[j]! * ((i === j ? 1 : 0) - y[i]!);

@@ -85,7 +85,7 @@ function checkAgainstFiniteDifferences(
   return checked;
 }
 
-const hidden = ['identity', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softplus'] as const;
+const hidden = ['identity', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softplus', 'elu'] as const;
 
 describe('finite differences', () => {
   for (const activation of hidden) {

@@ -16,6 +16,8 @@ function activate(layer: LayerShape, z: number[]): number[] {
       return z.map((v) => (v >= 0 ? v : (layer.alpha ?? 0.01) * v));
     case 'softplus':
       return z.map((v) => Math.log(1 + Math.exp(v)));
+    case 'elu':
+      return z.map((v) => (v > 0 ? v : Math.exp(v) - 1));
     case 'softmax': {
       const e = z.map(Math.exp);
       const s = e.reduce((a, b) => a + b, 0);
