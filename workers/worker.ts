@@ -3,7 +3,7 @@
 // published by any API into BullMQ cancellations of the jobs this process runs.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
-import { defaultTenant, loadConfig } from '../src/config.js';
+import { defaultTenant, loadConfigOrExit } from '../src/config.js';
 import { handoffReason } from '../src/jobs/kind.js';
 import { createLifecycle } from '../src/jobs/lifecycle.js';
 import { createLogger } from '../src/log.js';
@@ -13,7 +13,7 @@ import { bullConnection, channelsFor, connectRedis, storesByTenant } from '../sr
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 import { createNotify, createWebhookQueueFor, createWebhookWorker } from '../src/webhooks.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 enableRelaxedSimd(config.wasmRelaxedSimd); // before any training thread compiles the kernels
 const log = createLogger(config.logLevel, 'worker');
 const redis = connectRedis(config);
