@@ -53,12 +53,12 @@ export async function getModel(
 export async function predictRows(
   app: FastifyInstance,
   cached: CachedModel,
-  x: number[],
+  x: number[] | Float32Array,
   rows: number,
   rowIssue: (r: number, message: string) => Issue,
 ): Promise<Float32Array> {
   const n = outputSizeOf(cached.model.shape);
-  const inputs = Float32Array.from(x);
+  const inputs = x instanceof Float32Array ? x : Float32Array.from(x);
   const work = rows * parameterCount(cached.model.shape);
   const { predictPool, config } = app.services;
   const y =

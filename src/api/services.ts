@@ -35,13 +35,17 @@ export interface CachedModel {
  */
 export function createModelCache(size: number) {
   const cache = new Map<string, CachedModel>();
+  let newest = ''; // the key used last: already last in the map's order
   return {
     async get(stores: Stores, id: string): Promise<CachedModel | null> {
       const key = `${stores.keys.tenant}/${id}`;
       const hit = cache.get(key);
       if (hit) {
-        cache.delete(key);
-        cache.set(key, hit); // most recently used last
+        if (key !== newest) {
+          cache.delete(key);
+          cache.set(key, hit); // most recently used last
+          newest = key;
+        }
         return hit;
       }
       const doc = await stores.models.get(id);
@@ -49,6 +53,7 @@ export function createModelCache(size: number) {
       const model = modelFromDocument(doc);
       const entry = { doc, model, predict: createPredictor(model) };
       cache.set(key, entry);
+      newest = key;
       if (cache.size > size) cache.delete(cache.keys().next().value!);
       return entry;
     },
@@ -56,15 +61,17 @@ export function createModelCache(size: number) {
     peek(tenant: string, id: string): CachedModel | undefined {
       const key = `${tenant}/${id}`;
       const hit = cache.get(key);
-      if (hit) {
+      if (hit && key !== newest) {
         cache.delete(key);
-        cache.set(key, hit);
+        cache.set(key, hit); // most recently used last
+        newest = key;
       }
       return hit;
     },
     /** `tenant/id`, as published on the model-deleted channel. */
     forget(key: string): void {
       cache.delete(key);
+      if (key === newest) newest = '';
     },
   };
 }
