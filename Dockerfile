@@ -35,5 +35,7 @@ COPY --from=production-dependencies --chown=root:root /app/node_modules node_mod
 COPY --from=build --chown=root:root /app/dist dist
 USER node
 EXPOSE 3000
-# The API by default; docker-compose.yml runs workers with `node dist/workers/worker.js`.
-CMD ["node", "dist/src/api/server.js"]
+# The API by default, as `npm run start:api` runs it (a 64 MiB young generation: the predict
+# routes allocate per request, and fewer scavenges took a third off their CPU per request in
+# BENCHMARKS.md); docker-compose.yml runs workers with `node dist/workers/worker.js`.
+CMD ["node", "--max-semi-space-size=64", "dist/src/api/server.js"]

@@ -4,6 +4,7 @@
 // real Redis at REDIS_URL under a key prefix of its own. The report is bench/service-report.ts.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { connectRedis, deleteKeysUnder } from '../src/store/index.js';
@@ -40,6 +41,17 @@ const irisJob = (epochs: number) => ({
 });
 
 const api = `http://127.0.0.1:${apiPort}`;
+
+/** The API process's node arguments as `npm run start:api` gives them (its Node flags too). */
+export function apiCommand(): string[] {
+  const scripts = (
+    JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  const [node, ...args] = scripts['start:api']!.split(/\s+/);
+  if (node !== 'node')
+    throw new Error(`start:api does not start with node: ${scripts['start:api']}`);
+  return args;
+}
 
 // POST a job, then read its event stream until the first epoch event; milliseconds end to end.
 async function firstEpochLatency(): Promise<{ ms: number; modelId?: string; id: string }> {
@@ -157,7 +169,7 @@ export async function runServiceBench(profileDir?: string) {
   try {
     children.push(await start(['dist/workers/worker.js'], { LOG_LEVEL: 'info' }, 'worker ready'));
     const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const apiServer = await start([...profile, 'dist/src/api/server.js'], {}, '');
+    const apiServer = await start([...profile, ...apiCommand()], {}, '');
     const bareServer = await start(
       ['--import', 'tsx', 'bench/bare-server.ts'],
       { PORT: String(barePort) },
