@@ -3,10 +3,11 @@
 // default metrics. Not where workers report: they count in Redis.
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { Counter, Gauge, type Metric, Registry } from 'prom-client';
 import { jobStatuses } from '../spec/index.js';
 import { epochSecondsBuckets, metricsKeysFor } from '../store/index.js';
 import { collectProcessMetrics } from './process-metrics.js';
+import { seriesHistogram } from './series-histogram.js';
 
 /** The queue states reported, as BullMQ's getJobCounts names them. */
 const queueStates = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
@@ -108,31 +109,30 @@ export function registerMetrics(app: FastifyInstance): ObserveRequest {
   const registry = new Registry(); // the app's own: two apps in one process do not clash
   const stopProcessMetrics = collectProcessMetrics(registry);
   app.addHook('onClose', async () => stopProcessMetrics());
-  const requests = new Histogram({
+  // series-histogram.ts: prom-client's Histogram hashes the labels at every observation
+  const requests = seriesHistogram({
     name: 'backprop_http_request_duration_seconds',
     help: 'Time to answer a request, by route pattern',
-    labelNames: ['method', 'route', 'status_code'] as const,
     registers: [registry],
   });
-  const predictions = new Histogram({
+  const predictions = seriesHistogram({
     name: 'backprop_predict_duration_seconds',
     help: 'Time to answer a successful prediction request (any protocol)',
     buckets: predictBuckets,
     registers: [registry],
-  });
-  // One series per method, route pattern and status, looked up once: hashing the labels at
-  // each request cost the predict routes more than their forward pass.
+  }).series({});
+  // One series per method, route pattern and status, found by one string key
   const series = new Map<string, { observe(seconds: number): void; predict: boolean }>();
   const observe: ObserveRequest = (method, route, status, seconds) => {
     const key = `${method} ${status} ${route}`;
     let one = series.get(key);
     if (!one) {
-      const child = requests.labels(method, route, String(status));
-      one = { observe: (s) => child.observe(s), predict: predictRoute.test(route) && status < 400 };
+      const labels = { method, route, status_code: String(status) };
+      one = { observe: requests.series(labels), predict: predictRoute.test(route) && status < 400 };
       series.set(key, one);
     }
     one.observe(seconds);
-    if (one.predict) predictions.observe(seconds);
+    if (one.predict) predictions(seconds);
   };
   app.addHook('onResponse', (request, reply, done) => {
     // the pattern, never the URL (ids would make a series each)
