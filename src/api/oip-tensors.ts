@@ -116,15 +116,21 @@ export const inferResponseSchema = trustedResponse(
     .meta({ id: 'InferResponse' }),
 );
 
-/** The model's output tensors, shapes with -1 for the batch. */
-export function outputsOf({ doc, model }: CachedModel): z.infer<typeof tensorMeta>[] {
-  const outputs = [{ name: outputName, datatype: 'FP32', shape: [-1, outputSizeOf(model.shape)] }];
+/** The model's output tensors, shapes with -1 for the batch (worked out once per cached model). */
+export function outputsOf(cached: CachedModel): z.infer<typeof tensorMeta>[] {
+  let outputs = outputsByModel.get(cached);
+  if (outputs) return outputs;
+  const { doc, model } = cached;
+  outputs = [{ name: outputName, datatype: 'FP32', shape: [-1, outputSizeOf(model.shape)] }];
   if (doc.classes) {
     const numeric = doc.classes.every((c) => typeof c === 'number');
     outputs.push({ name: className, datatype: numeric ? 'INT64' : 'BYTES', shape: [-1] });
   }
+  outputsByModel.set(cached, outputs);
   return outputs;
 }
+
+const outputsByModel = new WeakMap<CachedModel, z.infer<typeof tensorMeta>[]>();
 
 type OutputTensor = z.infer<typeof inferResponseSchema>['outputs'][number];
 
@@ -135,14 +141,18 @@ export function outputTensors(
   rows: number,
 ): Map<string, OutputTensor> {
   const n = outputSizeOf(cached.model.shape);
+  const outputs: number[] = new Array(rows * n);
+  for (let i = 0; i < rows * n; i++) outputs[i] = y[i]!;
   const tensors = new Map<string, OutputTensor>([
-    [outputName, { name: outputName, datatype: 'FP32', shape: [rows, n], data: Array.from(y) }],
+    [outputName, { name: outputName, datatype: 'FP32', shape: [rows, n], data: outputs }],
   ]);
   const classes = cached.doc.classes;
-  const meta = outputsOf(cached).find((o) => o.name === className);
+  const meta = outputsOf(cached)[1]; // the class tensor, for classifiers
   if (classes && meta) {
-    const picked = Array.from(argmaxRows(y, rows, n), (c) => classes[c]!);
-    const data = meta.datatype === 'BYTES' ? picked.map(String) : picked;
+    const bytes = meta.datatype === 'BYTES';
+    const best = argmaxRows(y, rows, n);
+    const data: (number | string)[] = new Array(rows);
+    for (let r = 0; r < rows; r++) data[r] = bytes ? String(classes[best[r]!]) : classes[best[r]!]!;
     tensors.set(className, { ...meta, shape: [rows], data });
   }
   return tensors;
@@ -183,11 +193,11 @@ export function readInput(input: InferInput, cached: CachedModel, maxRows: numbe
       `has ${data.length} values; shape [${rows}, ${width}] needs ${rows * width}`,
     );
   } else {
-    data.forEach((v, i) => {
-      const why = valueProblem(v, kind);
+    for (let i = 0; i < data.length; i++) {
+      const why = valueProblem(data[i], kind);
       if (why) issues.add(`${at}.data.${i}`, why);
-      else x.push(v as number);
-    });
+      else x.push(data[i] as number);
+    }
   }
   issues.throwIfAny();
   const rowIssue = nested

@@ -168,13 +168,13 @@ export const oipInfer: PredictEndpoint<
   body: inferRequestSchema,
   async answer(app, cached, id, body) {
     const available = outputsOf(cached);
-    const names = available.map((o) => `"${o.name}"`).join(' and ');
     const issues = new Issues();
     if (body.inputs.length > 1)
       issues.add('inputs', `has ${body.inputs.length} tensors; the model has one input: send one`);
     body.outputs?.forEach((o, i) => {
-      if (!available.some((a) => a.name === o.name))
-        issues.add(`outputs.${i}.name`, `is not an output of this model: it has ${names}`);
+      if (available.some((a) => a.name === o.name)) return;
+      const names = available.map((a) => `"${a.name}"`).join(' and ');
+      issues.add(`outputs.${i}.name`, `is not an output of this model: it has ${names}`);
     });
     issues.throwIfAny();
     const max = app.services.config.maxPredictRows;
