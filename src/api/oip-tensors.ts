@@ -139,13 +139,13 @@ export function outputTensors(
   cached: CachedModel,
   y: Float32Array,
   rows: number,
-): Map<string, OutputTensor> {
+): Record<string, OutputTensor> {
   const n = outputSizeOf(cached.model.shape);
   const outputs: number[] = new Array(rows * n);
   for (let i = 0; i < rows * n; i++) outputs[i] = y[i]!;
-  const tensors = new Map<string, OutputTensor>([
-    [outputName, { name: outputName, datatype: 'FP32', shape: [rows, n], data: outputs }],
-  ]);
+  const tensors: Record<string, OutputTensor> = {
+    [outputName]: { name: outputName, datatype: 'FP32', shape: [rows, n], data: outputs },
+  };
   const classes = cached.doc.classes;
   const meta = outputsOf(cached)[1]; // the class tensor, for classifiers
   if (classes && meta) {
@@ -153,7 +153,7 @@ export function outputTensors(
     const best = argmaxRows(y, rows, n);
     const data: (number | string)[] = new Array(rows);
     for (let r = 0; r < rows; r++) data[r] = bytes ? String(classes[best[r]!]) : classes[best[r]!]!;
-    tensors.set(className, { ...meta, shape: [rows], data });
+    tensors[className] = { name: className, datatype: meta.datatype, shape: [rows], data };
   }
   return tensors;
 }
@@ -182,22 +182,26 @@ export function readInput(input: InferInput, cached: CachedModel, maxRows: numbe
   const rows = shape[0]!;
   const kind = { integer: datatype.includes('INT'), unsigned: datatype.startsWith('U') };
   const nested = data.length > 0 && data.every(Array.isArray);
-  const x: number[] = [];
+  let x: number[] | Float32Array = [];
   if (nested && data.length !== rows) {
     issues.add(`${at}.data`, `has ${data.length} rows; its shape says ${rows}`);
   } else if (nested) {
-    data.forEach((row, r) => readRow(x, row, `${at}.data.${r}`, cached, issues, kind));
+    const read: number[] = [];
+    data.forEach((row, r) => readRow(read, row, `${at}.data.${r}`, cached, issues, kind));
+    x = read;
   } else if (data.length !== rows * width) {
     issues.add(
       `${at}.data`,
       `has ${data.length} values; shape [${rows}, ${width}] needs ${rows * width}`,
     );
   } else {
+    const flat = new Float32Array(data.length); // straight into the model's input
     for (let i = 0; i < data.length; i++) {
       const why = valueProblem(data[i], kind);
       if (why) issues.add(`${at}.data.${i}`, why);
-      else x.push(data[i] as number);
+      else flat[i] = data[i] as number;
     }
+    x = flat;
   }
   issues.throwIfAny();
   const rowIssue = nested

@@ -185,7 +185,7 @@ export const oipInfer: PredictEndpoint<
     return {
       model_name: id,
       ...(body.id === undefined ? {} : { id: body.id }),
-      outputs: wanted.map((name) => tensors.get(name)!),
+      outputs: wanted.map((name) => tensors[name]!),
     };
   },
 };
