@@ -11,7 +11,7 @@ const date = new Date().toISOString().slice(0, 10);
 const machine = machineLine();
 for (const l of service.loads)
   process.stdout.write(
-    `${l.name.padEnd(48)} ${Math.round(l.requestsPerSecond).toString().padStart(7)} req/s  p50 ${l.p50Ms} ms  p99 ${l.p99Ms} ms  ${l.cpuMicrosPerRequest.toFixed(1)} µs CPU/request  errors ${l.errors}\n`,
+    `${l.name.padEnd(48)} ${Math.round(l.requestsPerSecond).toString().padStart(7)} req/s (${l.ratio.toFixed(2)} of bare)  p50 ${l.p50Ms} ms  p99 ${l.p99Ms} ms  ${l.cpuMicrosPerRequest.toFixed(1)} µs CPU/request  errors ${l.errors}\n`,
   );
 const results = existsSync('bench/results.json')
   ? (JSON.parse(readFileSync('bench/results.json', 'utf8')) as Record<string, unknown>)

@@ -12,12 +12,11 @@ export const machineLine = () =>
 
 /** The `## Service` section (it runs to the end of the file). */
 export function serviceSection(service: ServiceFigures, date: string, machine: string): string {
-  const bare = service.loads[0]!;
   const lines = service.loads.map((l) => {
     const rowsPerSecond = l.rows > 1 ? ` (${fmt(l.requestsPerSecond * l.rows)} rows/s)` : '';
     const errors = l.errors > 0 ? ` **${l.errors} errors: not a figure**` : '';
-    const ratio = (l.requestsPerSecond / bare.requestsPerSecond).toFixed(2);
-    const cpu = (l.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2);
+    const ratio = l.ratio.toFixed(2);
+    const cpu = l.cpuRatio.toFixed(2);
     return `| ${l.name} | ${fmt(l.requestsPerSecond)}${rowsPerSecond}${errors} | ${l.p50Ms} | ${l.p99Ms} | ${ratio} | ${l.cpuMicrosPerRequest.toFixed(0)} | ${cpu} |`;
   });
   const { median, p95, runs } = service.firstEpochMs;
@@ -27,9 +26,12 @@ Written by \`npm run bench:service\` (also the last part of \`npm run bench\`; b
 API and one worker process (concurrency 1) against local Redis, without API keys, logs at warn;
 each server in its own process, autocannon in the bench's own, all on this machine${service.pinned ? ' (the servers pinned to core 0, autocannon to core 1, with taskset)' : ''}. Each route
 gets ${service.load.connections} connections for ${service.load.seconds} s after 2 s of the same load, one route after
-another, on an iris model (4-16-3). Target of issue 12: every one-row route ≥ 0.70 of the bare
-route's requests/s, with p99 < 5 ms. The server's CPU time per request (from /proc) is
-steadier than requests/s where other work shares the machine.
+another, on an iris model (4-16-3), in ${service.rounds} rounds: each figure is the median over the rounds, and
+each ratio the median of the rounds' ratios to the same round's bare route. The API runs as
+\`npm run start:api\` starts it (\`--max-semi-space-size=64\`), the bare route with Node's defaults.
+Target of issue 12: every one-row route ≥ 0.70 of the bare route's requests/s, with p99 < 5 ms.
+The server's CPU time per request (from /proc) is steadier than requests/s where other work
+shares the machine.
 
 - Date: ${date}
 - Machine: ${machine}

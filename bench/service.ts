@@ -95,6 +95,35 @@ export interface LoadResult {
   cpuMicrosPerRequest: number;
   /** Errors and answers other than 2xx: a row with any is not a figure. */
   errors: number;
+  /** requestsPerSecond ÷ the bare route's, in the same round. */
+  ratio: number;
+  /** cpuMicrosPerRequest ÷ the bare route's, in the same round. */
+  cpuRatio: number;
+}
+
+/**
+ * Rounds of every route, one after another: each figure is the median over the rounds, each
+ * ratio the median of every round's ratio to that round's bare route, so a slow minute of a
+ * shared machine weighs on one round's pair, not on one route.
+ */
+export const rounds = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One route's figures over the rounds (`bare`: the bare route's, round by round). */
+function overRounds(runs: LoadResult[], bare: LoadResult[]): LoadResult {
+  const of = (f: (l: LoadResult, i: number) => number) => median(runs.map(f));
+  return {
+    name: runs[0]!.name,
+    rows: runs[0]!.rows,
+    requestsPerSecond: of((l) => l.requestsPerSecond),
+    p50Ms: of((l) => l.p50Ms),
+    p99Ms: of((l) => l.p99Ms),
+    cpuMicrosPerRequest: of((l) => l.cpuMicrosPerRequest),
+    errors: runs.reduce((sum, l) => sum + l.errors, 0),
+    ratio: of((l, i) => l.requestsPerSecond / bare[i]!.requestsPerSecond),
+    cpuRatio: of((l, i) => l.cpuMicrosPerRequest / bare[i]!.cpuMicrosPerRequest),
+  };
 }
 
 const post = (url: string, body: unknown, seconds: number) =>
@@ -111,7 +140,7 @@ const post = (url: string, body: unknown, seconds: number) =>
 async function measure(
   server: ChildProcess,
   [name, url, body, rows = 1]: LoadRun,
-): Promise<LoadResult> {
+): Promise<Omit<LoadResult, 'ratio' | 'cpuRatio'>> {
   await post(url, body, 2);
   const cpuBefore = cpuSeconds(server.pid);
   const result = await post(url, body, load.seconds);
@@ -189,9 +218,22 @@ export async function runServiceBench(profileDir?: string) {
     const pinned = [apiServer.pid, bareServer.pid, process.pid].every((pid, i) =>
       pinToCore(pid, i < 2 ? 0 : 1),
     );
-    const loads: LoadResult[] = [];
-    for (const run of loadRuns(modelId))
-      loads.push(await measure(run[1].includes(`:${barePort}/`) ? bareServer : apiServer, run));
+    const byRound: LoadResult[][] = [];
+    for (let round = 0; round < rounds; round++) {
+      const loads: LoadResult[] = [];
+      for (const run of loadRuns(modelId)) {
+        const server = run[1].includes(`:${barePort}/`) ? bareServer : apiServer;
+        loads.push({ ...(await measure(server, run)), ratio: Number.NaN, cpuRatio: Number.NaN });
+      }
+      byRound.push(loads);
+    }
+    const bare = byRound.map((loads) => loads[0]!);
+    const loads = byRound[0]!.map((_, i) =>
+      overRounds(
+        byRound.map((loads) => loads[i]!),
+        bare,
+      ),
+    );
     return {
       firstEpochMs: {
         median: quantile(latencies, 0.5),
@@ -199,6 +241,7 @@ export async function runServiceBench(profileDir?: string) {
         runs: latencies.length,
       },
       load,
+      rounds,
       pinned,
       loads,
     };
