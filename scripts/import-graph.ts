@@ -245,13 +245,14 @@ function cycleThrough(edges: Edges, from: string, to: string): string[] | undefi
 const ours = (imports: readonly Import[]) => imports.filter(({ to }) => moduleOf(to) !== 'package');
 
 /**
- * Cycles among files through imports that run (type-only ones left out: they are erased, so
- * they cannot make a module evaluate before what it needs). One chain per tangle, shortest first.
+ * Cycles among files, one chain per tangle, shortest first. Type-only imports count (a type
+ * shared both ways still ties two files together) unless `runtimeOnly`: then only imports that
+ * run, the ones that can make a file evaluate before what it needs.
  */
-export function runtimeFileCycles(imports: readonly Import[]): string[][] {
+export function fileCycles(imports: readonly Import[], { runtimeOnly = false } = {}): string[][] {
   const edges = edgesOf(
     ours(imports)
-      .filter(({ typeOnly }) => !typeOnly)
+      .filter(({ typeOnly }) => !(runtimeOnly && typeOnly))
       .map(({ from, to }): [string, string] => [from, to]),
   );
   return tangles(edges).map((tangle) => {

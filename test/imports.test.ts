@@ -7,8 +7,8 @@
 //       src/errors.ts and src/paths.ts.
 //   (c) src/cli imports no src/store module: the CLI talks to a server through the API's client,
 //       and shares the job's contract through src/spec, never the store's types.
-//   (d) No cycles: none between modules (type-only imports count: a type shared both ways still
-//       ties two layers together), and none among files through imports that run.
+//   (d) No cycles, between modules or among files, type-only imports included: a type shared
+//       both ways still ties two files (or layers) together.
 //   (e) Every other import between modules is one the table `mayImport` below allows, and every
 //       module has a row in it. A module is a folder of src/ (src/api with its routes), a file at
 //       src/'s top (src/config.ts), or workers/.
@@ -30,12 +30,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  fileCycles,
   type Import,
   importGraph,
   importMapListing,
   moduleCycles,
   moduleOf,
-  runtimeFileCycles,
   sourceFiles,
   withImportMap,
 } from '../scripts/import-graph.js';
@@ -157,12 +157,12 @@ describe('the import layering', () => {
     ).toEqual([]);
   });
 
-  it('(d) no cycle among files through imports that run', () => {
+  it('(d) no cycle among files, type-only imports included', () => {
     const fix =
-      'each chain is a cycle of imports kept at run time: one of these files evaluates before ' +
-      'what it imports is ready. Move what both need into a file of its own';
+      'each chain is a cycle of imports among files (through imports that run, one of them ' +
+      'evaluates before what it imports is ready). Move what both need into a file of its own';
     expect(
-      runtimeFileCycles(imports).map((chain) => chain.join(' -> ')),
+      fileCycles(imports).map((chain) => chain.join(' -> ')),
       fix,
     ).toEqual([]);
   });
@@ -229,23 +229,24 @@ describe('the cycle finder', () => {
     expect(moduleCycles(graph)).toEqual([
       ['src/queue.ts', 'src/store/jobs.ts', 'src/store/job-record.ts', 'src/queue.ts'],
     ]);
-    expect(runtimeFileCycles(graph)).toEqual([]);
+    expect(fileCycles(graph, { runtimeOnly: true })).toEqual([]); // only types close it
   });
 
-  it('finds a cycle among the files of one module only through imports that run', () => {
+  it('finds a cycle among the files of one module, through type-only imports unless told', () => {
     const typeOnly = [
       edge('src/data/a.ts', 'src/data/b.ts'),
       edge('src/data/b.ts', 'src/data/a.ts', true),
     ];
     expect(moduleCycles(typeOnly)).toEqual([]);
-    expect(runtimeFileCycles(typeOnly)).toEqual([]);
+    expect(fileCycles(typeOnly, { runtimeOnly: true })).toEqual([]);
+    expect(fileCycles(typeOnly)).toEqual([['src/data/a.ts', 'src/data/b.ts', 'src/data/a.ts']]);
     const running = [
       edge('src/data/a.ts', 'src/data/b.ts'),
       edge('src/data/b.ts', 'src/data/c.ts'),
       edge('src/data/c.ts', 'src/data/a.ts'),
       edge('src/data/c.ts', 'zod'),
     ];
-    expect(runtimeFileCycles(running)).toEqual([
+    expect(fileCycles(running, { runtimeOnly: true })).toEqual([
       ['src/data/a.ts', 'src/data/b.ts', 'src/data/c.ts', 'src/data/a.ts'],
     ]);
   });

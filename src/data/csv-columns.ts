@@ -1,6 +1,6 @@
 // Which of a CSV's columns are features, targets or the label, from its header and the upload's
 // options; every naming problem reported at once. Not the reading of rows (csv-rows.ts).
-import type { CsvOptions } from './csv.js';
+import type { CsvOptions } from './csv-options.js';
 import { IssueList } from './dataset.js';
 
 export interface Columns {

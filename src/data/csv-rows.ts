@@ -3,8 +3,8 @@
 // class cells kept as one id per distinct cell, turned into indices at the end. Not a CSV
 // parser: csv-parse gives the records.
 import { type Issue, ValidationError } from '../errors.js';
-import type { CsvOptions, CsvRecord } from './csv.js';
 import { type Columns, chooseColumns } from './csv-columns.js';
+import type { CsvOptions, CsvRecord } from './csv-options.js';
 import { type DataRows, IssueList, maxFloat32, notAFloat32 } from './dataset.js';
 import { maxClasses, noCellLimit, oneHotTooLarge, readLabels } from './labels.js';
 

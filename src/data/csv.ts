@@ -6,21 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { CsvError, parse } from 'csv-parse/sync';
 import { ValidationError } from '../errors.js';
+import type { CsvOptions, CsvRecord } from './csv-options.js';
 import { CsvRows } from './csv-rows.js';
 import type { Dataset } from './dataset.js';
 import { withTargets } from './labels.js';
 
-export interface CsvOptions {
-  /** Column holding the class: non-negative integers are class indices, anything else names. */
-  label?: string;
-  /** Numeric regression target columns. */
-  targets?: string[];
-}
-
-export interface CsvRecord {
-  record: string[];
-  info: { lines: number };
-}
+export type { CsvOptions, CsvRecord } from './csv-options.js';
 
 /** The options csv-parse is given, by the whole-text reader here and the streaming one. */
 export const csvParseOptions = {

@@ -2,60 +2,15 @@
 // for classification. Constructors validate untrusted rows and report every problem at once.
 // Not a loader (see csv.ts, builtin.ts) and not a transform (no scaling, no shuffling).
 
-import { type Issue, ValidationError } from '../errors.js';
+import type { DataRows, Dataset } from './dataset-types.js';
+import { IssueList } from './issue-list.js';
 import { describe, noCellLimit, oneHotTooLarge, readLabels, withTargets } from './labels.js';
 
-export interface Dataset {
-  rows: number;
-  /** Input width. */
-  features: number;
-  /** Target width; 0 for prediction inputs. */
-  outputs: number;
-  /** rows*features, row-major. */
-  inputs: Float32Array;
-  /** rows*outputs, row-major. */
-  targets: Float32Array;
-  featureNames?: string[];
-  /** Classification only: class index per row (0-based) and the class values in index order; one-hot position i <-> classes[i]. */
-  labels?: Int32Array;
-  classes?: (string | number)[];
-}
-
-/**
- * Data as read and stored: a class index per row instead of one-hot targets for classification
- * (rows × classes floats: 540 MB from a 54 KB CSV, issue 12), targets for regression.
- * `withTargets` (labels.ts) makes it a Dataset where training needs one.
- */
-export type DataRows = Omit<Dataset, 'targets'> & { targets?: Float32Array };
+export type { DataRows, Dataset } from './dataset-types.js';
+export { IssueList, maxIssues } from './issue-list.js';
 
 /** The largest float32: data is kept in 32-bit floats, so a larger number would become Infinity. */
 export const maxFloat32 = 3.4028234663852886e38;
-
-/** Collecting stops here so that a huge bad input does not make a huge error. */
-export const maxIssues = 20;
-/** Issues gathered while validating; `full` tells loops to stop early. */
-export class IssueList {
-  readonly issues: Issue[] = [];
-  private overflowed = false;
-
-  add(path: string, message: string): void {
-    if (this.issues.length < maxIssues) this.issues.push({ path, message });
-    else this.overflowed = true;
-  }
-
-  /** True once an issue past the limit was dropped: there is no point looking further. */
-  get full(): boolean {
-    return this.overflowed;
-  }
-
-  throwIfAny(): void {
-    if (this.issues.length === 0) return;
-    const listed = this.overflowed
-      ? [...this.issues, { path: '', message: `only the first ${maxIssues} issues are listed` }]
-      : this.issues;
-    throw new ValidationError(listed);
-  }
-}
 
 type Rows = readonly (readonly unknown[])[];
 

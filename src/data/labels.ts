@@ -2,7 +2,8 @@
 // one-hot expansion of those indices into targets, made only where training needs them and only
 // after its size is checked. Not a reader of rows (dataset.ts) nor of files (csv.ts).
 import { ValidationError } from '../errors.js';
-import type { DataRows, Dataset, IssueList } from './dataset.js';
+import type { DataRows, Dataset } from './dataset-types.js';
+import type { IssueList } from './issue-list.js';
 
 /** No bound on rows × values (the CLI); the service passes MAX_DATASET_CELLS. */
 export const noCellLimit = Number.POSITIVE_INFINITY;
