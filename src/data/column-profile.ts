@@ -1,0 +1,38 @@
+// What profiling says about one column: its type, how many cells are missing, how many distinct
+// values it holds, and the statistics of its type. Types only, shared by profile.ts and
+// label-task.ts so that neither imports the other for them.
+import type { NumericStats, ValueCount } from './column-stats.js';
+
+export const columnTypes = [
+  'numeric',
+  'categorical',
+  'boolean',
+  'datetime',
+  'text',
+  'id',
+  'ignored',
+] as const;
+export type ColumnType = (typeof columnTypes)[number];
+
+interface ColumnBase {
+  name: string;
+  /** Cells that are blank, null, left out or a missing token. */
+  missing: number;
+  /** Distinct present values (numbers by value, dates by instant, anything else by text). */
+  distinct: number;
+}
+
+export type NumericColumn = ColumnBase & { type: 'numeric' } & NumericStats;
+export type CategoricalColumn = ColumnBase & { type: 'categorical'; top: ValueCount<string>[] };
+export type BooleanColumn = ColumnBase & { type: 'boolean'; top: ValueCount<boolean>[] };
+/** min and max as ISO 8601: YYYY-MM-DD when every cell is a date alone, else a UTC date-time. */
+export type DatetimeColumn = ColumnBase & { type: 'datetime'; min: string; max: string };
+/** Columns no model reads by default, with why (for a report). */
+export type SkippedColumn = ColumnBase & { type: 'text' | 'id' | 'ignored'; reason: string };
+
+export type ColumnProfile =
+  | NumericColumn
+  | CategoricalColumn
+  | BooleanColumn
+  | DatetimeColumn
+  | SkippedColumn;
