@@ -47,7 +47,7 @@ export function chooseColumns(header: string[], options: CsvOptions): Columns {
   return { features, targets: targetColumns, label: labelColumn };
 }
 
-function listColumns(header: string[]): string {
+export function listColumns(header: string[]): string {
   const shown = header.slice(0, 12).join(', ');
   return header.length > 12 ? `${shown}, ... (${header.length} columns)` : shown;
 }

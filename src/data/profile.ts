@@ -1,0 +1,167 @@
+// Profiling a table (issue 14, "Columns, typed"): each column's type, missing count, distinct
+// count and statistics, from a header and raw cells (CSV strings or JSON record values alike).
+// Pure: no I/O; not the preprocessing that uses the profile, nor the upload route that shows it.
+//
+// Missing (missing.ts): blank, JSON null, a cell left out, and the tokens NA, N/A, NaN, null, ?
+// (case-insensitive; the tokens are an option). Missing is counted, never an error.
+// Types, in the order they are tried on a column's present (non-missing, see missing.ts) cells:
+//   numeric      every cell a finite decimal number (1e3, -0.5, +7; not 1,000, hex or Infinity).
+//                Integer columns are numeric too (0/1, codes, counts) unless overridden.
+//   boolean      every cell true/false/yes/no (any case) or a JSON boolean.
+//   datetime     every cell a real ISO 8601 date YYYY-MM-DD or date-time
+//                YYYY-MM-DD[T| ]HH:MM[:SS[.fff]][Z|±HH:MM] (no zone: read as UTC).
+//   id           strings, different in every row (none missing), at least idMinRows rows.
+//   text         strings with more than textMinDistinct distinct values that are also more
+//                than textDistinctFraction of the present cells: free text, not categories.
+//   categorical  any other strings (or a mixture of kinds, such as numbers and words).
+//   ignored      a column with every cell missing (reason "every row is missing"), or by override.
+// Overrides (`columns`: name -> type) replace inference; one that cannot hold (numeric on a
+// column with words) is refused naming the first offending cell. Under an override, boolean also
+// accepts 0 and 1; categorical, text, id and ignored hold for any column. Rows are numbered from
+// 1, the first row after the header. With `label`, the label's task and dropped rows come too
+// (label-task.ts). Every problem is reported at once as a ValidationError. Thresholds are named
+// in column-type.ts (idMinRows, textMinDistinct, textDistinctFraction) and label-task.ts.
+import type { ColumnProfile, ColumnType } from './column-profile.js';
+import { columnTypes } from './column-profile.js';
+import { asType, type Column, inferColumn, isOffence } from './column-type.js';
+import { listColumns } from './csv-columns.js';
+import { IssueList } from './issue-list.js';
+import {
+  type DroppedRows,
+  droppedRows,
+  inferTask,
+  type Task,
+  type TaskChoice,
+  tasks,
+} from './label-task.js';
+import { describe } from './labels.js';
+import { missingSet, presentOf } from './missing.js';
+import type { Table } from './table.js';
+
+export interface ProfileOptions {
+  /** Tokens read as missing (case-insensitive); blank and null always are. */
+  missingTokens?: readonly string[];
+  /** Column name -> type, in place of inference. */
+  columns?: Readonly<Record<string, ColumnType>>;
+  /** The label column, for its task and the rows dropped for a missing label. */
+  label?: string;
+  /** Classification or regression, in place of inference from the label's values. */
+  task?: Task;
+}
+
+export interface LabelProfile extends TaskChoice {
+  name: string;
+  droppedRows: DroppedRows;
+}
+
+export interface TableProfile {
+  rows: number;
+  columns: ColumnProfile[];
+  label?: LabelProfile;
+}
+
+export function profileTable(table: Table, options: ProfileOptions = {}): TableProfile {
+  const issues = new IssueList();
+  checkShape(issues, table);
+  const overrides = readOverrides(issues, table.header, options);
+  issues.throwIfAny();
+  const missing = missingSet(options.missingTokens);
+  const columnAt = (c: number): Column => columnOf(table, c, missing);
+  const columns = table.header.map((_, c) => profileColumn(issues, columnAt(c), overrides));
+  issues.throwIfAny();
+  const profile: TableProfile = { rows: table.rows.length, columns: columns as ColumnProfile[] };
+  if (options.label === undefined) return profile;
+  const c = table.header.indexOf(options.label);
+  const choice = inferTask(profile.columns[c]!, profile.rows, options.task);
+  const label = { name: options.label, ...choice, droppedRows: droppedRows(columnAt(c).cells) };
+  return { ...profile, label };
+}
+
+function checkShape(issues: IssueList, { header, rows }: Table): void {
+  if (header.length === 0) issues.add('header', 'names no columns; give a header row');
+  if (rows.length === 0) issues.add('rows', 'the table has no rows; give at least one');
+  const first = new Map<string, number>();
+  header.forEach((name, c) => {
+    const seen = first.get(name);
+    if (name.trim() === '') {
+      issues.add('header', `column ${c + 1} has no name; name every column`);
+    } else if (seen !== undefined) {
+      issues.add('header', `columns ${seen + 1} and ${c + 1} are both named ${name}; rename one`);
+    } else first.set(name, c);
+  });
+  for (let r = 0; r < rows.length && !issues.full; r++) {
+    const n = rows[r]!.length;
+    if (n > header.length) {
+      issues.add(
+        'rows',
+        `row ${r + 1} has ${n} cells but the header names ${header.length} columns; name every column or remove the extra cells`,
+      );
+    }
+  }
+}
+
+function readOverrides(issues: IssueList, header: readonly string[], options: ProfileOptions) {
+  const overrides = new Map<string, ColumnType>();
+  for (const [name, type] of Object.entries(options.columns ?? {})) {
+    if (!header.includes(name)) issues.add(`columns.${name}`, unknownColumn(header, name));
+    else if (!columnTypes.includes(type)) {
+      issues.add(
+        `columns.${name}`,
+        `must be one of ${columnTypes.join(', ')} (got ${describe(type)})`,
+      );
+    } else overrides.set(name, type);
+  }
+  const { label, task } = options;
+  if (label !== undefined && !header.includes(label)) {
+    issues.add('label', unknownColumn(header, label));
+  }
+  if (task !== undefined && !tasks.includes(task)) {
+    issues.add('task', `must be classification or regression (got ${describe(task)})`);
+  }
+  return overrides;
+}
+
+function unknownColumn(header: readonly string[], name: string): string {
+  const near = header.find((h) => h.trim().toLowerCase() === name.trim().toLowerCase());
+  const hint = near === undefined ? '' : ` (did you mean ${near}?)`;
+  return `no column named ${name}${hint}; the columns are ${listColumns([...header])}`;
+}
+
+function columnOf(table: Table, c: number, missingTokens: ReadonlySet<string>): Column {
+  const cells = table.rows.map((row) => presentOf(row[c], missingTokens));
+  let missing = 0;
+  for (const cell of cells) if (cell === undefined) missing++;
+  return { name: table.header[c]!, cells, missing };
+}
+
+function profileColumn(
+  issues: IssueList,
+  column: Column,
+  overrides: ReadonlyMap<string, ColumnType>,
+): ColumnProfile | undefined {
+  const type = overrides.get(column.name);
+  if (type === undefined) return inferColumn(column);
+  if (column.missing === column.cells.length && !['text', 'id', 'ignored'].includes(type)) {
+    issues.add(
+      `columns.${column.name}`,
+      `is set to ${type}, but every row is missing; set it to ignored or leave it out`,
+    );
+    return undefined;
+  }
+  const profile = asType(column, type);
+  if (!isOffence(profile)) return profile;
+  const { row, value } = profile;
+  const inferred = inferColumn(column).type;
+  issues.add(
+    `columns.${column.name}`,
+    `is set to ${type}, but row ${row} holds ${describe(value)}, ${notA[type]}; correct or blank that cell, or set the column to ${inferred}`,
+  );
+  return undefined;
+}
+
+// Only these three types can refuse a cell: any value is a category, text, an id or ignored.
+const notA: Partial<Record<ColumnType, string>> = {
+  numeric: 'which is not a finite number',
+  boolean: 'which is not true/false/yes/no or 0/1',
+  datetime: 'which is not an ISO 8601 date (YYYY-MM-DD) or date-time',
+};
