@@ -8,6 +8,7 @@ export {
   builtinNames,
   loadBuiltin,
 } from './builtin.js';
+export { type ColumnProfile, type ColumnType, columnTypes } from './column-profile.js';
 export { type CsvOptions, parseCsv, parseCsvFile } from './csv.js';
 export {
   type DataRows,
@@ -34,4 +35,13 @@ export {
   type XorParams,
   xor,
 } from './generators.js';
+export { type Task, tasks } from './label-task.js';
 export { maxClasses, oneHot, oneHotTooLarge, withTargets } from './labels.js';
+export { defaultMissingTokens } from './missing.js';
+export {
+  type LabelProfile,
+  type ProfileOptions,
+  profileTable,
+  type TableProfile,
+} from './profile.js';
+export { type Cell, type Table, tableFromRecords } from './table.js';
