@@ -17,6 +17,7 @@ import { fastCheckOf } from './fast-path.js';
 import { nestsDeeperThan } from './json-body.js';
 import type { ObserveRequest } from './metrics.js';
 import type { PredictEndpoint } from './predict.js';
+import { noSniff } from './security-headers.js';
 
 /** Bodies up to this size may take the lane; larger ones spend their time on work, not overhead. */
 export const laneMaxBodyBytes = 256 * 1024;
@@ -56,7 +57,7 @@ const isPlainJson = (type: string | undefined) =>
 
 const headers = (length: number) => ({
   'content-type': 'application/json; charset=utf-8',
-  'x-content-type-options': 'nosniff',
+  ...noSniff,
   'content-length': length,
 });
 

@@ -22,13 +22,16 @@ const dashboardHeaders = {
   'referrer-policy': 'no-referrer',
 };
 
+/** The header every response carries (the fast lane's too, predict-lane.ts). */
+export const noSniff = { 'x-content-type-options': 'nosniff' } as const;
+
 /**
  * nosniff on every response the app sends (onSend: errors and 404s too). A callback hook, not an
  * async one: it runs on the predict path too, and needs no promise.
  */
 export function registerNoSniff(app: FastifyInstance): void {
   app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('x-content-type-options', 'nosniff');
+    reply.headers(noSniff);
     done(null, payload);
   });
 }
