@@ -9,7 +9,7 @@ export * from './optimizers.js';
 export * from './parallel.js';
 export * from './predict.js';
 export * from './random.js';
-export { chunkRowsFor } from './run-setup.js';
+export { chunkRowsFor, validationSplitOf } from './run-setup.js';
 export * from './scaler.js';
 export * from './train.js';
 export * from './train-types.js';

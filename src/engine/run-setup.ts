@@ -60,16 +60,21 @@ export function chunkRowsFor(shape: NetworkShape): number {
   return Math.max(16, Math.min(512, Math.floor(2e8 / flopsPerRow)));
 }
 
-// Which rows train and which validate: a seeded hold-out split, or every row in order.
-function splitRows(data: TrainingData, options: TrainOptions): [Uint32Array, Uint32Array | null] {
-  const order = Uint32Array.from({ length: data.rows }, (_, i) => i);
+/**
+ * Which of `rows` rows train and which validate: a seeded hold-out split (the last
+ * round(rows × validationSplit) of a shuffle, at least 1 and at most rows − 1), or every row in
+ * order. Exported so that whoever prepares the rows (a table's preprocessing, fitted on the
+ * training rows only) knows exactly which rows the run will hold out.
+ */
+export function validationSplitOf(
+  rows: number,
+  options: Pick<TrainOptions, 'validationSplit' | 'seed'>,
+): [Uint32Array, Uint32Array | null] {
+  const order = Uint32Array.from({ length: rows }, (_, i) => i);
   if (options.validationSplit <= 0) return [order, null];
   shuffle(order, createRandom(deriveSeed(options.seed, 2)));
-  const held = Math.min(
-    data.rows - 1,
-    Math.max(1, Math.round(data.rows * options.validationSplit)),
-  );
-  return [order.subarray(0, data.rows - held), order.subarray(data.rows - held)];
+  const held = Math.min(rows - 1, Math.max(1, Math.round(rows * options.validationSplit)));
+  return [order.subarray(0, rows - held), order.subarray(rows - held)];
 }
 
 // The rows `picked` of data, copied into buffers from the arena (one copy, straight to where the
@@ -152,7 +157,7 @@ export function createRun(
   options: TrainOptions,
   hooks: TrainHooks,
 ): Run {
-  const split = splitRows(data, options);
+  const split = validationSplitOf(data.rows, options);
   const rows = split[0].length;
   const batchSize = options.batchSize === 'full' ? rows : Math.min(options.batchSize, rows);
   const capacity = Math.min(batchSize, chunkRowsFor(shape));

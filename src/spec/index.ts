@@ -1,9 +1,11 @@
 // The shared zod schemas of a job: network, dataset, training, and the job's contract (record,
 // payload, events, view). Types come from z.infer.
 export * from './dataset.js';
+export * from './evaluation.js';
 export * from './issues.js';
 export * from './job.js';
 export * from './job-contract.js';
 export * from './model.js';
 export * from './network.js';
+export * from './preprocessing.js';
 export * from './training.js';

@@ -5,7 +5,14 @@ import { z } from 'zod';
 import type { Model, Parameters, Scaler, TrainOptions, TrainResult } from '../engine/index.js';
 import { layersOf } from '../engine/index.js';
 import type { Issue } from '../errors.js';
+import { type Evaluation, evaluationSchema } from './evaluation.js';
 import { type NetworkSpec, networkSchema } from './network.js';
+import {
+  type Preprocessor,
+  preprocessorSchema,
+  type TargetEncoding,
+  targetEncodingSchema,
+} from './preprocessing.js';
 
 export const modelFormat = 'backprop-model/1';
 
@@ -41,6 +48,12 @@ export const modelSchema = z.object({
   scaler: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).nullable(),
   classes: z.array(z.union([z.number(), z.string()])).optional(),
   featureNames: z.array(z.string()).optional(),
+  /** Table models (issue 14): what turns a record into inputs, fitted on the training rows. */
+  preprocessing: preprocessorSchema.optional(),
+  /** Table models: the label's classes, or the target's scaling. */
+  target: targetEncodingSchema.optional(),
+  /** On the held-out rows (training.testSplit), when there were any. */
+  evaluation: evaluationSchema.optional(),
   metrics: metricsSchema,
   history: z.array(
     z.object({ epoch: z.number(), error: z.number(), validationError: z.number().optional() }),
@@ -111,6 +124,9 @@ export interface ModelParts {
   result: TrainResult;
   classes?: (string | number)[] | undefined;
   featureNames?: string[] | undefined;
+  preprocessing?: Preprocessor | undefined;
+  target?: TargetEncoding | undefined;
+  evaluation?: Evaluation | undefined;
   history: ModelDocument['history'];
   durationMs: number;
   createdAt?: Date;
@@ -146,6 +162,9 @@ export function createModelDocument(parts: ModelParts): ModelDocument {
     scaler: result.scaler,
     ...(parts.classes ? { classes: parts.classes } : {}),
     ...(parts.featureNames ? { featureNames: parts.featureNames } : {}),
+    ...(parts.preprocessing ? { preprocessing: parts.preprocessing } : {}),
+    ...(parts.target ? { target: parts.target } : {}),
+    ...(parts.evaluation ? { evaluation: parts.evaluation } : {}),
     metrics,
     history: parts.history,
   };
