@@ -121,7 +121,8 @@ function readOverrides(issues: IssueList, header: readonly string[], options: Pr
   return overrides;
 }
 
-function unknownColumn(header: readonly string[], name: string): string {
+/** "no column named X (did you mean x?); the columns are …": a misspelt column's message. */
+export function unknownColumn(header: readonly string[], name: string): string {
   const near = header.find((h) => h.trim().toLowerCase() === name.trim().toLowerCase());
   const hint = near === undefined ? '' : ` (did you mean ${near}?)`;
   return `no column named ${name}${hint}; the columns are ${listColumns([...header])}`;
