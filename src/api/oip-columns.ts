@@ -44,14 +44,10 @@ function cellProblem(value: unknown, datatype: string): string | null {
   });
 }
 
-/** The cells of one tensor: [N] flat, or [N, 1] flat or nested as rows of one. */
-function cellsOf(input: InferInput, at: string, issues: Issues): unknown[] | undefined {
+/** The cells of one tensor (its shape checked): [N] flat, or [N, 1] flat or nested as rows of one. */
+function cellsOf(input: InferInput, at: string, issues: Issues): unknown[] {
   const { shape, data } = input;
-  const rows = shape[0] ?? 0;
-  if (shape.length < 1 || shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) {
-    issues.add(`${at}.shape`, `is [${shape.join(', ')}]; a column's tensor is [rows] or [rows, 1]`);
-    return undefined;
-  }
+  const rows = shape[0]!;
   const nested = shape.length === 2 && data.length > 0 && data.every(Array.isArray);
   const cells = nested
     ? data.map((row) => ((row as unknown[]).length === 1 ? (row as unknown[])[0] : row))
@@ -61,7 +57,7 @@ function cellsOf(input: InferInput, at: string, issues: Issues): unknown[] | und
       `${at}.data`,
       `has ${cells.length} values; shape [${shape.join(', ')}] needs ${rows}`,
     );
-    return undefined;
+    return cells;
   }
   cells.forEach((v, r) => {
     const why = Array.isArray(v) ? 'must be one value per row' : cellProblem(v, input.datatype);
@@ -70,17 +66,8 @@ function cellsOf(input: InferInput, at: string, issues: Issues): unknown[] | und
   return cells;
 }
 
-/**
- * The request's tensors as records, checked: every name a column of the model, once; every
- * tensor [N] or [N, 1] with the same N; data of its datatype. Issues of a record's field are
- * named at its tensor's data (`inputs.<k>.data.<r>`).
- */
-export function readColumnInputs(
-  inputs: readonly InferInput[],
-  table: TableModel,
-  maxRows: number,
-): { records: Record<string, unknown>[]; place: RecordPlace } {
-  const issues = new Issues();
+/** Each tensor's column, checked: a column of the model, once, in a datatype JSON can carry. */
+function tensorsByColumn(inputs: readonly InferInput[], table: TableModel, issues: Issues) {
   const columns = new Set(table.pre.columns.map((c) => c.name));
   const tensorOf = new Map<string, number>(); // column -> its tensor's index
   inputs.forEach(({ name, datatype }, k) => {
@@ -101,8 +88,20 @@ export function readColumnInputs(
         `is ${shown(datatype)}; send numbers as FP32 (FP64 and INT types are taken too), strings as BYTES, booleans as BOOL`,
       );
   });
+  return tensorOf;
+}
+
+/** The rows every tensor has: each [N] or [N, 1], with the same N, within the limit. */
+function rowsOf(inputs: readonly InferInput[], maxRows: number, issues: Issues): number {
+  inputs.forEach(({ shape }, k) => {
+    if (shape.length < 1 || shape.length > 2 || (shape.length === 2 && shape[1] !== 1))
+      issues.add(
+        `inputs.${k}.shape`,
+        `is [${shape.join(', ')}]; a column's tensor is [rows] or [rows, 1]`,
+      );
+  });
   issues.throwIfAny();
-  const rows = inputs[0]!.shape[0] ?? 0;
+  const rows = inputs[0]!.shape[0]!;
   inputs.forEach(({ shape }, k) => {
     if (k > 0 && shape[0] !== rows)
       issues.add(
@@ -111,6 +110,23 @@ export function readColumnInputs(
       );
   });
   checkRowCount(rows, maxRows, 'inputs.0.shape.0', issues);
+  return rows;
+}
+
+/**
+ * The request's tensors as records, checked: every name a column of the model, once; every
+ * tensor [N] or [N, 1] with the same N; data of its datatype. Issues of a record's field are
+ * named at its tensor's data (`inputs.<k>.data.<r>`).
+ */
+export function readColumnInputs(
+  inputs: readonly InferInput[],
+  table: TableModel,
+  maxRows: number,
+): { records: Record<string, unknown>[]; place: RecordPlace } {
+  const issues = new Issues();
+  const tensorOf = tensorsByColumn(inputs, table, issues);
+  issues.throwIfAny();
+  const rows = rowsOf(inputs, maxRows, issues);
   issues.throwIfAny();
   const cells = inputs.map((input, k) => cellsOf(input, `inputs.${k}`, issues));
   issues.throwIfAny();

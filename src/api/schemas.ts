@@ -194,6 +194,8 @@ const predictBody = z
     ],
   });
 
+// The fast check takes numeric rows only: records (and rows holding strings or null) go through
+// zod, and so past the predict lane to Fastify's route.
 export const predictBodySchema = withFastCheck(
   predictBody,
   (v) => isObject(v) && hasOnly(v, ['inputs']) && isFeatureRows(v.inputs),

@@ -5,7 +5,7 @@
 // order of the model's class list and the predicted class, or values in the target's units), and
 // the issues and warnings name the request's own fields. Not here: reading each protocol's body.
 import type { FastifyInstance } from 'fastify';
-import { decodeOutputs, transformRecords } from '../data/preprocess/transform.js';
+import { decodeOutputs, transformRecords } from '../data/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import type { Preprocessor, TargetEncoding } from '../spec/index.js';
 import type { StoredModel } from '../store/index.js';
