@@ -38,7 +38,14 @@ export {
 export { type Task, tasks } from './label-task.js';
 export { maxClasses, oneHot, oneHotTooLarge, withTargets } from './labels.js';
 export { defaultMissingTokens } from './missing.js';
+export { fitPreprocessor, fitTarget } from './preprocess/fit.js';
 export { type PlanSpec, planTable } from './preprocess/plan.js';
+export {
+  type PreparedTable,
+  type PrepareOptions,
+  prepareTable,
+} from './preprocess/prepare.js';
+export { type TestSplit, testSplitOf, testSplitStream } from './preprocess/split.js';
 export {
   type ClassAnswers,
   decodeOutputs,
