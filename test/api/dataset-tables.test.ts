@@ -367,3 +367,85 @@ describe('the label', () => {
     ]);
   });
 });
+
+describe('limits', () => {
+  let small: TestService;
+  beforeAll(async () => {
+    small = await startService({
+      env: {
+        MAX_DATASET_CELLS: '5000',
+        MAX_DATASET_STORED_BYTES: '20000',
+        MAX_TENANT_STORAGE_BYTES: '40000',
+      },
+    });
+  });
+  afterAll(() => small?.stop());
+
+  const send = async (query: string, body: string, type: string) => {
+    const res = await fetch(`${small.url}/v1/datasets${query}`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    });
+    const answer: any = await res.json();
+    return { status: res.status, body: answer };
+  };
+  const keys = () => redis.keys(`${small.config.keyPrefix}:tenant:default:dataset:*`);
+
+  it('more cells than MAX_DATASET_CELLS: a 400 naming it, in every form', async () => {
+    const rows = Array.from({ length: 1001 }, (_, i) => ({
+      a: i,
+      b: i % 3,
+      c: 'x',
+      d: 1,
+      y: i % 2,
+    }));
+    const csv = `a,b,c,d,y\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
+    const cases = [
+      [csv, 'text/csv', 'csv', 'has more than 1000 rows of 5 columns'],
+      [
+        rows.map((r) => JSON.stringify(r)).join('\n'),
+        'application/x-ndjson',
+        'ndjson',
+        'has at least 1001 records of 5 columns',
+      ],
+      [JSON.stringify(rows), 'application/json', '', 'holds 1001 records of 5 columns, 5005 cells'],
+    ];
+    for (const [body, type, path, start] of cases) {
+      const res = await send('?label=y', body!, type!);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        {
+          path,
+          message: expect.stringMatching(
+            new RegExp(`^${start}.*at most 5000.*\\(MAX_DATASET_CELLS\\)`),
+          ),
+        },
+      ]);
+    }
+    expect(await keys()).toEqual([]);
+    const fits = await send('?label=y', `a,b,c,d,y\n${'1,2,x,4,0\n'.repeat(500)}`, 'text/csv');
+    expect(fits.status).toBe(201);
+  });
+
+  it('a table past MAX_DATASET_STORED_BYTES or the tenant quota: a 413 naming it, nothing stored', async () => {
+    const before = await keys();
+    const res = await send('?label=Miles_per_Gallon', carsCsv, 'text/csv');
+    expect(res.status).toBe(413);
+    expect(res.body.detail).toMatch(
+      /^the table would take \d+ bytes stored \(398 rows of 9 columns, .*at most 20000 bytes per dataset \(MAX_DATASET_STORED_BYTES\)/,
+    );
+    expect(await keys()).toEqual(before);
+    // a fifth of the cars at a time, until the tenant's 40,000 bytes are used
+    const part = carsCsv.split('\n').slice(0, 80).join('\n');
+    const answers: { status: number; body: any }[] = [];
+    while (answers.at(-1)?.status !== 413 && answers.length < 10)
+      answers.push(await send('?label=Miles_per_Gallon', part, 'text/csv'));
+    const stored = answers.filter((a) => a.status === 201);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(answers).toHaveLength(stored.length + 1);
+    expect(stored.reduce((sum, a) => sum + a.body.bytes, 0)).toBeLessThanOrEqual(40_000);
+    expect(answers.at(-1)!.body.detail).toMatch(/MAX_TENANT_STORAGE_BYTES/);
+    expect(await keys()).toHaveLength(before.length + stored.length);
+  });
+});
