@@ -4,14 +4,12 @@
 // query field or the body's line, row or column. Not the storing (the route calls the store).
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { listColumns } from '../data/csv-columns.js';
-import { readCsvStream, readCsvTableStream, type StreamLimits } from '../data/csv-stream.js';
+import { readCsvStream, type StreamLimits } from '../data/csv-stream.js';
 import type { DataRows } from '../data/index.js';
-import { readNdjsonStream } from '../data/ndjson-stream.js';
-import { unknownColumn } from '../data/profile.js';
 import { loadDataset } from '../data/resolve.js';
 import { type Table, tableFromRecords } from '../data/table.js';
-import { type TableDataset, tableDataset } from '../data/table-dataset.js';
+import type { TableDataset } from '../data/table-dataset.js';
+import { readTableUpload, tableOf } from '../data/table-upload.js';
 import { ValidationError } from '../errors.js';
 import { datasetSchema, parseOrThrow } from '../spec/index.js';
 
@@ -67,18 +65,15 @@ export async function readUpload(
   }
   if (body instanceof StreamBody) {
     refuseTargets(query);
-    const table =
-      body.kind === 'csv'
-        ? await readCsvTableStream(body.stream, limits, (header) => checkLabel(header, query))
-        : await readNdjsonStream(body.stream, limits);
-    return { table: tableOf(table, query) };
+    const request = { kind: body.kind, limits, ...tableRequest(query) };
+    return { table: await asQuery(() => readTableUpload(request, body.stream)) };
   }
   if (Array.isArray(body)) {
     if (body.length === 0) throw new ValidationError([{ path: '', message: uploadForms }]);
     refuseTargets(query);
     const table = tableFromRecords(body);
     checkCells(table, limits.maxCells);
-    return { table: tableOf(table, query) };
+    return { table: await asQuery(() => tableOf(table, tableRequest(query))) };
   }
   return { rows: readJsonRows(body, limits.maxCells) };
 }
@@ -111,17 +106,6 @@ function refuseTargets(query: UploadQuery): void {
   ]);
 }
 
-/** The label names a column of `header`, or a 400 under query.label listing the columns. */
-function checkLabel(header: readonly string[], query: UploadQuery): void {
-  const { label } = query;
-  if (label !== undefined && header.includes(label)) return;
-  const message =
-    label === undefined
-      ? `is required for a table: say which column to predict (?label=COLUMN); the columns are ${listColumns([...header])}`
-      : unknownColumn(header, label);
-  throw new ValidationError([{ path: 'query.label', message }]);
-}
-
 function checkCells(table: Table, maxCells: number): void {
   const cells = table.rows.length * table.header.length;
   if (cells <= maxCells) return;
@@ -133,16 +117,19 @@ function checkCells(table: Table, maxCells: number): void {
   ]);
 }
 
-// The table profiled and encoded; the profile's label and task problems are the query's.
-function tableOf(table: Table, query: UploadQuery): TableDataset {
-  checkLabel(table.header, query);
+function tableRequest(query: UploadQuery) {
   const missingTokens = query.missing?.split(',').flatMap((t) => (t.trim() ? [t.trim()] : []));
+  return {
+    ...(query.label !== undefined ? { label: query.label } : {}),
+    ...(query.task ? { task: query.task } : {}),
+    ...(missingTokens ? { missingTokens } : {}),
+  };
+}
+
+// The label and task are the query's: their refusals are named so.
+async function asQuery<T>(read: () => T | Promise<T>): Promise<T> {
   try {
-    return tableDataset(table, {
-      label: query.label!,
-      ...(query.task ? { task: query.task } : {}),
-      ...(missingTokens ? { missingTokens } : {}),
-    });
+    return await read();
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     const inQuery = (path: string) => (['label', 'task'].includes(path) ? `query.${path}` : path);

@@ -5,11 +5,12 @@
 // (csv-stream.ts, ndjson-stream.ts, table.ts) nor the storing (src/store/datasets.ts).
 import { ValidationError } from '../errors.js';
 import type { ColumnProfile } from './column-profile.js';
+import { listColumns } from './csv-columns.js';
 import { type EncodedTable, encodeTable } from './encoded-table.js';
 import type { Task, TaskChoice } from './label-task.js';
 import { defaultMissingTokens, missingSet, presentOf } from './missing.js';
 import { planTable } from './preprocess/plan.js';
-import { profileTable } from './profile.js';
+import { profileTable, unknownColumn } from './profile.js';
 import type { TargetKind } from './shape.js';
 import type { Table } from './table.js';
 
@@ -77,6 +78,19 @@ export function tableDataset(table: Table, options: TableUploadOptions): TableDa
     ...(classes ? { classes } : {}),
     targetKind: classes ? 'distribution' : 'real',
   };
+}
+
+/**
+ * The label, when it names a column of `header`; otherwise a ValidationError under `label`
+ * listing the columns (with the one it may mean when it is misspelt).
+ */
+export function checkLabel(header: readonly string[], label: string | undefined): string {
+  if (label !== undefined && header.includes(label)) return label;
+  const message =
+    label === undefined
+      ? `is required for a table: say which column to predict (?label=COLUMN); the columns are ${listColumns([...header])}`
+      : unknownColumn(header, label);
+  throw new ValidationError([{ path: 'label', message }]);
 }
 
 const task = (t: Task | undefined) => (t === undefined ? {} : { task: t });

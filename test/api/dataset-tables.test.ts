@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/api/problem.js';
 import { defaultTenant } from '../../src/config.js';
 import { encodeTable } from '../../src/data/encoded-table.js';
+import { tableDataset } from '../../src/data/table-dataset.js';
+import { inlineBytes } from '../../src/data/table-upload.js';
 import { connectRedis, createStores, type Stores } from '../../src/store/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 
@@ -203,6 +205,58 @@ describe('the same table as JSON records and as NDJSON', () => {
       const stored = (await stores.datasets.loadTable(res.body.id))!.table;
       expect(stored).toEqual((await stores.datasets.loadTable(csv.id))!.table);
     }
+  });
+});
+
+describe('a large table', () => {
+  // the cars 40 times over: past inlineBytes, so parsed, profiled and encoded in a thread
+  const copies = 40;
+  const lines = carsCsv.trim().split(/\r?\n/);
+  const big = `${lines[0]}\n${Array.from({ length: copies }, () => lines.slice(1).join('\n')).join('\n')}\n`;
+  const bigRows = Array.from({ length: copies }, () => carsRows).flat();
+
+  it('is read in a thread, to the same profile and stored cells as on the calling thread', async () => {
+    expect(big.length).toBeGreaterThan(inlineBytes);
+    const res = await postCsv('?label=Miles_per_Gallon', big);
+    expect(res.status).toBe(201);
+    const expected = tableDataset({ header, rows: bigRows }, { label: 'Miles_per_Gallon' });
+    expect(res.body).toMatchObject({
+      rows: 398 * copies,
+      columns: expected.columns,
+      label: expected.label,
+      droppedRows: expected.droppedRows,
+      // Name repeats enough here to be categorical: 20 slots and "other" more than the cars alone
+      features: 14 + 21,
+    });
+    expect(res.body.droppedRows[0].count).toBe(8 * copies);
+    const stored = (await stores.datasets.loadTable(res.body.id))!;
+    expect(stored.table).toEqual(expected.table);
+  });
+
+  it('is refused from the thread as from the calling thread: a long last row, a misspelt label', async () => {
+    await expectRefusal(
+      postCsv('?label=Miles_per_Gallon', `${big}a,1,2,3,4,5,6,2020-01-01,USA,extra\n`),
+      [
+        {
+          path: 'rows',
+          message: `row ${406 * copies + 1} has 10 cells but the header names 9 columns; name every column or remove the extra cells`,
+        },
+      ],
+    );
+    await expectRefusal(postCsv('?label=mpg', big), [
+      {
+        path: 'query.label',
+        message: expect.stringMatching(/^no column named mpg; the columns are Name, /),
+      },
+    ]);
+    const ndjson = bigRows
+      .map((row) => JSON.stringify(Object.fromEntries(row.map((c, i) => [header[i], c]))))
+      .join('\n');
+    expect(ndjson.length).toBeGreaterThan(inlineBytes);
+    await expectRefusal(
+      post('?label=Miles_per_Gallon', `${ndjson}\n{"Name": }\n`, 'application/x-ndjson'),
+      [{ path: `ndjson.line ${406 * copies + 1}`, message: expect.stringMatching(/^is not JSON/) }],
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 // Issue 12, defect 5 (uploads): a large CSV upload is parsed as it streams in, a slice at a time,
 // so other requests are answered while it is read; a JSON body nested past MAX_JSON_DEPTH is a
 // 400 from a scan of its text, before it is parsed. Orderings, not timings.
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
@@ -71,7 +72,16 @@ describe('a large CSV upload', () => {
     ]);
   }, 60_000);
 
-  it('as a table (?label=): read as it streams in too', async () => {
+  it('as a table (?label=): read, profiled and encoded in a thread, /healthz answered meanwhile', async () => {
+    const cars = readFileSync(new URL('../fixtures/cars.csv', import.meta.url), 'utf8');
+    const [head, ...lines] = cars.trim().split(/\r?\n/);
+    const csv = `${head}\n${Array.from({ length: 100 }, () => lines.join('\n')).join('\n')}\n`;
+    const stored = await healthAnsweredDuring('/v1/datasets?label=Miles_per_Gallon', csv);
+    expect(stored.statusCode).toBe(201);
+    expect(stored.json()).toMatchObject({ rows: 39_800, droppedRows: [{ count: 800 }] });
+  }, 60_000);
+
+  it('as a table (?label=): refused from the thread, the row named', async () => {
     const csv = `x1,x2,label\n${'1.25,a,1\n'.repeat(rows)}1,b,0,9\n`;
     const refused = await healthAnsweredDuring('/v1/datasets?label=label', csv);
     expect(refused.statusCode).toBe(400);
