@@ -9,7 +9,7 @@ import type { DataRows } from '../data/index.js';
 import { loadDataset } from '../data/resolve.js';
 import { type Table, tableFromRecords } from '../data/table.js';
 import type { TableDataset } from '../data/table-dataset.js';
-import { readTableUpload, tableOf } from '../data/table-upload.js';
+import { readRecordsTable, readTableUpload } from '../data/table-upload.js';
 import { ValidationError } from '../errors.js';
 import { datasetSchema, parseOrThrow } from '../spec/index.js';
 
@@ -73,7 +73,8 @@ export async function readUpload(
     refuseTargets(query);
     const table = tableFromRecords(body);
     checkCells(table, limits.maxCells);
-    return { table: await asQuery(() => tableOf(table, tableRequest(query))) };
+    const request = { limits, ...tableRequest(query) };
+    return { table: await asQuery(() => readRecordsTable(table, request)) };
   }
   return { rows: readJsonRows(body, limits.maxCells) };
 }

@@ -95,6 +95,27 @@ const threadScript = import.meta.url.endsWith('.ts')
   ? './table-worker-tsx.mjs'
   : './table-worker.js';
 
+/** What a thread is started with: the request, and a table already parsed (JSON records). */
+export interface ThreadStart {
+  request: TableRequest;
+  table?: Table;
+}
+
+function startThread(start: ThreadStart) {
+  const worker = new Worker(new URL(threadScript, import.meta.url), { workerData: start });
+  const answer = new Promise<FromTableThread>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the table thread ended (exit code ${code})`)));
+  });
+  // settles with the answer, never rejects: also what keeps a rejection from going unhandled
+  const settled = answer.then(
+    () => null,
+    () => null,
+  );
+  return { worker, answer, settled };
+}
+
 // Hands `head` and the rest of `chunks` to a thread, until it answers (it may refuse early:
 // the rest is then not read) or the body ends.
 async function inThread(
@@ -103,12 +124,7 @@ async function inThread(
   chunks: AsyncIterator<unknown>,
   bytes: number,
 ): Promise<TableDataset> {
-  const worker = new Worker(new URL(threadScript, import.meta.url), { workerData: request });
-  const answer = new Promise<FromTableThread>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the table thread ended (exit code ${code})`)));
-  });
+  const { worker, answer, settled } = startThread({ request });
   const send = (buffer: Buffer) => {
     const copy = new Uint8Array(buffer); // its own memory, moved to the thread
     const message: ToTableThread = { type: 'bytes', bytes: copy };
@@ -117,10 +133,6 @@ async function inThread(
   try {
     for (const buffer of head) send(buffer);
     let sent = bytes;
-    const settled = answer.then(
-      () => null,
-      () => null,
-    );
     for (;;) {
       // the thread may answer before the body ends (a refusal): the rest is not waited for
       const next = await Promise.race([chunks.next(), settled]);
@@ -134,6 +146,23 @@ async function inThread(
       tooLarge(sent, request.limits.maxBytes);
       send(buffer);
     }
+    return fromThread(await answer);
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** Cells of JSON records profiled on the calling thread; more go to a thread. */
+export const inlineCells = 100_000;
+
+/** JSON records already parsed, made ready to store (in a thread when there are many). */
+export async function readRecordsTable(
+  table: Table,
+  request: Omit<TableRequest, 'kind'>,
+): Promise<TableDataset> {
+  if (table.rows.length * table.header.length <= inlineCells) return tableOf(table, request);
+  const { worker, answer } = startThread({ request: { ...request, kind: 'ndjson' }, table });
+  try {
     return fromThread(await answer);
   } finally {
     await worker.terminate();

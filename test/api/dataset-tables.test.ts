@@ -11,7 +11,7 @@ import type { Problem } from '../../src/api/problem.js';
 import { defaultTenant } from '../../src/config.js';
 import { encodeTable } from '../../src/data/encoded-table.js';
 import { tableDataset } from '../../src/data/table-dataset.js';
-import { inlineBytes } from '../../src/data/table-upload.js';
+import { inlineBytes, inlineCells } from '../../src/data/table-upload.js';
 import { connectRedis, createStores, type Stores } from '../../src/store/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 
@@ -231,6 +231,14 @@ describe('a large table', () => {
     expect(res.body.droppedRows[0].count).toBe(8 * copies);
     const stored = (await stores.datasets.loadTable(res.body.id))!;
     expect(stored.table).toEqual(expected.table);
+    // as JSON records (past inlineCells): the same, profiled in a thread too
+    const records = bigRows.map((row) => Object.fromEntries(row.map((c, i) => [header[i], c])));
+    expect(records.length * header.length).toBeGreaterThan(inlineCells);
+    const json = await post('?label=Miles_per_Gallon', JSON.stringify(records), 'application/json');
+    expect(json.status).toBe(201);
+    const same = ({ id, createdAt, ...rest }: any) => rest;
+    expect(same(json.body)).toEqual(same(res.body));
+    expect((await stores.datasets.loadTable(json.body.id))!.table).toEqual(expected.table);
   });
 
   it('is refused from the thread as from the calling thread: a long last row, a misspelt label', async () => {
@@ -243,6 +251,14 @@ describe('a large table', () => {
         },
       ],
     );
+    const records = bigRows.map((row) => Object.fromEntries(row.map((c, i) => [header[i], c])));
+    await expectRefusal(post('?label=Year', JSON.stringify(records), 'application/json'), [
+      {
+        path: 'query.label',
+        message:
+          'Year is datetime and cannot be a label; choose another column, or set its type in columns',
+      },
+    ]);
     await expectRefusal(postCsv('?label=mpg', big), [
       {
         path: 'query.label',
