@@ -71,7 +71,7 @@ export async function readUpload(
   if (Array.isArray(body)) {
     if (body.length === 0) throw new ValidationError([{ path: '', message: uploadForms }]);
     refuseTargets(query);
-    const table = tableFromRecords(body);
+    const table = recordsTable(body);
     checkCells(table, limits.maxCells);
     const request = { limits, ...tableRequest(query) };
     return { table: await asQuery(() => readRecordsTable(table, request)) };
@@ -105,6 +105,17 @@ function refuseTargets(query: UploadQuery): void {
         'is for a CSV of numeric rows; a table (JSON records, NDJSON) takes ?label=COLUMN: leave out targets',
     },
   ]);
+}
+
+// The records are the body: a refusal names `3.Origin`, as the JSON parser names `0.__proto__`.
+function recordsTable(records: unknown[]): Table {
+  try {
+    return tableFromRecords(records);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const inBody = (path: string) => path.replace(/^records\.?/, '');
+    throw new ValidationError(error.issues.map((i) => ({ ...i, path: inBody(i.path) })));
+  }
 }
 
 function checkCells(table: Table, maxCells: number): void {

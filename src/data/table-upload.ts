@@ -1,8 +1,8 @@
 // A table upload read and made ready to store (issue 14), off the API's event loop when it is
 // large: the body's first bytes are kept here, and a body past inlineBytes is handed, with the
 // rest as it arrives, to a thread of its own (table-worker.ts) that parses, profiles and encodes
-// it; a small one is done here (a few milliseconds). Profiling 20 MB of CSV takes seconds of CPU
-// (measured: ~3 s for 406,000 rows × 9 columns), which must not hold up other requests (STYLE:
+// it; a small one is done here (a few milliseconds). Profiling and encoding 22 MB of CSV (406,000
+// rows × 9 columns) took 5.4 s of CPU (measured), which must not hold up other requests (STYLE:
 // CPU work never runs on the event loop that serves requests). Messages between the threads are
 // one union each way. Not the parsing or profiling itself (csv-stream.ts, ndjson-stream.ts,
 // table-dataset.ts), nor the HTTP part (src/api/dataset-upload.ts).

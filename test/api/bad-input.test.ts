@@ -438,7 +438,7 @@ const datasetCases: BadCase[] = [
   postDataset('malformed JSON', '{"inputs": [[1]', 400, ''),
   postDataset('empty body', '', 400, ''),
   postDataset('null', 'null', 400, ''),
-  postDataset('a list of rows (records must be objects)', '[[1, 2]]', 400, 'records.0'),
+  postDataset('a list of rows (records must be objects)', '[[1, 2]]', 400, '0'),
   postDataset('{}', '{}', 400, ''),
   postDataset('inputs only', json({ inputs: [[1]] }), 400, ''),
   postDataset('targets and labels', json({ inputs: [[1]], targets: [[1]], labels: [0] }), 400, ''),
@@ -538,7 +538,7 @@ const datasetCases: BadCase[] = [
   postDataset('records with ?targets', json([{ a: 1, y: 0 }]), 400, 'query.targets', {
     url: '/v1/datasets?label=y&targets=y',
   }),
-  postDataset('records with a list for a value', json([{ a: [1], y: 0 }]), 400, 'records.0.a', {
+  postDataset('records with a list for a value', json([{ a: [1], y: 0 }]), 400, '0.a', {
     url: '/v1/datasets?label=y',
   }),
   postDataset('records with a __proto__ key', '[{"__proto__": 1, "y": 0}]', 400, '0.__proto__', {
