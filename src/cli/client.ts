@@ -69,6 +69,12 @@ export interface ServerClient {
   jobs(query: { status?: string; limit?: number; cursor?: string }): Promise<JobList>;
   cancel(id: string): Promise<Job>;
   uploadCsv(text: string, columns: { label?: string; targets?: string[] }): Promise<DatasetMeta>;
+  /** A dataset file's bytes as `type` (text/csv, application/json, application/x-ndjson). */
+  uploadDataset(
+    bytes: Uint8Array,
+    type: string,
+    query: Record<string, string | undefined>,
+  ): Promise<DatasetMeta>;
   deleteDataset(id: string): Promise<void>;
   predict(modelId: string, inputs: number[][]): Promise<Predictions>;
   model(id: string): Promise<ModelShape>;
@@ -100,7 +106,7 @@ export function connect(server: string | undefined, apiKey: string | undefined):
   async function call<T>(
     method: string,
     path: string,
-    body?: { json: unknown } | { csv: string },
+    body?: { json: unknown } | { data: string | Uint8Array; type: string },
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: T }> {
     let response: Response;
@@ -112,9 +118,9 @@ export function connect(server: string | undefined, apiKey: string | undefined):
           accept: 'application/json, application/problem+json',
           ...auth,
           ...headers,
-          ...(body ? { 'content-type': 'json' in body ? 'application/json' : 'text/csv' } : {}),
+          ...(body ? { 'content-type': 'json' in body ? 'application/json' : body.type } : {}),
         },
-        ...(body ? { body: 'json' in body ? JSON.stringify(body.json) : body.csv } : {}),
+        ...(body ? { body: 'json' in body ? JSON.stringify(body.json) : body.data } : {}),
         signal: AbortSignal.timeout(requestTimeoutMs),
       });
       text = await response.text();
@@ -151,7 +157,14 @@ export function connect(server: string | undefined, apiKey: string | undefined):
       const params = new URLSearchParams(
         label !== undefined ? { label } : { targets: (targets ?? []).join(',') },
       );
-      return (await call<DatasetMeta>('POST', `/v1/datasets?${params}`, { csv: text })).body;
+      const body = { data: text, type: 'text/csv' };
+      return (await call<DatasetMeta>('POST', `/v1/datasets?${params}`, body)).body;
+    },
+    async uploadDataset(bytes, type, query) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
+      const path = `/v1/datasets${params.size > 0 ? `?${params}` : ''}`;
+      return (await call<DatasetMeta>('POST', path, { data: bytes, type })).body;
     },
     async deleteDataset(id) {
       await call('DELETE', idPath('/v1/datasets', id));

@@ -1,34 +1,80 @@
-// `backprop datasets upload`: a CSV to the server, its id on stdout and its shape on stderr.
-// The CSV is sent as it is; the server reads and checks it.
+// `backprop datasets upload`: a dataset file to the server, its id on stdout and its shape on
+// stderr (for a table, its profile: the label, the dropped rows, a line per column). The file is
+// sent as it is, as CSV, JSON or NDJSON by its extension; the server reads and checks it.
+import { extname } from 'node:path';
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { connect, type DatasetMeta } from './client.js';
-import { readText, UsageError } from './io.js';
+import { readBytes, UsageError } from './io.js';
 import { print, type ServerOptions, say, withServer } from './server-options.js';
+import { describeTable } from './table-report.js';
+
+const contentTypes: Record<string, string> = {
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+  '.ndjson': 'application/x-ndjson',
+  '.jsonl': 'application/x-ndjson',
+};
+
+interface UploadOptions extends ServerOptions {
+  label?: string;
+  targets?: string;
+  task?: string;
+  missing?: string;
+}
 
 export function registerDatasetCommands(cli: Command): void {
   withServer(cli.command('datasets').description('datasets on the server').command('upload'))
-    .description('upload a CSV dataset and print its id (its shape on stderr)')
-    .argument('<file.csv>', 'a CSV with a header row')
-    .option('--label <column>', 'the column holding the class (classification)')
-    .option('--targets <a,b>', 'the columns holding the targets (regression)')
-    .action(async (file: string, o: ServerOptions & { label?: string; targets?: string }) => {
+    .description(
+      'upload a table (CSV, JSON records or NDJSON, by extension) and print its id (its profile on stderr)',
+    )
+    .argument('<file>', 'a .csv with a header row, a .json list of records, or .ndjson / .jsonl')
+    .option('--label <column>', 'the column to predict (a table)')
+    .addOption(
+      new Option('--task <task>', "the label's task, in place of the inferred one").choices([
+        'classification',
+        'regression',
+      ]),
+    )
+    .option(
+      '--missing <tokens>',
+      'comma-separated cell values read as missing, in place of NA,N/A,NaN,null,? (blank always is)',
+    )
+    .option('--targets <a,b>', 'a CSV of numbers: the columns holding regression targets')
+    .action(async (file: string, o: UploadOptions) => {
+      const type = contentTypes[extname(file).toLowerCase()];
+      if (!type)
+        throw new UsageError(
+          `cannot tell the format of ${file}: name it .csv, .json, .ndjson or .jsonl`,
+        );
       if ((o.label === undefined) === (o.targets === undefined))
         throw new UsageError(
-          'give one of --label COLUMN (classification) or --targets a,b (regression)',
+          'give one of --label COLUMN (a table: the column to predict) or --targets a,b (a CSV of numbers: regression)',
         );
-      const targets = o.targets?.split(',').map((t) => t.trim());
-      const meta = await connect(o.server, o.apiKey).uploadCsv(readText(file, 'dataset file'), {
-        ...(o.label !== undefined ? { label: o.label } : {}),
-        ...(targets ? { targets } : {}),
+      if (o.targets !== undefined && type !== 'text/csv')
+        throw new UsageError('--targets reads a CSV of numbers; for JSON or NDJSON give --label');
+      const bytes = readBytes(file, 'dataset file');
+      const meta = await connect(o.server, o.apiKey).uploadDataset(bytes, type, {
+        label: o.label,
+        task: o.task,
+        missing: o.missing,
+        targets: o.targets
+          ?.split(',')
+          .map((t) => t.trim())
+          .join(','),
       });
       print(meta.id);
       say(describeShape(meta));
+      if ('format' in meta && meta.format === 'table')
+        for (const line of describeTable(meta)) say(line);
     });
 }
 
 export function describeShape(meta: DatasetMeta): string {
+  const classes = meta.classes?.slice(0, 10).join(', ');
+  const more = (meta.classes?.length ?? 0) > 10 ? ', …' : '';
   const outputs = meta.classes
-    ? `${meta.classes.length} classes (${meta.classes.join(', ')})`
+    ? `${meta.classes.length} classes (${classes}${more})`
     : `${meta.outputs} target${meta.outputs === 1 ? '' : 's'}`;
   return `${meta.rows} rows, ${meta.features} feature${meta.features === 1 ? '' : 's'} → ${outputs}`;
 }

@@ -99,14 +99,23 @@ function skipped(
   return { name: column.name, type, missing: column.missing, distinct, reason };
 }
 
+// Distinct cells whose reading readAll remembers: a column repeats its values (dates, codes,
+// categories), and a date or number is then parsed once per distinct text, not once per row.
+const maxRemembered = 4096;
+
 /** Every present cell read by `read`, or the first it refuses. */
 function readAll<T>(column: Column, read: (cell: Present) => T | undefined): T[] | Offence {
   const values: T[] = [];
+  const remembered = new Map<Present, T>();
   for (let r = 0; r < column.cells.length; r++) {
     const cell = column.cells[r];
     if (cell === undefined) continue;
-    const value = read(cell);
-    if (value === undefined) return { row: r + 1, value: cell };
+    let value = remembered.get(cell);
+    if (value === undefined) {
+      value = read(cell);
+      if (value === undefined) return { row: r + 1, value: cell };
+      if (remembered.size < maxRemembered) remembered.set(cell, value);
+    }
     values.push(value);
   }
   return values;

@@ -264,14 +264,23 @@ describe('backprop submit, jobs, status', () => {
 });
 
 describe('datasets', () => {
-  it('datasets upload prints the id of a dataset the server has; submit trains on it by id', async () => {
-    const up = await run(['datasets', 'upload', irisCsv, '--label', 'label']);
+  it('datasets upload --targets prints the id of a dataset the server has; submit trains on it by id', async () => {
+    const [header, ...lines] = readFileSync(irisCsv, 'utf8').trim().split('\n');
+    // iris with its class as 3 one-hot target columns: a CSV of numbers
+    const oneHot = lines.map((l) => {
+      const cells = l.split(',');
+      const k = Number(cells[4]);
+      return [...cells.slice(0, 4), ...[0, 1, 2].map((c) => (c === k ? 1 : 0))].join(',');
+    });
+    const columns = `${header!.split(',').slice(0, 4).join(',')},c0,c1,c2`;
+    const file = write('iris-one-hot.csv', `${columns}\n${oneHot.join('\n')}\n`);
+    const up = await run(['datasets', 'upload', file, '--targets', 'c0,c1,c2']);
     expect(up.status).toBe(0);
     const id = up.stdout.trim();
     expect(id).toMatch(idLine);
-    expect(up.stderr).toBe('150 rows, 4 features → 3 classes (0, 1, 2)\n');
+    expect(up.stderr).toBe('150 rows, 4 features → 3 targets\n');
     const { data: meta } = await api.GET('/v1/datasets/{id}', { params: { path: { id } } });
-    expect(meta).toMatchObject({ rows: 150, features: 4, outputs: 3, classes: [0, 1, 2] });
+    expect(meta).toMatchObject({ rows: 150, features: 4, outputs: 3, targetKind: 'distribution' });
 
     const job = { ...irisJob, dataset: { id } };
     const r = await run(['submit', write('by-id.json', job), '--follow']);
@@ -319,6 +328,125 @@ describe('datasets', () => {
     const r = await run(['datasets', 'upload', irisCsv]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^backprop: give one of --label COLUMN .* or --targets a,b/);
+  });
+});
+
+describe('datasets upload of a table', () => {
+  const cars = fileURLToPath(new URL('../fixtures/cars.csv', import.meta.url));
+  const [carsHeader, ...carsLines] = readFileSync(cars, 'utf8').trim().split(/\r?\n/);
+  const names = carsHeader!.split(',');
+  // the cars as records: blanks as null, numbers as numbers (no quoted commas in this file)
+  const records = carsLines.map((line) =>
+    Object.fromEntries(
+      line
+        .split(',')
+        .map((cell, c) => [
+          names[c],
+          cell === '' ? null : /^[\d.]+$/.test(cell) ? Number(cell) : cell,
+        ]),
+    ),
+  );
+  const getMeta = async (id: string) =>
+    (await api.GET('/v1/datasets/{id}', { params: { path: { id } } })).data as any;
+
+  it('prints the id, and on stderr the shape, label, dropped rows and a line per column', async () => {
+    const r = await run(['datasets', 'upload', cars, '--label', 'Miles_per_Gallon']);
+    expect(r.status).toBe(0);
+    const id = r.stdout.trim();
+    expect(id).toMatch(idLine);
+    const meta = await getMeta(id);
+    expect(meta).toMatchObject({ format: 'table', rows: 398, features: 14 });
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      '398 rows, 14 features → 1 target',
+      'label Miles_per_Gallon: regression (real-valued label in 398 rows: a regression target)',
+      'dropped 8 rows: the label Miles_per_Gallon is missing (rows 11, 12, 13, 14, 15, 18, 40, 368)',
+      'COLUMN            TYPE         MISSING  DISTINCT  STATS',
+    ]);
+    expect(lines).toHaveLength(4 + names.length);
+    const row = (name: string) => lines.find((l) => l.startsWith(`${name} `))!.split(/\s{2,}/);
+    const hp = meta.columns.find((c: any) => c.name === 'Horsepower');
+    const four = (n: number) => String(Number(n.toPrecision(4)));
+    expect(row('Horsepower')).toEqual([
+      'Horsepower',
+      'numeric',
+      '6',
+      String(hp.distinct),
+      `min 46`,
+      `max 230`,
+      `mean ${four(hp.mean)}`,
+      `std ${four(hp.std)}`,
+    ]);
+    expect(row('Origin')).toEqual([
+      'Origin',
+      'categorical',
+      '0',
+      '3',
+      'USA 249, Japan 79, Europe 70',
+    ]);
+    expect(row('Year')).toEqual(['Year', 'datetime', '0', '12', '1970-01-01 … 1982-01-01']);
+    expect(row('Name')[4]).toMatch(/^free text: \d+ distinct values in 398 rows$/);
+  });
+
+  it('sends .json and .ndjson (or .jsonl) as records: the same profile as the CSV', async () => {
+    const profileOf = ({ id, createdAt, bytes, ...profile }: any) => profile;
+    const fromCsv = profileOf(
+      await getMeta((await run(['datasets', 'upload', cars, '--label', 'Origin'])).stdout.trim()),
+    );
+    const files = [
+      write('cars.json', records),
+      write('cars.ndjson', records.map((r) => JSON.stringify(r)).join('\n')),
+      write('cars.jsonl', records.map((r) => JSON.stringify(r)).join('\n')),
+    ];
+    for (const file of files) {
+      const r = await run(['datasets', 'upload', file, '--label', 'Origin']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr.split('\n')[0]).toBe(
+        '406 rows, 11 features → 3 classes (Europe, Japan, USA)',
+      );
+      expect(profileOf(await getMeta(r.stdout.trim()))).toEqual(fromCsv);
+    }
+  });
+
+  it('passes --task and --missing', async () => {
+    const r = await run([
+      'datasets',
+      'upload',
+      cars,
+      '--label',
+      'Cylinders',
+      '--task',
+      'regression',
+      '--missing',
+      'NA,-',
+    ]);
+    expect(r.status).toBe(0);
+    const meta = await getMeta(r.stdout.trim());
+    expect(meta).toMatchObject({
+      label: { task: 'regression' },
+      missingTokens: ['NA', '-'],
+      outputs: 1,
+    });
+    expect(r.stderr).toContain('label Cylinders: regression (task set to regression)');
+  });
+
+  it('is exit 2 for a refused upload (the server’s words), an unknown extension or a bad --task', async () => {
+    const misspelt = await run(['datasets', 'upload', cars, '--label', 'mpg']);
+    expect(misspelt.status).toBe(2);
+    expect(misspelt.stderr).toBe(
+      `backprop: query.label: no column named mpg; the columns are ${names.join(', ')}\n`,
+    );
+    const text = write('cars.txt', 'a,y\n1,2\n');
+    const unknown = await run(['datasets', 'upload', text, '--label', 'y']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('cannot tell the format of');
+    const task = await run(['datasets', 'upload', cars, '--label', 'Origin', '--task', 'ranking']);
+    expect(task.status).not.toBe(0);
+    expect(task.stderr).toContain('ranking');
+    const json = write('one.json', [{ x: 1, y: 2 }]);
+    const targets = await run(['datasets', 'upload', json, '--targets', 'y']);
+    expect(targets.status).toBe(2);
+    expect(targets.stderr).toContain('--targets reads a CSV of numbers');
   });
 });
 
