@@ -1,17 +1,11 @@
 // What profiling says about one column: its type, how many cells are missing, how many distinct
 // values it holds, and the statistics of its type. Types only, shared by profile.ts and
 // label-task.ts so that neither imports the other for them.
+import { columnTypeNames } from '../spec/preprocessing.js';
 import type { NumericStats, ValueCount } from './column-stats.js';
 
-export const columnTypes = [
-  'numeric',
-  'categorical',
-  'boolean',
-  'datetime',
-  'text',
-  'id',
-  'ignored',
-] as const;
+/** The column types, as the job spec names them. */
+export const columnTypes = columnTypeNames;
 export type ColumnType = (typeof columnTypes)[number];
 
 interface ColumnBase {

@@ -335,7 +335,7 @@ describe('prepareJob checks the network against the data', () => {
   it('checkAgainstData finds nothing wrong with a matching network', () => {
     const parsed = parseJob(job({ builtin: 'iris' }));
     expect(
-      checkAgainstData(parsed.network, resolveTraining({}, seven), load({ builtin: 'iris' })),
+      checkAgainstData(parsed.network!, resolveTraining({}, seven), load({ builtin: 'iris' })),
     ).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, describeIssues, ValidationError } from '../../src/errors.js';
-import { parseJob, resolveJob } from '../../src/spec/index.js';
+import { parseJob, resolveTraining, tableTrainingDefaults } from '../../src/spec/index.js';
 import { exampleJob, exampleNames } from '../helpers/examples.js';
 import { issuesOf, onlyIssue, resultOrValidationError } from '../helpers/issues.js';
 import { anyValue, jsonJob, nearValidJob } from '../helpers/job-arbitrary.js';
@@ -54,22 +54,29 @@ describe('parseJob accepts', () => {
   });
 });
 
-describe('resolveJob', () => {
-  it('keeps network and dataset and fills the training defaults', () => {
-    const { training: _, ...job } = irisJob;
-    const resolved = resolveJob(parseJob(job), () => 9);
-    expect(resolved.network).toEqual(irisJob.network);
-    expect(resolved.dataset).toEqual(irisJob.dataset);
-    expect(resolved.training).toMatchObject({
+describe('resolveTraining', () => {
+  it('fills the training defaults', () => {
+    expect(resolveTraining(undefined, () => 9)).toMatchObject({
       epochs: 100,
       batchSize: 'full',
       learningRate: 0.1,
+      testSplit: 0,
       seed: 9,
     });
   });
 
   it('keeps the given training values and seed', () => {
-    expect(resolveJob(parseJob(irisJob), () => 9).training).toMatchObject(irisJob.training);
+    expect(resolveTraining(irisJob.training, () => 9)).toMatchObject(irisJob.training);
+  });
+
+  it("takes the tables' defaults where the job leaves training out, and the job's values over them", () => {
+    expect(resolveTraining({ seed: 1 }, () => 9, tableTrainingDefaults)).toMatchObject({
+      ...tableTrainingDefaults,
+      seed: 1,
+    });
+    const sgd = resolveTraining({ optimizer: 'sgd', epochs: 7 }, () => 9, tableTrainingDefaults);
+    // a learning rate from the defaults goes with their optimizer (adam), not with sgd
+    expect(sgd).toMatchObject({ optimizer: 'sgd', learningRate: 0.1, epochs: 7, testSplit: 0.2 });
   });
 });
 
