@@ -2,6 +2,7 @@
 export * from './activations.js';
 export type { TrainCheckpoint } from './checkpoint.js';
 export * from './divergences.js';
+export * from './evaluation.js';
 export * from './kernels.js';
 export * from './matrix.js';
 export * from './network.js';
