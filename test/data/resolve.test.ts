@@ -14,6 +14,7 @@ import {
 import { ValidationError } from '../../src/errors.js';
 import {
   type DatasetSpec,
+  type NetworkSpec,
   outputSizeOfSpec,
   parseJob,
   resolveTraining,
@@ -335,7 +336,11 @@ describe('prepareJob checks the network against the data', () => {
   it('checkAgainstData finds nothing wrong with a matching network', () => {
     const parsed = parseJob(job({ builtin: 'iris' }));
     expect(
-      checkAgainstData(parsed.network!, resolveTraining({}, seven), load({ builtin: 'iris' })),
+      checkAgainstData(
+        parsed.network as NetworkSpec,
+        resolveTraining({}, seven),
+        load({ builtin: 'iris' }),
+      ),
     ).toEqual([]);
   });
 });

@@ -30,7 +30,10 @@ const queued: JobRecord = { id: 'j1', status: 'queued', spec, createdAt: '2026-1
 describe('the job contract', () => {
   it('keeps the engine’s epoch report and training options equal to its own', () => {
     expectTypeOf<Omit<EpochEvent, 'type'>>().toEqualTypeOf<EpochReport>();
-    expectTypeOf<JobSpecRecord['training']>().toEqualTypeOf<ResolvedTraining>();
+    // the record's training is the engine's options and the held-out fraction (mutually assignable:
+    // toEqualTypeOf does not see an intersection as equal to the object it spells)
+    expectTypeOf<JobSpecRecord['training']>().toExtend<ResolvedTraining>();
+    expectTypeOf<ResolvedTraining>().toExtend<JobSpecRecord['training']>();
   });
 
   it('reads a record, a payload and events as the store and the queue hold them', () => {

@@ -66,7 +66,7 @@ describe('resolveTraining', () => {
   });
 
   it('keeps the given training values and seed', () => {
-    expect(resolveTraining(irisJob.training, () => 9)).toMatchObject(irisJob.training);
+    expect(resolveTraining(parseJob(irisJob).training, () => 9)).toMatchObject(irisJob.training);
   });
 
   it("takes the tables' defaults where the job leaves training out, and the job's values over them", () => {
