@@ -1,7 +1,9 @@
 // What profiling says about one column: its type, how many cells are missing, how many distinct
 // values it holds, and the statistics of its type. Types only, shared by profile.ts and
-// label-task.ts so that neither imports the other for them.
+// label-task.ts so that neither imports the other for them. The API's schema of the same shape
+// is src/spec/table-profile.ts; the check at the end fails to compile if the two drift apart.
 import { columnTypeNames } from '../spec/preprocessing.js';
+import type { ColumnProfileSpec } from '../spec/table-profile.js';
 import type { NumericStats, ValueCount } from './column-stats.js';
 
 /** The column types, as the job spec names them. */
@@ -30,3 +32,8 @@ export type ColumnProfile =
   | BooleanColumn
   | DatetimeColumn
   | SkippedColumn;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/** Compile-time only: ColumnProfile and the API's columnProfileSchema are the same type. */
+export type ColumnProfileMatchesSpec = Holds<Same<ColumnProfile, ColumnProfileSpec>>;

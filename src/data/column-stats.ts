@@ -17,26 +17,44 @@ export interface NumericStats {
   integer: boolean;
 }
 
-/** Statistics of at least one finite number. */
+// Past this magnitude, sums and squares are taken of the values scaled by a power of two (exact),
+// so that no statistic of finite numbers overflows to Infinity or NaN (1e308 + 1e308 would):
+// 1e100² times 1e8 rows is still far inside float64.
+const largeMagnitude = 1e100;
+
+/** Statistics of at least one finite number; every one of them finite. */
 export function numericStats(values: readonly number[]): NumericStats {
-  const n = values.length;
-  let [min, max, sum, integer] = [values[0]!, values[0]!, 0, true];
+  let [min, max, integer] = [values[0]!, values[0]!, true];
   for (const v of values) {
     if (v < min) min = v;
     if (v > max) max = v;
-    sum += v;
     integer &&= Number.isInteger(v);
   }
+  const largest = Math.max(Math.abs(min), Math.abs(max));
+  const scale = largest > largeMagnitude ? 2 ** Math.min(1023, Math.floor(Math.log2(largest))) : 1;
+  const { mean, std } = meanAndStd(values, scale);
+  return { min, max, mean, std, median: medianOf(values), integer };
+}
+
+// Two passes over values / scale, the results scaled back: |mean| and std are at most the
+// largest |value|, so scaling back cannot overflow.
+function meanAndStd(values: readonly number[], scale: number): { mean: number; std: number } {
+  const n = values.length;
+  let sum = 0;
+  for (const v of values) sum += v / scale;
   const mean = sum / n;
   let squares = 0;
-  for (const v of values) squares += (v - mean) * (v - mean);
-  return { min, max, mean, std: Math.sqrt(squares / n), median: medianOf(values), integer };
+  for (const v of values) squares += (v / scale - mean) * (v / scale - mean);
+  return { mean: mean * scale, std: Math.sqrt(squares / n) * scale };
 }
 
 function medianOf(values: readonly number[]): number {
   const sorted = Float64Array.from(values).sort();
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  if (sorted.length % 2 === 1) return sorted[mid]!;
+  const [a, b] = [sorted[mid - 1]!, sorted[mid]!];
+  // halves when the sum of two values near ±1.8e308 overflows (halving loses subnormal bits)
+  return Number.isFinite(a + b) ? (a + b) / 2 : a / 2 + b / 2;
 }
 
 export interface ValueCount<T> {

@@ -8,4 +8,5 @@ export * from './job-contract.js';
 export * from './model.js';
 export * from './network.js';
 export * from './preprocessing.js';
+export * from './table-profile.js';
 export * from './training.js';

@@ -59,7 +59,13 @@ export function storesByTenant(
     return stores;
   };
 }
-export { checkStoredSize, type DatasetMeta, storedBytesOf } from './datasets.js';
+export {
+  checkStoredSize,
+  type DatasetMeta,
+  type RowsDatasetMeta,
+  storedBytesOf,
+  type TableDatasetMeta,
+} from './datasets.js';
 export * from './events.js';
 export type { Fence } from './fence.js';
 export type { StoredModel } from './models.js';

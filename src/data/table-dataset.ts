@@ -1,0 +1,139 @@
+// An uploaded table made ready to store (issue 14): profiled with its label, the rows whose label
+// is missing dropped and counted, the kept rows profiled again (so the statistics describe what is
+// stored), dictionary-encoded, and the shape a job is checked against: the input width with the
+// default preprocessing, the outputs and the classes. Pure; not the reading of a body
+// (csv-stream.ts, ndjson-stream.ts, table.ts) nor the storing (src/store/datasets.ts).
+import { ValidationError } from '../errors.js';
+import type { ColumnProfile } from './column-profile.js';
+import { type EncodedTable, encodeTable } from './encoded-table.js';
+import type { Task, TaskChoice } from './label-task.js';
+import { defaultMissingTokens, missingSet, presentOf } from './missing.js';
+import { planTable } from './preprocess/plan.js';
+import { profileTable } from './profile.js';
+import type { TargetKind } from './shape.js';
+import type { Table } from './table.js';
+
+export interface TableUploadOptions {
+  /** The label column: required, a table dataset is always labelled. */
+  label: string;
+  task?: Task;
+  /** Tokens read as missing in place of the defaults; blank and null always are. */
+  missingTokens?: readonly string[];
+}
+
+/** Rows left out of the stored table, and why. */
+export interface DroppedRowsNote {
+  reason: string;
+  count: number;
+  /** The first 20 row numbers, counted from 1 (the first row after the header). */
+  rows: number[];
+}
+
+export interface TableDataset {
+  table: EncodedTable;
+  /** The kept rows' profile, column by column. */
+  columns: ColumnProfile[];
+  label: TaskChoice & { name: string };
+  /** Empty when every row has its label. */
+  droppedRows: DroppedRowsNote[];
+  missingTokens: string[];
+  /** The network's input width with the default preprocessing (0 when every input is skipped). */
+  features: number;
+  /** The number of classes, or 1 for a regression target. */
+  outputs: number;
+  /** Classification: numbers ascending for a numeric label, else texts by code point. */
+  classes?: (string | number)[];
+  targetKind: TargetKind;
+}
+
+// A JSON body cannot carry this key (json-body.ts refuses it), so no record could name the column.
+const forbiddenName = '__proto__';
+
+/** The table to store; a ValidationError under header, rows, label or task when it cannot be. */
+export function tableDataset(table: Table, options: TableUploadOptions): TableDataset {
+  checkNames(table.header, options.label);
+  const missingTokens = [...(options.missingTokens ?? defaultMissingTokens)];
+  const profileOptions = { missingTokens, label: options.label, ...task(options.task) };
+  const first = profileTable(table, profileOptions);
+  const dropped = first.label!.droppedRows;
+  const kept = dropped.count === 0 ? table : withLabel(table, options.label, missingTokens);
+  const profile = dropped.count === 0 ? first : profileTable(kept, profileOptions);
+  const encoded = encodeTable(kept, missingTokens);
+  const { name, task: chosen, reason } = profile.label!;
+  const c = table.header.indexOf(name);
+  const classes =
+    chosen === 'classification' ? classesOf(encoded, c, profile.columns[c]!) : undefined;
+  return {
+    table: encoded,
+    columns: profile.columns,
+    label: { name, task: chosen, reason },
+    droppedRows:
+      dropped.count === 0
+        ? []
+        : [{ reason: `the label ${name} is missing`, count: dropped.count, rows: dropped.rows }],
+    missingTokens,
+    features: inputWidth(profile),
+    outputs: classes ? classes.length : 1,
+    ...(classes ? { classes } : {}),
+    targetKind: classes ? 'distribution' : 'real',
+  };
+}
+
+const task = (t: Task | undefined) => (t === undefined ? {} : { task: t });
+
+function checkNames(header: readonly string[], label: string): void {
+  const issues = header.flatMap((name, c) =>
+    name === forbiddenName
+      ? [
+          {
+            path: 'header',
+            message: `column ${c + 1} is named ${forbiddenName}, which JSON records cannot carry as a key (it could rewrite object prototypes): rename it`,
+          },
+        ]
+      : [],
+  );
+  if (header.length === 1 && header[0] === label) {
+    issues.push({
+      path: 'label',
+      message: `${label} is the only column: add at least one column to learn from`,
+    });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+function withLabel(table: Table, label: string, missingTokens: readonly string[]): Table {
+  const c = table.header.indexOf(label);
+  const missing = missingSet(missingTokens);
+  return {
+    header: table.header,
+    rows: table.rows.filter((row) => presentOf(row[c], missing) !== undefined),
+  };
+}
+
+// Every column but the label skipped (text, id, ignored) is no refusal here: a job may set
+// their types (dataset.columns), and its plan says what is left to learn from then.
+function inputWidth(profile: ReturnType<typeof profileTable>): number {
+  try {
+    return planTable(profile).width;
+  } catch (error) {
+    if (error instanceof ValidationError) return 0;
+    throw error;
+  }
+}
+
+function classesOf(table: EncodedTable, c: number, column: ColumnProfile): (string | number)[] {
+  const texts = table.dictionaries[c]!;
+  if (column.type === 'numeric') return [...new Set(texts.map(Number))].sort((a, b) => a - b);
+  return [...texts].sort(byCodePoint);
+}
+
+/** Strings in Unicode code point order (not UTF-16 code units, as sort() would). */
+export function byCodePoint(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length) {
+    const [x, y] = [a.codePointAt(i)!, b.codePointAt(i)!];
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
+}
