@@ -38,6 +38,30 @@ export {
 export { type Task, tasks } from './label-task.js';
 export { maxClasses, oneHot, oneHotTooLarge, withTargets } from './labels.js';
 export { defaultMissingTokens } from './missing.js';
+export { fitPreprocessor, fitTarget } from './preprocess/fit.js';
+export { type PlanSpec, planTable } from './preprocess/plan.js';
+export {
+  type PreparedTable,
+  type PrepareOptions,
+  prepareTable,
+} from './preprocess/prepare.js';
+export { type TestSplit, testSplitOf, testSplitStream } from './preprocess/split.js';
+export {
+  type ClassAnswers,
+  decodeOutputs,
+  type RecordInputs,
+  transformRecords,
+  transformTable,
+  type ValueAnswers,
+} from './preprocess/transform.js';
+export type {
+  ColumnPlan,
+  ColumnStep,
+  PreprocessOptions,
+  Preprocessor,
+  TablePlan,
+  TargetEncoding,
+} from './preprocess/types.js';
 export {
   type LabelProfile,
   type ProfileOptions,

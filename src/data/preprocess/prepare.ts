@@ -1,0 +1,119 @@
+// A stored table made ready to train on (issue 14): its labelled rows split into training and
+// test rows (split.ts, stratified by class), the preprocessing and the regression target's scale
+// fitted on the rows the engine will train on, and both sets encoded as Datasets. The engine then
+// holds out validationSplitOf(train.rows, {validationSplit, seed}) of the training Dataset (in
+// the order given) for early stopping; those rows are left out of the fitting here too, so no
+// statistic sees a validation or test row. Pure; not the plan (plan.ts) nor the training.
+import { validationSplitOf } from '../../engine/index.js';
+import { ValidationError } from '../../errors.js';
+import type { Dataset } from '../dataset-types.js';
+import type { EncodedTable } from '../encoded-table.js';
+import { oneHot } from '../labels.js';
+import { fitPreprocessor } from './fit.js';
+import { testSplitOf } from './split.js';
+import { classesOfRows, fitTarget, valuesOfRows } from './target.js';
+import { transformTable } from './transform.js';
+import type { Preprocessor, TablePlan, TargetEncoding } from './types.js';
+
+export interface PrepareOptions {
+  /** Fraction of the labelled rows held out for evaluation (0: none). */
+  testSplit: number;
+  /** The engine's validationSplit, to leave its rows out of the fitting. */
+  validationSplit: number;
+  seed: number;
+  /** As at upload: the preprocessing keeps them for predict's records. */
+  missingTokens: readonly string[];
+}
+
+export interface PreparedTable {
+  /** The rows to give the engine, in table order. */
+  train: Dataset;
+  /** The held-out rows, or null when testSplit holds none out. */
+  test: Dataset | null;
+  /** The test rows' positions in the stored table, ascending. */
+  testRows: Uint32Array;
+  preprocessor: Preprocessor;
+  target: TargetEncoding;
+}
+
+export function prepareTable(
+  table: EncodedTable,
+  plan: TablePlan,
+  options: PrepareOptions,
+): PreparedTable {
+  const labelled = labelledRows(table, plan.label.index);
+  if (labelled.length === 0) {
+    throw new ValidationError([
+      { path: 'dataset', message: `has no row with a label ${plan.label.name} to train on` },
+    ]);
+  }
+  // Classes come from every labelled row (so stratifying can use them); a scale from training rows.
+  let target =
+    plan.label.task === 'classification' ? fitTarget(table, plan, labelled, labelled) : undefined;
+  const classOf =
+    target?.task === 'classification'
+      ? classesOfRows(table, target, plan.label.index, labelled)
+      : undefined;
+  const split = testSplitOf(labelled.length, options.testSplit, options.seed, classOf);
+  const trainRows = pick(labelled, split.train);
+  const testRows = pick(labelled, split.test);
+  const [kept] = validationSplitOf(trainRows.length, options);
+  const fitRows = pick(trainRows, kept).sort();
+  const preprocessor = fitPreprocessor(table, plan, fitRows, options.missingTokens);
+  target ??= fitTarget(table, plan, fitRows, labelled);
+  const encode = (rows: Uint32Array) => datasetOf(table, plan, preprocessor, target!, rows);
+  return {
+    train: encode(trainRows),
+    test: testRows.length > 0 ? encode(testRows) : null,
+    testRows,
+    preprocessor,
+    target,
+  };
+}
+
+/** The rows whose label cell is present, ascending. */
+export function labelledRows(table: EncodedTable, labelIndex: number): Uint32Array {
+  const codes = table.codes.subarray(labelIndex * table.rows, (labelIndex + 1) * table.rows);
+  let n = 0;
+  for (const code of codes) if (code >= 0) n++;
+  const rows = new Uint32Array(n);
+  let i = 0;
+  codes.forEach((code, r) => {
+    if (code >= 0) rows[i++] = r;
+  });
+  return rows;
+}
+
+function pick(rows: Uint32Array, positions: Uint32Array): Uint32Array {
+  return Uint32Array.from(positions, (p) => rows[p]!);
+}
+
+function datasetOf(
+  table: EncodedTable,
+  plan: TablePlan,
+  preprocessor: Preprocessor,
+  target: TargetEncoding,
+  rows: Uint32Array,
+): Dataset {
+  const columns = plan.inputs.map((c) => c.index);
+  const inputs = transformTable(preprocessor, table, columns, rows);
+  const base = {
+    rows: rows.length,
+    features: preprocessor.width,
+    inputs,
+    featureNames: [...preprocessor.inputNames],
+  };
+  if (target.task === 'regression') {
+    const targets = valuesOfRows(table, target, plan.label.index, rows);
+    return { ...base, outputs: 1, targets };
+  }
+  const labels = classesOfRows(table, target, plan.label.index, rows);
+  const classes = target.classes.length;
+  return {
+    ...base,
+    outputs: classes,
+    targets: oneHot(labels, classes),
+    labels,
+    classes: [...target.classes],
+  };
+}
