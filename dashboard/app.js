@@ -1,9 +1,10 @@
-// The dashboard: a hash router over three pages (#/jobs, #/jobs/:id, #/new) and the API key.
-// The page holds no data of its own; everything comes from the API with the user's key, asked
-// for when the service answers 401 and kept in localStorage until "Sign out".
+// The dashboard: a hash router over four pages (#/jobs, #/jobs/:id, #/models/:id, #/new) and the
+// API key. The page holds no data of its own; everything comes from the API with the user's key,
+// asked for when the service answers 401 and kept in localStorage until "Sign out".
 import { api, apiKey, Unauthorized, whenUnauthorized } from './api.js';
 import { jobPage } from './job-page.js';
 import { jobsPage } from './jobs-page.js';
+import { modelPage } from './model-page.js';
 import { newJobPage } from './new-job-page.js';
 
 const main = document.getElementById('main');
@@ -15,6 +16,7 @@ const signOut = document.querySelector('[data-testid=sign-out]');
 
 const routes = [
   [/^#\/jobs\/([\w-]+)$/, (match) => [jobPage, { id: match[1] }]],
+  [/^#\/models\/([\w-]+)$/, (match) => [modelPage, { id: match[1] }]],
   [/^#\/new$/, () => [newJobPage, {}]],
   [/^#\/jobs$/, () => [jobsPage, {}]],
 ];

@@ -1,6 +1,6 @@
 // One job: its error curves drawn live from the event stream, its status and progress, a Cancel
-// button while it may still run, its final metrics, a predict form once it succeeded, and the
-// spec with every default resolved.
+// button while it may still run, its final metrics, a predict form and a link to its model's page
+// once it succeeded, and the spec with every default resolved.
 import { api, eventsUrl, issuesOf, Unauthorized } from './api.js';
 import { errorChart } from './chart.js';
 import {
@@ -126,6 +126,21 @@ export function jobPage(main, { id }) {
           'section',
           { className: 'card', 'aria-labelledby': 'predict-title' },
           h('h2', { id: 'predict-title' }, 'Predict'),
+          h(
+            'p',
+            { className: 'muted' },
+            'Its evaluation on held-out rows and the columns it reads: ',
+            h(
+              'a',
+              {
+                href: `#/models/${encodeURIComponent(job.modelId)}`,
+                dataset: { testid: 'model-link' },
+              },
+              'model ',
+              job.modelId,
+            ),
+            '.',
+          ),
           predictForm(job.modelId, job.spec.network.inputSize),
         ),
       );

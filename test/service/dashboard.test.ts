@@ -41,6 +41,7 @@ describe('the dashboard files', () => {
       ['/index.html', 'text/html'],
       ['/app.js', 'javascript'],
       ['/job-page.js', 'javascript'],
+      ['/model-page.js', 'javascript'],
       ['/style.css', 'text/css'],
       ['/assets/uplot/uPlot.iife.min.js', 'javascript'],
       ['/assets/uplot/uPlot.min.css', 'text/css'],
@@ -172,6 +173,9 @@ describe('the dashboard in a browser', () => {
     );
     expect(predicted.status).toBe(200);
     expect(shown).toBe(String(predicted.body.classes[0]));
+    expect(await page.getByTestId('model-link').getAttribute('href')).toBe(
+      `#/models/${job.modelId}`,
+    );
     await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
 
     // the list shows it, newest first, with its shape
