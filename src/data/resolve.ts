@@ -17,13 +17,14 @@ import {
 } from '../spec/index.js';
 import { loadBuiltin } from './builtin.js';
 import { parseCsvFile } from './csv.js';
+import { readCsvTable } from './csv-table.js';
 import { type DataRows, type Dataset, fromTargets, readLabelled } from './dataset.js';
 import { generators } from './generators.js';
 import { holdOut, planStoredTable, shapeOfPlan, type TrainingRows, tableRows } from './job-data.js';
 import { withTargets } from './labels.js';
 import { completeNetwork } from './network-defaults.js';
 import { type DataShape, shapeOfData } from './shape.js';
-import { readCsvTable, tableDataset, tableMetaOf } from './table-dataset.js';
+import { tableDataset } from './table-dataset.js';
 
 export interface LoadOptions {
   /** Whether `{csv: path}` may read the local file system (the CLI: yes; the server: no). */
@@ -210,7 +211,7 @@ export function prepareJob(value: unknown, options: LoadOptions, seed?: () => nu
       ...(dataset.task ? { task: dataset.task } : {}),
       ...(dataset.missing ? { missingTokens: dataset.missing } : {}),
     });
-    const meta = tableMetaOf(table);
+    const meta = { ...table, rows: table.table.rows };
     const { columns, task, preprocessing } = dataset;
     const plan = planStoredTable(meta, {
       ...(columns ? { columns } : {}),
