@@ -206,11 +206,13 @@ export function prepareJob(value: unknown, options: LoadOptions, seed?: () => nu
   if ('csv' in dataset && dataset.label !== undefined) {
     if (!options.allowFiles) loadDataset(dataset, options); // refuses, naming the field
     const path = resolvePath(options.baseDir ?? '.', dataset.csv);
-    const table = tableDataset(readCsvTable(readText(path)), {
-      label: dataset.label,
-      ...(dataset.task ? { task: dataset.task } : {}),
-      ...(dataset.missing ? { missingTokens: dataset.missing } : {}),
-    });
+    const table = underDataset(() =>
+      tableDataset(readCsvTable(readText(path)), {
+        label: dataset.label!,
+        ...(dataset.task ? { task: dataset.task } : {}),
+        ...(dataset.missing ? { missingTokens: dataset.missing } : {}),
+      }),
+    );
     const meta = { ...table, rows: table.table.rows };
     const { columns, task, preprocessing } = dataset;
     const plan = planStoredTable(meta, {
@@ -235,12 +237,23 @@ export function prepareJob(value: unknown, options: LoadOptions, seed?: () => nu
   return { job: { ...spec, network, training }, data: rows.train, rows };
 }
 
+// Issues of the table's reading named under `dataset` (label, csv.line 3, header).
+function underDataset<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ValidationError)
+      throw new ValidationError(prefixIssues('dataset', error.issues));
+    throw error;
+  }
+}
+
 function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ValidationError([{ path: 'dataset.csv', message: `cannot read ${path} (${code})` }]);
+    throw new ValidationError([{ path: 'csv', message: `cannot read ${path} (${code})` }]);
   }
 }
 

@@ -138,21 +138,30 @@ export function randomSeed(): number {
   return Math.floor(Math.random() * 4294967296);
 }
 
-/** Every default filled in. A missing seed is drawn at random, so report the result back. */
+// The optimiser's fields go together: a default optimiser's learning rate and batch size are
+// taken only when the job sets none of the three (an sgd job keeps sgd's learning rate).
+const optimizerGroup = ['optimizer', 'learningRate', 'batchSize'] as const;
+
+/**
+ * Every default filled in. A missing seed is drawn at random, so report the result back.
+ * `defaults` (the tables') replace the general ones field by field, except the optimiser's
+ * group, which they replace only when the job sets none of it.
+ */
 export function resolveTraining(
   spec: TrainingSpec = {},
   seed: () => number = randomSeed,
   defaults: Partial<ResolvedTraining> = {},
 ): ResolvedTraining {
   const given = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
-  const base = { ...defaultTrainOptions, testSplit: 0, ...defaults };
+  const ownOptimizer = optimizerGroup.some((key) => key in given);
+  const taken = Object.fromEntries(
+    Object.entries(defaults).filter(
+      ([key]) => !ownOptimizer || !(optimizerGroup as readonly string[]).includes(key),
+    ),
+  );
+  const base = { ...defaultTrainOptions, testSplit: 0, ...taken };
   const optimizer = spec.optimizer ?? base.optimizer;
-  // a learning rate from the defaults goes with their optimizer, not with one the job chose
   const learningRate =
-    defaults.learningRate !== undefined && optimizer === base.optimizer
-      ? defaults.learningRate
-      : optimizer === 'adam'
-        ? 0.01
-        : defaultTrainOptions.learningRate;
+    taken.learningRate ?? (optimizer === 'adam' ? 0.01 : defaultTrainOptions.learningRate);
   return { ...base, learningRate, ...given, seed: spec.seed ?? seed() };
 }
