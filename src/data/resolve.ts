@@ -12,8 +12,8 @@ import {
   parseJob,
   type ResolvedJob,
   type ResolvedTraining,
+  resolveTableTraining,
   resolveTraining,
-  tableTrainingDefaults,
 } from '../spec/index.js';
 import { loadBuiltin } from './builtin.js';
 import { parseCsvFile } from './csv.js';
@@ -221,7 +221,7 @@ export function prepareJob(value: unknown, options: LoadOptions, seed?: () => nu
       ...(preprocessing ? { preprocessing } : {}),
     });
     const fixed = training.seed;
-    training = resolveTraining(spec.training, () => fixed, tableTrainingDefaults);
+    training = resolveTableTraining(spec.training, () => fixed);
     const shape = shapeOfPlan(plan, meta);
     const network = completeNetwork(spec.network, shape);
     const issues = checkShape(network, training, shape);

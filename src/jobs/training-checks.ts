@@ -15,8 +15,8 @@ import {
   type JobSpec,
   type NetworkSpec,
   type ResolvedTraining,
+  resolveTableTraining,
   resolveTraining,
-  tableTrainingDefaults,
 } from '../spec/index.js';
 import { checkStoredSize, type Stores } from '../store/index.js';
 
@@ -91,7 +91,7 @@ export async function checkDataset(
       return byShape({ id }, meta, 'dataset.id');
     }
     const plan = planStoredTable(meta, choices);
-    const training = resolveTraining(spec.training, () => resolved.seed, tableTrainingDefaults);
+    const training = resolveTableTraining(spec.training, () => resolved.seed);
     return byShape(
       { id, ...choices },
       shapeOfPlan(plan, meta),

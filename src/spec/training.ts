@@ -116,7 +116,7 @@ export type TrainingSpec = z.infer<typeof trainingSchema>;
 export type ResolvedTraining = TrainOptions & { testSplit: number };
 
 /**
- * Tables' defaults (issue 14), where a job leaves training out: rows held out for an honest
+ * Tables' defaults (issue 14), where a job leaves training out (resolveTableTraining): rows held out for an honest
  * evaluation (testSplit) and for early stopping (validationSplit, patience), Adam on mini-batches
  * (what tabular MLPs train well with, and what scikit-learn's MLP uses), a light weight decay, and
  * no second standardisation (the table's preprocessing standardises numbers and keeps one-hot
@@ -138,30 +138,35 @@ export function randomSeed(): number {
   return Math.floor(Math.random() * 4294967296);
 }
 
-// The optimiser's fields go together: a default optimiser's learning rate and batch size are
-// taken only when the job sets none of the three (an sgd job keeps sgd's learning rate).
-const optimizerGroup = ['optimizer', 'learningRate', 'batchSize'] as const;
-
-/**
- * Every default filled in. A missing seed is drawn at random, so report the result back.
- * `defaults` (the tables') replace the general ones field by field, except the optimiser's
- * group, which they replace only when the job sets none of it.
- */
+/** Every default filled in (`defaults` over the general ones). A missing seed is drawn at random. */
 export function resolveTraining(
   spec: TrainingSpec = {},
   seed: () => number = randomSeed,
   defaults: Partial<ResolvedTraining> = {},
 ): ResolvedTraining {
   const given = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
-  const ownOptimizer = optimizerGroup.some((key) => key in given);
-  const taken = Object.fromEntries(
-    Object.entries(defaults).filter(
-      ([key]) => !ownOptimizer || !(optimizerGroup as readonly string[]).includes(key),
-    ),
-  );
-  const base = { ...defaultTrainOptions, testSplit: 0, ...taken };
+  const base = { ...defaultTrainOptions, testSplit: 0, ...defaults };
   const optimizer = spec.optimizer ?? base.optimizer;
   const learningRate =
-    taken.learningRate ?? (optimizer === 'adam' ? 0.01 : defaultTrainOptions.learningRate);
+    defaults.learningRate ?? (optimizer === 'adam' ? 0.01 : defaultTrainOptions.learningRate);
   return { ...base, learningRate, ...given, seed: spec.seed ?? seed() };
+}
+
+// Fields that say nothing of how to train: a job giving only these gets the tables' defaults.
+const notTraining = new Set(['seed', 'threads', 'testSplit']);
+
+/**
+ * A table job's training: the tables' defaults when the job says nothing of how to train (no
+ * field but seed, threads and testSplit), else the general defaults as for any job, so a job
+ * that chose its optimiser, epochs or splits trains exactly as it said. Either way 0.2 of the
+ * rows are held out for the evaluation unless testSplit says otherwise.
+ */
+export function resolveTableTraining(
+  spec: TrainingSpec = {},
+  seed: () => number = randomSeed,
+): ResolvedTraining {
+  const given = Object.entries(spec).filter(([, v]) => v !== undefined);
+  const quiet = given.every(([key]) => notTraining.has(key));
+  const defaults = quiet ? tableTrainingDefaults : { testSplit: tableTrainingDefaults.testSplit };
+  return resolveTraining(spec, seed, defaults);
 }

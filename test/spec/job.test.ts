@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, describeIssues, ValidationError } from '../../src/errors.js';
-import { parseJob, resolveTraining, tableTrainingDefaults } from '../../src/spec/index.js';
+import {
+  parseJob,
+  resolveTableTraining,
+  resolveTraining,
+  tableTrainingDefaults,
+} from '../../src/spec/index.js';
 import { exampleJob, exampleNames } from '../helpers/examples.js';
 import { issuesOf, onlyIssue, resultOrValidationError } from '../helpers/issues.js';
 import { anyValue, jsonJob, nearValidJob } from '../helpers/job-arbitrary.js';
@@ -69,17 +74,22 @@ describe('resolveTraining', () => {
     expect(resolveTraining(parseJob(irisJob).training, () => 9)).toMatchObject(irisJob.training);
   });
 
-  it("takes the tables' defaults where the job leaves training out, and the job's values over them", () => {
-    expect(resolveTraining({ seed: 1 }, () => 9, tableTrainingDefaults)).toMatchObject({
+  it("takes the tables' defaults when a table job says nothing of how to train", () => {
+    expect(resolveTableTraining({ seed: 1, threads: 2 }, () => 9)).toMatchObject({
       ...tableTrainingDefaults,
       seed: 1,
+      threads: 2,
     });
-    // the optimiser's defaults go together: a job that sets any of them keeps the general ones
-    const sgd = resolveTraining({ optimizer: 'sgd', epochs: 7 }, () => 9, tableTrainingDefaults);
-    expect(sgd).toMatchObject({ optimizer: 'sgd', learningRate: 0.1, batchSize: 'full' });
-    expect(sgd).toMatchObject({ epochs: 7, testSplit: 0.2, validationSplit: 0.15 });
-    const rate = resolveTraining({ learningRate: 0.05 }, () => 9, tableTrainingDefaults);
-    expect(rate).toMatchObject({ optimizer: 'sgd', learningRate: 0.05, batchSize: 'full' });
+    expect(resolveTableTraining(undefined, () => 9).seed).toBe(9);
+  });
+
+  it('trains a table job that chose anything as it said, holding out 0.2 for the evaluation', () => {
+    const sgd = resolveTableTraining({ optimizer: 'sgd', epochs: 7 }, () => 9);
+    expect(sgd).toEqual({
+      ...resolveTraining({ optimizer: 'sgd', epochs: 7 }, () => 9),
+      testSplit: 0.2,
+    });
+    expect(resolveTableTraining({ epochs: 7, testSplit: 0 }, () => 9).testSplit).toBe(0);
   });
 });
 
