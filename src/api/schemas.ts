@@ -4,12 +4,16 @@
 import { z } from 'zod';
 import { maxFloat32 } from '../data/index.js';
 import {
+  columnProfileSchema,
+  droppedRowsSchema,
   inlineLabelsSchema,
   inlineTargetsSchema,
   jobStatuses,
   jobViewSchema,
   modelSchema,
+  tableLabelSchema,
 } from '../spec/index.js';
+import type { RowsDatasetMeta, TableDatasetMeta } from '../store/index.js';
 import {
   hasOnly,
   isFeatureRows,
@@ -74,19 +78,83 @@ export const idParams = withFastCheck(
   isIdParams,
 );
 
-export const datasetMetaSchema = z
+const datasetShape = {
+  id: z.string(),
+  rows: z.number().int(),
+  features: z.number().int(),
+  outputs: z.number().int(),
+  classes: z.array(z.union([z.string(), z.number()])).optional(),
+  targetKind: z.enum(['distribution', 'unit', 'real']),
+};
+const stored = {
+  bytes: z.number().int().describe('what the dataset takes in storage (counted in the quota)'),
+  createdAt: z.string(),
+};
+
+const rowsDatasetSchema = z
+  .object({ ...datasetShape, featureNames: z.array(z.string()).optional(), ...stored })
+  .meta({
+    id: 'RowsDataset',
+    description: 'numeric rows: JSON {inputs, targets | labels}, or a CSV with ?targets=',
+  });
+
+const tableDatasetSchema = z
   .object({
-    id: z.string(),
-    rows: z.number().int(),
-    features: z.number().int(),
-    outputs: z.number().int(),
-    classes: z.array(z.union([z.string(), z.number()])).optional(),
-    featureNames: z.array(z.string()).optional(),
-    targetKind: z.enum(['distribution', 'unit', 'real']),
-    bytes: z.number().int(),
-    createdAt: z.string(),
+    ...datasetShape,
+    format: z.literal('table'),
+    rows: z.number().int().describe('rows stored: those whose label is missing are not'),
+    features: z
+      .number()
+      .int()
+      .describe(
+        'the input width with the default preprocessing (0 when every column but the label is skipped)',
+      ),
+    outputs: z.number().int().describe('the number of classes, or 1 for a regression target'),
+    classes: z
+      .array(z.union([z.string(), z.number()]))
+      .optional()
+      .describe('classification: numbers ascending for a numeric label, else names'),
+    targetKind: z
+      .enum(['distribution', 'unit', 'real'])
+      .describe('distribution for classes, real for a regression target'),
+    label: tableLabelSchema,
+    droppedRows: z.array(droppedRowsSchema).describe('rows not stored, by reason (none: [])'),
+    missingTokens: z
+      .array(z.string())
+      .describe('cell values read as missing besides blank and null'),
+    columns: z.array(columnProfileSchema),
+    ...stored,
   })
-  .meta({ id: 'Dataset' });
+  .meta({ id: 'TableDataset', description: 'a table: CSV, JSON records or NDJSON with ?label=' });
+
+// the table first: a table's meta would also pass as rows, with its profile stripped
+export const datasetMetaSchema = z.union([tableDatasetSchema, rowsDatasetSchema]).meta({
+  id: 'Dataset',
+  description: 'a table with its profile (format "table"), or numeric rows',
+});
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/** Compile-time only: the store's meta and the API's schema of it are the same type. */
+export type DatasetMetaMatchesStore = Holds<
+  Same<z.infer<typeof tableDatasetSchema>, TableDatasetMeta>
+> &
+  Holds<Same<z.infer<typeof rowsDatasetSchema>, Omit<RowsDatasetMeta, 'format'>>>;
+
+/** JSON records, the body of a table upload as JSON. */
+export const tableRecordsSchema = z
+  .array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+  .min(1)
+  .meta({
+    id: 'TableRecords',
+    description: 'a table as JSON records; a key a record leaves out is a missing cell',
+    examples: [
+      [
+        { Horsepower: 130, Origin: 'USA', Miles_per_Gallon: 18 },
+        { Horsepower: null, Origin: 'Europe', Miles_per_Gallon: 25 },
+      ],
+    ],
+  });
 
 /** Two iris rows: the examples of every body that carries feature rows. */
 export const exampleRows = [

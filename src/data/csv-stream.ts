@@ -1,23 +1,29 @@
-// A CSV upload read as it arrives: csv-parse's streaming parser is fed slices of at most 16 KiB
-// and the event loop turns between slices, so a large upload never holds the API for more than
-// one slice's parse (issue 12). Not the whole-text reader (csv.ts) nor the row checks (csv-rows.ts).
+// A CSV upload read as it arrives: csv-parse's streaming parser is fed the body's slices
+// (utf8-stream.ts: 16 KiB at most, the event loop turning between them, MAX_DATASET_BYTES and
+// UTF-8 checked), so a large upload never holds the API for more than one slice's parse (issue 12).
+// Two readers: numeric rows (readCsvStream: ?targets=, the CLI's and issue 12's path) and a table
+// of text cells (readCsvTableStream: issue 14, profiled afterwards). Not the whole-text reader
+// (csv.ts) nor the row checks (csv-rows.ts, profile.ts).
 import type { Readable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CsvError, parse } from 'csv-parse';
-import { AppError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { type CsvOptions, type CsvRecord, checkRecordCount, csvParseOptions } from './csv.js';
 import { CsvRows } from './csv-rows.js';
 import type { DataRows } from './dataset.js';
-
-// csv-parse read about 1 MB/s on a loaded 2-core machine (measured): ~16 ms a slice, the longest
-// a CSV upload holds up other requests
-const sliceBytes = 16 * 1024;
+import type { Table } from './table.js';
+import { utf8Slices } from './utf8-stream.js';
 
 export interface StreamLimits {
   /** Bytes of CSV text (MAX_DATASET_BYTES): past it, a 413. */
   maxBytes: number;
-  /** Values in the inputs, or in the targets to be (MAX_DATASET_CELLS): past it, a 400. */
+  /** Values in the inputs, or in the targets to be, or cells of a table (MAX_DATASET_CELLS): past it, a 400. */
   maxCells: number;
+}
+
+/** What takes the records after the header; `full` stops the reading. */
+interface RecordSink {
+  add(record: CsvRecord): void;
+  readonly full: boolean;
 }
 
 function asValidation(error: unknown): unknown {
@@ -31,15 +37,76 @@ export async function readCsvStream(
   options: CsvOptions,
   limits: StreamLimits,
 ): Promise<DataRows> {
+  const rows = await readRecords(source, limits, (header) => {
+    return new CsvRows(header, options, limits.maxCells);
+  });
+  return rows.finish();
+}
+
+/**
+ * A CSV's header and rows of text cells (a row may be shorter or longer than the header: the
+ * profile reads a short row's cells as missing and refuses a long one). `checkHeader` may refuse
+ * the header (throw) before any row is read.
+ */
+export async function readCsvTableStream(
+  source: Readable,
+  limits: StreamLimits,
+  checkHeader: (header: readonly string[]) => void = () => {},
+): Promise<Table> {
+  const table = await readRecords(source, limits, (header) => {
+    checkHeader(header);
+    return new TableRows(header, limits.maxCells);
+  });
+  return table.finish();
+}
+
+class TableRows implements RecordSink {
+  private readonly rows: string[][] = [];
+  full = false;
+
+  constructor(
+    private readonly header: string[],
+    private readonly maxCells: number,
+  ) {}
+
+  add({ record }: CsvRecord): void {
+    const width = this.header.length;
+    if ((this.rows.length + 1) * width > this.maxCells) {
+      this.full = true;
+      return;
+    }
+    this.rows.push(record);
+  }
+
+  finish(): Table {
+    if (this.full) {
+      const seen = `has more than ${this.rows.length} rows of ${this.header.length} columns`;
+      throw new ValidationError([
+        {
+          path: 'csv',
+          message: `${seen}; this service takes at most ${this.maxCells} cells (MAX_DATASET_CELLS): send fewer rows or columns`,
+        },
+      ]);
+    }
+    return { header: this.header, rows: this.rows };
+  }
+}
+
+// The records of `source` into the sink `start` makes from the header.
+async function readRecords<T extends RecordSink>(
+  source: Readable,
+  limits: StreamLimits,
+  start: (header: string[]) => T,
+): Promise<T> {
   const parser = parse(csvParseOptions);
-  let rows: CsvRows | undefined;
+  let sink: T | undefined;
   let records = 0;
   let failure: unknown;
   parser.on('data', (record: CsvRecord) => {
     records++;
     try {
-      if (rows) rows.add(record);
-      else rows = new CsvRows(record.record, options, limits.maxCells); // the header
+      if (sink) sink.add(record);
+      else sink = start(record.record);
     } catch (error) {
       failure ??= error; // a bad header or bad options
     }
@@ -52,23 +119,10 @@ export async function readCsvStream(
       resolve();
     });
   });
-  const stop = () => failure !== undefined || rows?.full === true;
-  let bytes = 0;
-  // destroyOnReturn false: stopping early must not destroy the request (its answer is to come)
-  read: for await (const chunk of source.iterator({ destroyOnReturn: false })) {
-    const buffer: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    bytes += buffer.length;
-    if (bytes > limits.maxBytes) {
-      throw new AppError(
-        'payload_too_large',
-        `the body is larger than the limit of ${limits.maxBytes} bytes (MAX_DATASET_BYTES)`,
-      );
-    }
-    for (let at = 0; at < buffer.length; at += sliceBytes) {
-      parser.write(buffer.subarray(at, at + sliceBytes));
-      await nextTurn(); // other requests are served between slices
-      if (stop()) break read;
-    }
+  const stop = () => failure !== undefined || sink?.full === true;
+  for await (const { bytes } of utf8Slices(source, limits.maxBytes, 'csv')) {
+    parser.write(bytes);
+    if (stop()) break;
   }
   if (!stop()) {
     parser.end();
@@ -76,5 +130,5 @@ export async function readCsvStream(
   }
   if (failure !== undefined) throw asValidation(failure);
   checkRecordCount(records);
-  return rows!.finish();
+  return sink!;
 }

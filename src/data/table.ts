@@ -18,28 +18,72 @@ export interface Table {
  * boolean or null are refused under `records.<row>.<key>` (rows counted from 0, as in JSON).
  */
 export function tableFromRecords(records: readonly unknown[]): Table {
-  const issues = new IssueList();
-  const header: string[] = [];
-  const seen = new Set<string>();
+  const table = new RecordRows();
   records.forEach((record, r) => {
+    table.add(record, `records.${r}`);
+  });
+  return table.finish();
+}
+
+/**
+ * Records taken one at a time (an NDJSON stream's lines), each under its own path in a refusal;
+ * a row holds the cells of the columns seen so far (a column first seen later is missing in the
+ * rows before it). finish() throws every problem found, at most maxIssues.
+ */
+export class RecordRows {
+  private readonly header: string[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly rows: Cell[][] = [];
+  private readonly issues = new IssueList();
+
+  /** Rows taken so far. */
+  get count(): number {
+    return this.rows.length;
+  }
+  /** Columns seen so far. */
+  get width(): number {
+    return this.header.length;
+  }
+  /** True once too many problems were found to look further. */
+  get full(): boolean {
+    return this.issues.full;
+  }
+
+  /** A problem with the record at `at` found by the caller (a line that is not JSON). */
+  refuse(at: string, message: string): void {
+    this.issues.add(at, message);
+  }
+
+  add(record: unknown, at: string): void {
     if (!isRecord(record)) {
-      issues.add(`records.${r}`, `must be an object of column: value (got ${describe(record)})`);
+      this.issues.add(at, `must be an object of column: value (got ${describe(record)})`);
       return;
     }
+    const row: Cell[] = [];
     for (const key of Object.keys(record)) {
-      if (!seen.has(key)) header.push(key);
-      seen.add(key);
-      if (!isCell(record[key])) {
-        const got = describe(record[key]);
-        issues.add(`records.${r}.${key}`, `must be a string, number, boolean or null (got ${got})`);
+      let c = this.index.get(key);
+      if (c === undefined) {
+        c = this.header.length;
+        this.index.set(key, c);
+        this.header.push(key);
+      }
+      const value = record[key];
+      if (isCell(value)) row[c] = value;
+      else {
+        const got = describe(value);
+        this.issues.add(`${at}.${key}`, `must be a string, number, boolean or null (got ${got})`);
       }
     }
-  });
-  issues.throwIfAny();
-  const rows = (records as Record<string, Cell>[]).map((record) =>
-    header.map((key) => (Object.hasOwn(record, key) ? record[key] : undefined)),
-  );
-  return { header, rows };
+    this.rows.push(row);
+  }
+
+  /** The table, every row as wide as the header (undefined where a record left a key out). */
+  finish(): Table {
+    this.issues.throwIfAny();
+    const width = this.header.length;
+    for (const row of this.rows) for (let c = row.length; c < width; c++) row.push(undefined);
+    return { header: this.header, rows: this.rows };
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

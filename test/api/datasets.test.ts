@@ -1,6 +1,7 @@
 // Uploaded datasets over HTTP: JSON rows and CSV bodies stored once, read back as metadata and
-// as the exact float32 rows, deleted; datasets may be larger than MAX_BODY_BYTES up to
-// MAX_DATASET_BYTES. Bad input is covered route by route in bad-input.test.ts.
+// as the exact float32 rows (a CSV with ?label= as a table: dataset-tables.test.ts has the rest),
+// deleted; datasets may be larger than MAX_BODY_BYTES up to MAX_DATASET_BYTES. Bad input is
+// covered route by route in bad-input.test.ts.
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,23 +105,31 @@ describe('POST /v1/datasets', () => {
     expect(res.json().targetKind).toBe('unit');
   });
 
-  it('parses a CSV body with ?label=column: feature names from the header', async () => {
+  it('reads a CSV body with ?label=column as a table: all-numeric, as wide as before', async () => {
     const iris = irisCsv('test');
     const res = await upload(iris.csv, '/v1/datasets?label=label', 'text/csv');
     expect(res.statusCode).toBe(201);
     const meta = res.json();
+    const names = ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm'];
     expect(meta).toMatchObject({
+      format: 'table',
       rows: 38,
       features: 4,
       outputs: 3,
       classes: [0, 1, 2],
-      featureNames: ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm'],
+      targetKind: 'distribution',
+      label: { name: 'label', task: 'classification' },
+      droppedRows: [],
     });
-    const stored = (await stores.datasets.load(meta.id))!;
-    expect(Array.from(stored.inputs.subarray(0, 4))).toEqual(
-      Array.from(Float32Array.from(iris.rows[0]!)),
-    );
-    expect(Array.from(stored.labels!)).toEqual(iris.labels);
+    expect(meta.columns.map((c: { name: string; type: string }) => [c.name, c.type])).toEqual([
+      ...names.map((n) => [n, 'numeric']),
+      ['label', 'numeric'],
+    ]);
+    const { table } = (await stores.datasets.loadTable(meta.id))!;
+    expect(table.header).toEqual([...names, 'label']);
+    const cell = (c: number, r: number) => table.dictionaries[c]![table.codes[c * table.rows + r]!];
+    expect(Number(cell(0, 0))).toBe(iris.rows[0]![0]);
+    expect(iris.labels.map((_, r) => Number(cell(4, r)))).toEqual(iris.labels);
   });
 
   it('parses a CSV body with ?targets=a,b as regression targets (application/csv too)', async () => {
@@ -177,7 +186,7 @@ describe('POST /v1/datasets with no rows', () => {
         {
           path: '',
           message:
-            'upload rows: {inputs, targets} or {inputs, labels}, or a CSV body with content-type text/csv',
+            'upload a table with ?label=COLUMN — CSV (text/csv), JSON records [{"column": value, …}] or NDJSON (application/x-ndjson) — or numeric rows: {inputs, targets} or {inputs, labels}',
         },
       ]);
     }

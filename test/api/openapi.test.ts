@@ -59,18 +59,62 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('gives POST /v1/datasets a body for each content type it takes: JSON rows, CSV text', () => {
-    const { requestBody } = doc.paths['/v1/datasets'].post;
-    expect(Object.keys(requestBody.content).sort()).toEqual(['application/json', 'text/csv']);
+  it('gives POST /v1/datasets a body for each content type it takes: JSON, CSV, NDJSON', () => {
+    const { requestBody, parameters } = doc.paths['/v1/datasets'].post;
+    expect(Object.keys(requestBody.content).sort()).toEqual([
+      'application/json',
+      'application/x-ndjson',
+      'text/csv',
+    ]);
     expect(requestBody.content['text/csv'].schema).toMatchObject({ type: 'string' });
-    const ref: string = requestBody.content['application/json'].schema.$ref;
-    const upload = doc.components.schemas[ref.slice('#/components/schemas/'.length)];
-    const forms = upload.anyOf.map((form: { required: string[] }) => form.required.sort());
+    expect(requestBody.content['application/x-ndjson'].schema).toMatchObject({ type: 'string' });
+    const named = (ref: string) =>
+      doc.components.schemas[ref.slice('#/components/schemas/'.length)];
+    const [records, rows] = requestBody.content['application/json'].schema.anyOf.map(
+      (s: { $ref: string }) => named(s.$ref),
+    );
+    expect(records).toMatchObject({ type: 'array', minItems: 1 });
+    expect(records.examples[0][0]).toMatchObject({ Origin: 'USA' });
+    const forms = rows.anyOf.map((form: { required: string[] }) => form.required.sort());
     expect(forms).toEqual([
       ['inputs', 'targets'],
       ['inputs', 'labels'],
     ]);
-    expect(upload.examples[0]).toMatchObject({ labels: [0, 2] });
+    expect(rows.examples[0]).toMatchObject({ labels: [0, 2] });
+    expect(parameters.map((p: { name: string }) => p.name)).toEqual([
+      'label',
+      'task',
+      'missing',
+      'targets',
+    ]);
+  });
+
+  it("documents a table's meta with its profile: every column type, the label, dropped rows", () => {
+    const { schemas } = doc.components;
+    const answer = doc.paths['/v1/datasets'].post.responses['201'].content['application/json'];
+    expect(answer.schema.$ref).toBe('#/components/schemas/Dataset');
+    expect(schemas.Dataset.anyOf).toEqual([
+      { $ref: '#/components/schemas/TableDataset' },
+      { $ref: '#/components/schemas/RowsDataset' },
+    ]);
+    const table = schemas.TableDataset;
+    expect(table.required).toEqual(
+      expect.arrayContaining(['format', 'columns', 'label', 'droppedRows', 'missingTokens']),
+    );
+    expect(table.properties.columns.items.$ref).toBe('#/components/schemas/ColumnProfile');
+    const types = schemas.ColumnProfile.oneOf.flatMap(
+      (c: { properties: { type: { const?: string; enum?: string[] } } }) =>
+        c.properties.type.enum ?? [c.properties.type.const],
+    );
+    expect(types).toEqual([
+      'numeric',
+      'categorical',
+      'boolean',
+      'datetime',
+      'text',
+      'id',
+      'ignored',
+    ]);
   });
 
   it('shows examples of what a client sends and of a problem', () => {

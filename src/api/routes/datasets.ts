@@ -1,114 +1,66 @@
-// Uploaded datasets: JSON rows ({inputs, targets} or {inputs, labels}) or a CSV body
-// (content-type text/csv, ?label=column or ?targets=a,b), stored once and trained on by id.
-import type { Readable } from 'node:stream';
+// Uploaded datasets: a table (CSV, JSON records or NDJSON with ?label=COLUMN; issue 14) profiled
+// and stored encoded, or numeric rows (JSON {inputs, targets} or {inputs, labels}, CSV with
+// ?targets=a,b) stored as float32; stored once and trained on by id. The body's forms and their
+// refusals are dataset-upload.ts's.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { readCsvStream, type StreamLimits } from '../../data/csv-stream.js';
-import type { DataRows } from '../../data/index.js';
-import { loadDataset } from '../../data/resolve.js';
-import { AppError, ValidationError } from '../../errors.js';
-import { datasetSchema, parseOrThrow } from '../../spec/index.js';
-import { checkStoredSize } from '../../store/index.js';
+import { AppError } from '../../errors.js';
+import { checkStoredSize, type DatasetMeta } from '../../store/index.js';
+import { readUpload, StreamBody, uploadQuery } from '../dataset-upload.js';
 import {
   authProblems,
   datasetMetaSchema,
   datasetUploadSchema,
   idParams,
   problems,
+  tableRecordsSchema,
 } from '../schemas.js';
 
-const uploadQuery = z.strictObject({
-  label: z.string().min(1).max(200).optional().describe('CSV: the column holding the class'),
-  targets: z
-    .string()
-    .min(1)
-    .max(2000)
-    .optional()
-    .describe('CSV: comma-separated regression target columns'),
-});
-
-const uploadForms =
-  'upload rows: {inputs, targets} or {inputs, labels}, or a CSV body with content-type text/csv';
-
-// A CSV body is the request stream, read by the handler as it arrives (not buffered whole);
-// wrapped, so that a JSON string sent as application/json is not taken for CSV.
-class CsvBody {
-  constructor(readonly stream: Readable) {}
-}
-
-async function readCsvUpload(
-  body: CsvBody,
-  query: z.infer<typeof uploadQuery>,
-  limits: StreamLimits,
-): Promise<DataRows> {
-  if (!query.label && !query.targets) {
-    throw new ValidationError([
-      {
-        path: 'query.label',
-        message: 'say which column is the class (?label=column) or the targets (?targets=a,b)',
-      },
-    ]);
-  }
-  const options = {
-    ...(query.label ? { label: query.label } : {}),
-    ...(query.targets ? { targets: query.targets.split(',').map((t) => t.trim()) } : {}),
-  };
-  return readCsvStream(body.stream, options, limits);
-}
-
-// JSON rows: refused past MAX_DATASET_CELLS before their arrays are made, labels kept as indices.
-function readJsonUpload(body: unknown, maxCells: number): DataRows {
-  // Not the job spec's "give one of" list: {builtin}, {generator} and {id} are no uploads.
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new ValidationError([{ path: '', message: uploadForms }]);
-  const spec = parseOrThrow(datasetSchema, body);
-  if (!('inputs' in spec)) throw new ValidationError([{ path: '', message: uploadForms }]);
-  try {
-    return loadDataset(spec, { allowFiles: false, maxCells });
-  } catch (error) {
-    // loadDataset names fields under `dataset`; here the body is the dataset
-    if (error instanceof ValidationError) {
-      throw new ValidationError(
-        error.issues.map((i) => ({ ...i, path: i.path.replace(/^dataset\.?/, '') })),
-      );
-    }
-    throw error;
-  }
-}
+const streamTypes = {
+  csv: ['text/csv', 'application/csv'],
+  ndjson: ['application/x-ndjson', 'application/jsonl'],
+} as const;
 
 export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   const { maxDatasetBytes, maxDatasetCells, maxDatasetStoredBytes } = app.services.config;
   const limits = { maxBytes: maxDatasetBytes, maxCells: maxDatasetCells };
   // no parseAs: the handler streams the body, and counts its bytes against MAX_DATASET_BYTES
-  app.addContentTypeParser(['text/csv', 'application/csv'], (request, payload, done) => {
-    if (Number(request.headers['content-length']) > maxDatasetBytes) {
-      const limit = `the limit of ${maxDatasetBytes} bytes (MAX_DATASET_BYTES)`;
-      return done(new AppError('payload_too_large', `the body is larger than ${limit}`));
-    }
-    done(null, new CsvBody(payload));
-  });
+  for (const kind of ['csv', 'ndjson'] as const) {
+    app.addContentTypeParser([...streamTypes[kind]], (request, payload, done) => {
+      if (Number(request.headers['content-length']) > maxDatasetBytes) {
+        const limit = `the limit of ${maxDatasetBytes} bytes (MAX_DATASET_BYTES)`;
+        return done(new AppError('payload_too_large', `the body is larger than ${limit}`));
+      }
+      done(null, new StreamBody(kind, payload));
+    });
+  }
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post('/v1/datasets', {
     bodyLimit: maxDatasetBytes,
     schema: {
       summary: 'Upload a dataset',
-      description:
-        'JSON `{inputs, targets}` or `{inputs, labels}`, or CSV text (content-type text/csv) with a header row and `?label=column` (classification) or `?targets=a,b` (regression).',
+      description: [
+        'A table, profiled: CSV with a header row (text/csv), JSON records `[{"column": value, …}]` (application/json) or NDJSON, one record a line (application/x-ndjson), with `?label=COLUMN`; every column is typed and described, and rows whose label is missing are dropped and counted (`droppedRows`).',
+        'Or numeric rows as before: JSON `{inputs, targets}` or `{inputs, labels}`, or a CSV of numbers with `?targets=a,b` (regression).',
+      ].join(' '),
       tags: ['datasets'],
       querystring: uploadQuery,
-      // for the document only (app.ts): Fastify does not validate it, as a CSV body is a stream
-      // and a JSON one is checked by the handler, which names the upload forms
+      // for the document only (app.ts): Fastify does not validate it, as CSV and NDJSON bodies
+      // are streams and a JSON one is checked by the handler, which names the upload forms
       documentedBody: {
         content: {
-          'application/json': { schema: datasetUploadSchema },
+          'application/json': { schema: z.union([tableRecordsSchema, datasetUploadSchema]) },
           'text/csv': {
             schema: z
               .string()
               .describe(
-                'a header row, then one row per instance; ?label= or ?targets= names the outputs',
+                'a header row, then one row per instance; ?label= names the column to predict (or ?targets= the regression targets of a CSV of numbers)',
               ),
+          },
+          'application/x-ndjson': {
+            schema: z.string().describe('one JSON record {"column": value, …} a line'),
           },
         },
       },
@@ -123,27 +75,29 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (request, reply) => {
       const { body } = request;
-      let data: DataRows;
+      const stores = request.stores.datasets;
+      let upload: Awaited<ReturnType<typeof readUpload>>;
       try {
-        data =
-          body instanceof CsvBody
-            ? await readCsvUpload(body, request.query, limits)
-            : readJsonUpload(body, maxDatasetCells);
+        upload = await readUpload(body, request.query, limits);
       } catch (error) {
         // the rest of a refused upload is not read: the client must not send it on this connection
-        if (body instanceof CsvBody && !body.stream.readableEnded)
+        if (body instanceof StreamBody && !body.stream.readableEnded)
           reply.header('connection', 'close');
         throw error;
       }
-      checkStoredSize(data, maxDatasetStoredBytes);
-      const meta = await request.stores.datasets.save(data);
+      let meta: DatasetMeta;
+      if ('table' in upload) meta = await stores.saveTable(upload.table, maxDatasetStoredBytes);
+      else {
+        checkStoredSize(upload.rows, maxDatasetStoredBytes);
+        meta = await stores.save(upload.rows);
+      }
       return reply.code(201).header('location', `/v1/datasets/${meta.id}`).send(meta);
     },
   });
 
   r.get('/v1/datasets/:id', {
     schema: {
-      summary: "A dataset's shape and classes (not its rows)",
+      summary: "A dataset's shape and classes, and a table's profile (not its rows)",
       tags: ['datasets'],
       params: idParams,
       response: { 200: datasetMetaSchema, 404: problems[404], ...authProblems, 503: problems[503] },
