@@ -1,16 +1,10 @@
 // Which rows of a table a job holds out for its evaluation, picked the way the worker picks them
 // (training.testSplit, default 0.2; stratified by class; seeded by the job's seed), so that
 // scikit-learn is scored on the very rows our model was. The one place the bench depends on
-// the worker's split: nothing else here knows how it is drawn.
-//
-// TO FINISH when src/data/preprocess/split.ts is on main: delete `standInSplit` and call
-//   import { testSplitOf } from '../../src/data/preprocess/split.js';
-//   testSplitOf(rows, fraction, seed, classOf)
-// in `heldOutRows`, as the worker calls it (adapting to what it returns: the test indices).
-// Until then a seeded stratified split of the same shape stands in, so the scikit-learn side
-// runs; its rows are not the worker's, and bench/tables.ts checks ours against the model's.
+// the worker's split: nothing else here knows how it is drawn (testSplitOf, as the worker
+// calls it through prepareTable).
 import type { Task } from '../../src/data/index.js';
-import { createRandom, deriveSeed, shuffle } from '../../src/engine/index.js';
+import { testSplitOf } from '../../src/data/preprocess/split.js';
 
 /** training.testSplit's default on tables (issue 14). */
 export const defaultTestFraction = 0.2;
@@ -26,7 +20,7 @@ export function heldOutRows(
   fraction = defaultTestFraction,
 ): number[] {
   const classOf = task === 'classification' ? classIndices(labels) : undefined;
-  return [...standInSplit(labels.length, fraction, seed, classOf)].sort((a, b) => a - b);
+  return Array.from(testSplitOf(labels.length, fraction, seed, classOf).test);
 }
 
 /** Each row's class, as an index into the classes sorted as the worker sorts them. */
@@ -41,28 +35,4 @@ export function sortClasses<T extends string | number>(classes: T[]): T[] {
   return classes.sort((a, b) =>
     typeof a === 'number' && typeof b === 'number' ? a - b : a < b ? -1 : a > b ? 1 : 0,
   );
-}
-
-// A seeded split, stratified when classOf is given: round(fraction × n) rows of each class.
-function standInSplit(
-  rows: number,
-  fraction: number,
-  seed: number,
-  classOf?: Int32Array,
-): Uint32Array {
-  const random = createRandom(deriveSeed(seed, 3));
-  const groups = new Map<number, number[]>();
-  for (let r = 0; r < rows; r++) {
-    const group = classOf ? classOf[r]! : 0;
-    const members = groups.get(group) ?? [];
-    members.push(r);
-    groups.set(group, members);
-  }
-  const test: number[] = [];
-  for (const [, members] of [...groups].sort(([a], [b]) => a - b)) {
-    const order = Uint32Array.from(members);
-    shuffle(order, random);
-    test.push(...order.subarray(0, Math.round(members.length * fraction)));
-  }
-  return Uint32Array.from(test);
 }
