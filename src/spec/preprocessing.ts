@@ -70,7 +70,7 @@ export const preprocessOptionsSchema = z
       .optional()
       .describe('a category in fewer training rows than this goes to "other" (default 1)'),
   })
-  .meta({ id: 'PreprocessOptions' });
+  .describe('how a table is preprocessed: imputation, missing indicators, one-hot width');
 
 export type PreprocessOptionsSpec = z.infer<typeof preprocessOptionsSchema>;
 export type PreprocessOptions = Required<PreprocessOptionsSpec>;
