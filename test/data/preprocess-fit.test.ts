@@ -167,6 +167,21 @@ describe('categorical columns', () => {
       missingSlot: true,
     });
   });
+  it('makes the slot the plan kept for blanks an unused category slot when none are stored', () => {
+    // the profile saw a blank in a row the upload dropped for its missing label
+    const stored = tableOf({ c: ['a', 'b', 'a'], y: ['1', '2', '3'] });
+    const plan = planOf(stored, [{ name: 'c', type: 'categorical', width: 4 }], {
+      categoricalImpute: 'missing',
+    });
+    const pre = fitPreprocessor(stored, plan, rowsUpTo(3), []);
+    expect(pre.columns[0]).toMatchObject({
+      categories: ['a', 'b'],
+      slots: 3,
+      fill: 'a',
+      missingSlot: false,
+    });
+    expect(pre.inputNames).toEqual(['c=a', 'c=b', 'c (unused 1)', 'c (other)']);
+  });
 });
 
 describe('datetime columns', () => {

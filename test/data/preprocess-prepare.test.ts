@@ -10,6 +10,7 @@ import { transformRecords } from '../../src/data/preprocess/transform.js';
 import { profileTable } from '../../src/data/profile.js';
 import type { Cell, Table } from '../../src/data/table.js';
 import { validationSplitOf } from '../../src/engine/index.js';
+import { preprocessorSchema, targetEncodingSchema } from '../../src/spec/preprocessing.js';
 
 const tokens = [...defaultMissingTokens];
 const options = { testSplit: 0.2, validationSplit: 0.25, seed: 11, missingTokens: tokens };
@@ -220,6 +221,12 @@ describe('prepareTable on cars.csv', () => {
     ]);
     expect([prepared.train.rows, prepared.test!.rows]).toEqual([318, 80]);
     expect(prepared.preprocessor.skipped.map((s) => s.name)).toEqual(['Name']);
+  });
+
+  it('gives a preprocessing and a target the model document accepts', () => {
+    const stored = JSON.parse(JSON.stringify(prepared.preprocessor));
+    expect(preprocessorSchema.parse(stored)).toEqual(prepared.preprocessor);
+    expect(targetEncodingSchema.parse(prepared.target)).toEqual(prepared.target);
   });
 
   it('gives sane numbers: finite, standardised, mpg in its units', () => {

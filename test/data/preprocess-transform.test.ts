@@ -294,6 +294,19 @@ describe('transformRecords', () => {
     ]);
   });
 
+  it('lists 10 unknown fields and counts the rest, up to a bound', () => {
+    const few = transformRecords(cars, [
+      Object.fromEntries([...Array(12).keys()].map((k) => [`f${k}`, k])),
+    ]);
+    expect(few.warnings).toEqual([
+      'records: fields "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9" and 2 more ignored: not a column the model reads or its label',
+    ]);
+    const wide = Array.from({ length: 30 }, (_, r) =>
+      Object.fromEntries(Array.from({ length: 100 }, (_, k) => [`r${r}c${k}`, 1])),
+    );
+    expect(transformRecords(cars, wide).warnings[0]).toMatch(/ and at least 990 more ignored/);
+  });
+
   it('reads own fields only: prototype keys are data, never reach Object.prototype', () => {
     const records = JSON.parse(
       '[{"__proto__": {"Horsepower": 120}, "constructor": 5, "toString": "x", "Origin": "USA"}]',

@@ -166,7 +166,9 @@ function fitCategories(
   options: PreprocessOptions,
 ): ColumnStep {
   const dictionary = table.dictionaries[column.index]!;
-  // The plan gave a "missing" slot if the profile saw blanks; the stored rows say whether it did.
+  // The plan gave a "missing" slot if the profile saw blanks; the stored rows say whether it did
+  // (a layout, not a statistic). Blanks only in rows dropped for a missing label leave the
+  // stored column without one: that input is then an unused category slot, the width the same.
   const missingSlot = options.categoricalImpute === 'missing' && hasMissing(table, column.index);
   const slots = column.width - 1 - (missingSlot ? 1 : 0);
   const byCount = dictionary

@@ -58,7 +58,7 @@ export function prepareTable(
   const trainRows = pick(labelled, split.train);
   const testRows = pick(labelled, split.test);
   const [kept] = validationSplitOf(trainRows.length, options);
-  const fitRows = pick(trainRows, kept).sort();
+  const fitRows = keptRows(trainRows, kept);
   const preprocessor = fitPreprocessor(table, plan, fitRows, options.missingTokens);
   target ??= fitTarget(table, plan, fitRows, labelled);
   const encode = (rows: Uint32Array) => datasetOf(table, plan, preprocessor, target!, rows);
@@ -75,17 +75,27 @@ export function prepareTable(
 export function labelledRows(table: EncodedTable, labelIndex: number): Uint32Array {
   const codes = table.codes.subarray(labelIndex * table.rows, (labelIndex + 1) * table.rows);
   let n = 0;
-  for (const code of codes) if (code >= 0) n++;
+  for (let r = 0; r < codes.length; r++) if (codes[r]! >= 0) n++;
   const rows = new Uint32Array(n);
   let i = 0;
-  codes.forEach((code, r) => {
-    if (code >= 0) rows[i++] = r;
-  });
+  for (let r = 0; r < codes.length; r++) if (codes[r]! >= 0) rows[i++] = r;
   return rows;
 }
 
 function pick(rows: Uint32Array, positions: Uint32Array): Uint32Array {
-  return Uint32Array.from(positions, (p) => rows[p]!);
+  const picked = new Uint32Array(positions.length);
+  for (let i = 0; i < positions.length; i++) picked[i] = rows[positions[i]!]!;
+  return picked;
+}
+
+// The rows at positions `kept` (in any order) of ascending `rows`, ascending.
+function keptRows(rows: Uint32Array, kept: Uint32Array): Uint32Array {
+  const mask = new Uint8Array(rows.length);
+  for (let i = 0; i < kept.length; i++) mask[kept[i]!] = 1;
+  const out = new Uint32Array(kept.length);
+  let j = 0;
+  for (let p = 0; p < rows.length; p++) if (mask[p]) out[j++] = rows[p]!;
+  return out;
 }
 
 function datasetOf(

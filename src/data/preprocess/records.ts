@@ -25,6 +25,8 @@ export interface RecordInputs {
 
 /** Issues and unseen categories listed; the rest are counted. */
 export const maxListed = 10;
+/** Unknown field names counted (hostile records may hold millions). */
+const maxUnknown = 1000;
 
 /** Reads one present value into out[at…], or returns what is wrong with it. */
 type Reader = (
@@ -58,7 +60,9 @@ export function transformRecords(
       issues.add(`${path}.${i}`, `must be an object of column: value (got ${describe(record)})`);
       continue;
     }
-    for (const key of Object.keys(record)) if (!quiet.has(key)) unknown.add(key);
+    for (const key of Object.keys(record)) {
+      if (!quiet.has(key) && unknown.size < maxUnknown) unknown.add(key);
+    }
     let at = i * pre.width;
     pre.columns.forEach((step, k) => {
       const where = `${path}.${i}.${step.name}`;
@@ -153,7 +157,8 @@ function warningsOf(path: string, unseen: Unseen, unknown: ReadonlySet<string>):
       .slice(0, maxListed)
       .map((n) => JSON.stringify(n))
       .join(', ');
-    const more = names.length > maxListed ? ` and ${names.length - maxListed} more` : '';
+    const atLeast = names.length >= maxUnknown ? 'at least ' : '';
+    const more = names.length > maxListed ? ` and ${atLeast}${names.length - maxListed} more` : '';
     warnings.push(
       `${path}: ${names.length === 1 ? 'field' : 'fields'} ${shown}${more} ignored: not a column the model reads or its label`,
     );

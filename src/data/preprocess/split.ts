@@ -27,7 +27,8 @@ export function testSplitOf(
   seed: number,
   classOf?: Int32Array,
 ): TestSplit {
-  const all = Uint32Array.from({ length: rows }, (_, i) => i);
+  const all = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) all[i] = i;
   if (!(fraction > 0) || rows < 2) return { train: all, test: new Uint32Array(0) };
   const total = Math.min(rows - 1, Math.max(1, Math.round(rows * fraction)));
   const random = createRandom(deriveSeed(seed, testSplitStream));
@@ -54,17 +55,18 @@ export function testSplitOf(
 // Each class's rows, ascending; classes are 0…max(classOf).
 function rowsByClass(classOf: Int32Array): Uint32Array[] {
   let classes = 0;
-  for (const c of classOf) {
-    if (c < 0) throw new Error('a row without a class cannot be split by class');
-    classes = Math.max(classes, c + 1);
+  for (let r = 0; r < classOf.length; r++) {
+    if (classOf[r]! < 0) throw new Error('a row without a class cannot be split by class');
+    classes = Math.max(classes, classOf[r]! + 1);
   }
   const counts = new Uint32Array(classes);
-  for (const c of classOf) counts[c]!++;
+  for (let r = 0; r < classOf.length; r++) counts[classOf[r]!]!++;
   const members = Array.from(counts, (n) => new Uint32Array(n));
   counts.fill(0);
-  classOf.forEach((c, r) => {
+  for (let r = 0; r < classOf.length; r++) {
+    const c = classOf[r]!;
     members[c]![counts[c]!++] = r;
-  });
+  }
   return members;
 }
 
@@ -88,14 +90,14 @@ function quotas(sizes: number[], fraction: number, total: number): number[] {
 
 function split(held: Uint8Array): TestSplit {
   let tests = 0;
-  for (const h of held) tests += h;
+  for (let r = 0; r < held.length; r++) tests += held[r]!;
   const train = new Uint32Array(held.length - tests);
   const test = new Uint32Array(tests);
   let a = 0;
   let b = 0;
-  held.forEach((h, r) => {
-    if (h) test[b++] = r;
+  for (let r = 0; r < held.length; r++) {
+    if (held[r]) test[b++] = r;
     else train[a++] = r;
-  });
+  }
   return { train, test };
 }

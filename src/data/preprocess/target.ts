@@ -26,24 +26,30 @@ export function fitTarget(
     let n = 0;
     let sum = 0;
     const values = dictionary.map((text) => readNumber(text));
-    const valueAt = (r: number) => (codes[r]! < 0 ? undefined : values[codes[r]!]);
-    for (const r of trainRows) {
-      const y = valueAt(r);
+    const valueAt = (i: number) => {
+      const code = codes[trainRows[i]!]!;
+      return code < 0 ? undefined : values[code];
+    };
+    for (let i = 0; i < trainRows.length; i++) {
+      const y = valueAt(i);
       if (y === undefined) continue;
       n++;
       sum += y;
     }
     const mean = n > 0 ? sum / n : 0;
     let squares = 0;
-    for (const r of trainRows) {
-      const y = valueAt(r);
+    for (let i = 0; i < trainRows.length; i++) {
+      const y = valueAt(i);
       if (y !== undefined) squares += (y - mean) ** 2;
     }
     const std = n > 0 ? Math.sqrt(squares / n) : 0;
     return { name, task, mean, std: std > 0 ? std : 1 };
   }
   const used = new Uint8Array(dictionary.length);
-  for (const r of allRows) if (codes[r]! >= 0) used[codes[r]!] = 1;
+  for (let i = 0; i < allRows.length; i++) {
+    const code = codes[allRows[i]!]!;
+    if (code >= 0) used[code] = 1;
+  }
   const texts = dictionary.filter((_, e) => used[e]);
   const numbers = texts.map((text) => readNumber(text));
   if (numbers.every((v) => v !== undefined)) {
@@ -72,7 +78,12 @@ export function classesOfRows(
     return key === undefined ? -1 : (classIndex.get(key) ?? -1);
   });
   const codes = labelCodes(table, labelIndex);
-  return Int32Array.from(rows, (r) => (codes[r]! < 0 ? -1 : ofEntry[codes[r]!]!));
+  const out = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const code = codes[rows[i]!]!;
+    out[i] = code < 0 ? -1 : ofEntry[code]!;
+  }
+  return out;
 }
 
 /** Each of `rows`' standardised target (y − mean) / std; NaN for a missing label. */
@@ -87,5 +98,10 @@ export function valuesOfRows(
     return y === undefined ? Number.NaN : (y - target.mean) / target.std;
   });
   const codes = labelCodes(table, labelIndex);
-  return Float32Array.from(rows, (r) => (codes[r]! < 0 ? Number.NaN : ofEntry[codes[r]!]!));
+  const out = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const code = codes[rows[i]!]!;
+    out[i] = code < 0 ? Number.NaN : ofEntry[code]!;
+  }
+  return out;
 }

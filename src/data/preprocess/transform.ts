@@ -24,32 +24,53 @@ export function transformTable(
     throw new Error(`${columnIndex.length} column indices for ${pre.columns.length} columns`);
   }
   const width = pre.width;
-  const out = new Float32Array(rows.length * width);
   let at = 0;
-  pre.columns.forEach((step, k) => {
+  const lookups = pre.columns.map((step, k): Lookup => {
     const c = columnIndex[k]!;
     const codes = table.codes.subarray(c * table.rows, (c + 1) * table.rows);
     const dictionary = table.dictionaries[c]!;
-    if (step.type === 'categorical') {
-      // the slot of each text, and of a missing cell last
-      const slots = slotMap(step);
-      const slotOfEntry = new Int32Array(dictionary.length + 1);
-      dictionary.forEach((text, e) => {
-        slotOfEntry[e] = slotOf(step, slots, text);
-      });
-      slotOfEntry[dictionary.length] = slotOf(step, slots, undefined);
-      const missing = dictionary.length;
-      for (let i = 0; i < rows.length; i++) {
-        const code = codes[rows[i]!]!;
-        out[i * width + at + slotOfEntry[code < 0 ? missing : code]!] = 1;
-      }
-    } else {
-      copyRows(out, width, at, valuesOf(step, dictionary), stepWidth(step), codes, rows);
-    }
-    at += stepWidth(step);
+    const lookup: Lookup = { codes, at, missing: dictionary.length, w: stepWidth(step) };
+    if (step.type === 'categorical') lookup.slots = slotsOf(step, dictionary);
+    else lookup.values = valuesOf(step, dictionary);
+    at += lookup.w;
+    return lookup;
   });
   if (at !== width) throw new Error(`the steps make ${at} inputs, the preprocessing says ${width}`);
+  const out = new Float32Array(rows.length * width);
+  // a block of rows at a time, every column, so the block's outputs stay in cache
+  for (let start = 0; start < rows.length; start += blockRows) {
+    const end = Math.min(rows.length, start + blockRows);
+    for (const lookup of lookups) {
+      if (lookup.slots) writeSlots(out, width, lookup, lookup.slots, rows, start, end);
+      else writeValues(out, width, lookup, lookup.values!, rows, start, end);
+    }
+  }
   return out;
+}
+
+const blockRows = 2048;
+
+// A column as lookups: each dictionary entry's inputs (and a missing cell's, at index `missing`).
+interface Lookup {
+  codes: Int32Array;
+  /** Its first input. */
+  at: number;
+  missing: number;
+  w: number;
+  /** Categorical: the slot set to 1 per entry. */
+  slots?: Int32Array;
+  /** Others: w values per entry. */
+  values?: Float32Array;
+}
+
+function slotsOf(step: Extract<ColumnStep, { type: 'categorical' }>, dictionary: string[]) {
+  const slots = slotMap(step);
+  const slotOfEntry = new Int32Array(dictionary.length + 1);
+  dictionary.forEach((text, e) => {
+    slotOfEntry[e] = slotOf(step, slots, text);
+  });
+  slotOfEntry[dictionary.length] = slotOf(step, slots, undefined);
+  return slotOfEntry;
 }
 
 // (dictionary.length + 1) × w values: each text's inputs, then a missing cell's.
@@ -75,17 +96,31 @@ function valuesOf(step: Exclude<ColumnStep, { type: 'categorical' }>, dictionary
   return values;
 }
 
-function copyRows(
+function writeSlots(
   out: Float32Array,
   width: number,
-  at: number,
-  values: Float32Array,
-  w: number,
-  codes: Int32Array,
+  { codes, at, missing }: Lookup,
+  slots: Int32Array,
   rows: Uint32Array,
+  start: number,
+  end: number,
 ): void {
-  const missing = values.length / w - 1;
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = start; i < end; i++) {
+    const code = codes[rows[i]!]!;
+    out[i * width + at + slots[code < 0 ? missing : code]!] = 1;
+  }
+}
+
+function writeValues(
+  out: Float32Array,
+  width: number,
+  { codes, at, missing, w }: Lookup,
+  values: Float32Array,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+): void {
+  for (let i = start; i < end; i++) {
     const code = codes[rows[i]!]!;
     const from = (code < 0 ? missing : code) * w;
     const to = i * width + at;
