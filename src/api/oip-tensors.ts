@@ -23,9 +23,13 @@ import {
   valueProblem,
 } from './predict.js';
 import type { CachedModel } from './services.js';
+import { classesOf, type TableAnswer } from './table-predict.js';
 
-// Every model has one input tensor, [-1, D0], and one output, [-1, K]; a classifier also answers
-// its arg-max class per row as `class` (INT64 for numeric classes, else BYTES, i.e. strings).
+// A model trained on a numeric matrix has one input tensor, [-1, D0]; one trained on a table has
+// one per column (oip-columns.ts). Every model has one output, [-1, K]: the probabilities in the
+// order of its class list, or the predicted values (a table regressor's in its target's units);
+// a classifier also answers its arg-max class per row as `class` (INT64 for numeric classes,
+// else BYTES, i.e. strings).
 export const outputName = 'output';
 export const className = 'class';
 
@@ -38,7 +42,7 @@ export const tensorMeta = z.object({
   shape: z.array(z.number().int()),
 });
 // JSON carries every numeric datatype as numbers; the model computes in FP32 whatever comes.
-const numericDatatype = /^(FP(16|32|64)|U?INT(8|16|32|64))$/;
+export const numericDatatype = /^(FP(16|32|64)|U?INT(8|16|32|64))$/;
 
 const inferRequest = z
   .strictObject({
@@ -61,7 +65,7 @@ const inferRequest = z
   })
   .meta({
     id: 'InferRequest',
-    description: `One input tensor (any name) of shape [rows, D0], datatype FP32; outputs "${outputName}" and, for classifiers, "${className}"`,
+    description: `One input tensor (any name) of shape [rows, D0], datatype FP32; or, for a model trained on a table, one input per column named as the column, shape [rows] or [rows, 1]: numbers as FP32 (FP64, INT types too), strings (categories, ISO dates) as BYTES, booleans as BOOL, a missing cell as null (or "" in BYTES), a column left out missing in every row (GET /v2/models/ID lists the inputs). Outputs "${outputName}" and, for classifiers, "${className}"`,
     examples: [
       {
         id: '42',
@@ -111,6 +115,12 @@ export const inferResponseSchema = trustedResponse(
     .object({
       model_name: z.string(),
       id: z.string().optional(),
+      parameters: z
+        .object({ warnings: z.array(z.string()) })
+        .optional()
+        .describe(
+          'table models, when there are any: unseen categories (read as "other") named at their tensor',
+        ),
       outputs: z.array(tensorMeta.extend({ data: z.array(z.union([z.number(), z.string()])) })),
     })
     .meta({ id: 'InferResponse' }),
@@ -120,10 +130,10 @@ export const inferResponseSchema = trustedResponse(
 export function outputsOf(cached: CachedModel): z.infer<typeof tensorMeta>[] {
   let outputs = outputsByModel.get(cached);
   if (outputs) return outputs;
-  const { doc, model } = cached;
-  outputs = [{ name: outputName, datatype: 'FP32', shape: [-1, outputSizeOf(model.shape)] }];
-  if (doc.classes) {
-    const numeric = doc.classes.every((c) => typeof c === 'number');
+  const classes = classesOf(cached.doc);
+  outputs = [{ name: outputName, datatype: 'FP32', shape: [-1, outputSizeOf(cached.model.shape)] }];
+  if (classes) {
+    const numeric = classes.every((c) => typeof c === 'number');
     outputs.push({ name: className, datatype: numeric ? 'INT64' : 'BYTES', shape: [-1] });
   }
   outputsByModel.set(cached, outputs);
@@ -146,13 +156,31 @@ export function outputTensors(
   const tensors: Record<string, OutputTensor> = {
     [outputName]: { name: outputName, datatype: 'FP32', shape: [rows, n], data: outputs },
   };
-  const classes = cached.doc.classes;
+  const classes = classesOf(cached.doc);
   const meta = outputsOf(cached)[1]; // the class tensor, for classifiers
   if (classes && meta) {
     const bytes = meta.datatype === 'BYTES';
     const best = argmaxRows(y, rows, n);
     const data: (number | string)[] = new Array(rows);
     for (let r = 0; r < rows; r++) data[r] = bytes ? String(classes[best[r]!]) : classes[best[r]!]!;
+    tensors[className] = { name: className, datatype: meta.datatype, shape: [rows], data };
+  }
+  return tensors;
+}
+
+/** A table model's answer as output tensors by name (its outputs already decoded). */
+export function answerTensors(
+  cached: CachedModel,
+  { outputs, classes }: TableAnswer,
+): Record<string, OutputTensor> {
+  const rows = outputs.length;
+  const n = outputSizeOf(cached.model.shape);
+  const tensors: Record<string, OutputTensor> = {
+    [outputName]: { name: outputName, datatype: 'FP32', shape: [rows, n], data: outputs.flat() },
+  };
+  const meta = outputsOf(cached)[1];
+  if (classes && meta) {
+    const data = meta.datatype === 'BYTES' ? classes.map(String) : classes;
     tensors[className] = { name: className, datatype: meta.datatype, shape: [rows], data };
   }
   return tensors;

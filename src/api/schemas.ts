@@ -2,7 +2,6 @@
 // not have them). The request bodies reuse the shared job spec schemas from src/spec, and the
 // job's view is the contract's (spec/job-contract.ts).
 import { z } from 'zod';
-import { maxFloat32 } from '../data/index.js';
 import {
   columnProfileSchema,
   droppedRowsSchema,
@@ -185,24 +184,77 @@ export const jobListQuery = z.strictObject({
   cursor: z.string().max(64).optional(),
 });
 
+/** What a table model reads, as GET /v1/models/:id shows it (no statistics: see `preprocessing`). */
+export const modelColumnSchema = z.object({
+  name: z.string(),
+  type: z.enum(['numeric', 'categorical', 'boolean', 'datetime']),
+});
+
 export const modelViewSchema = modelSchema
   .omit({ format: true })
-  .extend({ id: z.string(), jobId: z.string() })
+  .extend({
+    id: z.string(),
+    jobId: z.string(),
+    columns: z
+      .array(modelColumnSchema)
+      .optional()
+      .describe(
+        'table models: the columns predict reads by name (records), in the order rows of raw cells (inputs) give them',
+      ),
+  })
   .meta({ id: 'Model' });
 
-const past32Bits =
-  'is past ±3.4e38, the range of the 32-bit floats models compute in: scale it down';
-const feature = z.number().min(-maxFloat32, past32Bits).max(maxFloat32, past32Bits);
+// A raw cell: a number, or for a table model also a category, date, boolean or null (missing).
+const cell = z.union([z.number(), z.string(), z.boolean(), z.null()], {
+  error: 'must be a number (a model trained on a table also takes a string, true/false or null)',
+});
 
 const predictBody = z
   .strictObject({
     inputs: z
-      .array(z.array(feature), { error: 'must be a list of rows (lists of numbers)' })
-      .min(1, 'needs at least one row'),
+      .array(z.array(cell, { error: 'must be a row: a list of values' }), {
+        error: 'must be a list of rows (lists of numbers)',
+      })
+      .min(1, 'needs at least one row')
+      .optional()
+      .describe(
+        "rows of raw features; for a table model, each row holds the raw cells in the order of the model's columns (GET /v1/models/:id)",
+      ),
+    records: z
+      .array(
+        z.record(z.string(), z.unknown(), {
+          error: 'must be a record: an object of column name → value',
+        }),
+        { error: 'must be a list of records (objects of column name → value)' },
+      )
+      .min(1, 'needs at least one record')
+      .optional()
+      .describe(
+        'table models: one object per row, column name → raw value (number, string, true/false); a field left out, null or blank is imputed',
+      ),
+  })
+  .check((ctx) => {
+    const { inputs, records } = ctx.value;
+    if (inputs === undefined && records === undefined)
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['inputs'],
+        message:
+          'is required: send inputs (rows of values) or, for a model trained on a table, records (objects keyed by column name)',
+      });
+    else if (inputs !== undefined && records !== undefined)
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['records'],
+        message: 'send inputs or records, not both',
+      });
   })
   .meta({
     id: 'PredictRequest',
-    description: 'Raw feature rows, as the training data had them (the model scales them itself)',
+    description:
+      'Raw feature rows (`inputs`), as the training data had them (the model scales them itself); or, for a model trained on a table, `records` keyed by column name. Exactly one of them.',
     examples: [
       {
         inputs: exampleRows,
@@ -210,6 +262,8 @@ const predictBody = z
     ],
   });
 
+// The fast check takes numeric rows only: records (and rows holding strings or null) go through
+// zod, and so past the predict lane to Fastify's route.
 export const predictBodySchema = withFastCheck(
   predictBody,
   (v) => isObject(v) && hasOnly(v, ['inputs']) && isFeatureRows(v.inputs),
@@ -217,7 +271,20 @@ export const predictBodySchema = withFastCheck(
 
 export const predictResponseSchema = trustedResponse(
   z.object({
-    outputs: z.array(z.array(z.number())),
-    classes: z.array(z.union([z.number(), z.string()])).optional(),
+    outputs: z
+      .array(z.array(z.number()))
+      .describe(
+        "per row, the network's outputs; for a table model, the probabilities in the order of the model's class list (GET /v1/models/:id `classes`), or [the predicted value] in the target's units",
+      ),
+    classes: z
+      .array(z.union([z.number(), z.string()]))
+      .optional()
+      .describe('classifiers: the predicted class per row, as the training file named it'),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'table models, when there are any: unseen categories (read as "other") and fields the model does not read',
+      ),
   }),
 );

@@ -11,6 +11,7 @@ import { newApiKey } from '../../src/api/auth.js';
 import { fromLabels, fromTargets } from '../../src/data/index.js';
 import { mutated } from '../helpers/hostile-arbitrary.js';
 import { startService, storeTrainedModel, type TestService } from '../helpers/service.js';
+import { classifierDocument, storeDocument } from '../helpers/table-model.js';
 
 const acme = newApiKey('acme');
 const globex = newApiKey('globex');
@@ -20,8 +21,11 @@ let plainUrl: string;
 let iris = '';
 let regression = '';
 let globexModel = '';
+let table = ''; // a model trained on a table: predicts by column name
 
 const row = [5.1, 3.5, 1.4, 0.2];
+const car = { Horsepower: 130, Origin: 'USA', Year: '1970-01-01' };
+const cars = [car, { Horsepower: null, Origin: 'Mars' }, { Year: '1982-06-15' }];
 const linearNetwork = {
   inputSize: 4,
   layers: [{ units: 1, activation: 'identity' as const }],
@@ -64,7 +68,9 @@ beforeAll(async () => {
   globexModel = (
     await storeTrainedModel(service, network, classified, { epochs: 1, seed: 3 }, 'globex')
   ).id;
+  table = await storeDocument(service, classifierDocument(), 'acme');
   // the first request of each model loads it (through Fastify); the lane takes the ones after
+  await send(service.url, { path: `/v1/models/${table}/predict`, body: { records: [car] } });
   for (const id of [iris, regression])
     await send(service.url, { path: `/v1/models/${id}/predict`, body: { inputs: [row] } });
   await send(service.url, {
@@ -126,6 +132,12 @@ async function same(request: Request): Promise<Answer> {
 const predict = (id: string) => `/v1/models/${id}/predict`;
 const infer = (id: string) => `/v2/models/${id}/infer`;
 const tf = (id: string) => `/v1/models/${id}:predict`;
+const column = (name: string, data: unknown[], datatype = 'BYTES') => ({
+  name,
+  shape: [data.length],
+  datatype,
+  data,
+});
 const tensor = (data: unknown, shape = [1, 4]) => ({
   name: 'input',
   shape,
@@ -149,6 +161,16 @@ describe('the lane answers ordinary predictions exactly as the routes do', () =>
       { path: tf(iris), body: { signature_name: 'serving_default', instances: [row] } },
       { path: tf(iris), body: { inputs: { input: [row] } } },
       { path: tf(regression), body: { inputs: [row] } },
+      // a table model by column name, through TF Serving and OIP v2
+      { path: tf(table), body: { instances: cars } },
+      { path: tf(table), body: { inputs: { Horsepower: [130, null], Origin: ['USA', 'Mars'] } } },
+      { path: infer(table), body: { inputs: [column('Origin', ['USA', 'Mars'])] } },
+      {
+        path: infer(table),
+        body: {
+          inputs: [column('Horsepower', [130, null], 'FP32'), column('Year', ['1970-01-01', ''])],
+        },
+      },
     ];
     const before = service.app.predictLane!.counts.answered;
     for (const request of good) expect((await same(request)).status).toBe(200);
@@ -186,11 +208,35 @@ describe('the lane answers ordinary predictions exactly as the routes do', () =>
       { path: tf(iris), body: { instances: [row], inputs: [row] } },
       { path: tf(iris), body: { signature_name: 'other', instances: [row] } },
       { path: tf(iris), body: { instances: [{ input: row, other: 1 }] } },
+      { path: tf(table), body: { instances: [{ ...car, Horsepower: 'fast' }] } },
+      { path: tf(table), body: { instances: [{ input: row }] } },
+      { path: infer(table), body: { inputs: [column('Name', ['a'])] } },
+      { path: infer(table), body: { inputs: [column('Horsepower', ['fast'])] } },
     ];
     const before = service.app.predictLane!.counts.answered;
     for (const request of bad)
       expect((await same(request)).status, JSON.stringify(request)).toBeGreaterThanOrEqual(400);
     expect(service.app.predictLane!.counts.answered).toBe(before);
+  });
+
+  it('records go to the route (the lane declines them): the same answers, good and bad', async () => {
+    const requests: Request[] = [
+      { path: predict(table), body: { records: cars } },
+      { path: predict(table), body: { records: [car], inputs: [row] } },
+      { path: predict(table), body: { records: [{ ...car, Horsepower: 'fast' }] } },
+      { path: predict(table), body: { inputs: [[130, 'USA', null]] } },
+      { path: predict(table), text: '{"records":[{"Horsepower":1,"__proto__":{"x":1}}]}' },
+      { path: predict(table), body: { records: [{ ...car, toString: 1, constructor: 'x' }] } },
+      { path: predict(iris), body: { records: [car] } },
+    ];
+    const before = service.app.predictLane!.counts;
+    const [answered, handedOver] = [before.answered, before.handedOver];
+    const statuses: number[] = [];
+    for (const request of requests) statuses.push((await same(request)).status);
+    expect(statuses).toEqual([200, 400, 400, 200, 400, 200, 400]);
+    expect(service.app.predictLane!.counts.answered).toBe(answered);
+    // each read by the lane and handed to Fastify with its body
+    expect(service.app.predictLane!.counts.handedOver - handedOver).toBe(requests.length);
   });
 
   it('any body: the same answer with the lane as without it', async () => {
@@ -201,6 +247,8 @@ describe('the lane answers ordinary predictions exactly as the routes do', () =>
         { id: '7', inputs: [tensor([row, row], [2, 4])], outputs: [{ name: 'output' }] },
       ],
       [tf(iris), { signature_name: 'serving_default', instances: [row, { input: row }] }],
+      [tf(table), { instances: cars }],
+      [infer(table), { inputs: [column('Origin', ['USA', 'Mars']), column('Year', ['', null])] }],
     ];
     for (const [path, base] of bases) {
       const seen = new Set<number>();

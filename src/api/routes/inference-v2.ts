@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { packageRoot } from '../../paths.js';
+import { columnInputs, readColumnInputs } from '../oip-columns.js';
 import {
+  answerTensors,
   className,
   inferRequestSchema,
   inferResponseSchema,
@@ -31,6 +33,7 @@ import {
 } from '../predict.js';
 import { replayLaneBody } from '../predict-lane.js';
 import { idParams, problems } from '../schemas.js';
+import { predictTable, tableOf } from '../table-predict.js';
 
 export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -96,8 +99,8 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
 
   r.get('/v2/models/:id', {
     schema: {
-      summary: `OIP model metadata: input "${inputName}" [-1, D0] FP32; output "${outputName}" [-1, K] FP32, and "${className}" [-1] for classifiers`,
-      description: errorNote,
+      summary: `OIP model metadata: input "${inputName}" [-1, D0] FP32 (a table model: one input per column); output "${outputName}" [-1, K] FP32, and "${className}" [-1] for classifiers`,
+      description: `${errorNote}\n\nA model trained on a table lists one input per column, named as the column, shape [-1]: FP32 for numbers, BYTES for categories and dates (strings), BOOL for booleans. Send a missing cell as null (or "" in BYTES); a column left out is missing in every row.`,
       tags: ['protocols'],
       params: idParams,
       response: {
@@ -115,11 +118,14 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
     handler: async (request) => {
       const { id } = request.params;
       const cached = await getModel(app, request.stores, id);
+      const table = tableOf(cached);
       return {
         name: id,
         versions: [],
         platform: 'backprop',
-        inputs: [{ name: inputName, datatype: 'FP32', shape: [-1, cached.model.shape.inputSize] }],
+        inputs: table
+          ? columnInputs(table)
+          : [{ name: inputName, datatype: 'FP32', shape: [-1, cached.model.shape.inputSize] }],
         outputs: outputsOf(cached),
       };
     },
@@ -168,8 +174,9 @@ export const oipInfer: PredictEndpoint<
   body: inferRequestSchema,
   async answer(app, cached, id, body) {
     const available = outputsOf(cached);
+    const table = tableOf(cached);
     const issues = new Issues();
-    if (body.inputs.length > 1)
+    if (body.inputs.length > 1 && !table)
       issues.add('inputs', `has ${body.inputs.length} tensors; the model has one input: send one`);
     body.outputs?.forEach((o, i) => {
       if (available.some((a) => a.name === o.name)) return;
@@ -178,13 +185,23 @@ export const oipInfer: PredictEndpoint<
     });
     issues.throwIfAny();
     const max = app.services.config.maxPredictRows;
-    const { x, rows, rowIssue } = readInput(body.inputs[0]!, cached, max);
-    const y = await predictRows(app, cached, x, rows, rowIssue);
-    const tensors = outputTensors(cached, y, rows);
+    let tensors: ReturnType<typeof outputTensors>;
+    let warnings: string[] = [];
+    if (table) {
+      const { records, place } = readColumnInputs(body.inputs, table, max);
+      const answer = await predictTable(app, cached, table, records, place);
+      tensors = answerTensors(cached, answer);
+      warnings = answer.warnings;
+    } else {
+      const { x, rows, rowIssue } = readInput(body.inputs[0]!, cached, max);
+      const y = await predictRows(app, cached, x, rows, rowIssue);
+      tensors = outputTensors(cached, y, rows);
+    }
     const wanted = body.outputs?.map((o) => o.name) ?? available.map((o) => o.name);
     return {
       model_name: id,
       ...(body.id === undefined ? {} : { id: body.id }),
+      ...(warnings.length > 0 ? { parameters: { warnings } } : {}),
       outputs: wanted.map((name) => tensors[name]!),
     };
   },

@@ -1,6 +1,7 @@
 // TensorFlow Serving's REST predict (POST /v1/models/<id>:predict), on the same cached models as
 // POST /v1/models/:id/predict: row form (instances → predictions) and columnar form (inputs →
-// outputs). Deliberately not here: classify, regress, model status and metadata.
+// outputs); a table model's bodies by column name are read in tf-records.ts. Deliberately not
+// here: classify, regress, model status and metadata.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -31,6 +32,8 @@ import {
 import { replayLaneBody } from '../predict-lane.js';
 import { exampleRows, idParams, problems } from '../schemas.js';
 import type { CachedModel } from '../services.js';
+import { predictTable, tableOf } from '../table-predict.js';
+import { columnarRecords, instanceRecords } from '../tf-records.js';
 
 const tfSignature = 'serving_default';
 
@@ -42,11 +45,15 @@ const tfPredictRequest = z
     instances: z
       .array(z.unknown())
       .optional()
-      .describe(`row format: rows [[…], …], or objects {"${inputName}": […]}`),
+      .describe(
+        `row format: rows [[…], …], or objects {"${inputName}": […]}; for a table model, objects keyed by column name {"Origin": "USA", …} (or rows of raw cells in column order)`,
+      ),
     inputs: z
       .unknown()
       .optional()
-      .describe(`columnar format: rows [[…], …], or {"${inputName}": [[…], …]}`),
+      .describe(
+        `columnar format: rows [[…], …], or {"${inputName}": [[…], …]}; for a table model, {"Origin": ["USA", …], …}: each column's values, one per row (or rows of raw cells in column order)`,
+      ),
   })
   .meta({
     id: 'TfPredictRequest',
@@ -69,24 +76,41 @@ export const tfPredictRequestSchema = withFastCheck(
 );
 
 const tfRows = z.array(z.array(z.number()));
+const tfWarnings = z
+  .array(z.string())
+  .optional()
+  .describe(
+    'table models, when there are any: unseen categories (read as "other") and fields not read',
+  );
 const tfPredictResponseSchema = trustedResponse(
-  z.union([z.object({ predictions: tfRows }), z.object({ outputs: tfRows })]).meta({
-    id: 'TfPredictResponse',
-    description: 'predictions for instances, outputs for inputs',
-  }),
+  z
+    .union([
+      z.object({ predictions: tfRows, warnings: tfWarnings }),
+      z.object({ outputs: tfRows, warnings: tfWarnings }),
+    ])
+    .meta({
+      id: 'TfPredictResponse',
+      description:
+        "predictions for instances, outputs for inputs: per row the model's outputs (a classifier's probabilities in the order of its class list, which GET /v1/models/:id shows as `classes`; a table regressor's [value] in its target's units)",
+    }),
 );
 
 type TfPredictRequest = z.infer<typeof tfPredictRequest>;
 
-/** The request's rows, flat, with the path of each row: instances.r, inputs.r or inputs.input.r. */
-function readTfRows(body: TfPredictRequest, cached: CachedModel, maxRows: number) {
+/** The signature, and one of the two formats. */
+function checkForm({ signature_name: signature, instances, inputs }: TfPredictRequest): void {
   const issues = new Issues();
-  const { signature_name: signature, instances, inputs } = body;
   if (signature !== undefined && signature !== tfSignature)
     issues.add('signature_name', `is ${shown(signature)}; the model has one: ${tfSignature}`);
   if ((instances === undefined) === (inputs === undefined))
     issues.add('', 'send either instances (row format) or inputs (columnar format), one of them');
   issues.throwIfAny();
+}
+
+/** The request's rows, flat, with the path of each row: instances.r, inputs.r or inputs.input.r. */
+function readTfRows(body: TfPredictRequest, cached: CachedModel, maxRows: number) {
+  const issues = new Issues();
+  const { instances, inputs } = body;
   // each row as [value, path]: a named input unwraps to its value
   const named = (value: unknown, path: string): [unknown, string] => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return [value, path];
@@ -148,6 +172,19 @@ export const tfPredict: PredictEndpoint<
   body: tfPredictRequestSchema,
   async answer(app, cached, _id, body) {
     const max = app.services.config.maxPredictRows;
+    checkForm(body);
+    const table = tableOf(cached);
+    if (table) {
+      const { records, place } =
+        body.instances === undefined
+          ? columnarRecords(body.inputs, table, max)
+          : instanceRecords(body.instances, table, max);
+      const { outputs, warnings } = await predictTable(app, cached, table, records, place);
+      const noted = warnings.length > 0 ? { warnings } : {};
+      return body.instances === undefined
+        ? { outputs, ...noted }
+        : { predictions: outputs, ...noted };
+    }
     const { x, rows, columnar, rowIssue } = readTfRows(body, cached, max);
     const y = await predictRows(app, cached, x, rows, rowIssue);
     const answer = rowsOf(y, rows, outputSizeOf(cached.model.shape));
