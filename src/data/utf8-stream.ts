@@ -84,11 +84,11 @@ function notUtf8(path: string, slice: Buffer, offset: number, line: number): Val
     }
   } else hi = 0; // a sequence begun in the slice before, or cut off at the end
   const at = offset + Math.max(0, hi - 1);
-  const where = `line ${line + newlines(slice.subarray(0, Math.max(0, hi - 1)))}, byte ${at}`;
+  const where = `line ${line + newlines(slice.subarray(0, Math.max(0, hi - 1)))}, byte offset ${at}`;
   return new ValidationError([
     {
       path,
-      message: `is not UTF-8 text (at ${where}): save or export the file as UTF-8`,
+      message: `is not UTF-8 text (${where}): save or export the file as UTF-8`,
     },
   ]);
 }

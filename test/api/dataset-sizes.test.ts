@@ -1,5 +1,5 @@
 // Issue 12, defect 1: 54 KB of CSV whose one class index 9999 made rows × classes one-hot floats
-// (540 MB) in the API. Labels are stored as class indices, every derived size is checked against
+// (540 MB) in the API; sent as JSON rows here, since a CSV with ?label= is a table (issue 14). Labels are stored as class indices, every derived size is checked against
 // its limit before anything is allocated, and a worker makes one-hot targets only after the same
 // check. The API runs with the default MAX_DATASET_CELLS (1e8); the worker with 1e6.
 import type { Redis } from 'ioredis';
@@ -31,24 +31,30 @@ afterAll(async () => {
 const tenantKeys = async () =>
   (await redis.keys(`${service.config.keyPrefix}:tenant:default:*`)).sort();
 
-/** `rows` CSV rows of one feature, all class 0 but row 6000, which is class 9999. */
+/**
+ * `rows` rows of one feature, all class 0 but row 6000, which is class index 9999: JSON rows, as
+ * a CSV with ?label= is a table now (issue 14), whose classes are the values it holds (2 here).
+ */
 const oneBigClass = (rows: number) =>
-  `x,label\n${Array.from({ length: rows }, (_, i) => `${i % 7},${i === 6000 ? 9999 : 0}\n`).join('')}`;
+  JSON.stringify({
+    inputs: Array.from({ length: rows }, (_, i) => [i % 7]),
+    labels: Array.from({ length: rows }, (_, i) => (i === 6000 ? 9999 : 0)),
+  });
 
-const uploadCsv = (csv: string) =>
-  fetch(`${service.url}/v1/datasets?label=label`, {
+const uploadRows = (json: string) =>
+  fetch(`${service.url}/v1/datasets`, {
     method: 'POST',
-    headers: { 'content-type': 'text/csv' },
-    body: csv,
+    headers: { 'content-type': 'application/json' },
+    body: json,
   });
 
 describe('a small upload of many rows and one large class index', () => {
   it('13,500 rows: a 400 naming MAX_DATASET_CELLS, nothing stored, others answered', async () => {
-    const csv = oneBigClass(13_500);
-    expect(csv.length).toBeLessThan(60_000);
+    const json = oneBigClass(13_500);
+    expect(json.length).toBeLessThan(100_000);
     const before = await tenantKeys();
     const [upload, health, list] = await Promise.all([
-      uploadCsv(csv),
+      uploadRows(json),
       http(service, 'GET', '/healthz'),
       http(service, 'GET', '/v1/jobs'),
     ]);
@@ -56,7 +62,7 @@ describe('a small upload of many rows and one large class index', () => {
     expect(upload.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(((await upload.json()) as { errors: unknown }).errors).toEqual([
       {
-        path: 'label',
+        path: 'labels',
         message:
           '13500 rows × 10000 classes = 135000000 one-hot target values; this service trains on at most 100000000 (MAX_DATASET_CELLS): number the classes from 0 without gaps, or use fewer rows',
       },
@@ -88,7 +94,7 @@ describe('a small upload of many rows and one large class index', () => {
   });
 
   it('10,000 rows are stored as 80 KB of inputs and class indices, not 400 MB', async () => {
-    const upload = await uploadCsv(oneBigClass(10_000));
+    const upload = await uploadRows(oneBigClass(10_000));
     expect(upload.status).toBe(201);
     const meta = (await upload.json()) as { id: string };
     expect(meta).toMatchObject({ rows: 10_000, features: 1, outputs: 10_000, bytes: 80_000 });
@@ -102,7 +108,7 @@ describe('a small upload of many rows and one large class index', () => {
   });
 
   it('a worker whose MAX_DATASET_CELLS it exceeds fails the job dataset_too_large, untried', async () => {
-    const meta = (await (await uploadCsv(oneBigClass(10_000))).json()) as { id: string };
+    const meta = (await (await uploadRows(oneBigClass(10_000))).json()) as { id: string };
     const submitted = await http(service, 'POST', '/v1/jobs', {
       network: {
         inputSize: 1,

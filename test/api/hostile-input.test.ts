@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { nestsDeeperThan } from '../../src/api/json-body.js';
 import { queueBoardPath } from '../../src/api/queue-board.js';
-import { connectRedis, keysUnder } from '../../src/store/index.js';
+import { defaultTenant } from '../../src/config.js';
+import { connectRedis, createStores, keysUnder } from '../../src/store/index.js';
 import {
   deep,
   type Fault,
@@ -396,12 +397,13 @@ describe('POST /v1/datasets', () => {
       500,
     ));
 
-  // A CSV with a label column y; each fault below makes it one no loader should take.
+  // A CSV of numbers with a target column y (?targets=y); each fault below makes it one no
+  // loader should take. (As a table, ?label=y, many of them are ordinary: see hostile tables.)
   const header = ['a', 'b', 'y'];
   const rows = [
-    ['0', '1', 'cat'],
-    ['1', '0', 'dog'],
-    ['0.5', '-2e3', 'cat'],
+    ['0', '1', '0.25'],
+    ['1', '0', '1'],
+    ['0.5', '-2e3', '0'],
   ];
   const badCell = fc.oneof(
     fc.constantFrom(
@@ -475,7 +477,7 @@ describe('POST /v1/datasets', () => {
       fc.constantFrom('\n', '\r\n', '\r'),
     )
     .map(([fs, lead, eol]) => {
-      const csv = fs.reduce((c, f) => f(c), { lines: [header, ...rows], query: '?label=y' });
+      const csv = fs.reduce((c, f) => f(c), { lines: [header, ...rows], query: '?targets=y' });
       return { text: lead + csv.lines.map((l) => l.join(',')).join(eol), query: csv.query };
     });
   const csvType = fc.constantFrom('text/csv', 'text/csv; charset=utf-8', 'application/csv');
@@ -505,6 +507,295 @@ describe('POST /v1/datasets', () => {
       [413],
     );
   });
+});
+
+describe('POST /v1/datasets: hostile tables (issue 14)', () => {
+  const tableStores = () => createStores(redis, service.config.keyPrefix, defaultTenant);
+  const datasetKeys = async () =>
+    (await keysUnder(redis, service.config.keyPrefix)).filter((k) => k.includes(':dataset:'));
+  const post = (query: string, body: string | Uint8Array, type = 'text/csv'): Request => ({
+    method: 'POST',
+    path: `/v1/datasets${query}`,
+    body,
+    type,
+  });
+
+  /** A 201 whose meta is read back by GET; the dataset is deleted again (the suite ends as it began). */
+  async function accepted(req: Request, check: (meta: any) => Promise<void> | void) {
+    const res = await send(req);
+    expect(res.status, `${shown(req)} → ${res.text.slice(0, 300)}`).toBe(201);
+    const meta = JSON.parse(res.text);
+    const got = await fetch(`${service.url}/v1/datasets/${meta.id}`);
+    expect(await got.json()).toEqual(meta);
+    try {
+      await check(meta);
+    } finally {
+      const deleted = await fetch(`${service.url}/v1/datasets/${meta.id}`, { method: 'DELETE' });
+      expect(deleted.status).toBe(204);
+    }
+  }
+
+  /** refused(), naming `path` (with `message` when given), and no dataset key written. */
+  async function refusedTable(req: Request, path: string, message?: string | RegExp) {
+    const keys = await datasetKeys();
+    const problem = await refused(req, [400]);
+    const issue = problem.errors?.find((e: { path: string }) => e.path === path);
+    expect(issue, `${shown(req)} → ${json(problem.errors)}`).toBeDefined();
+    if (message !== undefined) expect(issue.message).toMatch(message);
+    expect(await datasetKeys()).toEqual(keys);
+    return problem;
+  }
+
+  /** The stored column `name`'s cells, as texts (undefined where missing). */
+  async function storedCells(id: string, name: string) {
+    const { table } = (await tableStores().datasets.loadTable(id))!;
+    const c = table.header.indexOf(name);
+    return Array.from({ length: table.rows }, (_, r) => {
+      const code = table.codes[c * table.rows + r]!;
+      return code < 0 ? undefined : table.dictionaries[c]![code];
+    });
+  }
+
+  it('ragged rows: a longer row is a 400 naming it; a shorter one has missing cells', async () => {
+    await refusedTable(
+      post('?label=y', 'a,y\n1,2\n3,4,5\n6,7\n'),
+      'rows',
+      'row 2 has 3 cells but the header names 2 columns; name every column or remove the extra cells',
+    );
+    await accepted(post('?label=y', 'y,a,b\n1,2,3\n0,4\n1,5,6\n'), (meta) => {
+      expect(meta.rows).toBe(3);
+      expect(meta.columns[2]).toMatchObject({ name: 'b', type: 'numeric', missing: 1, max: 6 });
+    });
+  });
+
+  it('quotes: commas, newlines and doubled quotes inside a cell; CRLF line ends', async () => {
+    const csv = 'name,y\r\n"Smith, John",1\r\n"two\r\nlines, ""quoted""",0\r\n"x",1\r\n';
+    await accepted(post('?label=y', csv), async (meta) => {
+      expect(meta.rows).toBe(3);
+      expect(await storedCells(meta.id, 'name')).toEqual([
+        'Smith, John',
+        'two\r\nlines, "quoted"',
+        'x',
+      ]);
+    });
+  });
+
+  it('a byte order mark is not part of the first column name (CSV and NDJSON)', async () => {
+    await accepted(post('?label=y', '\uFEFFa,y\n1,0\n2,1\n'), (meta) => {
+      expect(meta.columns.map((c: any) => c.name)).toEqual(['a', 'y']);
+    });
+    const ndjson = '\uFEFF{"a": 1, "y": 0}\n{"a": 2, "y": 1}\n';
+    await accepted(post('?label=y', ndjson, 'application/x-ndjson'), (meta) => {
+      expect(meta.columns.map((c: any) => c.name)).toEqual(['a', 'y']);
+    });
+  });
+
+  it('duplicate and empty header names: a 400 naming the columns', async () => {
+    await refusedTable(
+      post('?label=y', 'a,b,a,y\n1,2,3,0\n'),
+      'header',
+      'columns 1 and 3 are both named a; rename one',
+    );
+    await refusedTable(
+      post('?label=y', 'a,,y\n1,2,0\n'),
+      'header',
+      'column 2 has no name; name every column',
+    );
+    await refusedTable(post('?label=y', ' ,y\n1,0\n'), 'header', 'column 1 has no name');
+  });
+
+  // No limit on columns but MAX_DATASET_CELLS and MAX_DATASET_BYTES: profiling is linear in
+  // the cells, and a wide table is a real one (one-hot exports, sensor arrays).
+  it('10,000 columns: stored and profiled, every column typed', async () => {
+    const names = Array.from({ length: 10_000 }, (_, c) => `c${c}`);
+    const row = (r: number) => names.map((_, c) => (c + r) % 10).join(',');
+    const csv = `${names.join(',')},y\n${row(0)},0\n${row(1)},1\n${row(2)},0\n`;
+    expect(csv.length).toBeLessThan(maxDatasetBytes);
+    await accepted(post('?label=y&task=classification', csv), (meta) => {
+      expect(meta).toMatchObject({ rows: 3, features: 10_000, classes: [0, 1] });
+      expect(meta.columns).toHaveLength(10_001);
+      expect(meta.columns[9_999]).toMatchObject({ name: 'c9999', type: 'numeric', min: 0, max: 9 });
+    });
+  });
+
+  it('one row', async () => {
+    await accepted(post('?label=y', 'a,b,y\n1,x,2\n'), (meta) => {
+      expect(meta).toMatchObject({ rows: 1, droppedRows: [], label: { task: 'regression' } });
+      expect(meta.columns[1]).toMatchObject({
+        type: 'categorical',
+        top: [{ value: 'x', count: 1 }],
+      });
+    });
+  });
+
+  it('a column with every cell missing is ignored, with its reason', async () => {
+    await accepted(post('?label=y', 'a,gone,y\n1,,0\n2,NA,1\n3,?,0\n'), (meta) => {
+      expect(meta.columns[1]).toEqual({
+        name: 'gone',
+        type: 'ignored',
+        missing: 3,
+        distinct: 0,
+        reason: 'every row is missing',
+      });
+    });
+  });
+
+  it('prototype keys: __proto__ refused in every form, constructor & co. ordinary columns', async () => {
+    const proto = Object.getOwnPropertyNames(Object.prototype).sort();
+    await refusedTable(
+      post('?label=y', '[{"__proto__": {"polluted": 1}, "y": 1}]', 'application/json'),
+      '0.__proto__',
+    );
+    await refusedTable(
+      post(
+        '?label=y',
+        '[{"y": 1, "constructor": {"prototype": {"polluted": 1}}}]',
+        'application/json',
+      ),
+      '0.constructor',
+    );
+    await refusedTable(
+      post('?label=y', '{"__proto__": 1, "y": 0}\n', 'application/x-ndjson'),
+      'header',
+      /column 1 is named __proto__.*rename it/,
+    );
+    await refusedTable(
+      post('?label=y', '{"y": 0, "__proto__": {"polluted": 1}}\n', 'application/x-ndjson'),
+      'ndjson.line 1.__proto__',
+    );
+    await refusedTable(post('?label=__proto__', '__proto__,y\n1,0\n'), 'header');
+    const records = [
+      { constructor: 'a', toString: 1, hasOwnProperty: true, prototype: null, y: 1 },
+      { constructor: 'b', toString: 2, hasOwnProperty: false, prototype: 'p', y: 0 },
+    ];
+    const named = ['constructor', 'toString', 'hasOwnProperty', 'prototype', 'y'];
+    for (const body of [json(records), records.map((r) => json(r)).join('\n')]) {
+      const type = body.startsWith('[') ? 'application/json' : 'application/x-ndjson';
+      await accepted(post('?label=constructor', body, type), async (meta) => {
+        expect(meta.columns.map((c: any) => [c.name, c.type])).toEqual([
+          ['constructor', 'categorical'],
+          ['toString', 'numeric'],
+          ['hasOwnProperty', 'boolean'],
+          ['prototype', 'categorical'],
+          ['y', 'numeric'],
+        ]);
+        expect(meta.classes).toEqual(['a', 'b']);
+        expect(await storedCells(meta.id, 'toString')).toEqual(['1', '2']);
+      });
+    }
+    await accepted(post('?label=y', `${named.join(',')}\na,1,true,,1\nb,2,false,p,0\n`), (meta) => {
+      expect(meta.columns.map((c: any) => c.name)).toEqual(named);
+    });
+    expect(({} as any).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(proto);
+  });
+
+  it('bytes that are not UTF-8: a 400 naming the line and byte, in CSV and NDJSON', async () => {
+    const bad = Buffer.concat([
+      Buffer.from('a,y\n1,0\n2,'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('\n'),
+    ]);
+    await refusedTable(
+      post('?label=y', bad),
+      'csv',
+      'is not UTF-8 text (line 3, byte offset 11): save or export the file as UTF-8',
+    );
+    const utf16 = Buffer.from('\uFEFFa,y\n1,0\n', 'utf16le');
+    await refusedTable(
+      post('?label=y', utf16),
+      'csv',
+      /^is not UTF-8 text \(line 1, byte offset 0\)/,
+    );
+    const ndjson = Buffer.concat([
+      Buffer.from('{"a": 1, "y": 0}\n{"a": "'),
+      Buffer.from([0xff]),
+      Buffer.from('", "y": 1}\n'),
+    ]);
+    await refusedTable(
+      post('?label=y', ndjson, 'application/x-ndjson'),
+      'ndjson',
+      'is not UTF-8 text (line 2, byte offset 24): save or export the file as UTF-8',
+    );
+    // cut off in the middle of a character at the very end
+    await refusedTable(
+      post('?label=y', Buffer.from([...Buffer.from('a,y\n1,'), 0xe2, 0x82])),
+      'csv',
+    );
+  });
+
+  it('NDJSON: a line that is not a JSON object is a 400 naming its line', async () => {
+    await refusedTable(
+      post('?label=y', '{"a": 1, "y": 0}\n\n{"a": 2, "y": }\n', 'application/x-ndjson'),
+      'ndjson.line 3',
+      /^is not JSON \(.*\): write one JSON object a line$/,
+    );
+    await refusedTable(
+      post('?label=y', '{"a": 1, "y": 0}\n"a line"\n', 'application/x-ndjson'),
+      'ndjson.line 2',
+      'must be an object of column: value (got "a line")',
+    );
+  });
+
+  // Any table: a 201 (deleted again) or a 4xx problem that stored nothing; never a 5xx.
+  const name = fc.oneof(
+    fc.constantFrom('a', 'b', 'y', '', ' ', '__proto__', 'constructor', 'toString', '"q"', 'a,b'),
+    fc.string({ maxLength: 6 }),
+  );
+  const cell = fc.oneof(
+    fc.constantFrom('', 'NA', '?', 'null', '1', '0', '-2.5', '1e999', '1e39', 'true', 'no'),
+    fc.constantFrom(
+      '2024-02-29',
+      '2023-02-30',
+      'x,y',
+      'say "hi"',
+      'two\nlines',
+      '\uFEFF',
+      '\u0000',
+    ),
+    fc.double().map(String),
+    fc.string({ maxLength: 8 }),
+  );
+  const quoted = (text: string) =>
+    /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const table = fc
+    .record({
+      header: fc.array(name, { minLength: 1, maxLength: 5 }),
+      rows: fc.array(fc.array(cell, { maxLength: 6 }), { maxLength: 12 }),
+      label: fc.oneof(fc.constant(0), fc.constant(-1), fc.nat(5)),
+      task: fc.constantFrom('', '&task=classification', '&task=regression'),
+      missing: fc.constantFrom('', '&missing=', '&missing=x,-', '&missing=%2C%2C'),
+      eol: fc.constantFrom('\n', '\r\n'),
+    })
+    .map(({ header, rows, label, task, missing, eol }) => {
+      const labelName = label < 0 ? 'nothing' : (header[label % header.length] ?? 'y');
+      const text = [header, ...rows].map((r) => r.map(quoted).join(',')).join(eol);
+      return { query: `?label=${encodeURIComponent(labelName)}${task}${missing}`, text };
+    });
+  it('answers any CSV table with a 201 or a 4xx naming the field, never a 5xx', () =>
+    property(
+      table,
+      async ({ query, text }) => {
+        const req = post(query, text);
+        const keys = await datasetKeys();
+        const res = await send(req);
+        if (res.status === 201) {
+          const { id } = JSON.parse(res.text);
+          expect(
+            (await fetch(`${service.url}/v1/datasets/${id}`, { method: 'DELETE' })).status,
+          ).toBe(204);
+          return;
+        }
+        const where = `${shown(req)} → ${res.status} ${res.text.slice(0, 300)}`;
+        expect([400, 413], where).toContain(res.status);
+        expect(res.type, where).toMatch(/^application\/problem\+json/);
+        const problem = JSON.parse(res.text);
+        expect(problem.errors?.length, where).toBeGreaterThan(0);
+        for (const e of problem.errors) expect(e.message, where).toMatch(/\w+ \w+/);
+        expect(await datasetKeys()).toEqual(keys);
+      },
+      300,
+    ));
 });
 
 describe('routes with an id', () => {

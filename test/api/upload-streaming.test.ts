@@ -33,35 +33,52 @@ const inject = (method: 'GET' | 'POST', url: string, payload?: string, type = 'a
     ...(payload === undefined ? {} : { payload, headers: { 'content-type': type } }),
   });
 
+// From the moment the upload's handler starts: one /healthz at a time, each sent once the one
+// before is answered (before issue 12 the handler parsed the whole CSV at once: none was).
+async function healthAnsweredDuring(url: string, csv: string) {
+  let uploading = true;
+  const reached = new Promise<void>((resolve) => {
+    handlerReached = resolve;
+  });
+  const upload = inject('POST', url, csv, 'text/csv').finally(() => {
+    uploading = false;
+  });
+  await reached;
+  let answeredWhileUploading = 0;
+  while (uploading && answeredWhileUploading < 10) {
+    const health = await inject('GET', '/healthz');
+    expect(health.statusCode).toBe(200);
+    if (uploading) answeredWhileUploading++;
+  }
+  expect(answeredWhileUploading).toBe(10);
+  return upload;
+}
+
 describe('a large CSV upload', () => {
-  it('lets /healthz requests sent after it be answered before it is', async () => {
-    // 2 MB of rows, the last one bad, so the upload's answer comes straight after its parse
-    const rows = 160_000;
+  // 2 MB of rows, the last one bad, so the upload's answer comes straight after its parse
+  const rows = 160_000;
+
+  it('of numbers (?targets=): lets /healthz requests sent after it be answered before it is', async () => {
     const csv = `x1,x2,label\n${'1.25,2.5,1\n'.repeat(rows)}1,oops,0\n`;
     expect(csv.length).toBeGreaterThan(1_700_000);
-    let uploading = true;
-    const reached = new Promise<void>((resolve) => {
-      handlerReached = resolve;
-    });
-    const upload = inject('POST', '/v1/datasets?label=label', csv, 'text/csv').finally(() => {
-      uploading = false;
-    });
-    await reached;
-    // from the moment its handler starts: one /healthz at a time, each sent once the one before
-    // is answered (before issue 12 the handler parsed the whole CSV at once: none was)
-    let answeredWhileUploading = 0;
-    while (uploading && answeredWhileUploading < 10) {
-      const health = await inject('GET', '/healthz');
-      expect(health.statusCode).toBe(200);
-      if (uploading) answeredWhileUploading++;
-    }
-    expect(answeredWhileUploading).toBe(10);
-    const refused = await upload;
+    const refused = await healthAnsweredDuring('/v1/datasets?targets=label', csv);
     expect(refused.statusCode).toBe(400);
     expect(refused.json<Problem>().errors).toEqual([
       {
         path: `csv.line ${rows + 2}`,
         message: 'column x2: "oops" is not a number; every cell must be a finite number',
+      },
+    ]);
+  }, 60_000);
+
+  it('as a table (?label=): read as it streams in too', async () => {
+    const csv = `x1,x2,label\n${'1.25,a,1\n'.repeat(rows)}1,b,0,9\n`;
+    const refused = await healthAnsweredDuring('/v1/datasets?label=label', csv);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<Problem>().errors).toEqual([
+      {
+        path: 'rows',
+        message: `row ${rows + 1} has 4 cells but the header names 3 columns; name every column or remove the extra cells`,
       },
     ]);
   }, 60_000);
