@@ -32,14 +32,7 @@ export function loadModelFile(path: string): ModelDocument {
 export function readInputs(path: string): Dataset {
   const text = readText(path, 'inputs file');
   if (/\.csv$/i.test(path)) return parseCsv(text);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(
-      `inputs file ${path} is neither CSV (by its name) nor valid JSON: ${(error as Error).message}`,
-    );
-  }
+  const json = parseInputsJson(text, path);
   const rows = Array.isArray(json) ? json : (json as { inputs?: unknown } | null)?.inputs;
   if (!Array.isArray(rows) || !rows.every(Array.isArray)) {
     throw new UsageError(`inputs file ${path} must hold a list of rows, or {"inputs": [[…], …]}`);
@@ -133,14 +126,7 @@ function readRecords(path: string): unknown[] {
       return record;
     });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(
-      `inputs file ${path} is neither CSV (by its name) nor valid JSON: ${(error as Error).message}`,
-    );
-  }
+  const json = parseInputsJson(text, path);
   const records = Array.isArray(json) ? json : (json as { records?: unknown } | null)?.records;
   if (!Array.isArray(records)) {
     throw new UsageError(
@@ -148,4 +134,15 @@ function readRecords(path: string): unknown[] {
     );
   }
   return records;
+}
+
+// An inputs file that is not named .csv: JSON, or a usage error saying it is neither.
+function parseInputsJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `inputs file ${path} is neither CSV (by its name) nor valid JSON: ${(error as Error).message}`,
+    );
+  }
 }

@@ -1,19 +1,10 @@
 // A whole CSV text as a table of string cells (the CLI's `{csv, label}`: issue 14): the header
 // and every row as csv-parse gives them, a row shorter than the header keeping its missing cells.
 // Not the streaming reader of uploads (csv-stream.ts), nor the numeric one (csv.ts).
-import { CsvError, parse } from 'csv-parse/sync';
-import { ValidationError } from '../errors.js';
-import { type CsvRecord, checkRecordCount, csvParseOptions } from './csv.js';
+import { readRecords } from './csv.js';
 import type { Table } from './table.js';
 
 export function readCsvTable(text: string): Table {
-  let records: CsvRecord[];
-  try {
-    records = parse(text, csvParseOptions) as unknown as CsvRecord[];
-  } catch (err) {
-    if (!(err instanceof CsvError)) throw err;
-    throw new ValidationError([{ path: `csv.line ${err.lines}`, message: err.message }]);
-  }
-  checkRecordCount(records.length);
+  const records = readRecords(text);
   return { header: records[0]!.record, rows: records.slice(1).map((r) => r.record) };
 }

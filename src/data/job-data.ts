@@ -133,8 +133,13 @@ export function planStoredTable(meta: TableMeta, choices: TableChoices): TablePl
     columns: meta.columns,
     label: { ...meta.label, droppedRows: { count: 0, rows: [] } },
   };
+  return underDataset(() => planTable(profile, choices));
+}
+
+/** What `read` returns; its ValidationError's paths put under `dataset` (a job's field). */
+export function underDataset<T>(read: () => T): T {
   try {
-    return planTable(profile, choices);
+    return read();
   } catch (error) {
     if (error instanceof ValidationError)
       throw new ValidationError(prefixIssues('dataset', error.issues));

@@ -20,7 +20,14 @@ import { parseCsvFile } from './csv.js';
 import { readCsvTable } from './csv-table.js';
 import { type DataRows, type Dataset, fromTargets, readLabelled } from './dataset.js';
 import { generators } from './generators.js';
-import { holdOut, planStoredTable, shapeOfPlan, type TrainingRows, tableRows } from './job-data.js';
+import {
+  holdOut,
+  planStoredTable,
+  shapeOfPlan,
+  type TrainingRows,
+  tableRows,
+  underDataset,
+} from './job-data.js';
 import { withTargets } from './labels.js';
 import { completeNetwork } from './network-defaults.js';
 import { type DataShape, shapeOfData } from './shape.js';
@@ -235,17 +242,6 @@ export function prepareJob(value: unknown, options: LoadOptions, seed?: () => nu
   if (issues.length > 0) throw new ValidationError(issues);
   const rows = holdOut(withTargets(data, options.maxCells), training);
   return { job: { ...spec, network, training }, data: rows.train, rows };
-}
-
-// Issues of the table's reading named under `dataset` (label, csv.line 3, header).
-function underDataset<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof ValidationError)
-      throw new ValidationError(prefixIssues('dataset', error.issues));
-    throw error;
-  }
 }
 
 function readText(path: string): string {
