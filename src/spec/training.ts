@@ -116,13 +116,12 @@ export type TrainingSpec = z.infer<typeof trainingSchema>;
 export type ResolvedTraining = TrainOptions & { testSplit: number };
 
 /**
- * Tables' defaults (issue 14), where a job leaves training out (resolveTableTraining): rows held out for an honest
- * evaluation (testSplit) and for early stopping (validationSplit, patience), Adam on mini-batches
- * (what tabular MLPs train well with, and what scikit-learn's MLP uses), weight decay (3e-3: the
- * best of 1e-4, 1e-3 and 3e-3 on the bench's tables, with the held-out accuracy or R² over five
- * seeds), and
- * no second standardisation (the table's preprocessing standardises numbers and keeps one-hot
- * inputs 0/1). Measured on cars, penguins and the third table in BENCHMARKS.md.
+ * Tables' defaults (issue 14), where a job leaves training out (resolveTableTraining): rows held
+ * out for an honest evaluation (testSplit) and for early stopping (validationSplit, patience),
+ * Adam on mini-batches (what tabular MLPs train well with, and what scikit-learn's MLP uses),
+ * weight decay 3e-3 (the best of 1e-4, 1e-3 and 3e-3 on the bench's tables, held-out accuracy or
+ * R² over five seeds), and no second standardisation (the table's preprocessing standardises
+ * numbers and keeps one-hot inputs 0/1). Compared with scikit-learn in BENCHMARKS.md.
  */
 export const tableTrainingDefaults: Partial<ResolvedTraining> = {
   epochs: 500,
