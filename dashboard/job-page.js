@@ -14,7 +14,7 @@ import {
   statusBadge,
 } from './dom.js';
 import { metricsCard } from './metrics-card.js';
-import { predictForm } from './predict-form.js';
+import { predictFormOf } from './predict-form.js';
 
 const finalEvents = ['done', 'failed', 'cancelled'];
 
@@ -141,7 +141,7 @@ export function jobPage(main, { id }) {
             ),
             '.',
           ),
-          predictForm(job.modelId, job.spec.network.inputSize),
+          predictFormOf(job.modelId, job.spec.network?.inputSize),
         ),
       );
     outcome.replaceChildren(...sections);

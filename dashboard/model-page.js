@@ -1,12 +1,13 @@
 // One trained model (#/models/:id, from GET /v1/models/:id): its evaluation on held-out rows
 // (headline numbers, confusion matrix heatmap and ROC curves, or predicted against actual), the
-// columns it reads and its classes, and its training metrics. Not the predict form: that stays
-// on the job's page.
+// columns it reads and its classes, a predict form (by column for a table model, as on the
+// job's page) and its training metrics.
 import { api, issuesOf, Unauthorized } from './api.js';
 import { columnsCard } from './columns-card.js';
 import { h, issueList, shapeOf, when } from './dom.js';
 import { evaluationCard } from './evaluation-card.js';
 import { metricsCard } from './metrics-card.js';
+import { predictFormFor } from './predict-form.js';
 
 export function modelPage(main, { id }) {
   let gone = false;
@@ -42,6 +43,14 @@ export function modelPage(main, { id }) {
         ),
       );
     if (model.preprocessing || model.target) sections.push(columnsCard(model));
+    sections.push(
+      h(
+        'section',
+        { className: 'card', 'aria-labelledby': 'predict-title' },
+        h('h2', { id: 'predict-title' }, 'Predict'),
+        predictFormFor(model),
+      ),
+    );
     sections.push(metricsCard(model.metrics));
     body.replaceChildren(...sections);
     chart = evaluation?.draw();

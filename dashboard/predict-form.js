@@ -1,7 +1,35 @@
 // Prediction with a succeeded job's model: rows of comma-separated numbers in, a table of
-// classes (for classifiers) and outputs back.
-import { api, issuesOf } from './api.js';
+// classes (for classifiers) and outputs back. A table model (one with `preprocessing` and
+// `target`) gets table-predict-form.js's form instead, one field per column: predictFormFor
+// chooses from the model's document, predictFormOf fetches it first.
+import { api, issuesOf, Unauthorized } from './api.js';
 import { h, issueList, num } from './dom.js';
+import { tablePredictForm } from './table-predict-form.js';
+
+/** The form for a model's document (GET /v1/models/:id). */
+export function predictFormFor(model) {
+  return model.preprocessing && model.target
+    ? tablePredictForm(model.id, model)
+    : predictForm(model.id, model.network.inputSize);
+}
+
+/**
+ * The form for the model with this id, once its document has come; if it cannot be read, the
+ * form for rows of `width` numbers (when known) or what went wrong.
+ */
+export function predictFormOf(modelId, width) {
+  const slot = h('div', { dataset: { testid: 'predict-slot' } });
+  const fallback = (issues) =>
+    slot.replaceChildren(width ? predictForm(modelId, width) : issueList('predict-errors', issues));
+  api(`/v1/models/${encodeURIComponent(modelId)}`)
+    .then(({ ok, body }) =>
+      ok ? slot.replaceChildren(predictFormFor(body)) : fallback(issuesOf(body)),
+    )
+    .catch((error) => {
+      if (!(error instanceof Unauthorized)) fallback([{ path: '', message: error.message }]);
+    });
+  return slot;
+}
 
 /** [[…], …] from the text, or the issues with it (paths as the API names them). */
 function parseRows(text, width) {
