@@ -4,7 +4,8 @@
 // BENCHMARKS.md with the date and machine. `npm run bench -- W2 W4` runs only those workloads
 // and skips the service.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { sectionOf } from './markdown-sections.js';
 import type { Row } from './peers/common.js';
 import { machineLine, serviceSection } from './service-report.js';
 import { weightCount, workloads } from './workloads.js';
@@ -155,9 +156,14 @@ const versions = {
 };
 const machine = machineLine();
 const date = new Date().toISOString().slice(0, 10);
+// what `npm run bench:tables` wrote (bench/tables.ts) is kept as it was
+const previous = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+const tablesFigures = (JSON.parse(previous('bench/results.json') || '{}') as { tables?: unknown })
+  .tables;
+const tablesSection = sectionOf(previous('BENCHMARKS.md'), 'Real tables');
 writeFileSync(
   'bench/results.json',
-  `${JSON.stringify({ date, machine, versions, kernelCeiling, rows, service }, null, 2)}\n`,
+  `${JSON.stringify({ date, machine, versions, kernelCeiling, rows, service, tables: tablesFigures }, null, 2)}\n`,
 );
 
 // The speed issue's targets, from this run's rows. What 128-bit SIMD allows on one core of this
@@ -244,5 +250,5 @@ in the same run.
   \`threads\` option; the thread team is made outside the timing). "ours" is the first row.
 
 ${targets}
-${tables}${service ? `\n${serviceSection(service, date, machine)}` : ''}`,
+${tables}${service ? `\n${serviceSection(service, date, machine)}` : ''}${tablesSection ? `\n${tablesSection}\n` : ''}`,
 );

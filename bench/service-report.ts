@@ -2,6 +2,7 @@
 // own (`npm run bench:service`) into the file bench/run.ts wrote, keeping the engine tables.
 // Not here: running anything (bench/service.ts does).
 import { cpus } from 'node:os';
+import { withSection } from './markdown-sections.js';
 import type { ServiceFigures } from './service.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -10,7 +11,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export const machineLine = () =>
   `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
 
-/** The `## Service` section (it runs to the end of the file). */
+/** The `## Service` section. */
 export function serviceSection(service: ServiceFigures, date: string, machine: string): string {
   const lines = service.loads.map((l) => {
     const rowsPerSecond = l.rows > 1 ? ` (${fmt(l.requestsPerSecond * l.rows)} rows/s)` : '';
@@ -43,8 +44,7 @@ ${lines.join('\n')}
 `;
 }
 
-/** `markdown` with its service section (to the end of the file) replaced by `section`. */
+/** `markdown` with its service section replaced by `section`, the sections after it kept. */
 export function withServiceSection(markdown: string, section: string): string {
-  const at = markdown.indexOf('\n## Service\n');
-  return `${at < 0 ? markdown.trimEnd() : markdown.slice(0, at).trimEnd()}\n\n${section}`;
+  return withSection(markdown, 'Service', section);
 }

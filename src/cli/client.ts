@@ -4,6 +4,7 @@
 // Not a general client: src/client.ts is the typed one for programs.
 import { EventSource } from 'eventsource';
 import type { components } from '../client.generated.js';
+import type { Evaluation } from '../spec/evaluation.js';
 import type { JobEvent } from '../spec/index.js';
 import { UsageError } from './io.js';
 
@@ -12,7 +13,12 @@ export type DatasetMeta = components['schemas']['Dataset'];
 export type JobList = { jobs: Job[]; nextCursor: string | null };
 export type Predictions = { outputs: number[][]; classes?: (string | number)[] };
 /** What the CLI reads of GET /v1/models/:id (which has the weights too). */
-export type ModelShape = { featureNames?: string[]; network: { inputSize: number } };
+export type ModelShape = {
+  featureNames?: string[];
+  network: { inputSize: number };
+  /** On held-out rows, when the job kept some (issue 14). */
+  evaluation?: Evaluation;
+};
 type Problem = components['schemas']['Problem'];
 
 /** The server refused (4xx: exit 2), failed (5xx: exit 1) or could not be reached (exit 1). */

@@ -10,7 +10,20 @@ import { fixed, print, say } from './server-options.js';
 
 export function summarize(m: ModelMetrics): string {
   const accuracy = m.accuracy !== undefined ? `, accuracy ${(100 * m.accuracy).toFixed(1)}%` : '';
-  return `${m.epochs} epochs (${m.stopReason}), error ${fixed(m.error)}${accuracy}`;
+  return `${m.epochs} epochs (${m.stopReason}), error ${fixed(m.error)}${accuracy}${heldOut(m.test)}`;
+}
+
+// The evaluation's headline on the held-out rows: "; held out (80 rows): R² 0.86, RMSE 2.9".
+function heldOut(t: ModelMetrics['test']): string {
+  if (!t) return '';
+  const figures =
+    t.accuracy !== undefined
+      ? [
+          `accuracy ${(100 * t.accuracy).toFixed(1)}%`,
+          t.macroF1 !== undefined ? `macro F1 ${t.macroF1.toFixed(3)}` : '',
+        ]
+      : [`R² ${t.r2?.toFixed(3)}`, `RMSE ${t.rmse?.toPrecision(4)}`];
+  return `; held out (${t.rows} rows): ${figures.filter(Boolean).join(', ')}`;
 }
 
 interface FollowView {

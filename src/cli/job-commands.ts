@@ -3,6 +3,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { jobStatuses } from '../spec/index.js';
 import { connect, type Job } from './client.js';
+import { evaluationReport } from './evaluation-report.js';
 import { followJob, summarize } from './follow-job.js';
 import { fixed, print, type ServerOptions, say, withServer } from './server-options.js';
 
@@ -36,7 +37,14 @@ export function registerJobCommands(cli: Command): void {
       const server = connect(o.server, o.apiKey);
       const job = await server.job(id);
       if (o.follow) process.exitCode = await followJob(server, job);
-      else print(o.json ? JSON.stringify(job) : describeJob(job));
+      else if (o.json) print(JSON.stringify(job));
+      else {
+        print(describeJob(job));
+        // a finished job's model: its held-out evaluation, as `backprop train` prints it
+        const evaluation = job.modelId ? (await server.model(job.modelId)).evaluation : undefined;
+        if (evaluation)
+          print(['evaluation', ...evaluationReport(evaluation).map((l) => `  ${l}`)].join('\n'));
+      }
     });
   withServer(cli.command('cancel'))
     .description('cancel a queued or running job')

@@ -1,7 +1,15 @@
 // `backprop predict model.json inputs.csv|inputs.json`: prints {"outputs": [[…]], "classes": […]}
 // (classes for classification models only). Inputs are raw features; the model's scaler applies.
 
-import { type Dataset, fromInputs, parseCsv, rowsOf } from '../data/index.js';
+import { readCsvTable } from '../data/csv-table.js';
+import {
+  type Dataset,
+  decodeOutputs,
+  fromInputs,
+  parseCsv,
+  rowsOf,
+  transformRecords,
+} from '../data/index.js';
 import { argmaxRows, outputSizeOf, predict } from '../engine/index.js';
 import { ValidationError } from '../errors.js';
 import {
@@ -24,14 +32,7 @@ export function loadModelFile(path: string): ModelDocument {
 export function readInputs(path: string): Dataset {
   const text = readText(path, 'inputs file');
   if (/\.csv$/i.test(path)) return parseCsv(text);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(
-      `inputs file ${path} is neither CSV (by its name) nor valid JSON: ${(error as Error).message}`,
-    );
-  }
+  const json = parseInputsJson(text, path);
   const rows = Array.isArray(json) ? json : (json as { inputs?: unknown } | null)?.inputs;
   if (!Array.isArray(rows) || !rows.every(Array.isArray)) {
     throw new UsageError(`inputs file ${path} must hold a list of rows, or {"inputs": [[…], …]}`);
@@ -70,6 +71,10 @@ export function selectFeatures(
 
 export function predictCommand(modelPath: string, inputsPath: string): number {
   const doc = loadModelFile(modelPath);
+  if (doc.preprocessing && doc.target) {
+    process.stdout.write(`${JSON.stringify(predictTable(doc, inputsPath))}\n`);
+    return 0;
+  }
   const data = selectFeatures(readInputs(inputsPath), doc, inputsPath);
   const model = modelFromDocument(doc);
   const n = outputSizeOf(doc.network);
@@ -83,4 +88,61 @@ export function predictCommand(modelPath: string, inputsPath: string): number {
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return 0;
+}
+
+/**
+ * A table model's answers for a file of raw columns: a CSV by header name (blanks and missing
+ * tokens imputed, extra columns such as the label ignored) or JSON records, bare or as
+ * {records}. Classes: `outputs` the probabilities in the model's class order and `classes` the
+ * predicted class per row; regression: `outputs` the predicted values in the label's units.
+ * Warnings (unseen categories, unknown columns) go with the answer, as the service's do.
+ */
+export function predictTable(doc: ModelDocument, path: string) {
+  const records = readRecords(path);
+  const pre = doc.preprocessing!;
+  const target = doc.target!;
+  const { inputs, rows, warnings } = transformRecords(pre, records, 'rows', target.name);
+  const y = predict(modelFromDocument(doc), inputs, rows);
+  const extra = warnings.length > 0 ? { warnings } : {};
+  if (target.task === 'regression') {
+    const { predictions } = decodeOutputs(target, y, rows);
+    return { outputs: predictions.map((v) => [v]), ...extra };
+  }
+  const { predictions, probabilities } = decodeOutputs(target, y, rows);
+  return { outputs: probabilities, classes: predictions, ...extra };
+}
+
+// A CSV's rows as records by header name (a blank cell is a blank string: missing), or JSON
+// records; rows are numbered from 0 in errors, as records are.
+function readRecords(path: string): unknown[] {
+  const text = readText(path, 'inputs file');
+  if (/\.csv$/i.test(path)) {
+    const { header, rows } = readCsvTable(text);
+    return rows.map((row) => {
+      const record: Record<string, unknown> = Object.create(null);
+      header.forEach((name, c) => {
+        record[name] = row[c];
+      });
+      return record;
+    });
+  }
+  const json = parseInputsJson(text, path);
+  const records = Array.isArray(json) ? json : (json as { records?: unknown } | null)?.records;
+  if (!Array.isArray(records)) {
+    throw new UsageError(
+      `inputs file ${path} must hold a list of records, or {"records": [{…}, …]}`,
+    );
+  }
+  return records;
+}
+
+// An inputs file that is not named .csv: JSON, or a usage error saying it is neither.
+function parseInputsJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `inputs file ${path} is neither CSV (by its name) nor valid JSON: ${(error as Error).message}`,
+    );
+  }
 }

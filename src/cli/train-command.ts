@@ -1,10 +1,12 @@
 // `backprop train job.json [--out model.json]`: trains on this machine, no server, and writes
 // the model (spec, weights in the notes' convention, scaler, metrics) as JSON.
 import { basename, dirname, join } from 'node:path';
+import { evaluateHeldOut, type TrainingRows } from '../data/job-data.js';
 import { baseDirOf, prepareJob } from '../data/resolve.js';
 import { type EpochReport, type TrainResult, train } from '../engine/index.js';
 import { createModelDocument, type ModelDocument } from '../spec/index.js';
 import { createThreadTeam } from '../threads/team.js';
+import { evaluationReport } from './evaluation-report.js';
 import { readJson, writeFileAtomic } from './io.js';
 import { createEpochSink } from './progress.js';
 
@@ -22,13 +24,14 @@ export function defaultModelPath(jobPath: string): string {
 
 export function trainCommand(jobPath: string, options: TrainCommandOptions): number {
   const spec = readJson(jobPath, 'job file');
-  const { job, data } = prepareJob(spec, { allowFiles: true, baseDir: baseDirOf(jobPath) });
+  const { job, data, rows } = prepareJob(spec, { allowFiles: true, baseDir: baseDirOf(jobPath) });
   const t = options.threads ? { ...job.training, threads: options.threads } : job.training;
   const out = options.out ?? defaultModelPath(jobPath);
   if (!options.quiet) {
     const batch = t.batchSize === 'full' ? `full batch (${data.rows})` : `batch ${t.batchSize}`;
+    if (rows.preprocessing) process.stdout.write(tableSummary(rows));
     process.stdout.write(
-      `training ${job.network.inputSize}-${job.network.layers.map((l) => l.units).join('-')} on ${data.rows} rows: ${t.optimizer}, learning rate ${t.learningRate}, ${batch}, up to ${t.epochs} epochs, seed ${t.seed}${t.threads > 1 ? `, ${t.threads} threads` : ''}\n`,
+      `training ${job.network.inputSize}-${job.network.layers.map((l) => l.units).join('-')} on ${data.rows} rows${rows.test ? ` (${rows.test.rows} held out)` : ''}: ${t.optimizer}, learning rate ${t.learningRate}, ${batch}, up to ${t.epochs} epochs, seed ${t.seed}${t.threads > 1 ? `, ${t.threads} threads` : ''}\n`,
     );
   }
   const sink = createEpochSink(t.epochs, {
@@ -59,12 +62,17 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
   if (result.reason === 'diverged') {
     throw new TrainingFailed(`training ${result.message}; no model written`);
   }
+  const model = { shape: job.network, params: result.params, scaler: result.scaler };
+  const { preprocessing, target } = rows;
   const doc = createModelDocument({
     network: job.network,
     training: t,
     result,
-    classes: data.classes,
-    featureNames: data.featureNames,
+    classes: target?.task === 'classification' ? target.classes : data.classes,
+    featureNames: preprocessing?.inputNames ?? data.featureNames,
+    preprocessing,
+    target,
+    evaluation: evaluateHeldOut(model, job.network, rows),
     history,
     durationMs: performance.now() - started,
   });
@@ -73,10 +81,28 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
     const m = doc.metrics;
     const accuracy = m.accuracy !== undefined ? `, accuracy ${(100 * m.accuracy).toFixed(1)}%` : '';
     process.stdout.write(
-      `${result.message}; error ${m.error?.toFixed(6)}${accuracy} (${result.kernel} kernels, ${result.threads} thread${result.threads === 1 ? '' : 's'})\nmodel written to ${out}\n`,
+      `${result.message}; error ${m.error?.toFixed(6)}${accuracy} (${result.kernel} kernels, ${result.threads} thread${result.threads === 1 ? '' : 's'})\n`,
     );
+    if (doc.evaluation) {
+      const lines = evaluationReport(doc.evaluation);
+      process.stdout.write(`held-out evaluation:\n${lines.map((l) => `  ${l}\n`).join('')}`);
+    }
+    process.stdout.write(`model written to ${out}\n`);
   }
   return 0;
+}
+
+// What the table became: the columns read and as what, those skipped and why.
+function tableSummary(rows: TrainingRows): string {
+  const p = rows.preprocessing!;
+  const read = p.columns.map((c) => `${c.name} (${c.type})`).join(', ');
+  const skipped = p.skipped.map((c) => `${c.name} (${c.type}: ${c.reason})`).join(', ');
+  const target = rows.target!;
+  const label =
+    target.task === 'classification'
+      ? `${target.name}: ${target.classes.length} classes`
+      : `${target.name}: regression`;
+  return `table: ${label}; reads ${read} as ${p.width} inputs${skipped ? `; skips ${skipped}` : ''}\n`;
 }
 
 /** Training ran but produced no usable model (exit code 1). */

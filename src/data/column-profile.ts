@@ -2,18 +2,12 @@
 // values it holds, and the statistics of its type. Types only, shared by profile.ts and
 // label-task.ts so that neither imports the other for them. The API's schema of the same shape
 // is src/spec/table-profile.ts; the check at the end fails to compile if the two drift apart.
+import { columnTypeNames } from '../spec/preprocessing.js';
 import type { ColumnProfileSpec } from '../spec/table-profile.js';
 import type { NumericStats, ValueCount } from './column-stats.js';
 
-export const columnTypes = [
-  'numeric',
-  'categorical',
-  'boolean',
-  'datetime',
-  'text',
-  'id',
-  'ignored',
-] as const;
+/** The column types, as the job spec names them. */
+export const columnTypes = columnTypeNames;
 export type ColumnType = (typeof columnTypes)[number];
 
 interface ColumnBase {

@@ -40,7 +40,8 @@ export function parseCsvFile(path: string, options: CsvOptions = {}): Dataset {
   return parseCsv(text, options);
 }
 
-function readRecords(text: string): CsvRecord[] {
+/** The records of a whole CSV text (header first); a parse error names its line. */
+export function readRecords(text: string): CsvRecord[] {
   let records: CsvRecord[];
   try {
     records = parse(text, csvParseOptions) as unknown as CsvRecord[];

@@ -9,8 +9,11 @@ export class IssueList {
   readonly issues: Issue[] = [];
   private overflowed = false;
 
+  /** `limit`: issues listed at most (maxIssues unless a caller lists fewer). */
+  constructor(private readonly limit = maxIssues) {}
+
   add(path: string, message: string): void {
-    if (this.issues.length < maxIssues) this.issues.push({ path, message });
+    if (this.issues.length < this.limit) this.issues.push({ path, message });
     else this.overflowed = true;
   }
 
@@ -22,7 +25,7 @@ export class IssueList {
   throwIfAny(): void {
     if (this.issues.length === 0) return;
     const listed = this.overflowed
-      ? [...this.issues, { path: '', message: `only the first ${maxIssues} issues are listed` }]
+      ? [...this.issues, { path: '', message: `only the first ${this.limit} issues are listed` }]
       : this.issues;
     throw new ValidationError(listed);
   }

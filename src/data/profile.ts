@@ -121,11 +121,38 @@ function readOverrides(issues: IssueList, header: readonly string[], options: Pr
   return overrides;
 }
 
-/** "no column named X (did you mean x?); the columns are …": a misspelt column's message. */
+/** "no column named X (did you mean Y?); the columns are …": a misspelt column's message. */
 export function unknownColumn(header: readonly string[], name: string): string {
-  const near = header.find((h) => h.trim().toLowerCase() === name.trim().toLowerCase());
+  const near = nearestName(header, name);
   const hint = near === undefined ? '' : ` (did you mean ${near}?)`;
   return `no column named ${name}${hint}; the columns are ${listColumns([...header])}`;
+}
+
+// The column the name most likely meant: the same but for case and spaces, else the closest by
+// edits (at most one edit per three letters of the name), none when two are as close.
+function nearestName(header: readonly string[], name: string): string | undefined {
+  const plain = (s: string) => s.trim().toLowerCase();
+  const same = header.find((h) => plain(h) === plain(name));
+  if (same !== undefined) return same;
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  const scored = header.map((h) => [h, editDistance(plain(h), plain(name))] as const);
+  const best = Math.min(...scored.map(([, d]) => d));
+  const nearest = scored.filter(([, d]) => d === best);
+  return best <= limit && nearest.length === 1 ? nearest[0]![0] : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions of one character each. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + cost));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
 }
 
 function columnOf(table: Table, c: number, missingTokens: ReadonlySet<string>): Column {

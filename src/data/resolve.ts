@@ -2,6 +2,7 @@
 // against it (input width, output width, targets the divergence can take), reporting every
 // mismatch with the field to change. Shared by the CLI and, later, the API and workers.
 
+import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { type Issue, prefixIssues, ValidationError } from '../errors.js';
 import {
@@ -11,14 +12,26 @@ import {
   parseJob,
   type ResolvedJob,
   type ResolvedTraining,
-  resolveJob,
+  resolveTableTraining,
+  resolveTraining,
 } from '../spec/index.js';
 import { loadBuiltin } from './builtin.js';
 import { parseCsvFile } from './csv.js';
+import { readCsvTable } from './csv-table.js';
 import { type DataRows, type Dataset, fromTargets, readLabelled } from './dataset.js';
 import { generators } from './generators.js';
+import {
+  holdOut,
+  planStoredTable,
+  shapeOfPlan,
+  type TrainingRows,
+  tableRows,
+  underDataset,
+} from './job-data.js';
 import { withTargets } from './labels.js';
+import { completeNetwork } from './network-defaults.js';
 import { type DataShape, shapeOfData } from './shape.js';
+import { tableDataset } from './table-dataset.js';
 
 export interface LoadOptions {
   /** Whether `{csv: path}` may read the local file system (the CLI: yes; the server: no). */
@@ -182,16 +195,62 @@ export function checkAgainstData(
 
 export interface PreparedJob {
   job: ResolvedJob;
+  /** The rows to train on (the engine takes its validation split from them). */
   data: Dataset;
+  /** The held-out rows and, for a table, its fitted preprocessing and target encoding. */
+  rows: TrainingRows;
 }
 
-/** Parses, resolves and loads a job; throws one ValidationError with everything wrong. */
+/**
+ * Parses, resolves and loads a job: its network made whole against the data, a `{csv, label}`
+ * file read as a table (typed, imputed, encoded: issue 14), `testSplit` rows held out. Throws one
+ * ValidationError with everything wrong.
+ */
 export function prepareJob(value: unknown, options: LoadOptions, seed?: () => number): PreparedJob {
-  const job = resolveJob(parseJob(value), seed);
-  const data = loadDataset(job.dataset, options);
-  const issues = checkAgainstData(job.network, job.training, data);
+  const spec = parseJob(value);
+  let training = resolveTraining(spec.training, seed);
+  const { dataset } = spec;
+  if ('csv' in dataset && dataset.label !== undefined) {
+    if (!options.allowFiles) loadDataset(dataset, options); // refuses, naming the field
+    const path = resolvePath(options.baseDir ?? '.', dataset.csv);
+    const table = underDataset(() =>
+      tableDataset(readCsvTable(readText(path)), {
+        label: dataset.label!,
+        ...(dataset.task ? { task: dataset.task } : {}),
+        ...(dataset.missing ? { missingTokens: dataset.missing } : {}),
+      }),
+    );
+    const meta = { ...table, rows: table.table.rows };
+    const { columns, task, preprocessing } = dataset;
+    const plan = planStoredTable(meta, {
+      ...(columns ? { columns } : {}),
+      ...(task ? { task } : {}),
+      ...(preprocessing ? { preprocessing } : {}),
+    });
+    const fixed = training.seed;
+    training = resolveTableTraining(spec.training, () => fixed);
+    const shape = shapeOfPlan(plan, meta);
+    const network = completeNetwork(spec.network, shape);
+    const issues = checkShape(network, training, shape);
+    if (issues.length > 0) throw new ValidationError(issues);
+    const rows = tableRows(table.table, plan, training, meta.missingTokens);
+    return { job: { ...spec, network, training }, data: rows.train, rows };
+  }
+  const data = loadDataset(dataset, options);
+  const network = completeNetwork(spec.network, shapeOfData(data));
+  const issues = checkAgainstData(network, training, data);
   if (issues.length > 0) throw new ValidationError(issues);
-  return { job, data: withTargets(data, options.maxCells) };
+  const rows = holdOut(withTargets(data, options.maxCells), training);
+  return { job: { ...spec, network, training }, data: rows.train, rows };
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ValidationError([{ path: 'csv', message: `cannot read ${path} (${code})` }]);
+  }
 }
 
 /** The folder a job file's relative CSV paths are read from. */

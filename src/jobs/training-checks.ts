@@ -4,21 +4,28 @@
 // itself (submit.ts), nor what trains the job (training.ts).
 import type { Config } from '../config.js';
 import type { DataRows } from '../data/index.js';
+import { isTable, planStoredTable, shapeOfPlan } from '../data/job-data.js';
+import { completeNetwork } from '../data/network-defaults.js';
 import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
-import { type DataShape, shapeOfBuiltin, shapeOfGenerator } from '../data/shape.js';
+import { type DataShape, shapeOfBuiltin, shapeOfData, shapeOfGenerator } from '../data/shape.js';
 import { parameterCount } from '../engine/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import {
   type DatasetRef,
   type JobSpec,
+  type NetworkSpec,
   type ResolvedTraining,
+  resolveTableTraining,
   resolveTraining,
 } from '../spec/index.js';
 import { checkStoredSize, type Stores } from '../store/index.js';
 
 /** The job's training with every default filled in, within MAX_JOB_THREADS. */
 export function resolveJobTraining(config: Readonly<Config>, spec: JobSpec): ResolvedTraining {
-  const training = resolveTraining(spec.training);
+  return checkThreads(config, resolveTraining(spec.training));
+}
+
+function checkThreads(config: Readonly<Config>, training: ResolvedTraining): ResolvedTraining {
   const { maxJobThreads } = config;
   if (training.threads > maxJobThreads) {
     throw new ValidationError([
@@ -32,6 +39,10 @@ export function resolveJobTraining(config: Readonly<Config>, spec: JobSpec): Res
 }
 
 export interface Checked {
+  /** The network made whole against the data (network-defaults.ts). */
+  network: NetworkSpec;
+  /** The training resolved, with the tables' defaults for a table. */
+  training: ResolvedTraining;
   ref: DatasetRef | null; // null: inline data, stored on submission
   inline: DataRows | null;
   /** Rows, feature columns and outputs (classes or targets), for the size limits. */
@@ -40,20 +51,54 @@ export interface Checked {
   outputs: number;
 }
 
-/** The job's data checked against its network: by shape, or by the rows themselves if inline. */
+/**
+ * The job's data checked against its network, made whole here (its input width, output layer
+ * and divergence derived when left out): by shape, or by the rows themselves if inline. A
+ * stored table is planned from its profile (its column overrides checked) and trained with the
+ * tables' defaults where the job leaves training out (same seed).
+ */
 export async function checkDataset(
   config: Readonly<Config>,
   stores: Stores,
   spec: JobSpec,
-  training: ResolvedTraining,
+  resolved: ResolvedTraining,
 ): Promise<Checked> {
-  const { network, dataset } = spec;
-  const byShape = (ref: DatasetRef, shape: DataShape, path: string): Checked => {
+  const { dataset } = spec;
+  const byShape = (
+    ref: DatasetRef,
+    shape: DataShape,
+    path: string,
+    training = resolved,
+  ): Checked => {
+    const network = completeNetwork(spec.network, shape);
     refuse(checkShape(network, training, shape, path));
-    return { ref, inline: null, ...sizeOf(shape) };
+    return { network, training, ref, inline: null, ...sizeOf(shape) };
   };
-  if ('id' in dataset)
-    return byShape({ id: dataset.id }, await storedShape(stores, dataset.id), 'dataset.id');
+  if ('id' in dataset) {
+    const meta = await stores.datasets.meta(dataset.id);
+    if (!meta) {
+      throw new ValidationError([
+        {
+          path: 'dataset.id',
+          message: 'no dataset has this id: upload one with POST /v1/datasets',
+        },
+      ]);
+    }
+    const { id, columns, task, preprocessing } = dataset;
+    const choices = { ...defined({ columns, task, preprocessing }) };
+    if (!isTable(meta)) {
+      refuse(tableOnly(choices));
+      return byShape({ id }, meta, 'dataset.id');
+    }
+    const plan = planStoredTable(meta, choices);
+    const training = resolveTableTraining(spec.training, () => resolved.seed);
+    return byShape(
+      { id, ...choices },
+      shapeOfPlan(plan, meta),
+      'dataset.id',
+      checkThreads(config, training),
+    );
+  }
   if ('builtin' in dataset)
     return byShape(dataset, shapeOfBuiltin(dataset.builtin, dataset.subset), 'dataset');
   if ('generator' in dataset) return byShape(dataset, shapeOfGenerator(dataset), 'dataset');
@@ -70,20 +115,26 @@ export async function checkDataset(
   const { maxDatasetCells: maxCells, maxDatasetStoredBytes } = config;
   const data = loadDataset(dataset, { allowFiles: false, maxCells });
   checkStoredSize(data, maxDatasetStoredBytes);
-  refuse(checkAgainstData(network, training, data));
-  return { ref: null, inline: data, ...sizeOf(data) };
+  const network = completeNetwork(spec.network, shapeOfData(data));
+  refuse(checkAgainstData(network, resolved, data));
+  return { network, training: resolved, ref: null, inline: data, ...sizeOf(data) };
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+// A matrix dataset has no columns to type nor a label to choose a task for.
+function tableOnly(choices: object): Issue[] {
+  return Object.keys(choices).map((key) => ({
+    path: `dataset.${key}`,
+    message:
+      'applies to tables (uploaded with ?label=NAME), not to this dataset of numeric rows: remove it',
+  }));
 }
 
 function refuse(issues: Issue[]): void {
   if (issues.length > 0) throw new ValidationError(issues);
-}
-
-async function storedShape(stores: Stores, id: string): Promise<DataShape> {
-  const meta = await stores.datasets.meta(id);
-  if (meta) return meta;
-  throw new ValidationError([
-    { path: 'dataset.id', message: 'no dataset has this id: upload one with POST /v1/datasets' },
-  ]);
 }
 
 const sizeOf = (shape: { rows: number; features: number; outputs: number }) => ({
@@ -93,14 +144,10 @@ const sizeOf = (shape: { rows: number; features: number; outputs: number }) => (
 });
 
 // The service's size limits: each refusal names the limit, its value and the job's figure.
-export function checkLimits(
-  config: Readonly<Config>,
-  spec: JobSpec,
-  training: ResolvedTraining,
-  checked: Checked,
-): void {
+export function checkLimits(config: Readonly<Config>, checked: Checked): void {
   const { maxParameters, maxDatasetCells, maxJobCompute } = config;
-  const parameters = parameterCount(spec.network);
+  const { training } = checked;
+  const parameters = parameterCount(checked.network);
   const cells = checked.rows * checked.features;
   const compute = training.epochs * checked.rows * parameters;
   const issues: Issue[] = [];

@@ -10,6 +10,15 @@ import {
   oneHotTooLarge,
   withTargets,
 } from '../data/index.js';
+import {
+  evaluateHeldOut,
+  holdOut,
+  isTable,
+  planStoredTable,
+  type TableMeta,
+  type TrainingRows,
+  tableRows,
+} from '../data/job-data.js';
 import type { TrainResult } from '../engine/index.js';
 import { newId } from '../ids.js';
 import { emptyHistory, historyOf } from '../spec/history.js';
@@ -30,14 +39,14 @@ export const training: Kind<ResolvedTraining> = {
 
   async prepare(config, stores, spec, resolved) {
     const checked = await checkDataset(config, stores, spec, resolved);
-    checkLimits(config, spec, resolved, checked);
+    checkLimits(config, checked);
     return {
       inline: checked.inline,
       dataset: checked.ref,
       record: (dataset) => ({
-        network: spec.network,
+        network: checked.network,
         dataset,
-        training: resolved,
+        training: checked.training,
         ...(spec.webhook ? { webhook: spec.webhook } : {}),
       }),
     };
@@ -59,8 +68,9 @@ async function fail(t: Try, code: FailureCode, message: string): Promise<JobOutc
 }
 
 async function trainJob(t: Try): Promise<JobOutcome> {
-  const data = await loadRows(t);
-  if ('status' in data) return data;
+  const rows = await loadRows(t);
+  if ('status' in rows) return rows;
+  const data = rows.train;
   const start = await resumeFrom(t);
   if (start === fencedOut) return { status: 'fenced' };
   const t0 = performance.now();
@@ -72,28 +82,52 @@ async function trainJob(t: Try): Promise<JobOutcome> {
   }
   if (result.reason === 'stopped') return cancelled(t, result.epochs);
   if (result.reason === 'diverged') return fail(t, 'diverged', result.message);
+  const { network, training } = t.job.spec;
+  const model = { shape: network, params: result.params, scaler: result.scaler };
+  const { preprocessing, target } = rows;
   const doc = createModelDocument({
-    network: t.job.spec.network,
-    training: t.job.spec.training,
+    network,
+    training,
     result,
-    classes: data.classes,
-    featureNames: data.featureNames,
+    classes: target?.task === 'classification' ? target.classes : data.classes,
+    featureNames: preprocessing?.inputNames ?? data.featureNames,
+    preprocessing,
+    target,
+    evaluation: evaluateHeldOut(model, network, rows),
     history: historyOf(start.history),
     durationMs: performance.now() - t0,
   });
   return succeed(t, doc);
 }
 
-// The job's rows with their targets, or the job failed for them (never retried).
-async function loadRows(t: Try): Promise<Dataset | JobOutcome> {
-  const rows = await loadData(t.stores, t.job.spec.dataset);
+// The job's rows (a table preprocessed by a fit on its training rows), the held-out rows, or
+// the job failed for them (never retried).
+async function loadRows(t: Try): Promise<TrainingRows | JobOutcome> {
+  const { dataset: ref, training } = t.job.spec;
+  if ('id' in ref) {
+    const meta = await t.stores.datasets.meta(ref.id);
+    if (meta && isTable(meta)) return loadTableRows(t, ref);
+  }
+  const rows = await loadData(t.stores, ref);
   if (!rows) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
   // stored class indices become one-hot targets here, in the thread, once their size is known
   // to fit (a dataset stored under another MAX_DATASET_CELLS, issue 12)
   const { maxDatasetCells } = t.options;
   if (!rows.targets && rows.rows * rows.outputs > maxDatasetCells)
     return fail(t, 'dataset_too_large', oneHotTooLarge(rows.rows, rows.outputs, maxDatasetCells));
-  return withTargets(rows);
+  return holdOut(withTargets(rows), training);
+}
+
+async function loadTableRows(
+  t: Try,
+  ref: Extract<DatasetRef, { id: string }>,
+): Promise<TrainingRows | JobOutcome> {
+  const stored = await t.stores.datasets.loadTable(ref.id);
+  if (!stored) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
+  const { id: _, ...choices } = ref;
+  const meta = stored.meta as typeof stored.meta & TableMeta;
+  const plan = planStoredTable(meta, choices);
+  return tableRows(stored.table, plan, t.job.spec.training, meta.missingTokens);
 }
 
 // Where this try starts: from scratch, or (a job taken over) from its checkpoint, said in a

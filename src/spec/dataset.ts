@@ -3,6 +3,7 @@
 // mistake is reported against that form's fields, not as "matches none of five shapes".
 import { z } from 'zod';
 import { friendlyIssues, plainMessages } from './issues.js';
+import { columnOverridesSchema, preprocessOptionsSchema, taskSchema } from './preprocessing.js';
 
 const finite = z.number({ error: 'must be a finite number' });
 const row = z.array(finite, { error: 'must be a list of numbers' });
@@ -115,6 +116,10 @@ export const storedSchema = z.strictObject({
     .min(1, 'must be the id of an uploaded dataset')
     .max(64, 'is too long to be a dataset id')
     .describe('a dataset uploaded with POST /v1/datasets (service only)'),
+  // tables only (uploaded with ?label=): how its columns are read
+  columns: columnOverridesSchema.optional(),
+  task: taskSchema.optional(),
+  preprocessing: preprocessOptionsSchema.optional(),
 });
 
 export const csvSchema = z
@@ -133,6 +138,14 @@ export const csvSchema = z
       .min(1, 'must name at least one column')
       .optional()
       .describe('columns holding regression targets'),
+    // with label, the file is a table (issue 14): typed, imputed, encoded
+    columns: columnOverridesSchema.optional(),
+    task: taskSchema.optional(),
+    preprocessing: preprocessOptionsSchema.optional(),
+    missing: z
+      .array(z.string())
+      .optional()
+      .describe('tokens read as missing (default NA, N/A, NaN, null, ?); blank cells always are'),
   })
   .superRefine((spec, ctx) => {
     // A training CSV without either has nothing to learn: the network would get 0 outputs.
@@ -149,6 +162,15 @@ export const csvSchema = z
         path: ['targets'],
         message: 'give label (classification) or targets (regression), not both',
       });
+    } else if (spec.targets !== undefined) {
+      for (const key of ['columns', 'task', 'preprocessing', 'missing'] as const) {
+        if (spec[key] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `applies to tables (a label column), not to numeric targets: remove it`,
+          });
+      }
     }
   });
 

@@ -8,6 +8,7 @@ import { builtinSchema, generatorSchema } from './dataset.js';
 import { webhookSchema } from './job.js';
 import { metricsSchema } from './model.js';
 import { networkSchema } from './network.js';
+import { columnOverridesSchema, preprocessOptionsSchema, taskSchema } from './preprocessing.js';
 
 /** The kinds of job the service runs; each has its file in src/jobs/ (kinds.ts lists them). */
 export const jobKinds = ['training'] as const;
@@ -15,7 +16,12 @@ export type JobKind = (typeof jobKinds)[number];
 
 /** Where a job's rows come from: a stored dataset, a built-in set, or a seeded generator. */
 export const datasetRefSchema = z.union([
-  z.object({ id: z.string() }),
+  z.object({
+    id: z.string(),
+    columns: columnOverridesSchema.optional(),
+    task: taskSchema.optional(),
+    preprocessing: preprocessOptionsSchema.optional(),
+  }),
   builtinSchema,
   generatorSchema,
 ]);
@@ -38,6 +44,8 @@ export const resolvedTrainingSchema = z.object({
   shuffle: z.boolean(),
   standardize: z.boolean(),
   seed: z.number().int(),
+  /** Jobs recorded before issue 14 held no rows out. */
+  testSplit: z.number().default(0),
   /** Jobs recorded before threads existed ran on one. */
   threads: z.number().int().default(1),
 });

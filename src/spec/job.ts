@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { datasetSchema } from './dataset.js';
 import { parseOrThrow } from './issues.js';
-import { networkSchema } from './network.js';
-import { type ResolvedTraining, resolveTraining, trainingSchema } from './training.js';
+import { type NetworkSpec, networkInputSchema } from './network.js';
+import { type ResolvedTraining, trainingSchema } from './training.js';
 
 export const webhookEventNames = ['status', 'done', 'failed', 'cancelled', 'epoch'] as const;
 
@@ -35,7 +35,7 @@ export const webhookSchema = z
 export type WebhookSpec = z.output<typeof webhookSchema>;
 
 export const jobSchema = z.strictObject({
-  network: networkSchema,
+  network: networkInputSchema.optional(),
   dataset: datasetSchema,
   training: trainingSchema.optional(),
   webhook: webhookSchema.optional(),
@@ -43,16 +43,13 @@ export const jobSchema = z.strictObject({
 
 export type JobSpec = z.output<typeof jobSchema>;
 
-/** A job spec with every training default filled in (and the seed fixed). */
-export interface ResolvedJob extends Omit<JobSpec, 'training'> {
+/** A job spec made whole: its network complete, every training default filled in, the seed fixed. */
+export interface ResolvedJob extends Omit<JobSpec, 'training' | 'network'> {
+  network: NetworkSpec;
   training: ResolvedTraining;
 }
 
 /** Validates a job spec; throws a ValidationError naming every bad field. */
 export function parseJob(value: unknown): JobSpec {
   return parseOrThrow(jobSchema, value);
-}
-
-export function resolveJob(job: JobSpec, seed?: () => number): ResolvedJob {
-  return { ...job, training: resolveTraining(job.training, seed) };
 }

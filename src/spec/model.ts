@@ -36,7 +36,32 @@ export const metricsSchema = z.object({
   kernel: z.string().optional(),
   /** The threads that trained it. */
   threads: z.number().int().optional(),
+  /** The evaluation's headline numbers on the held-out rows (the job's `done` event carries them). */
+  test: z
+    .object({
+      rows: z.number().int(),
+      accuracy: z.number().optional(),
+      logLoss: z.number().optional(),
+      macroF1: z.number().optional(),
+      rocAuc: z.number().optional(),
+      mae: z.number().optional(),
+      rmse: z.number().optional(),
+      r2: z.number().optional(),
+    })
+    .optional(),
 });
+
+/** The numbers of an evaluation a report leads with. */
+export function headlineOf(e: Evaluation): NonNullable<ModelMetrics['test']> {
+  if (e.task === 'regression') return { rows: e.rows, mae: e.mae, rmse: e.rmse, r2: e.r2 };
+  return {
+    rows: e.rows,
+    accuracy: e.accuracy,
+    logLoss: e.logLoss,
+    macroF1: e.macroF1,
+    ...(e.rocAuc !== undefined ? { rocAuc: e.rocAuc } : {}),
+  };
+}
 export type ModelMetrics = z.infer<typeof metricsSchema>;
 
 export const modelSchema = z.object({
@@ -152,6 +177,7 @@ export function createModelDocument(parts: ModelParts): ModelDocument {
       ? { validationAccuracy: final.validationAccuracy }
       : {}),
     ...(result.bestEpoch !== undefined ? { bestEpoch: result.bestEpoch } : {}),
+    ...(parts.evaluation ? { test: headlineOf(parts.evaluation) } : {}),
   };
   return {
     format: modelFormat,

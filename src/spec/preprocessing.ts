@@ -5,6 +5,31 @@
 // and applies them.
 import { z } from 'zod';
 
+/** The types a table's column can be read as (inferred by profiling, or set by a job). */
+export const columnTypeNames = [
+  'numeric',
+  'categorical',
+  'boolean',
+  'datetime',
+  'text',
+  'id',
+  'ignored',
+] as const;
+
+/** A job's `dataset.columns`: column name -> type, in place of the profile's. */
+export const columnOverridesSchema = z
+  .record(
+    z.string().min(1, 'must name a column'),
+    z.enum(columnTypeNames, { error: `must be one of ${columnTypeNames.join(', ')}` }),
+  )
+  .describe(
+    'column name -> type (numeric, categorical, boolean, datetime, text, id, ignored), in place of the inferred one',
+  );
+
+export const taskSchema = z
+  .enum(['classification', 'regression'], { error: 'must be classification or regression' })
+  .describe("the label's task, in place of the inferred one (numeric labels only)");
+
 export const preprocessOptionsSchema = z
   .strictObject({
     numericImpute: z
@@ -45,7 +70,7 @@ export const preprocessOptionsSchema = z
       .optional()
       .describe('a category in fewer training rows than this goes to "other" (default 1)'),
   })
-  .meta({ id: 'PreprocessOptions' });
+  .describe('how a table is preprocessed: imputation, missing indicators, one-hot width');
 
 export type PreprocessOptionsSpec = z.infer<typeof preprocessOptionsSchema>;
 export type PreprocessOptions = Required<PreprocessOptionsSpec>;

@@ -175,7 +175,7 @@ const jobCases: BadCase[] = [
   postJob('a string', '"train please"', 400, ''),
   postJob('a number', '42', 400, ''),
   // missing and unknown fields
-  postJob('empty object', '{}', 400, 'network'),
+  postJob('empty object', '{}', 400, 'dataset'), // a network may be left out (issue 14)
   postJob('no dataset', json({ network }), 400, 'dataset'),
   postJob('unknown top-level field', job({ extras: true }), 400, 'extras'),
   postJob(
@@ -186,6 +186,35 @@ const jobCases: BadCase[] = [
   ),
   postJob('layer without units', layer({ activation: 'sigmoid' }), 400, 'network.layers.0.units'),
   postJob('training with an unknown field', training({ speed: 'fast' }), 400, 'training.speed'),
+  // issue 14: a table's options, and the held-out fraction
+  postJob('testSplit 1', training({ testSplit: 1 }), 400, 'training.testSplit'),
+  postJob('testSplit negative', training({ testSplit: -0.1 }), 400, 'training.testSplit'),
+  postJob('a divergence without layers', net({ layers: [] }), 400, 'network.layers'),
+  postJob(
+    'a column type that is none',
+    dataset({ id: 'x', columns: { a: 'number' } }),
+    400,
+    'dataset.columns.a',
+  ),
+  postJob('a task that is none', dataset({ id: 'x', task: 'clustering' }), 400, 'dataset.task'),
+  postJob(
+    'maxCategories 0',
+    dataset({ id: 'x', preprocessing: { maxCategories: 0 } }),
+    400,
+    'dataset.preprocessing.maxCategories',
+  ),
+  postJob(
+    'table options on a generator',
+    dataset({ generator: 'xor', columns: {} }),
+    400,
+    'dataset.columns',
+  ),
+  postJob(
+    'targets with table options (CLI form)',
+    dataset({ csv: 'a.csv', targets: ['y'], task: 'regression' }),
+    400,
+    'dataset.task',
+  ),
   // wrong types, NaN-ish strings, non-finite, negative and huge numbers
   postJob('inputSize as a string', net({ inputSize: '2' }), 400, 'network.inputSize'),
   postJob('inputSize "NaN"', net({ inputSize: 'NaN' }), 400, 'network.inputSize'),

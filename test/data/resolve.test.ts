@@ -14,6 +14,7 @@ import {
 import { ValidationError } from '../../src/errors.js';
 import {
   type DatasetSpec,
+  type NetworkSpec,
   outputSizeOfSpec,
   parseJob,
   resolveTraining,
@@ -335,7 +336,11 @@ describe('prepareJob checks the network against the data', () => {
   it('checkAgainstData finds nothing wrong with a matching network', () => {
     const parsed = parseJob(job({ builtin: 'iris' }));
     expect(
-      checkAgainstData(parsed.network, resolveTraining({}, seven), load({ builtin: 'iris' })),
+      checkAgainstData(
+        parsed.network as NetworkSpec,
+        resolveTraining({}, seven),
+        load({ builtin: 'iris' }),
+      ),
     ).toEqual([]);
   });
 });
@@ -430,7 +435,12 @@ describe('prepareJob with a CSV file', () => {
     const network = oneLayer(2, 2, 'softmax', 'cross_entropy');
     writeFileSync(
       jobFile,
-      JSON.stringify(job({ csv: 'data/flowers.csv', label: 'species' }, network)),
+      JSON.stringify(
+        job({ csv: 'data/flowers.csv', label: 'species' }, network, {
+          testSplit: 0,
+          validationSplit: 0,
+        }),
+      ),
     );
   });
 
@@ -452,7 +462,10 @@ describe('prepareJob with a CSV file', () => {
       featureNames: ['length', 'width'],
     });
     expect(data.classes).toEqual(['rose', 'tulip']);
-    expect(Array.from(data.inputs)).toEqual([1, 2, 3, 4, 5, 6]);
+    // a CSV with a label is a table (issue 14): its numbers standardised (population std)
+    const z = Math.sqrt(1.5);
+    const expected = [-z, -z, 0, 0, z, z];
+    Array.from(data.inputs).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
   });
 
   it('reads regression targets', () => {
@@ -478,6 +491,23 @@ describe('prepareJob with a CSV file', () => {
     ).toEqual({
       path: 'network.inputSize',
       message: 'is 3 but the dataset has 1 feature columns: set inputSize to 1',
+    });
+  });
+
+  it('holds out test rows of a table, stratified, and never fits on them', () => {
+    const value: unknown = JSON.parse(readFileSync(jobFile, 'utf8'));
+    (value as { training: object }).training = { testSplit: 0.5, validationSplit: 0 };
+    const { data, rows } = prepareJob(
+      value,
+      { allowFiles: true, baseDir: baseDirOf(jobFile) },
+      seven,
+    );
+    expect(data.rows + rows.test!.rows).toBe(3);
+    expect(rows.preprocessing!.inputNames).toEqual(['length', 'width']);
+    expect(rows.target).toEqual({
+      name: 'species',
+      task: 'classification',
+      classes: ['rose', 'tulip'],
     });
   });
 

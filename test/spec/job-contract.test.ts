@@ -2,7 +2,7 @@
 // the engine defines on its own (an epoch's report, the resolved training) stay equal to the
 // contract's (checked by tsc: a drift fails the type-check, not only this run).
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { EpochReport, TrainOptions } from '../../src/engine/index.js';
+import type { EpochReport } from '../../src/engine/index.js';
 import {
   type EpochEvent,
   type JobRecord,
@@ -12,6 +12,7 @@ import {
   jobRecordSchema,
   jobView,
   jobViewSchema,
+  type ResolvedTraining,
   resolveTraining,
 } from '../../src/spec/index.js';
 
@@ -29,7 +30,10 @@ const queued: JobRecord = { id: 'j1', status: 'queued', spec, createdAt: '2026-1
 describe('the job contract', () => {
   it('keeps the engine’s epoch report and training options equal to its own', () => {
     expectTypeOf<Omit<EpochEvent, 'type'>>().toEqualTypeOf<EpochReport>();
-    expectTypeOf<JobSpecRecord['training']>().toEqualTypeOf<TrainOptions>();
+    // the record's training is the engine's options and the held-out fraction (mutually assignable:
+    // toEqualTypeOf does not see an intersection as equal to the object it spells)
+    expectTypeOf<JobSpecRecord['training']>().toExtend<ResolvedTraining>();
+    expectTypeOf<ResolvedTraining>().toExtend<JobSpecRecord['training']>();
   });
 
   it('reads a record, a payload and events as the store and the queue hold them', () => {

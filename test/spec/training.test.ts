@@ -163,6 +163,7 @@ describe('resolveTraining', () => {
       standardize: true,
       seed: 7,
       threads: 1,
+      testSplit: 0,
     });
   });
 

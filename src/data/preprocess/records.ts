@@ -6,10 +6,10 @@
 // `__proto__`, `constructor` or `toString` as field names are data like any other. Fields the
 // model does not read are ignored: the label and skipped columns silently, other names with one
 // warning. Pure; not the table path (transform.ts) nor the layout of inputs (steps.ts).
-import { ValidationError } from '../../errors.js';
 import type { ColumnStep, Preprocessor } from '../../spec/preprocessing.js';
 import { categoryOf, readBoolean, readDate, readNumber } from '../cell-readers.js';
 import { maxFloat32, notAFloat32 } from '../dataset.js';
+import { IssueList } from '../issue-list.js';
 import { describe } from '../labels.js';
 import { missingSet, type Present, presentOf } from '../missing.js';
 import type { Cell } from '../table.js';
@@ -52,7 +52,7 @@ export function transformRecords(
   const quiet = new Set([...pre.columns.map((s) => s.name), ...pre.skipped.map((s) => s.name)]);
   if (label !== undefined) quiet.add(label);
   const unknown = new Set<string>();
-  const issues = new Issues();
+  const issues = new IssueList(maxListed);
   const inputs = new Float32Array(records.length * pre.width);
   for (let i = 0; i < records.length && !issues.full; i++) {
     const record = records[i];
@@ -164,25 +164,4 @@ function warningsOf(path: string, unseen: Unseen, unknown: ReadonlySet<string>):
     );
   }
   return warnings;
-}
-
-// Up to maxListed issues, then one line saying more were left out.
-class Issues {
-  private readonly list: { path: string; message: string }[] = [];
-  private more = false;
-
-  add(path: string, message: string): void {
-    if (this.list.length < maxListed) this.list.push({ path, message });
-    else this.more = true;
-  }
-
-  get full(): boolean {
-    return this.more;
-  }
-
-  throwIfAny(): void {
-    if (this.list.length === 0) return;
-    const note = { path: '', message: `only the first ${maxListed} issues are listed` };
-    throw new ValidationError(this.more ? [...this.list, note] : this.list);
-  }
 }

@@ -1,0 +1,76 @@
+// scikit-learn's side of the table bench: bench/tables/sklearn_baseline.py run on a bench table
+// with the held-out rows and column types given here, in a python3 that has scikit-learn
+// (Debian: python3-sklearn python3-pandas). Not here: what the script fits (its own header).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReadTable } from './read-table.js';
+
+export interface SklearnRun {
+  randomState: number;
+  fitSeconds: number;
+  iterations: number;
+  converged: boolean;
+  r2?: number;
+  mae?: number;
+  rmse?: number;
+  accuracy?: number;
+  macroF1?: number;
+  logLoss?: number;
+}
+
+export interface SklearnResult {
+  sklearn: string;
+  scaleTarget: boolean;
+  droppedRows: number;
+  rows: number;
+  trainRows: number;
+  testRows: number;
+  inputWidth: number;
+  runs: SklearnRun[];
+}
+
+const script = 'bench/tables/sklearn_baseline.py';
+
+/** A python3 that imports sklearn and pandas, or undefined. */
+export function findPython(): string | undefined {
+  return ['python3', '/usr/bin/python3'].find(
+    (p) => spawnSync(p, ['-c', 'import sklearn, pandas'], { encoding: 'utf8' }).status === 0,
+  );
+}
+
+/**
+ * One fit per random state on the rows outside `test`, scored on `test`. One BLAS thread: the
+ * matrices are small, and our worker trains on one thread too.
+ */
+export function runSklearn(
+  python: string,
+  read: ReadTable,
+  test: readonly number[],
+  randomStates: readonly number[],
+  scaleTarget = false,
+): SklearnResult {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tables-'));
+  try {
+    const testFile = join(dir, 'test.json');
+    const typesFile = join(dir, 'types.json');
+    writeFileSync(testFile, JSON.stringify(test));
+    writeFileSync(typesFile, JSON.stringify(read.types));
+    const args = [script, read.table.file, read.table.label, read.table.task, testFile];
+    args.push('--types', typesFile, '--random-state', ...randomStates.map(String));
+    if (scaleTarget) args.push('--scale-target');
+    const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+    const run = spawnSync(python, args, {
+      encoding: 'utf8',
+      env: { ...process.env, ...threads },
+      maxBuffer: 1 << 24,
+    });
+    if (run.status !== 0) {
+      throw new Error(`${script} on ${read.table.file} exited ${run.status}:\n${run.stderr}`);
+    }
+    return JSON.parse(run.stdout) as SklearnResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
