@@ -289,9 +289,29 @@ describe('datasets', () => {
     const done = await getJob(jobId!);
     expect(done.spec.dataset).toEqual({ id });
     expect(done.modelId).toBe(modelId);
-    // an uploaded CSV with a label is a table: 0.2 of its rows held out for the evaluation
+    expect(done.metrics!.trainRows).toBe(150);
+  });
+
+  it('datasets upload --label sends a table; submit trains on it, holding out a fifth for the evaluation', async () => {
+    const up = await run(['datasets', 'upload', irisCsv, '--label', 'label']);
+    expect(up.status, up.stderr).toBe(0);
+    const id = up.stdout.trim();
+    expect(id).toMatch(idLine);
+    const { data: meta } = await api.GET('/v1/datasets/{id}', { params: { path: { id } } });
+    expect(meta).toMatchObject({ format: 'table', rows: 150, features: 4, outputs: 3 });
+    const r = await run([
+      'submit',
+      write('table.json', { ...irisJob, dataset: { id } }),
+      '--follow',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const [jobId] = r.stdout.trim().split('\n');
+    const done = await getJob(jobId!);
+    // stratified: 10 of each class's 50 rows held out
     expect(done.metrics!.trainRows).toBe(120);
     expect(done.metrics!.test).toMatchObject({ rows: 30 });
+    const status = await run(['status', jobId!]);
+    expect(status.stdout).toMatch(/^evaluation\n {2}evaluation on 30 held-out rows/m);
   });
 
   it('submit uploads a {csv: path} dataset first (relative to the job) and submits its id', async () => {
