@@ -3,6 +3,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { loadConfig } from '../src/config.js';
+import { connectRedis, deleteKeysUnder } from '../src/store/index.js';
 
 /**
  * Pins every thread of `pid` to one core with util-linux's taskset, so a server under test and
@@ -54,4 +56,20 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** Stops the bench's processes (every one gone before the keys go, so none writes one back), then deletes its Redis keys. */
+export async function stopAndClean(
+  children: ChildProcess[],
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+): Promise<void> {
+  await Promise.all(
+    children.map((c) =>
+      c.exitCode === null ? new Promise((r) => c.once('exit', r).kill('SIGTERM')) : null,
+    ),
+  );
+  const redis = connectRedis(loadConfig(env).redisUrl);
+  await deleteKeysUnder(redis, prefix);
+  await redis.quit();
 }

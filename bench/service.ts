@@ -6,9 +6,13 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { loadConfig } from '../src/config.js';
-import { connectRedis, deleteKeysUnder } from '../src/store/index.js';
-import { cpuSeconds, pinToCore, start as spawnServer, waitForHttp } from './processes.js';
+import {
+  cpuSeconds,
+  pinToCore,
+  start as spawnServer,
+  stopAndClean,
+  waitForHttp,
+} from './processes.js';
 
 const start = (args: string[], extraEnv: Record<string, string>, ready: string) =>
   spawnServer(args, { ...env, ...extraEnv }, ready);
@@ -246,15 +250,7 @@ export async function runServiceBench(profileDir?: string) {
       loads,
     };
   } finally {
-    // every process gone before our keys go, so none writes one back
-    await Promise.all(
-      children.map((c) =>
-        c.exitCode === null ? new Promise((r) => c.once('exit', r).kill('SIGTERM')) : null,
-      ),
-    );
-    const redis = connectRedis(loadConfig(env).redisUrl);
-    await deleteKeysUnder(redis, prefix);
-    await redis.quit();
+    await stopAndClean(children, env, prefix);
   }
 }
 

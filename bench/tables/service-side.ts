@@ -6,10 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { loadConfig } from '../../src/config.js';
 import type { Evaluation, ModelDocument } from '../../src/spec/index.js';
-import { connectRedis, deleteKeysUnder } from '../../src/store/index.js';
-import { start, waitForHttp } from '../processes.js';
+import { start, stopAndClean, waitForHttp } from '../processes.js';
 import { apiCommand } from '../service.js';
 
 export interface OurRun {
@@ -54,15 +52,7 @@ export async function startService(): Promise<Service> {
   };
   const children: ChildProcess[] = [];
   const stop = async () => {
-    // every process gone before our keys go, so none writes one back
-    await Promise.all(
-      children.map((c) =>
-        c.exitCode === null ? new Promise((r) => c.once('exit', r).kill('SIGTERM')) : null,
-      ),
-    );
-    const redis = connectRedis(loadConfig(env).redisUrl);
-    await deleteKeysUnder(redis, prefix);
-    await redis.quit();
+    await stopAndClean(children, env, prefix);
   };
   try {
     const worker = start(['dist/workers/worker.js'], { ...env, LOG_LEVEL: 'info' }, 'worker ready');
