@@ -228,7 +228,7 @@ export function prepareJob(value: unknown, options: LoadOptions, seed?: () => nu
       ...(preprocessing ? { preprocessing } : {}),
     });
     const fixed = training.seed;
-    training = resolveTableTraining(spec.training, () => fixed);
+    training = resolveTableTraining(spec.training, () => fixed, meta.rows);
     const shape = shapeOfPlan(plan, meta);
     const network = completeNetwork(spec.network, shape);
     const issues = checkShape(network, training, shape);

@@ -91,7 +91,7 @@ export async function checkDataset(
       return byShape({ id }, meta, 'dataset.id');
     }
     const plan = planStoredTable(meta, choices);
-    const training = resolveTableTraining(spec.training, () => resolved.seed);
+    const training = resolveTableTraining(spec.training, () => resolved.seed, meta.rows);
     return byShape(
       { id, ...choices },
       shapeOfPlan(plan, meta),

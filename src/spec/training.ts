@@ -156,18 +156,29 @@ export function resolveTraining(
 // Fields that say nothing of how to train: a job giving only these gets the tables' defaults.
 const notTraining = new Set(['seed', 'threads', 'testSplit']);
 
+/** A held-out default applies to a table with at least this many rows (else it is 0). */
+export const minRowsToHoldOut = 10;
+
 /**
  * A table job's training: the tables' defaults when the job says nothing of how to train (no
  * field but seed, threads and testSplit), else the general defaults as for any job, so a job
  * that chose its optimiser, epochs or splits trains exactly as it said. Either way 0.2 of the
- * rows are held out for the evaluation unless testSplit says otherwise.
+ * rows are held out for the evaluation unless testSplit says otherwise. A table too small to
+ * spare rows (fewer than minRowsToHoldOut, before or after the test rows) holds none out by
+ * default.
  */
 export function resolveTableTraining(
   spec: TrainingSpec = {},
   seed: () => number = randomSeed,
+  rows = Number.POSITIVE_INFINITY,
 ): ResolvedTraining {
   const given = Object.entries(spec).filter(([, v]) => v !== undefined);
   const quiet = given.every(([key]) => notTraining.has(key));
-  const defaults = quiet ? tableTrainingDefaults : { testSplit: tableTrainingDefaults.testSplit };
+  const defaults: Partial<ResolvedTraining> = quiet
+    ? { ...tableTrainingDefaults }
+    : { testSplit: tableTrainingDefaults.testSplit };
+  if (rows < minRowsToHoldOut) defaults.testSplit = 0;
+  const testSplit = spec.testSplit ?? defaults.testSplit ?? 0;
+  if (quiet && rows * (1 - testSplit) < minRowsToHoldOut) defaults.validationSplit = 0;
   return resolveTraining(spec, seed, defaults);
 }

@@ -91,6 +91,25 @@ describe('resolveTraining', () => {
     });
     expect(resolveTableTraining({ epochs: 7, testSplit: 0 }, () => 9).testSplit).toBe(0);
   });
+
+  it('holds no rows out by default from a table too small to spare them', () => {
+    expect(resolveTableTraining({}, () => 9, 9)).toMatchObject({
+      testSplit: 0,
+      validationSplit: 0,
+    });
+    // 12 rows: 0.2 held out leaves 9.6 to train on, too few to hold out validation rows too
+    expect(resolveTableTraining({}, () => 9, 12)).toMatchObject({
+      testSplit: 0.2,
+      validationSplit: 0,
+    });
+    expect(resolveTableTraining({}, () => 9, 13)).toMatchObject({
+      testSplit: 0.2,
+      validationSplit: 0.15,
+    });
+    // what a job sets is kept, whatever the size
+    expect(resolveTableTraining({ testSplit: 0.5 }, () => 9, 4).testSplit).toBe(0.5);
+    expect(resolveTableTraining({ validationSplit: 0.5 }, () => 9, 4).validationSplit).toBe(0.5);
+  });
 });
 
 describe('parseJob errors', () => {
