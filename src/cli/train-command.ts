@@ -2,6 +2,7 @@
 // the model (spec, weights in the notes' convention, scaler, metrics) as JSON.
 import { basename, dirname, join } from 'node:path';
 import { evaluateHeldOut, type TrainingRows } from '../data/job-data.js';
+import { receiptOf } from '../data/receipt.js';
 import { baseDirOf, prepareJob } from '../data/resolve.js';
 import { type EpochReport, type TrainResult, train } from '../engine/index.js';
 import { createModelDocument, type ModelDocument } from '../spec/index.js';
@@ -73,6 +74,7 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
     preprocessing,
     target,
     evaluation: evaluateHeldOut(model, job.network, rows),
+    receipt: receiptOf({ ...job, training: t }, rows.datasetSha256, result.params),
     history,
     durationMs: performance.now() - started,
   });

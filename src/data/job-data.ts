@@ -26,6 +26,7 @@ import { prepareTable } from './preprocess/prepare.js';
 import { testSplitOf } from './preprocess/split.js';
 import type { TablePlan } from './preprocess/types.js';
 import type { TableProfile } from './profile.js';
+import { rowsSha256, tableSha256 } from './receipt.js';
 import type { DataShape } from './shape.js';
 
 export interface TrainingRows {
@@ -33,6 +34,8 @@ export interface TrainingRows {
   train: Dataset;
   /** The held-out rows, or null when training.testSplit is 0. */
   test: Dataset | null;
+  /** SHA-256 of the data as loaded, before the split (receipt.ts). */
+  datasetSha256: string;
   /** Tables only: fitted on the training rows (neither validation nor test rows). */
   preprocessing?: Preprocessor;
   target?: TargetEncoding;
@@ -43,10 +46,11 @@ export function holdOut(
   data: Dataset,
   training: Pick<ResolvedTraining, 'testSplit' | 'seed'>,
 ): TrainingRows {
-  if (training.testSplit <= 0 || data.rows < 2) return { train: data, test: null };
+  const datasetSha256 = rowsSha256(data);
+  if (training.testSplit <= 0 || data.rows < 2) return { train: data, test: null, datasetSha256 };
   const { train, test } = testSplitOf(data.rows, training.testSplit, training.seed, data.labels);
-  if (test.length === 0) return { train: data, test: null };
-  return { train: subsetRows(data, train), test: subsetRows(data, test) };
+  if (test.length === 0) return { train: data, test: null, datasetSha256 };
+  return { train: subsetRows(data, train), test: subsetRows(data, test), datasetSha256 };
 }
 
 /** A table's rows, preprocessed by a fit on its training rows. */
@@ -67,6 +71,7 @@ export function tableRows(
     test: run.test && run.test.rows > 0 ? run.test : null,
     preprocessing: run.preprocessor,
     target: run.target,
+    datasetSha256: tableSha256(table),
   };
 }
 
@@ -78,7 +83,7 @@ export function tableRows(
 export function evaluateHeldOut(
   model: Model,
   network: NetworkSpec,
-  rows: TrainingRows,
+  rows: Pick<TrainingRows, 'test' | 'target'>,
 ): Evaluation | undefined {
   const { test, target } = rows;
   if (!test || test.rows === 0) return undefined;

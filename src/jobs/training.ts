@@ -19,6 +19,7 @@ import {
   type TrainingRows,
   tableRows,
 } from '../data/job-data.js';
+import { receiptOf } from '../data/receipt.js';
 import type { TrainResult } from '../engine/index.js';
 import { newId } from '../ids.js';
 import { emptyHistory, historyOf } from '../spec/history.js';
@@ -94,6 +95,7 @@ async function trainJob(t: Try): Promise<JobOutcome> {
     preprocessing,
     target,
     evaluation: evaluateHeldOut(model, network, rows),
+    receipt: receiptOf(t.job.spec, rows.datasetSha256, result.params),
     history: historyOf(start.history),
     durationMs: performance.now() - t0,
   });

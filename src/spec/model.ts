@@ -64,6 +64,26 @@ export function headlineOf(e: Evaluation): NonNullable<ModelMetrics['test']> {
 }
 export type ModelMetrics = z.infer<typeof metricsSchema>;
 
+/**
+ * What a model was trained from and what came out (issue 15): enough to retrain it and compare.
+ * `spec` is the job's spec as recorded: the complete network, the dataset's reference, the
+ * resolved training with its seed.
+ */
+export const receiptSchema = z
+  .object({
+    datasetSha256: z.string(),
+    spec: z.object({
+      network: networkSchema,
+      dataset: z.record(z.string(), z.unknown()),
+      training: z.record(z.string(), z.unknown()),
+    }),
+    seed: z.number().int(),
+    engineVersion: z.string(),
+    weightsSha256: z.string(),
+  })
+  .meta({ id: 'Receipt' });
+export type Receipt = z.infer<typeof receiptSchema>;
+
 export const modelSchema = z.object({
   format: z.literal(modelFormat, { error: `must be "${modelFormat}": is this a model file?` }),
   createdAt: z.string(),
@@ -79,6 +99,8 @@ export const modelSchema = z.object({
   target: targetEncodingSchema.optional(),
   /** On the held-out rows (training.testSplit), when there were any. */
   evaluation: evaluationSchema.optional(),
+  /** Models trained since issue 15: the data's and the weights' SHA-256, the spec, the seed. */
+  receipt: receiptSchema.optional(),
   metrics: metricsSchema,
   history: z.array(
     z.object({ epoch: z.number(), error: z.number(), validationError: z.number().optional() }),
@@ -152,6 +174,7 @@ export interface ModelParts {
   preprocessing?: Preprocessor | undefined;
   target?: TargetEncoding | undefined;
   evaluation?: Evaluation | undefined;
+  receipt?: Receipt | undefined;
   history: ModelDocument['history'];
   durationMs: number;
   createdAt?: Date;
@@ -191,6 +214,7 @@ export function createModelDocument(parts: ModelParts): ModelDocument {
     ...(parts.preprocessing ? { preprocessing: parts.preprocessing } : {}),
     ...(parts.target ? { target: parts.target } : {}),
     ...(parts.evaluation ? { evaluation: parts.evaluation } : {}),
+    ...(parts.receipt ? { receipt: parts.receipt } : {}),
     metrics,
     history: parts.history,
   };

@@ -51,7 +51,7 @@ describe('evaluateHeldOut', () => {
     // a table's target standardised with mean 10 and std 4: outputs and targets are in z-units
     const test = fromTargets([[0], [1], [2]], [[1], [2], [6]]);
     const target = { name: 'y', task: 'regression' as const, mean: 10, std: 4 };
-    const e = evaluateHeldOut(lineModel, line, { train: test, test, target });
+    const e = evaluateHeldOut(lineModel, line, { test, target });
     const unscale = (z: number[]) => z.map((v) => v * 4 + 10);
     expect(e).toEqual(evaluateRegression(unscale([1, 3, 5]), unscale([1, 2, 6]), 1));
     expect(e).toMatchObject({ task: 'regression', rows: 3, mae: (0 + 4 + 4) / 3 });
@@ -79,15 +79,14 @@ describe('evaluateHeldOut', () => {
       ),
     );
     const target = { name: 'kind', task: 'classification' as const, classes: ['cat', 'dog'] };
-    const e = evaluateHeldOut(model, network, { train: test, test, target });
+    const e = evaluateHeldOut(model, network, { test, target });
     const p = [0.75, 0.25, 0.5, 0.5, 0, 1];
     expect(e).toEqual(evaluateClassification(Float64Array.from(p), [0, 1, 1], ['cat', 'dog']));
     expect(e).toMatchObject({ confusionMatrix: { labels: ['cat', 'dog'] } });
   });
 
   it('has nothing to say without held-out rows', () => {
-    const data = fromTargets([[0]], [[1]]);
-    expect(evaluateHeldOut(lineModel, line, { train: data, test: null })).toBeUndefined();
+    expect(evaluateHeldOut(lineModel, line, { test: null })).toBeUndefined();
   });
 });
 

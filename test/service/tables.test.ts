@@ -4,6 +4,8 @@
 // Real API, real Redis, a real worker process.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineVersion, weightsSha256 } from '../../src/data/receipt.js';
+import { weightsFromJson } from '../../src/spec/index.js';
 import { follow } from '../helpers/events.js';
 import { http, startService, type TestService } from '../helpers/service.js';
 
@@ -70,6 +72,15 @@ describe('a raw table, trained with nothing but its id and a seed', () => {
     expect(Math.min(...e.points.actual)).toBeGreaterThanOrEqual(9);
     // the done event carries the headline numbers
     expect(done.metrics.test).toEqual({ rows: 80, mae: e.mae, rmse: e.rmse, r2: e.r2 });
+    // the receipt (issue 15): the spec it was trained from, and the hash of the weights it holds
+    expect(model.receipt).toMatchObject({
+      seed: 1,
+      engineVersion,
+      spec: { network: queued.spec.network, dataset: { id: carsId } },
+    });
+    const { W, b } = weightsFromJson(model.weights);
+    expect(model.receipt.weightsSha256).toBe(weightsSha256({ W, b }));
+    expect(model.receipt.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('reads columns as the job says, and names a misspelt one with the real ones', async () => {
