@@ -2,7 +2,9 @@
 // our answers within 1e-5 — matrix models (iris, digits, every activation) and table models
 // (cars regression with blanks and an unseen category, penguins classes); a datetime column is
 // refused naming it.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +126,37 @@ describe('exportOnnx: matrix models', () => {
     const y = (out.value ?? out.probabilities)!;
     expectClose(y.data as Float32Array, ours);
   });
+
+  it('targets without classes: `label` is the int64 index of the highest output', async () => {
+    const { doc, ours, out, rows } = await checkMatrix({
+      dataset: {
+        inputs: [
+          [0, 0],
+          [0, 1],
+          [1, 0],
+          [1, 1],
+        ],
+        targets: [
+          [1, 0],
+          [0, 1],
+          [0, 1],
+          [1, 0],
+        ],
+      },
+      network: {
+        layers: [
+          { units: 4, activation: 'tanh' },
+          { units: 2, activation: 'softmax' },
+        ],
+        divergence: 'cross_entropy',
+      },
+      training: { epochs: 50, validationSplit: 0 },
+    });
+    expect(doc.classes).toBeUndefined();
+    expectClose(out.probabilities!.data as Float32Array, ours);
+    expect(out.label!.type).toBe('int64');
+    expect(Array.from(out.label!.data as BigInt64Array, Number)).toEqual(argmax(ours, rows, 2));
+  });
 });
 
 // Records with blanks, missing tokens and categories the training rows never had.
@@ -147,8 +180,9 @@ function feedsOf(doc: ModelDocument, records: Row[]): Record<string, Tensor> {
       feeds[step.name] = new Tensor('string', cells, [records.length, 1]);
     } else {
       const missing = new Set(['', 'na', 'n/a', 'nan', 'null', '?']);
+      const words: Record<string, number> = { yes: 1, no: 0, true: 1, false: 0 };
       const values = Float32Array.from(cells, (c) =>
-        missing.has(c.toLowerCase()) ? Number.NaN : Number(c),
+        missing.has(c.toLowerCase()) ? Number.NaN : (words[c.toLowerCase()] ?? Number(c)),
       );
       feeds[step.name] = new Tensor('float32', values, [records.length, 1]);
     }
@@ -241,6 +275,52 @@ describe('exportOnnx: table models', () => {
     expect(out.probabilities!.dims).toEqual([rows, 3]);
     expectClose(out.probabilities!.data as Float32Array, ours.probabilities.flat());
     expect(Array.from(out.label!.data as ArrayLike<unknown>)).toEqual(ours.predictions);
+  });
+
+  it('a boolean column, missing indicators and numeric classes (labels as doubles)', async () => {
+    const colors = ['red', 'green', 'blue', ''];
+    const lines = ['size,flag,color,grade'];
+    for (let i = 0; i < 90; i++) {
+      const size = i % 7 === 0 ? '' : String((i * 37) % 50);
+      const flag = i % 5 === 0 ? '' : i % 2 === 0 ? 'yes' : 'no';
+      lines.push(`${size},${flag},${colors[i % 4]},${(i % 3) + 1}`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'onnx-export-'));
+    writeFileSync(join(dir, 'grades.csv'), `${lines.join('\n')}\n`);
+    const { doc } = trainDoc({
+      dataset: {
+        csv: join(dir, 'grades.csv'),
+        label: 'grade',
+        task: 'classification',
+        preprocessing: { missingIndicator: true, numericImpute: 'mean' },
+      },
+      network: {
+        layers: [
+          { units: 6, activation: 'elu' },
+          { units: 3, activation: 'softmax' },
+        ],
+        divergence: 'cross_entropy',
+      },
+      training: { epochs: 20 },
+    });
+    const pre = doc.preprocessing!;
+    expect(pre.columns.map((c) => c.type)).toEqual(['numeric', 'boolean', 'categorical']);
+    const records: Row[] = [
+      ...lines.slice(1).map((l) => {
+        const [size, flag, color] = l.split(',');
+        return { size: size!, flag: flag!, color: color! };
+      }),
+      { size: 'NaN', flag: '', color: 'purple' },
+    ];
+    const { inputs, rows } = transformRecords(pre, records, 'records', 'grade');
+    const target = doc.target!;
+    if (target.task !== 'classification') throw new Error('grades should be classes');
+    expect(target.classes).toEqual([1, 2, 3]);
+    const ours = decodeOutputs(target, predict(modelFromDocument(doc), inputs, rows), rows);
+    const out = await run(doc, feedsOf(doc, records));
+    expectClose(out.probabilities!.data as Float32Array, ours.probabilities.flat());
+    expect(out.label!.type).toBe('float64');
+    expect(Array.from(out.label!.data as Float64Array)).toEqual(ours.predictions);
   });
 
   it('a datetime column is OnnxUnsupported naming it', () => {
