@@ -18,6 +18,7 @@
 //   nothing of ours    src/engine, src/errors.ts, src/ids.ts, src/log.ts, src/paths.ts,
 //                      src/redis-url.ts, src/wasm-features.ts, src/webhook-addresses.ts, src/types
 //   contracts, tables  src/spec -> engine; src/data -> engine, spec; src/threads -> engine;
+//                      src/onnx (ONNX export) -> engine, spec;
 //                      src/settings, src/config.ts (settings); src/client.ts (its generated types)
 //   Redis              src/store -> spec, data, engine; src/queue.ts, src/webhooks.ts -> store;
 //                      src/jobs (the job's lifecycle, issue 13 move 2) -> store, queue, webhooks
@@ -64,6 +65,7 @@ const mayImport: Record<string, readonly string[]> = {
   'src/spec': ['src/engine', 'src/errors.ts'],
   'src/data': ['src/engine', 'src/spec', 'src/errors.ts', 'src/paths.ts'],
   'src/threads': ['src/engine'],
+  'src/onnx': ['src/engine', 'src/spec', 'src/errors.ts'],
   'src/settings': ['src/redis-url.ts'],
   'src/config.ts': ['src/settings', 'src/redis-url.ts'],
   'src/store': [
