@@ -5,7 +5,7 @@
 // bytes in, bytes out; reading and writing files and requests is the caller's.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { layersOf } from '../engine/index.js';
+import { layersOf, outputSizeOf } from '../engine/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import { fromZod, plainMessages } from './issues.js';
 import { checkWeights, type ModelDocument, modelSchema, type WeightsJson } from './model.js';
@@ -68,7 +68,8 @@ export function encodeModelFile(doc: ModelDocument): Uint8Array {
   const issues = checkWeights(doc.network, weights);
   if (issues.length > 0) throw new ValidationError(issues);
   const data = weightBytesOf(weights);
-  const header = {
+  // through the header's schema: its fields in one order, so one model is always one file
+  const header = headerSchema.parse({
     ...rest,
     weights: {
       dtype: 'float32',
@@ -77,7 +78,7 @@ export function encodeModelFile(doc: ModelDocument): Uint8Array {
       bytes: data.length,
       sha256: hex(sha256(data)),
     },
-  };
+  });
   // spaces after the JSON (still JSON) put the weights at a multiple of 4 bytes
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 4) * 4;
@@ -138,7 +139,34 @@ export function decodeModelFile(bytes: Uint8Array): ModelDocument {
     );
   const header = readHeader(bytes.subarray(preambleBytes, preambleBytes + headerLength));
   const data = bytes.subarray(preambleBytes + headerLength, body);
-  return { ...header, weights: readWeights(header, data) };
+  const weights = readWeights(header, data);
+  const issues = checkWidths(header);
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { ...header, weights };
+}
+
+// The parts that must agree with the network's input and output widths for predict to run.
+function checkWidths(header: Header): Issue[] {
+  const issues: Issue[] = [];
+  const inputs = header.network.inputSize;
+  const outputs = outputSizeOf(header.network);
+  const widthOf = (path: string, length: number, want: number, what: string) => {
+    if (length !== want)
+      issues.push({ path, message: `has ${length} entries but the network has ${want} ${what}` });
+  };
+  if (header.scaler) {
+    widthOf('header.scaler.mean', header.scaler.mean.length, inputs, 'inputs');
+    widthOf('header.scaler.std', header.scaler.std.length, inputs, 'inputs');
+  }
+  if (header.preprocessing && header.preprocessing.width !== inputs)
+    issues.push({
+      path: 'header.preprocessing.width',
+      message: `is ${header.preprocessing.width} but the network has ${inputs} inputs`,
+    });
+  if (header.classes) widthOf('header.classes', header.classes.length, outputs, 'outputs');
+  if (header.target?.task === 'classification')
+    widthOf('header.target.classes', header.target.classes.length, outputs, 'outputs');
+  return issues;
 }
 
 function notAModelFile(bytes: Uint8Array): string {

@@ -225,6 +225,18 @@ describe('a damaged model file', () => {
     );
   });
 
+  it('is refused when its classes or scaler do not fit the network', () => {
+    const moreClasses = { ...header, classes: ['no', 'yes', 'maybe'] };
+    expect(refusal(assemble(JSON.stringify(moreClasses), data))).toEqual([
+      { path: 'header.classes', message: 'has 3 entries but the network has 2 outputs' },
+    ]);
+    const table = partsOf(encodeModelFile(classifierDocument()));
+    const narrow = { ...table.header, preprocessing: { ...table.header.preprocessing, width: 8 } };
+    expect(refusal(assemble(JSON.stringify(narrow), table.data))).toEqual([
+      { path: 'header.preprocessing.width', message: 'is 8 but the network has 9 inputs' },
+    ]);
+  });
+
   it("is refused when the weights' own SHA-256 does not match them", () => {
     const wrong = { ...header, weights: { ...header.weights, sha256: '0'.repeat(64) } };
     expect(refusal(assemble(JSON.stringify(wrong), data))).toEqual([
