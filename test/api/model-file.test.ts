@@ -22,7 +22,9 @@ let tableId: string;
 const iris = { train: irisCsv('train'), test: irisCsv('test') };
 
 beforeAll(async () => {
-  service = await startService({ env: { API_KEYS: [alice.entry, bob.entry].join(',') } });
+  service = await startService({
+    env: { API_KEYS: [alice.entry, bob.entry].join(','), MAX_DATASET_BYTES: '20000' },
+  });
   redis = connectRedis(service.config.redisUrl);
   const species = ['setosa', 'versicolor', 'virginica'];
   const data = fromLabels(
@@ -188,6 +190,14 @@ describe('POST /v1/models (import)', () => {
     const badName = await upload(bytes, alice.key, modelFileType, '?name=a%20b');
     expect(badName.response.status).toBe(400);
     expect(badName.body.errors[0].path).toBe('query.name');
+  });
+
+  it('refuses a body past MAX_DATASET_BYTES with a 413 naming the limit, and stores nothing', async () => {
+    const keys = await keysNow();
+    const { response, body } = await upload(new Uint8Array(20_001));
+    expect(response.status).toBe(413);
+    expect(body.detail).toBe('the body is larger than the limit of 20000 bytes');
+    expect(await keysNow()).toEqual(keys);
   });
 
   it("imports into the importer's tenant only", async () => {
