@@ -208,3 +208,25 @@ describe('POST /v1/models (import)', () => {
     expect((await download(body.id, alice.key)).response.status).toBe(404);
   });
 });
+
+describe('POST /v1/models past the tenant storage quota', () => {
+  it('is a 413 naming the quota, and stores nothing', async () => {
+    const small = await startService({ env: { MAX_TENANT_STORAGE_BYTES: '1000' } });
+    try {
+      const { bytes } = await download(matrixId);
+      const keys = await redis.keys(`${small.config.keyPrefix}:*`);
+      const response = await fetch(`${small.url}/v1/models`, {
+        method: 'POST',
+        headers: { 'content-type': modelFileType },
+        body: bytes,
+      });
+      expect(response.status).toBe(413);
+      const body = (await response.json()) as { detail: string };
+      expect(body.detail).toMatch(/importing this model \(\d+ bytes\) would pass it/);
+      expect(body.detail).toContain('MAX_TENANT_STORAGE_BYTES');
+      expect(await redis.keys(`${small.config.keyPrefix}:*`)).toEqual(keys);
+    } finally {
+      await small.stop();
+    }
+  });
+});
