@@ -35,6 +35,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { inferenceV2Routes, oipInfer } from './routes/inference-v2.js';
 import { jobRoutes } from './routes/jobs.js';
+import { modelFileRoutes } from './routes/model-file.js';
 import { modelPredict, modelRoutes } from './routes/models.js';
 import { tfPredict, tfServingRoutes } from './routes/tf-serving.js';
 import { registerNoSniff } from './security-headers.js';
@@ -240,6 +241,7 @@ export async function buildApp({
   await app.register(jobRoutes);
   await app.register(eventRoutes);
   await app.register(modelRoutes);
+  await app.register(modelFileRoutes);
   await app.register(inferenceV2Routes);
   await app.register(tfServingRoutes);
   await app.register(dashboardRoutes);

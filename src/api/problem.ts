@@ -68,9 +68,9 @@ function fromFastify(
       );
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
-      // Name what this route does take: the datasets route also parses text/csv.
-      const accepted = ['application/json', 'text/csv'].filter((type) =>
-        request.server.hasContentTypeParser(type),
+      // Name what this route does take: the datasets route also parses text/csv, POST /v1/models a model file.
+      const accepted = ['application/json', 'text/csv', 'application/vnd.backprop.model'].filter(
+        (type) => request.server.hasContentTypeParser(type),
       );
       return problem(
         'unsupported_media_type',

@@ -194,7 +194,11 @@ export const modelViewSchema = modelSchema
   .omit({ format: true })
   .extend({
     id: z.string(),
-    jobId: z.string(),
+    jobId: z.string().optional().describe('the job that trained it; none for an imported model'),
+    importedAt: z
+      .string()
+      .optional()
+      .describe('when it was imported from a model file (POST /v1/models)'),
     columns: z
       .array(modelColumnSchema)
       .optional()

@@ -84,6 +84,8 @@ export interface ServerClient {
   deleteDataset(id: string): Promise<void>;
   predict(modelId: string, inputs: number[][]): Promise<Predictions>;
   model(id: string): Promise<ModelShape>;
+  /** The model file of GET /v1/models/:id/download, as bytes. */
+  downloadModel(id: string): Promise<Uint8Array>;
   follow(jobId: string, onEvent: (event: JobEvent) => void): EventFollow;
 }
 
@@ -182,6 +184,21 @@ export function connect(server: string | undefined, apiKey: string | undefined):
         })
       ).body,
     model: async (id) => (await call<ModelShape>('GET', idPath('/v1/models', id))).body,
+    async downloadModel(id) {
+      const path = idPath('/v1/models', id, '/download');
+      let response: Response;
+      try {
+        response = await fetch(at(path), {
+          headers: { accept: 'application/vnd.backprop.model, application/problem+json', ...auth },
+          signal: AbortSignal.timeout(requestTimeoutMs),
+        });
+        if (!response.ok) throw problemError(url, response.status, await response.text());
+        return new Uint8Array(await response.arrayBuffer());
+      } catch (error) {
+        if (error instanceof ServerError) throw error;
+        throw unreachable(url, error);
+      }
+    },
     follow: (jobId, onEvent) =>
       followEvents(at(idPath('/v1/jobs', jobId, '/events')), url, auth, onEvent),
   };

@@ -39,7 +39,7 @@ export function readJson(path: string, what: string): unknown {
 }
 
 /** Writes via a temporary file in the same folder and a rename, so readers never see half. */
-export function writeFileAtomic(path: string, content: string): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   writeFileSync(temp, content);
   renameSync(temp, path);

@@ -70,7 +70,10 @@ function program(): Command {
       'print the outputs (and classes) of a trained model for new inputs: a model file here, or --model ID on a server',
     )
     .usage('[options] <model.json> <inputs>  |  --model <id> [--server <url>] <inputs>')
-    .argument('[model.json]', 'a model written by backprop train')
+    .argument(
+      '[model.json]',
+      'a model written by backprop train, or a model file from backprop models download',
+    )
     .argument('[inputs]', 'a CSV with a header row and feature columns, or JSON [[...], ...]')
     .option('--model <id>', 'predict with this model on the server instead of a model file')
     // the server's form by --model or --server on the command line (not BACKPROP_SERVER alone)

@@ -1,5 +1,6 @@
 // `backprop predict model.json inputs.csv|inputs.json`: prints {"outputs": [[…]], "classes": […]}
 // (classes for classification models only). Inputs are raw features; the model's scaler applies.
+// The model is a model's JSON (backprop train) or a downloaded model file (by its magic bytes).
 
 import { readCsvTable } from '../data/csv-table.js';
 import {
@@ -14,14 +15,27 @@ import { argmaxRows, outputSizeOf, predict } from '../engine/index.js';
 import { ValidationError } from '../errors.js';
 import {
   checkWeights,
+  decodeModelFile,
+  isModelFile,
   type ModelDocument,
   modelFromDocument,
   modelSchema,
   parseOrThrow,
 } from '../spec/index.js';
-import { readJson, readText, UsageError } from './io.js';
+import { readBytes, readJson, readText, UsageError } from './io.js';
 
+/** A model file as downloaded (GET /v1/models/:id/download: known by its magic bytes), or JSON. */
 export function loadModelFile(path: string): ModelDocument {
+  const bytes = readBytes(path, 'model file');
+  if (isModelFile(bytes)) {
+    try {
+      return decodeModelFile(bytes);
+    } catch (error) {
+      if (error instanceof ValidationError)
+        throw new UsageError(`model file ${path} ${error.message}`);
+      throw error;
+    }
+  }
   const doc = parseOrThrow(modelSchema, readJson(path, 'model file'));
   const issues = checkWeights(doc.network, doc.weights);
   if (issues.length > 0) throw new ValidationError(issues);

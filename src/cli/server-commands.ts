@@ -1,9 +1,10 @@
 // The `backprop` commands that talk to a server, registered together: submit (and follow),
-// jobs, status, cancel, datasets upload; predict --model is called from main.ts's predict.
+// jobs, status, cancel, datasets upload, models download; predict --model is called from main.ts's predict.
 // Each lives in a file of its own; the HTTP part is client.ts.
 import type { Command } from 'commander';
 import { registerDatasetCommands } from './dataset-commands.js';
 import { registerJobCommands } from './job-commands.js';
+import { registerModelCommands } from './model-commands.js';
 import { type ServerOptions, withServer } from './server-options.js';
 import { submitCommand } from './submit-command.js';
 
@@ -23,4 +24,5 @@ export function registerServerCommands(cli: Command): void {
     );
   registerJobCommands(cli);
   registerDatasetCommands(cli);
+  registerModelCommands(cli);
 }

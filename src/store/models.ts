@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { ModelDocument } from '../spec/index.js';
 import { type Fence, fencedOutLua } from './fence.js';
 import type { Keys } from './redis.js';
-import { release, usageKey, usageLua } from './usage.js';
+import { charge, release, usageKey, usageLua } from './usage.js';
 
 // KEYS: the job hash, the model, the tenant's usage. ARGV: fence, item, JSON. A worker's save
 // is fenced: a try that lost its job writes no model.
@@ -18,7 +18,10 @@ return 'ok'
 
 export interface StoredModel extends ModelDocument {
   id: string;
-  jobId: string;
+  /** The job that trained it; none for a model imported from a file. */
+  jobId?: string;
+  /** When it was imported from a model file (POST /v1/models); none for a trained model. */
+  importedAt?: string;
 }
 
 export function createModelStore(redis: Redis, keys: Keys) {
@@ -28,13 +31,19 @@ export function createModelStore(redis: Redis, keys: Keys) {
       return (await redis.eval(
         saveScript,
         3,
-        keys.job(model.jobId),
+        keys.job(model.jobId ?? ''), // read only with a fence: a worker's save
         keys.model(model.id),
         usageKey(keys),
         fence,
         `model:${model.id}`,
         JSON.stringify(model),
       )) as 'ok' | 'fenced';
+    },
+    /** A model of no job (imported from a file) under a new id, its bytes counted. */
+    async add(model: StoredModel): Promise<void> {
+      const json = JSON.stringify(model);
+      const write = redis.multi().set(keys.model(model.id), json);
+      await charge(write, keys, `model:${model.id}`, Buffer.byteLength(json)).exec();
     },
     async get(id: string): Promise<StoredModel | null> {
       const json = await redis.get(keys.model(id));

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, ValidationError } from '../../errors.js';
+import type { StoredModel } from '../../store/index.js';
 import { isFeature } from '../fast-path.js';
 import {
   checkRowCount,
@@ -56,18 +57,8 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       params: idParams,
       response: { 200: modelViewSchema, 404: problems[404], ...authProblems, 503: problems[503] },
     },
-    handler: async (request) => {
-      const { doc } = await getModel(app, request.stores, request.params.id);
-      const { format: _format, ...view } = doc;
-      if (!doc.preprocessing) return view;
-      // a table model: the columns predict reads, and its class list where clients look for it
-      const classes = classesOf(doc);
-      return {
-        ...view,
-        ...(classes ? { classes } : {}),
-        columns: doc.preprocessing.columns.map(({ name, type }) => ({ name, type })),
-      };
-    },
+    handler: async (request) =>
+      modelView((await getModel(app, request.stores, request.params.id)).doc),
   });
 
   r.delete('/v1/models/:id', {
@@ -110,6 +101,19 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (request) => predictWith(app, modelPredict, request),
   });
+}
+
+/** What GET /v1/models/:id shows of a stored model (POST /v1/models answers it too). */
+export function modelView(doc: StoredModel) {
+  const { format: _format, ...view } = doc;
+  if (!doc.preprocessing) return view;
+  // a table model: the columns predict reads, and its class list where clients look for it
+  const classes = classesOf(doc);
+  return {
+    ...view,
+    ...(classes ? { classes } : {}),
+    columns: doc.preprocessing.columns.map(({ name, type }) => ({ name, type })),
+  };
 }
 
 const notATable =

@@ -1,0 +1,116 @@
+// Models carried away and brought back as the native model file (src/spec/model-file.ts):
+// GET /v1/models/:id/download writes one, POST /v1/models imports one as a new model of no job.
+// The file's layout and checks are the spec's; this file is the HTTP around them.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { decodeModelFile, encodeModelFile, modelFileType } from '../../spec/index.js';
+import type { StoredModel } from '../../store/index.js';
+import { getModel } from '../predict.js';
+import { authProblems, idParams, modelViewSchema, problems } from '../schemas.js';
+import { modelView } from './models.js';
+
+const fileTypes = [modelFileType, 'application/octet-stream'];
+
+const fileSchema = z
+  .string()
+  .meta({ format: 'binary' })
+  .describe('a model file: see "The model file" in the README');
+
+const downloadQuery = z.strictObject({
+  // ?format=onnx: the lead wires exportOnnx here (issue 15); until then only the native file
+  format: z
+    .enum(['backprop'], { error: 'must be backprop' })
+    .default('backprop')
+    .describe('backprop: the native model file'),
+});
+
+const importQuery = z.strictObject({
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][\w.-]{0,63}$/,
+      'must be 1–64 letters, digits, _, . or -, starting with a letter or digit',
+    )
+    .optional()
+    .describe('the name to register the model under (kept for the model registry; not used yet)'),
+});
+
+export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
+  // a model file is as large as the largest upload the service takes (MAX_DATASET_BYTES)
+  const { maxDatasetBytes } = app.services.config;
+  app.addContentTypeParser(fileTypes, { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/v1/models/:id/download', {
+    schema: {
+      summary: 'The model as one file: the native model file (weights as float32, checksummed)',
+      description:
+        '`backprop predict FILE rows.csv` runs it locally with the same outputs as the service; POST /v1/models imports it. The layout is in the README ("The model file").',
+      tags: ['models'],
+      params: idParams,
+      querystring: downloadQuery,
+      response: {
+        200: {
+          description: 'the model file',
+          content: { [modelFileType]: { schema: fileSchema } },
+        },
+        400: problems[400],
+        404: problems[404],
+        ...authProblems,
+        503: problems[503],
+      },
+    },
+    handler: async (request, reply) => {
+      const { id } = request.params;
+      const { doc } = await getModel(app, request.stores, id);
+      // (format is 'backprop' here: ?format=onnx is the lead's, with exportOnnx from src/onnx)
+      const { id: _id, jobId: _job, importedAt: _at, ...document } = doc;
+      const file = encodeModelFile(document);
+      return (
+        reply
+          .type(modelFileType)
+          .header('content-disposition', `attachment; filename="${id}.bpmodel"`)
+          // bytes are sent as they are (no serializer); the schema's string is the document's
+          .send(Buffer.from(file.buffer, file.byteOffset, file.byteLength) as unknown as string)
+      );
+    },
+  });
+
+  r.post('/v1/models', {
+    bodyLimit: maxDatasetBytes,
+    schema: {
+      summary: 'Import a model file (from GET /v1/models/:id/download) as a new model',
+      description:
+        'The body is the file as downloaded (application/vnd.backprop.model or application/octet-stream). Its checksum, header and weight shapes are verified; a truncated or corrupt file is a 400 naming what is wrong, and nothing is stored. The model gets a new id and no job.',
+      tags: ['models'],
+      querystring: importQuery,
+      documentedBody: { content: { [modelFileType]: { schema: fileSchema } } },
+      response: {
+        201: modelViewSchema,
+        400: problems[400],
+        413: problems[413],
+        415: problems[415],
+        ...authProblems,
+        503: problems[503],
+      },
+    },
+    handler: async (request, reply) => {
+      if (!Buffer.isBuffer(request.body))
+        throw new AppError(
+          'unsupported_media_type',
+          `content-type ${request.headers['content-type'] ?? '(none)'} is not a model file: send the downloaded file as ${modelFileType}`,
+        );
+      const doc = decodeModelFile(request.body);
+      const model: StoredModel = { ...doc, id: newId(), importedAt: new Date().toISOString() };
+      const stores = request.stores;
+      await stores.usage.check(Buffer.byteLength(JSON.stringify(model)), 'importing this model');
+      await stores.models.add(model);
+      return reply.code(201).header('location', `/v1/models/${model.id}`).send(modelView(model));
+    },
+  });
+}
