@@ -18,6 +18,7 @@ export const errorCatalog = {
   quota_exceeded: { status: 413, title: 'Storage quota exceeded' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_mismatch: { status: 422, title: 'Idempotency-Key reused with another body' },
+  not_exportable: { status: 422, title: 'The model has no form in this format' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const;

@@ -52,7 +52,7 @@ const leaves = [
   'src/wasm-features.ts',
   'src/webhook-addresses.ts',
 ] as const;
-const tables = ['src/spec', 'src/data', 'src/threads'] as const;
+const tables = ['src/spec', 'src/data', 'src/threads', 'src/onnx'] as const;
 const settings = ['src/settings', 'src/config.ts'] as const;
 const redis = ['src/store', 'src/queue.ts', 'src/webhooks.ts', 'src/jobs'] as const;
 

@@ -2,6 +2,7 @@
 // file imported again predicts exactly as the original (the answers' JSON text equal), a damaged
 // file is a 400 that stores nothing, and a tenant reaches only its own models.
 import type { Redis } from 'ioredis';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { fromLabels } from '../../src/data/index.js';
@@ -94,9 +95,9 @@ describe('GET /v1/models/:id/download', () => {
     expect(doc).toEqual(expected);
   });
 
-  it('accepts format=backprop and refuses any other format or query key, naming it', async () => {
+  it('accepts format=backprop or onnx and refuses any other format or query key, naming it', async () => {
     expect((await download(matrixId, alice.key, '?format=backprop')).response.status).toBe(200);
-    for (const query of ['?format=onnx', '?format=', '?as=file']) {
+    for (const query of ['?format=pmml', '?format=', '?as=file']) {
       const { response, bytes } = await download(matrixId, alice.key, query);
       expect(response.status, query).toBe(400);
       const problem = JSON.parse(new TextDecoder().decode(bytes));
@@ -104,10 +105,36 @@ describe('GET /v1/models/:id/download', () => {
         query.startsWith('?format') ? 'query.format' : 'query.as',
       );
     }
-    const { bytes } = await download(matrixId, alice.key, '?format=onnx');
+    const { bytes } = await download(matrixId, alice.key, '?format=pmml');
     expect(JSON.parse(new TextDecoder().decode(bytes)).detail).toBe(
-      'query.format: must be backprop',
+      'query.format: must be backprop or onnx',
     );
+  });
+
+  it("answers ONNX that onnxruntime runs to the service's own probabilities", async () => {
+    const { response, bytes } = await download(matrixId, alice.key, '?format=onnx');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/onnx');
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="${matrixId}.onnx"`,
+    );
+    const session = await InferenceSession.create(bytes);
+    const rows = iris.test.rows;
+    const input = new Tensor('float32', Float32Array.from(rows.flat()), [rows.length, 4]);
+    const onnx = await session.run({ input });
+    const answer = JSON.parse(await predictText(matrixId, { inputs: rows }));
+    const probabilities = onnx.probabilities!.data as Float32Array;
+    answer.outputs.flat().forEach((p: number, i: number) => {
+      expect(Math.abs(probabilities[i]! - p)).toBeLessThan(1e-5);
+    });
+    expect(Array.from(onnx.label!.data as string[])).toEqual(answer.classes);
+  });
+
+  it('is a 422 naming the column ONNX cannot express, never a wrong file', async () => {
+    const { response, bytes } = await download(tableId, alice.key, '?format=onnx');
+    expect(response.status).toBe(422);
+    const problem = JSON.parse(new TextDecoder().decode(bytes));
+    expect(problem.detail).toMatch(/column "Year" is a datetime/);
   });
 
   it("is a 404 for a model that is not there, and for another tenant's model", async () => {

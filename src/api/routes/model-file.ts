@@ -6,10 +6,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { exportOnnx, OnnxUnsupported } from '../../onnx/export.js';
 import { decodeModelFile, encodeModelFile, modelFileType } from '../../spec/index.js';
 import type { StoredModel } from '../../store/index.js';
 import { getModel } from '../predict.js';
-import { authProblems, idParams, modelViewSchema, problems } from '../schemas.js';
+import { authProblems, idParams, modelViewSchema, problemSchema, problems } from '../schemas.js';
 import { modelView } from './models.js';
 
 const fileTypes = [modelFileType, 'application/octet-stream'];
@@ -20,12 +21,15 @@ const fileSchema = z
   .describe('a model file: see "The model file" in the README');
 
 const downloadQuery = z.strictObject({
-  // ?format=onnx: the lead wires exportOnnx here (issue 15); until then only the native file
   format: z
-    .enum(['backprop'], { error: 'must be backprop' })
+    .enum(['backprop', 'onnx'], { error: 'must be backprop or onnx' })
     .default('backprop')
-    .describe('backprop: the native model file'),
+    .describe(
+      'backprop: the native model file; onnx: an ONNX model with the preprocessing inside (one input per column)',
+    ),
 });
+
+const onnxType = 'application/onnx';
 
 const importQuery = z.strictObject({
   name: z
@@ -37,6 +41,16 @@ const importQuery = z.strictObject({
     .optional()
     .describe('the name to register the model under (kept for the model registry; not used yet)'),
 });
+
+// The ONNX model, or a 422 naming the column ONNX cannot express (never a wrong file).
+function onnxOf(doc: Parameters<typeof exportOnnx>[0]): Uint8Array {
+  try {
+    return exportOnnx(doc);
+  } catch (error) {
+    if (error instanceof OnnxUnsupported) throw new AppError('not_exportable', error.message);
+    throw error;
+  }
+}
 
 export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
   // a model file is as large as the largest upload the service takes (MAX_DATASET_BYTES)
@@ -56,11 +70,17 @@ export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
       querystring: downloadQuery,
       response: {
         200: {
-          description: 'the model file',
-          content: { [modelFileType]: { schema: fileSchema } },
+          description: 'the model file, or the ONNX model',
+          content: {
+            [modelFileType]: { schema: fileSchema },
+            [onnxType]: { schema: z.string().meta({ format: 'binary' }) },
+          },
         },
         400: problems[400],
         404: problems[404],
+        422: problemSchema.describe(
+          'the model has a part ONNX cannot express (a datetime column): the detail names it',
+        ),
         ...authProblems,
         503: problems[503],
       },
@@ -68,13 +88,16 @@ export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
     handler: async (request, reply) => {
       const { id } = request.params;
       const { doc } = await getModel(app, request.stores, id);
-      // (format is 'backprop' here: ?format=onnx is the lead's, with exportOnnx from src/onnx)
       const { id: _id, jobId: _job, importedAt: _at, ...document } = doc;
-      const file = encodeModelFile(document);
+      const onnx = request.query.format === 'onnx';
+      const file = onnx ? onnxOf(document) : encodeModelFile(document);
       return (
         reply
-          .type(modelFileType)
-          .header('content-disposition', `attachment; filename="${id}.bpmodel"`)
+          .type(onnx ? onnxType : modelFileType)
+          .header(
+            'content-disposition',
+            `attachment; filename="${id}.${onnx ? 'onnx' : 'bpmodel'}"`,
+          )
           // bytes are sent as they are (no serializer); the schema's string is the document's
           .send(Buffer.from(file.buffer, file.byteOffset, file.byteLength) as unknown as string)
       );
