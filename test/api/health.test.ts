@@ -33,8 +33,10 @@ const v1Routes = [
   'delete /v1/jobs/{id}',
   'post /v1/jobs/{id}/cancel',
   'get /v1/jobs/{id}/events',
+  'post /v1/models', // import a model file (routes/model-file.ts)
   'get /v1/models/{id}',
   'delete /v1/models/{id}',
+  'get /v1/models/{id}/download',
   'post /v1/models/{id}/predict',
   'post /v1/models/{id}:predict', // TensorFlow Serving's form (routes/tf-serving.ts)
 ];
