@@ -9,6 +9,7 @@ import {
   type NetworkShape,
   type TrainingData,
   type TrainOptions,
+  type TrainStart,
   train,
 } from '../../src/engine/index.js';
 
@@ -43,7 +44,7 @@ const options = (epochs: number): TrainOptions => ({
   seed: 7,
 });
 
-function run(epochs: number, start?: Parameters<typeof train>[3]['start']) {
+function run(epochs: number, start?: TrainStart) {
   const errors: number[] = [];
   const hooks = { onEpoch: (r: EpochReport) => errors.push(r.error), ...(start ? { start } : {}) };
   const result = train(shape, blobs(), options(epochs), hooks);
@@ -53,7 +54,7 @@ function run(epochs: number, start?: Parameters<typeof train>[3]['start']) {
 describe('warm start (hooks.start)', () => {
   for (const kernel of ['typescript', 'auto'] as const) {
     it(`continues a run exactly where its weights left off (${kernel} kernels)`, () => {
-      const errorsOf = (epochs: number, start?: Parameters<typeof train>[3]['start']) => {
+      const errorsOf = (epochs: number, start?: TrainStart) => {
         const errors: number[] = [];
         const hooks = { kernel, onEpoch: (r: EpochReport) => errors.push(r.error) };
         const result = train(shape, blobs(), options(epochs), start ? { ...hooks, start } : hooks);
