@@ -4,11 +4,11 @@
 // itself (submit.ts), nor what trains the job (training.ts).
 import type { Config } from '../config.js';
 import type { DataRows } from '../data/index.js';
-import { isTable, planStoredTable, shapeOfPlan, type TableMeta } from '../data/job-data.js';
+import { isTable, planStoredTable, shapeOfPlan } from '../data/job-data.js';
 import { completeNetwork } from '../data/network-defaults.js';
-import type { TablePlan } from '../data/preprocess/types.js';
 import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
 import { type DataShape, shapeOfBuiltin, shapeOfData, shapeOfGenerator } from '../data/shape.js';
+import { checkStartShapes, shapeOfStart } from '../data/warm-start.js';
 import { parameterCount } from '../engine/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import {
@@ -103,7 +103,7 @@ export async function checkDataset(
     const training = resolveTableTraining(spec.training, () => resolved.seed, meta.rows);
     return byShape(
       { id, ...choices },
-      start?.preprocessing ? shapeOfStart(plan, meta, start) : shapeOfPlan(plan, meta),
+      start ? shapeOfStart(plan, meta, start) : shapeOfPlan(plan, meta),
       'dataset.id',
       checkThreads(config, training),
     );
@@ -144,64 +144,6 @@ export async function modelToStartFrom(stores: Stores, spec: JobSpec): Promise<S
       message: `no model of yours has the id ${id}: give the id of a model you trained or imported (GET /v1/models/:id)`,
     },
   ]);
-}
-
-/**
- * Where the job's network differs from the shapes of the model it starts from: its input width,
- * its number of layers, each layer's units, activation and maxout groups.
- */
-export function checkStartShapes(network: NetworkSpec, model: NetworkSpec): Issue[] {
-  const hint =
-    "to start from the model's weights, the network must have its shapes (leave network out to take the model's)";
-  if (network.inputSize !== model.inputSize) {
-    return [
-      {
-        path: 'network.inputSize',
-        message: `is ${network.inputSize} but the model to start from (training.initFrom) takes ${model.inputSize} inputs: ${hint}`,
-      },
-    ];
-  }
-  if (network.layers.length !== model.layers.length) {
-    return [
-      {
-        path: 'network.layers',
-        message: `has ${network.layers.length} layers (with the output layer) but the model to start from has ${model.layers.length}: ${hint}`,
-      },
-    ];
-  }
-  const issues: Issue[] = [];
-  network.layers.forEach((layer, k) => {
-    const theirs = model.layers[k]!;
-    const differs = (['units', 'activation', 'groups'] as const).filter(
-      (field) => (layer[field] ?? 1) !== (theirs[field] ?? 1),
-    );
-    if (differs.length === 0) return;
-    const said = (l: typeof layer) => differs.map((f) => `${f} ${l[f] ?? 1}`).join(', ');
-    issues.push({
-      path: `network.layers.${k}`,
-      message: `has ${said(layer)} but the model to start from (training.initFrom) has ${said(theirs)} in this layer: ${hint}`,
-    });
-  });
-  return issues;
-}
-
-// A table encoded by the model's preprocessing: its width, and its target's classes. The label
-// must be the one the model was trained for.
-function shapeOfStart(plan: TablePlan, meta: TableMeta, start: StoredModel): DataShape {
-  const shape = shapeOfPlan(plan, meta);
-  const { target } = start;
-  if (target && target.name !== plan.label.name) {
-    throw new ValidationError([
-      {
-        path: 'dataset.id',
-        message: `is a table labelled ${plan.label.name} but the model to start from (training.initFrom) predicts ${target.name}: upload the table with ?label=${target.name}`,
-      },
-    ]);
-  }
-  const features = start.preprocessing?.width ?? shape.features;
-  if (target?.task !== 'classification') return { ...shape, features };
-  const classes = [...target.classes];
-  return { ...shape, features, outputs: classes.length, classes };
 }
 
 function defined<T extends object>(value: T): Partial<T> {
