@@ -308,4 +308,24 @@ describe('prepareTable with a fitted preprocessing (a warm start, options.fitted
       prepareTable(encodeTable(noC, tokens), noCPlan, { ...options, fitted: given }),
     ).toThrow(/has no column c, which the model to start from/);
   });
+
+  it('refuses rows of a class the model does not have, naming it', () => {
+    const labelled: Table = {
+      header: ['x', 'k'],
+      rows: Array.from({ length: 20 }, (_, r) => [String(r), ['p', 'q'][r % 2]!]),
+    };
+    const model = prepareTable(
+      encodeTable(labelled, tokens),
+      planTable(profileTable(labelled, { label: 'k' }), {}),
+      options,
+    );
+    const more: Table = { ...labelled, rows: [...labelled.rows, ['3', 'r']] };
+    const morePlan = planTable(profileTable(more, { label: 'k' }), {});
+    const fitted = { preprocessor: model.preprocessor, target: model.target };
+    expect(() => prepareTable(encodeTable(more, tokens), morePlan, { ...options, fitted })).toThrow(
+      /has rows labelled r, not a class of the model to start from/,
+    );
+    const same = prepareTable(encodeTable(labelled, tokens), morePlan, { ...options, fitted });
+    expect(same.target).toBe(model.target);
+  });
 });

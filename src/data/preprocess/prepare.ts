@@ -62,6 +62,7 @@ export function prepareTable(
     target?.task === 'classification'
       ? classesOfRows(table, target, plan.label.index, labelled)
       : undefined;
+  if (fitted && classOf) refuseUnknownClasses(table, plan, labelled, classOf);
   const split = testSplitOf(labelled.length, options.testSplit, options.seed, classOf);
   const trainRows = pick(labelled, split.train);
   const testRows = pick(labelled, split.test);
@@ -109,6 +110,28 @@ function keptRows(rows: Uint32Array, kept: Uint32Array): Uint32Array {
   let j = 0;
   for (let p = 0; p < rows.length; p++) if (mask[p]) out[j++] = rows[p]!;
   return out;
+}
+
+// A warm start's classes are the model's: a row of another class could not be trained on.
+function refuseUnknownClasses(
+  table: EncodedTable,
+  plan: TablePlan,
+  labelled: Uint32Array,
+  classOf: Int32Array,
+): void {
+  const c = plan.label.index;
+  const unknown = new Set<string>();
+  classOf.forEach((k, i) => {
+    if (k < 0) unknown.add(table.dictionaries[c]![table.codes[c * table.rows + labelled[i]!]!]!);
+  });
+  if (unknown.size === 0) return;
+  const some = [...unknown].slice(0, 5).join(', ');
+  throw new ValidationError([
+    {
+      path: 'dataset',
+      message: `has rows labelled ${some}${unknown.size > 5 ? ', …' : ''}, not a class of the model to start from (training.initFrom): drop those rows or train a new model`,
+    },
+  ]);
 }
 
 /**
