@@ -1,14 +1,15 @@
 // `backprop train job.json [--out model.json]`: trains on this machine, no server, and writes
 // the model (spec, weights in the notes' convention, scaler, metrics) as JSON.
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { evaluateHeldOut, type TrainingRows } from '../data/job-data.js';
 import { receiptOf } from '../data/receipt.js';
 import { baseDirOf, prepareJob } from '../data/resolve.js';
-import { type EpochReport, type TrainResult, train } from '../engine/index.js';
-import { createModelDocument, type ModelDocument } from '../spec/index.js';
+import { type EpochReport, type TrainResult, type TrainStart, train } from '../engine/index.js';
+import { createModelDocument, type ModelDocument, modelFromDocument } from '../spec/index.js';
 import { createThreadTeam } from '../threads/team.js';
 import { evaluationReport } from './evaluation-report.js';
 import { readJson, writeFileAtomic } from './io.js';
+import { loadModelFile } from './predict-command.js';
 import { createEpochSink } from './progress.js';
 
 export interface TrainCommandOptions {
@@ -25,12 +26,19 @@ export function defaultModelPath(jobPath: string): string {
 
 export function trainCommand(jobPath: string, options: TrainCommandOptions): number {
   const spec = readJson(jobPath, 'job file');
-  const { job, data, rows } = prepareJob(spec, { allowFiles: true, baseDir: baseDirOf(jobPath) });
+  const baseDir = baseDirOf(jobPath);
+  const start = modelToStartFrom(spec, baseDir);
+  const { job, data, rows } = prepareJob(spec, {
+    allowFiles: true,
+    baseDir,
+    ...(start ? { start } : {}),
+  });
   const t = options.threads ? { ...job.training, threads: options.threads } : job.training;
   const out = options.out ?? defaultModelPath(jobPath);
   if (!options.quiet) {
     const batch = t.batchSize === 'full' ? `full batch (${data.rows})` : `batch ${t.batchSize}`;
     if (rows.preprocessing) process.stdout.write(tableSummary(rows));
+    if (start) process.stdout.write(`starting from the weights of ${t.initFrom?.model}\n`);
     process.stdout.write(
       `training ${job.network.inputSize}-${job.network.layers.map((l) => l.units).join('-')} on ${data.rows} rows${rows.test ? ` (${rows.test.rows} held out)` : ''}: ${t.optimizer}, learning rate ${t.learningRate}, ${batch}, up to ${t.epochs} epochs, seed ${t.seed}${t.threads > 1 ? `, ${t.threads} threads` : ''}\n`,
     );
@@ -55,6 +63,7 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
         sink.epoch(r);
       },
       ...(team ? { team } : {}),
+      ...(start ? { start: warmStartOf(start, t.standardize) } : {}),
     });
   } finally {
     void team?.close();
@@ -105,6 +114,24 @@ function tableSummary(rows: TrainingRows): string {
       ? `${target.name}: ${target.classes.length} classes`
       : `${target.name}: regression`;
   return `table: ${label}; reads ${read} as ${p.width} inputs${skipped ? `; skips ${skipped}` : ''}\n`;
+}
+
+/**
+ * Warm start: the model file training.initFrom.model names (a model JSON or a downloaded
+ * .bpmodel), read relative to the job file's folder; null without initFrom.
+ */
+function modelToStartFrom(spec: unknown, baseDir: string): ModelDocument | null {
+  const training = (spec as { training?: { initFrom?: { model?: unknown } } } | null)?.training;
+  const path = training?.initFrom?.model;
+  if (typeof path !== 'string' || path === '') return null; // the job's own parse says what is wrong
+  return loadModelFile(resolve(baseDir, path));
+}
+
+// The model's weights, and its scaler when the job standardises (new rows scaled as the model's
+// were); the service does the same (src/jobs/training.ts).
+function warmStartOf(doc: ModelDocument, standardize: boolean): TrainStart {
+  const { params, scaler } = modelFromDocument(doc);
+  return standardize && scaler ? { params, scaler } : { params };
 }
 
 /** Training ran but produced no usable model (exit code 1). */

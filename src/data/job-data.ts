@@ -22,7 +22,7 @@ import { type Dataset, subsetRows } from './dataset.js';
 import type { EncodedTable } from './encoded-table.js';
 import type { Task } from './label-task.js';
 import { type PlanSpec, planTable } from './preprocess/plan.js';
-import { prepareTable } from './preprocess/prepare.js';
+import { type PrepareOptions, prepareTable } from './preprocess/prepare.js';
 import { testSplitOf } from './preprocess/split.js';
 import type { TablePlan } from './preprocess/types.js';
 import type { TableProfile } from './profile.js';
@@ -53,18 +53,23 @@ export function holdOut(
   return { train: subsetRows(data, train), test: subsetRows(data, test), datasetSha256 };
 }
 
-/** A table's rows, preprocessed by a fit on its training rows. */
+/**
+ * A table's rows, preprocessed by a fit on its training rows, or (a warm start from a table
+ * model) by the model's own preprocessing and target encoding.
+ */
 export function tableRows(
   table: EncodedTable,
   plan: TablePlan,
   training: Pick<ResolvedTraining, 'testSplit' | 'validationSplit' | 'seed'>,
   missingTokens: string[],
+  fitted?: PrepareOptions['fitted'],
 ): TrainingRows {
   const run = prepareTable(table, plan, {
     testSplit: training.testSplit,
     validationSplit: training.validationSplit,
     seed: training.seed,
     missingTokens,
+    ...(fitted ? { fitted } : {}),
   });
   return {
     train: run.train,

@@ -7,6 +7,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { type Issue, prefixIssues, ValidationError } from '../errors.js';
 import {
   type DatasetSpec,
+  type ModelDocument,
   type NetworkSpec,
   outputSizeOfSpec,
   parseJob,
@@ -32,6 +33,7 @@ import { withTargets } from './labels.js';
 import { completeNetwork } from './network-defaults.js';
 import { type DataShape, shapeOfData } from './shape.js';
 import { tableDataset } from './table-dataset.js';
+import { checkStartShapes, shapeOfStart } from './warm-start.js';
 
 export interface LoadOptions {
   /** Whether `{csv: path}` may read the local file system (the CLI: yes; the server: no). */
@@ -206,8 +208,20 @@ export interface PreparedJob {
  * file read as a table (typed, imputed, encoded: issue 14), `testSplit` rows held out. Throws one
  * ValidationError with everything wrong.
  */
-export function prepareJob(value: unknown, options: LoadOptions, seed?: () => number): PreparedJob {
+export function prepareJob(
+  value: unknown,
+  options: LoadOptions & { start?: ModelDocument },
+  seed?: () => number,
+): PreparedJob {
   const spec = parseJob(value);
+  const { start } = options;
+  const given = spec.network ?? start?.network;
+  const complete = (shape: DataShape) => {
+    const network = completeNetwork(given, shape);
+    const issues = start ? checkStartShapes(network, start.network) : [];
+    if (issues.length > 0) throw new ValidationError(issues);
+    return network;
+  };
   let training = resolveTraining(spec.training, seed);
   const { dataset } = spec;
   if ('csv' in dataset && dataset.label !== undefined) {
@@ -229,15 +243,19 @@ export function prepareJob(value: unknown, options: LoadOptions, seed?: () => nu
     });
     const fixed = training.seed;
     training = resolveTableTraining(spec.training, () => fixed, meta.rows);
-    const shape = shapeOfPlan(plan, meta);
-    const network = completeNetwork(spec.network, shape);
+    const shape = start
+      ? shapeOfStart(plan, meta, start, 'dataset.label')
+      : shapeOfPlan(plan, meta);
+    const network = complete(shape);
     const issues = checkShape(network, training, shape);
     if (issues.length > 0) throw new ValidationError(issues);
-    const rows = tableRows(table.table, plan, training, meta.missingTokens);
+    const { preprocessing: preprocessor, target } = start ?? {};
+    const fitted = preprocessor && target ? { preprocessor, target } : undefined;
+    const rows = tableRows(table.table, plan, training, meta.missingTokens, fitted);
     return { job: { ...spec, network, training }, data: rows.train, rows };
   }
   const data = loadDataset(dataset, options);
-  const network = completeNetwork(spec.network, shapeOfData(data));
+  const network = complete(shapeOfData(data));
   const issues = checkAgainstData(network, training, data);
   if (issues.length > 0) throw new ValidationError(issues);
   const rows = holdOut(withTargets(data, options.maxCells), training);

@@ -11,6 +11,7 @@ import {
   initParameters,
   type Network,
   type NetworkShape,
+  type Parameters,
   parameterCount,
   parametersIn,
   type Workspace,
@@ -123,25 +124,46 @@ function placeRows(
   data: TrainingData,
   [trainRows, validationRows]: [Uint32Array, Uint32Array | null],
   standardize: boolean,
+  given: Scaler | null | undefined,
 ) {
   const train = pickRows(arena, data, trainRows);
   const validation = validationRows ? pickRows(arena, data, validationRows) : null;
   let scaler: Scaler | null = null;
   if (standardize) {
-    scaler = fitScaler(train.inputs, train.rows, train.features);
+    scaler = given ?? fitScaler(train.inputs, train.rows, train.features);
+    if (scaler.mean.length !== train.features)
+      throw new Error(
+        `the starting scaler has ${scaler.mean.length} features but the data has ${train.features}`,
+      );
     for (const set of validation ? [train, validation] : [train])
       applyScaler(set.inputs, set.inputs, set.rows, set.features, scaler);
   }
   return { train, validation, scaler };
 }
 
-// The network with seeded initial weights in the arena.
-function networkFor(shape: NetworkShape, train: TrainingData, arena: Arena, seed: number) {
-  const params = parametersIn(arena, initParameters(shape, deriveSeed(seed, 1)));
+// The network in the arena, with seeded initial weights or (a warm start) a copy of `start`.
+function networkFor(
+  shape: NetworkShape,
+  train: TrainingData,
+  arena: Arena,
+  seed: number,
+  start: Parameters | undefined,
+) {
+  const initial = initParameters(shape, deriveSeed(seed, 1));
+  if (start) checkStart(initial, start);
+  const params = parametersIn(arena, start ?? initial);
   // softmax + cross_entropy may use y − d only when every target row is a distribution
   const fuseOutput =
     shape.divergence !== 'cross_entropy' || rowsSumToOne(train.targets, train.rows, train.outputs);
   return createNetwork(shape, params, { fuseOutput, kernels: arena.kernels });
+}
+
+// The starting parameters must have the network's layers and shapes.
+function checkStart(expected: Parameters, start: Parameters): void {
+  const fits = (a: Float32Array[], b: Float32Array[]) =>
+    a.length === b.length && a.every((x, k) => x.length === b[k]!.length);
+  if (!fits(expected.W, start.W) || !fits(expected.b, start.b))
+    throw new Error("the starting parameters do not have the network's shapes");
 }
 
 // A team runs only where the arena is shared wasm memory (not on the TypeScript kernels).
@@ -162,10 +184,16 @@ export function createRun(
   const batchSize = options.batchSize === 'full' ? rows : Math.min(options.batchSize, rows);
   const capacity = Math.min(batchSize, chunkRowsFor(shape));
   const arena = arenaFor(shape, data, capacity, hooks);
-  const { train, validation, scaler } = placeRows(arena, data, split, options.standardize);
+  const { train, validation, scaler } = placeRows(
+    arena,
+    data,
+    split,
+    options.standardize,
+    hooks.start?.scaler,
+  );
   const order = arena.allocIndices(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
-  const network = networkFor(shape, train, arena, options.seed);
+  const network = networkFor(shape, train, arena, options.seed, hooks.start?.params);
   const ws = createWorkspace(network, capacity, arena);
   const team = teamFor(arena, hooks);
   const threads = team ? 1 + team.helpers : 1;

@@ -85,6 +85,18 @@ export interface TrainHooks {
    * Each batch is split across them; the same seed and team size give the same weights.
    */
   team?: ThreadTeam;
+  /**
+   * Warm start: the run begins from these parameters (copied, shapes checked) instead of the
+   * seeded initialisation, and standardises with this scaler (when options.standardize) instead
+   * of one fitted on the training rows. The seed still drives shuffles and the validation split.
+   */
+  start?: TrainStart;
+}
+
+/** Where a warm-started run begins: a trained model's parameters and scaler. */
+export interface TrainStart {
+  params: Parameters;
+  scaler?: Scaler | null;
 }
 
 export interface TrainResult {

@@ -10,6 +10,7 @@ import {
   type TrainCheckpoint,
   type Training,
   type TrainResult,
+  type TrainStart,
 } from '../engine/index.js';
 import { addEpoch, copyHistory, type HistoryState } from '../spec/history.js';
 import { fencedOut } from '../store/fence.js';
@@ -25,6 +26,8 @@ export interface StreamingRun {
   data: Dataset;
   checkpoint: TrainCheckpoint | null;
   history: HistoryState;
+  /** A warm start (training.initFrom): the model's weights and scaler; a checkpoint overrides. */
+  initial?: TrainStart;
 }
 
 export type StreamingEnd = TrainResult | 'handed_back' | 'time_limit' | 'fenced';
@@ -104,7 +107,11 @@ export async function trainStreaming(run: StreamingRun): Promise<StreamingEnd> {
   // a job on several threads brings its own helpers (data-parallel: engine/parallel.ts)
   const team = options.threads > 1 ? createThreadTeam(options.threads - 1) : undefined;
   const guard = createGuard(run.t, run.checkpoint);
-  const hooks = { shouldStop: guard.stop, ...(team ? { team } : {}) };
+  const hooks = {
+    shouldStop: guard.stop,
+    ...(team ? { team } : {}),
+    ...(run.initial ? { start: run.initial } : {}),
+  };
   const training = createTraining(network, run.data, options, hooks, run.checkpoint ?? undefined);
   try {
     return await drive(training, guard, createRecorder(run, guard));

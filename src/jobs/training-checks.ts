@@ -8,6 +8,7 @@ import { isTable, planStoredTable, shapeOfPlan } from '../data/job-data.js';
 import { completeNetwork } from '../data/network-defaults.js';
 import { checkAgainstData, checkShape, loadDataset } from '../data/resolve.js';
 import { type DataShape, shapeOfBuiltin, shapeOfData, shapeOfGenerator } from '../data/shape.js';
+import { checkStartShapes, shapeOfStart } from '../data/warm-start.js';
 import { parameterCount } from '../engine/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import {
@@ -18,7 +19,7 @@ import {
   resolveTableTraining,
   resolveTraining,
 } from '../spec/index.js';
-import { checkStoredSize, type Stores } from '../store/index.js';
+import { checkStoredSize, type StoredModel, type Stores } from '../store/index.js';
 
 /** The job's training with every default filled in, within MAX_JOB_THREADS. */
 export function resolveJobTraining(config: Readonly<Config>, spec: JobSpec): ResolvedTraining {
@@ -62,15 +63,23 @@ export async function checkDataset(
   stores: Stores,
   spec: JobSpec,
   resolved: ResolvedTraining,
+  start: StoredModel | null = null,
 ): Promise<Checked> {
   const { dataset } = spec;
+  // a warm start without a network takes the model's
+  const given = spec.network ?? start?.network;
+  const complete = (shape: DataShape) => {
+    const network = completeNetwork(given, shape);
+    if (start) refuse(checkStartShapes(network, start.network));
+    return network;
+  };
   const byShape = (
     ref: DatasetRef,
     shape: DataShape,
     path: string,
     training = resolved,
   ): Checked => {
-    const network = completeNetwork(spec.network, shape);
+    const network = complete(shape);
     refuse(checkShape(network, training, shape, path));
     return { network, training, ref, inline: null, ...sizeOf(shape) };
   };
@@ -94,7 +103,7 @@ export async function checkDataset(
     const training = resolveTableTraining(spec.training, () => resolved.seed, meta.rows);
     return byShape(
       { id, ...choices },
-      shapeOfPlan(plan, meta),
+      start ? shapeOfStart(plan, meta, start) : shapeOfPlan(plan, meta),
       'dataset.id',
       checkThreads(config, training),
     );
@@ -115,9 +124,26 @@ export async function checkDataset(
   const { maxDatasetCells: maxCells, maxDatasetStoredBytes } = config;
   const data = loadDataset(dataset, { allowFiles: false, maxCells });
   checkStoredSize(data, maxDatasetStoredBytes);
-  const network = completeNetwork(spec.network, shapeOfData(data));
+  const network = complete(shapeOfData(data));
   refuse(checkAgainstData(network, resolved, data));
   return { network, training: resolved, ref: null, inline: data, ...sizeOf(data) };
+}
+
+/**
+ * The model a warm-started job (training.initFrom) starts from, of this tenant's; null without
+ * one. A 400 when there is no such model (another tenant's models are not there to find).
+ */
+export async function modelToStartFrom(stores: Stores, spec: JobSpec): Promise<StoredModel | null> {
+  const id = spec.training?.initFrom?.model;
+  if (id === undefined) return null;
+  const model = await stores.models.get(id);
+  if (model) return model;
+  throw new ValidationError([
+    {
+      path: 'training.initFrom.model',
+      message: `no model of yours has the id ${id}: give the id of a model you trained or imported (GET /v1/models/:id)`,
+    },
+  ]);
 }
 
 function defined<T extends object>(value: T): Partial<T> {

@@ -20,26 +20,33 @@ import {
   tableRows,
 } from '../data/job-data.js';
 import { receiptOf } from '../data/receipt.js';
-import type { TrainResult } from '../engine/index.js';
+import type { TrainResult, TrainStart } from '../engine/index.js';
 import { newId } from '../ids.js';
 import { emptyHistory, historyOf } from '../spec/history.js';
 import {
   createModelDocument,
   type DatasetRef,
   type FailureCode,
+  modelFromDocument,
   type ResolvedTraining,
 } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
-import type { Stores } from '../store/index.js';
+import type { StoredModel, Stores } from '../store/index.js';
 import type { JobOutcome, Kind, Try } from './kind.js';
 import { trainStreaming } from './train-streaming.js';
-import { checkDataset, checkLimits, resolveJobTraining } from './training-checks.js';
+import {
+  checkDataset,
+  checkLimits,
+  modelToStartFrom,
+  resolveJobTraining,
+} from './training-checks.js';
 
 export const training: Kind<ResolvedTraining> = {
   check: resolveJobTraining,
 
   async prepare(config, stores, spec, resolved) {
-    const checked = await checkDataset(config, stores, spec, resolved);
+    const start = await modelToStartFrom(stores, spec);
+    const checked = await checkDataset(config, stores, spec, resolved, start);
     checkLimits(config, checked);
     return {
       inline: checked.inline,
@@ -69,13 +76,16 @@ async function fail(t: Try, code: FailureCode, message: string): Promise<JobOutc
 }
 
 async function trainJob(t: Try): Promise<JobOutcome> {
-  const rows = await loadRows(t);
+  const initial = await modelToStartFromOf(t);
+  if (initial && 'status' in initial) return initial;
+  const rows = await loadRows(t, initial);
   if ('status' in rows) return rows;
   const data = rows.train;
   const start = await resumeFrom(t);
   if (start === fencedOut) return { status: 'fenced' };
   const t0 = performance.now();
-  const result = await trainStreaming({ t, data, ...start });
+  const warm = initial ? { initial: warmStartOf(t, initial) } : {};
+  const result = await trainStreaming({ t, data, ...start, ...warm });
   if (result === 'handed_back' || result === 'fenced') return { status: result };
   if (result === 'time_limit') {
     const limit = `training ran longer than the ${t.options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`;
@@ -102,13 +112,34 @@ async function trainJob(t: Try): Promise<JobOutcome> {
   return succeed(t, doc);
 }
 
-// The job's rows (a table preprocessed by a fit on its training rows), the held-out rows, or
-// the job failed for them (never retried).
-async function loadRows(t: Try): Promise<TrainingRows | JobOutcome> {
+// A warm start's model (training.initFrom), or the job failed: the model was deleted after the
+// job was submitted. Null for a cold start.
+async function modelToStartFromOf(t: Try): Promise<StoredModel | JobOutcome | null> {
+  const id = t.job.spec.training.initFrom?.model;
+  if (id === undefined) return null;
+  const model = await t.stores.models.get(id);
+  if (model) return model;
+  const message = `the model ${id} to start from (training.initFrom) was deleted before the job ran`;
+  return fail(t, 'invalid_input', message);
+}
+
+// The model's weights, and its scaler when the job standardises its inputs: a matrix job's new
+// rows are scaled as the model's were (its weights were trained on inputs scaled so), not by a
+// scaler fitted on the new rows. A model without a scaler leaves the job to fit one.
+function warmStartOf(t: Try, model: StoredModel): TrainStart {
+  const { params, scaler } = modelFromDocument(model);
+  const keep = t.job.spec.training.standardize && scaler !== null;
+  return keep ? { params, scaler } : { params };
+}
+
+// The job's rows (a table preprocessed by a fit on its training rows, or by the preprocessing
+// of the table model it starts from), the held-out rows, or the job failed for them (never
+// retried).
+async function loadRows(t: Try, initial: StoredModel | null): Promise<TrainingRows | JobOutcome> {
   const { dataset: ref, training } = t.job.spec;
   if ('id' in ref) {
     const meta = await t.stores.datasets.meta(ref.id);
-    if (meta && isTable(meta)) return loadTableRows(t, ref);
+    if (meta && isTable(meta)) return loadTableRows(t, ref, initial);
   }
   const rows = await loadData(t.stores, ref);
   if (!rows) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
@@ -123,13 +154,16 @@ async function loadRows(t: Try): Promise<TrainingRows | JobOutcome> {
 async function loadTableRows(
   t: Try,
   ref: Extract<DatasetRef, { id: string }>,
+  initial: StoredModel | null,
 ): Promise<TrainingRows | JobOutcome> {
   const stored = await t.stores.datasets.loadTable(ref.id);
   if (!stored) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
   const { id: _, ...choices } = ref;
   const meta = stored.meta as typeof stored.meta & TableMeta;
   const plan = planStoredTable(meta, choices);
-  return tableRows(stored.table, plan, t.job.spec.training, meta.missingTokens);
+  const { preprocessing: preprocessor, target } = initial ?? {};
+  const fitted = preprocessor && target ? { preprocessor, target } : undefined;
+  return tableRows(stored.table, plan, t.job.spec.training, meta.missingTokens, fitted);
 }
 
 // Where this try starts: from scratch, or (a job taken over) from its checkpoint, said in a

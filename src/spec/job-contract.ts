@@ -48,6 +48,8 @@ export const resolvedTrainingSchema = z.object({
   testSplit: z.number().default(0),
   /** Jobs recorded before threads existed ran on one. */
   threads: z.number().int().default(1),
+  /** Warm-started jobs (issue 15): the model they started from. */
+  initFrom: z.object({ model: z.string() }).optional(),
 });
 
 /** The spec as stored and queued: the data by reference, the training resolved. */

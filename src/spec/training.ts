@@ -14,6 +14,15 @@ const fraction = (max: number, what: string) =>
     .min(0, `must be between 0 and ${max}`)
     .max(max, `must be between 0 and ${max}: ${what}`);
 
+/** Warm start: the model whose weights (and, for a table, preprocessing) a job starts from. */
+export const initFromSchema = z.strictObject({
+  model: z
+    .string({ error: 'must be the id of a model of yours' })
+    .min(1, 'must be the id of a model of yours')
+    .describe('id of a model of this tenant'),
+});
+export type InitFrom = z.infer<typeof initFromSchema>;
+
 export const trainingSchema = z.strictObject({
   epochs: z
     .number()
@@ -109,11 +118,16 @@ export const trainingSchema = z.strictObject({
     .describe(
       'threads that train this job together, each batch split across them (default 1); the same seed and threads give the same weights',
     ),
+  initFrom: initFromSchema
+    .optional()
+    .describe(
+      "warm start: train from this model's weights instead of a seeded initialisation (the network must have its shapes; left out, it is the model's); a table job keeps the model's preprocessing",
+    ),
 });
 
 export type TrainingSpec = z.infer<typeof trainingSchema>;
 /** The engine's options, and the rows held out for the model's evaluation. */
-export type ResolvedTraining = TrainOptions & { testSplit: number };
+export type ResolvedTraining = TrainOptions & { testSplit: number; initFrom?: InitFrom };
 
 /**
  * Tables' defaults (issue 14), where a job leaves training out (resolveTableTraining): rows held
@@ -154,14 +168,14 @@ export function resolveTraining(
 }
 
 // Fields that say nothing of how to train: a job giving only these gets the tables' defaults.
-const notTraining = new Set(['seed', 'threads', 'testSplit']);
+const notTraining = new Set(['seed', 'threads', 'testSplit', 'initFrom']);
 
 /** A held-out default applies to a table with at least this many rows (else it is 0). */
 export const minRowsToHoldOut = 10;
 
 /**
  * A table job's training: the tables' defaults when the job says nothing of how to train (no
- * field but seed, threads and testSplit), else the general defaults as for any job, so a job
+ * field but seed, threads, testSplit and initFrom), else the general defaults as for any job, so a job
  * that chose its optimiser, epochs or splits trains exactly as it said. Either way 0.2 of the
  * rows are held out for the evaluation unless testSplit says otherwise. A table too small to
  * spare rows (fewer than minRowsToHoldOut, before or after the test rows) holds none out by

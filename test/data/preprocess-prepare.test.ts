@@ -262,3 +262,70 @@ describe('prepareTable on cars.csv', () => {
     expect(Array.from(inputs)).toEqual(Array.from(prepared.test!.inputs.subarray(0, 14)));
   });
 });
+
+describe('prepareTable with a fitted preprocessing (a warm start, options.fitted)', () => {
+  const first: Table = {
+    header: ['x', 'c', 'y'],
+    rows: Array.from({ length: 30 }, (_, r) => [String(r), ['a', 'b'][r % 2]!, String(r * 2)]),
+  };
+  const fitted = prepareTable(
+    encodeTable(first, tokens),
+    planTable(profileTable(first, { label: 'y' }), {}),
+    options,
+  );
+  // new rows: columns in another order, numbers far from the first table's, a new category
+  const newTable: Table = {
+    header: ['c', 'x', 'y'],
+    rows: Array.from({ length: 20 }, (_, r) => [
+      ['a', 'b', 'q'][r % 3]!,
+      String(1000 + r),
+      String(r),
+    ]),
+  };
+  const newPlan = planTable(profileTable(newTable, { label: 'y' }), {});
+  const given = { preprocessor: fitted.preprocessor, target: fitted.target };
+  const warm = prepareTable(encodeTable(newTable, tokens), newPlan, { ...options, fitted: given });
+
+  it('uses the given preprocessor and target as they are, finding columns by name', () => {
+    expect(warm.preprocessor).toBe(fitted.preprocessor);
+    expect(warm.target).toBe(fitted.target);
+    // the test split still applies
+    expect(Array.from(warm.testRows)).toEqual(Array.from(testSplitOf(20, 0.2, options.seed).test));
+    // each training row encoded as the first table's preprocessing encodes the same record
+    const test = new Set(warm.testRows);
+    const rows = newTable.rows.filter((_, r) => !test.has(r));
+    const records = rows.map(([c, x]) => ({ c: c!, x: Number(x) }));
+    const { inputs } = transformRecords(fitted.preprocessor, records, 'records', 'y');
+    expect(warm.train.inputs).toEqual(inputs);
+    const target = fitted.target as { mean: number; std: number };
+    expect(warm.train.targets[0]).toBeCloseTo((Number(rows[0]![2]) - target.mean) / target.std, 5);
+  });
+
+  it("refuses a table without one of the model's columns, naming it", () => {
+    const noC: Table = { header: ['x', 'y'], rows: newTable.rows.map(([, x, y]) => [x!, y!]) };
+    const noCPlan = planTable(profileTable(noC, { label: 'y' }), {});
+    expect(() =>
+      prepareTable(encodeTable(noC, tokens), noCPlan, { ...options, fitted: given }),
+    ).toThrow(/has no column c, which the model to start from/);
+  });
+
+  it('refuses rows of a class the model does not have, naming it', () => {
+    const labelled: Table = {
+      header: ['x', 'k'],
+      rows: Array.from({ length: 20 }, (_, r) => [String(r), ['p', 'q'][r % 2]!]),
+    };
+    const model = prepareTable(
+      encodeTable(labelled, tokens),
+      planTable(profileTable(labelled, { label: 'k' }), {}),
+      options,
+    );
+    const more: Table = { ...labelled, rows: [...labelled.rows, ['3', 'r']] };
+    const morePlan = planTable(profileTable(more, { label: 'k' }), {});
+    const fitted = { preprocessor: model.preprocessor, target: model.target };
+    expect(() => prepareTable(encodeTable(more, tokens), morePlan, { ...options, fitted })).toThrow(
+      /has rows labelled r, not a class of the model to start from/,
+    );
+    const same = prepareTable(encodeTable(labelled, tokens), morePlan, { ...options, fitted });
+    expect(same.target).toBe(model.target);
+  });
+});

@@ -23,6 +23,12 @@ export interface PrepareOptions {
   seed: number;
   /** As at upload: the preprocessing keeps them for predict's records. */
   missingTokens: readonly string[];
+  /**
+   * Warm start from a table model: its preprocessing and target encoding, used as they are
+   * instead of fitted here (so these rows are encoded as the model's were). Its columns are found
+   * by name in this table (fittedColumnsOf); the test split still applies.
+   */
+  fitted?: { preprocessor: Preprocessor; target: TargetEncoding };
 }
 
 export interface PreparedTable {
@@ -48,20 +54,28 @@ export function prepareTable(
     ]);
   }
   // Classes come from every labelled row (so stratifying can use them); a scale from training rows.
+  const { fitted } = options;
   let target =
-    plan.label.task === 'classification' ? fitTarget(table, plan, labelled, labelled) : undefined;
+    fitted?.target ??
+    (plan.label.task === 'classification' ? fitTarget(table, plan, labelled, labelled) : undefined);
   const classOf =
     target?.task === 'classification'
       ? classesOfRows(table, target, plan.label.index, labelled)
       : undefined;
+  if (fitted && classOf) refuseUnknownClasses(table, plan, labelled, classOf);
   const split = testSplitOf(labelled.length, options.testSplit, options.seed, classOf);
   const trainRows = pick(labelled, split.train);
   const testRows = pick(labelled, split.test);
   const [kept] = validationSplitOf(trainRows.length, options);
   const fitRows = keptRows(trainRows, kept);
-  const preprocessor = fitPreprocessor(table, plan, fitRows, options.missingTokens);
+  const preprocessor =
+    fitted?.preprocessor ?? fitPreprocessor(table, plan, fitRows, options.missingTokens);
   target ??= fitTarget(table, plan, fitRows, labelled);
-  const encode = (rows: Uint32Array) => datasetOf(table, plan, preprocessor, target!, rows);
+  const columns = fitted
+    ? fittedColumnsOf(table, fitted.preprocessor)
+    : plan.inputs.map((c) => c.index);
+  const encode = (rows: Uint32Array) =>
+    datasetOf(table, plan, columns, preprocessor, target!, rows);
   return {
     train: encode(trainRows),
     test: testRows.length > 0 ? encode(testRows) : null,
@@ -98,14 +112,54 @@ function keptRows(rows: Uint32Array, kept: Uint32Array): Uint32Array {
   return out;
 }
 
+// A warm start's classes are the model's: a row of another class could not be trained on.
+function refuseUnknownClasses(
+  table: EncodedTable,
+  plan: TablePlan,
+  labelled: Uint32Array,
+  classOf: Int32Array,
+): void {
+  const c = plan.label.index;
+  const unknown = new Set<string>();
+  classOf.forEach((k, i) => {
+    if (k < 0) unknown.add(table.dictionaries[c]![table.codes[c * table.rows + labelled[i]!]!]!);
+  });
+  if (unknown.size === 0) return;
+  const some = [...unknown].slice(0, 5).join(', ');
+  throw new ValidationError([
+    {
+      path: 'dataset',
+      message: `has rows labelled ${some}${unknown.size > 5 ? ', …' : ''}, not a class of the model to start from (training.initFrom): drop those rows or train a new model`,
+    },
+  ]);
+}
+
+/**
+ * Where each of a fitted preprocessor's columns is in `table`, by name; a 400 naming every column
+ * the table lacks.
+ */
+export function fittedColumnsOf(table: EncodedTable, preprocessor: Preprocessor): number[] {
+  const columns = preprocessor.columns.map((step) => table.header.indexOf(step.name));
+  const missing = preprocessor.columns.filter((_, k) => columns[k]! < 0).map((s) => s.name);
+  if (missing.length > 0) {
+    throw new ValidationError([
+      {
+        path: 'dataset',
+        message: `has no column ${missing.join(', ')}, which the model to start from (training.initFrom) takes as input: upload a table with the model's columns`,
+      },
+    ]);
+  }
+  return columns;
+}
+
 function datasetOf(
   table: EncodedTable,
   plan: TablePlan,
+  columns: readonly number[],
   preprocessor: Preprocessor,
   target: TargetEncoding,
   rows: Uint32Array,
 ): Dataset {
-  const columns = plan.inputs.map((c) => c.index);
   const inputs = transformTable(preprocessor, table, columns, rows);
   const base = {
     rows: rows.length,
