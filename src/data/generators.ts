@@ -4,6 +4,7 @@
 
 import { createRandom } from '../engine/random.js';
 import { generatorDefaults } from '../spec/dataset.js';
+import { defined } from '../spec/defined.js';
 import { type Dataset, IssueList } from './dataset.js';
 import { oneHot } from './labels.js';
 
@@ -41,13 +42,6 @@ export interface SineParams {
   /** Standard deviation of gaussian noise added to the target. */
   noise?: number;
   seed?: number;
-}
-
-// Drops keys whose value is undefined, so they do not override a default.
-function defined<T extends object>(params: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(params).filter(([, v]) => v !== undefined),
-  ) as Partial<T>;
 }
 
 /** XOR of two inputs as one 0/1 target (regression form, no labels). */

@@ -7,6 +7,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { type Issue, prefixIssues, ValidationError } from '../errors.js';
 import {
   type DatasetSpec,
+  defined,
   type ModelDocument,
   type NetworkSpec,
   outputSizeOfSpec,
@@ -236,11 +237,7 @@ export function prepareJob(
     );
     const meta = { ...table, rows: table.table.rows };
     const { columns, task, preprocessing } = dataset;
-    const plan = planStoredTable(meta, {
-      ...(columns ? { columns } : {}),
-      ...(task ? { task } : {}),
-      ...(preprocessing ? { preprocessing } : {}),
-    });
+    const plan = planStoredTable(meta, defined({ columns, task, preprocessing }));
     const fixed = training.seed;
     training = resolveTableTraining(spec.training, () => fixed, meta.rows);
     const shape = start

@@ -13,6 +13,7 @@ import { parameterCount } from '../engine/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import {
   type DatasetRef,
+  defined,
   type JobSpec,
   type NetworkSpec,
   type ResolvedTraining,
@@ -94,7 +95,7 @@ export async function checkDataset(
       ]);
     }
     const { id, columns, task, preprocessing } = dataset;
-    const choices = { ...defined({ columns, task, preprocessing }) };
+    const choices = defined({ columns, task, preprocessing });
     if (!isTable(meta)) {
       refuse(tableOnly(choices));
       return byShape({ id }, meta, 'dataset.id');
@@ -144,10 +145,6 @@ export async function modelToStartFrom(stores: Stores, spec: JobSpec): Promise<S
       message: `no model of yours has the id ${id}: give the id of a model you trained or imported (GET /v1/models/:id)`,
     },
   ]);
-}
-
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 // A matrix dataset has no columns to type nor a label to choose a task for.

@@ -1,6 +1,7 @@
 // The shared zod schemas of a job: network, dataset, training, and the job's contract (record,
 // payload, events, view). Types come from z.infer.
 export * from './dataset.js';
+export * from './defined.js';
 export * from './evaluation.js';
 export * from './issues.js';
 export * from './job.js';

@@ -7,6 +7,7 @@ import {
   optimizerNames,
   type TrainOptions,
 } from '../engine/index.js';
+import { defined } from './defined.js';
 
 const fraction = (max: number, what: string) =>
   z
@@ -159,7 +160,7 @@ export function resolveTraining(
   seed: () => number = randomSeed,
   defaults: Partial<ResolvedTraining> = {},
 ): ResolvedTraining {
-  const given = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
+  const given = defined(spec);
   const base = { ...defaultTrainOptions, testSplit: 0, ...defaults };
   const optimizer = spec.optimizer ?? base.optimizer;
   const learningRate =

@@ -16,6 +16,7 @@
 // only if inferred datetime, as boolean if inferred boolean or numeric holding only 0 and 1.
 // Paths in errors are under `columns`, `task`, `preprocessing` (the caller prefixes `dataset`).
 import { ValidationError } from '../../errors.js';
+import { defined } from '../../spec/defined.js';
 import {
   defaultPreprocessOptions,
   type PreprocessOptions,
@@ -108,11 +109,6 @@ export function planTable(profile: TableProfile, spec: PlanSpec = {}): TablePlan
   issues.throwIfAny();
   const width = inputs.reduce((sum, c) => sum + c.width, 0);
   return { inputs, skipped, label: label!, width, options };
-}
-
-function defined<T extends object>(value: T | undefined): Partial<T> {
-  if (!value) return {};
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Inputs one column becomes, read as `type`. */
