@@ -2,8 +2,10 @@
 // schema that accepts only bodies its zod schema accepts unchanged (any other body goes through
 // zod, so every 400 is zod's, word for word), and JSON.stringify for the responses the handlers
 // build to their schema (no zod pass over every output number). Not here: the schemas themselves.
+
 import type { z } from 'zod';
 import { maxFloat32 } from '../data/index.js';
+import { modelRefPattern } from '../spec/model-ref.js';
 
 /** True only if the schema would accept `data` and give it back as it is (no defaults, no transforms). */
 export type FastCheck = (data: unknown) => boolean;
@@ -67,3 +69,7 @@ export const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) 
 /** idParams: one id of letters, digits, _ and -, 1 to 64 of them. */
 export const isIdParams = (v: unknown) =>
   isObject(v) && typeof v.id === 'string' && /^[\w-]{1,64}$/.test(v.id) && hasOnly(v, ['id']);
+
+/** refParams: a model reference (spec/model-ref.ts modelRefPattern). */
+export const isRefParams = (v: unknown) =>
+  isObject(v) && typeof v.id === 'string' && modelRefPattern.test(v.id) && hasOnly(v, ['id']);

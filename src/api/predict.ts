@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { maxFloat32 } from '../data/index.js';
 import { outputSizeOf, parameterCount } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
+import { parseModelRef } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
 import { authProblems, problems } from './schemas.js';
 import type { CachedModel } from './services.js';
@@ -34,14 +35,23 @@ export async function predictWith<Body, Answer>(
   return endpoint.answer(app, await getModel(app, stores, params.id), params.id, body);
 }
 
+/** The tenant's model a reference names (id, NAME, NAME@VERSION, NAME@ALIAS), or a 404. */
 export async function getModel(
   app: FastifyInstance,
   stores: Stores,
-  id: string,
+  ref: string,
 ): Promise<CachedModel> {
-  const cached = await app.services.models.get(stores, id);
-  if (!cached) throw new AppError('not_found', `no model has id ${id}`);
+  const cached = await app.services.models.get(stores, ref);
+  if (!cached) throw new AppError('not_found', noModel(ref));
   return cached;
+}
+
+/** The 404's words for a reference that names no model of the tenant's. */
+export function noModel(ref: string): string {
+  const parsed = parseModelRef(ref);
+  if (parsed?.kind === 'version') return `${parsed.name} has no version ${parsed.version}`;
+  if (parsed?.kind === 'alias') return `${parsed.name} has no alias ${parsed.alias}`;
+  return `no model has id or name ${ref}`;
 }
 
 /**

@@ -9,7 +9,11 @@ import {
   inlineTargetsSchema,
   jobStatuses,
   jobViewSchema,
+  metricsSchema,
+  modelNameSchema,
+  modelRefSchema,
   modelSchema,
+  receiptSchema,
   tableLabelSchema,
 } from '../spec/index.js';
 import type { RowsDatasetMeta, TableDatasetMeta } from '../store/index.js';
@@ -18,6 +22,7 @@ import {
   isFeatureRows,
   isIdParams,
   isObject,
+  isRefParams,
   trustedResponse,
   withFastCheck,
 } from './fast-path.js';
@@ -75,6 +80,16 @@ export const idParams = withFastCheck(
       ),
   }),
   isIdParams,
+);
+
+/** A model named in a path: an id, NAME (its latest version), NAME@VERSION or NAME@ALIAS. */
+export const refParams = withFastCheck(
+  z.object({
+    id: modelRefSchema.describe(
+      'a model id, NAME (its latest version), NAME@VERSION (penguins@3) or NAME@ALIAS (penguins@production)',
+    ),
+  }),
+  isRefParams,
 );
 
 const datasetShape = {
@@ -190,6 +205,26 @@ export const modelColumnSchema = z.object({
   type: z.enum(['numeric', 'categorical', 'boolean', 'datetime']),
 });
 
+/** Where a model came from (GET /v1/models/:ref): its job, data, spec, seed and results. */
+export const lineageSchema = z
+  .object({
+    job: z.string().nullable().describe('the job that trained it (null: imported from a file)'),
+    dataset: z
+      .object({
+        ref: z.record(z.string(), z.unknown()).describe("the job's dataset reference"),
+        id: z.string().optional().describe('the stored dataset, when it was one'),
+        sha256: z.string().describe('SHA-256 of the data as the job read it'),
+      })
+      .nullable(),
+    spec: receiptSchema.shape.spec.nullable().describe('the resolved spec it was trained with'),
+    seed: z.number().int().nullable(),
+    engineVersion: z.string().nullable(),
+    initFrom: z.string().optional().describe('the model it was warm-started from'),
+    metrics: metricsSchema,
+    evaluation: metricsSchema.shape.test.describe('its evaluation on held-out rows, in brief'),
+  })
+  .meta({ id: 'Lineage' });
+
 export const modelViewSchema = modelSchema
   .omit({ format: true })
   .extend({
@@ -205,8 +240,54 @@ export const modelViewSchema = modelSchema
       .describe(
         'table models: the columns predict reads by name (records), in the order rows of raw cells (inputs) give them',
       ),
+    name: z.string().optional().describe("the name it is a version of (the job's model.name)"),
+    version: z.number().int().optional().describe('its version of that name: 1, 2, …'),
+    tags: z.record(z.string(), z.string()).optional(),
+    description: z.string().optional(),
+    aliases: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'the aliases of its name that point at this version (PUT /v1/models/NAME/aliases/ALIAS)',
+      ),
+    lineage: lineageSchema,
   })
   .meta({ id: 'Model' });
+
+/** What GET /v1/models lists of each model (GET /v1/models/:ref has the rest). */
+export const modelSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    version: z.number().int().optional(),
+    aliases: z.array(z.string()).optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+    description: z.string().optional(),
+    jobId: z.string().optional(),
+    datasetId: z.string().optional(),
+    createdAt: z.string(),
+    importedAt: z.string().optional(),
+    metrics: metricsSchema,
+  })
+  .meta({ id: 'ModelSummary' });
+
+export const modelListSchema = z.object({
+  models: z.array(modelSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const modelListQuery = z.strictObject({
+  name: modelNameSchema.optional().describe('only the versions of this name'),
+  tag: z
+    .string()
+    .max(330)
+    .optional()
+    .describe('KEY:VALUE (or KEY, any value): only models with that tag'),
+  dataset: z.string().max(64).optional().describe('only models trained on this stored dataset id'),
+  job: z.string().max(64).optional().describe('only the model this job trained'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(64).optional().describe("the previous page's nextCursor"),
+});
 
 // A raw cell: a number, or for a table model also a category, date, boolean or null (missing).
 const cell = z.union([z.number(), z.string(), z.boolean(), z.null()], {

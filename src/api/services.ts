@@ -36,36 +36,47 @@ export interface CachedModel {
 export function createModelCache(size: number) {
   const cache = new Map<string, CachedModel>();
   let newest = ''; // the key used last: already last in the map's order
+
+  const touch = (key: string, hit: CachedModel) => {
+    if (key === newest) return;
+    cache.delete(key);
+    cache.set(key, hit); // most recently used last
+    newest = key;
+  };
+
+  async function byId(stores: Stores, id: string): Promise<CachedModel | null> {
+    const key = `${stores.keys.tenant}/${id}`;
+    const hit = cache.get(key);
+    if (hit) {
+      touch(key, hit);
+      return hit;
+    }
+    const doc = await stores.models.get(id);
+    if (!doc) return null;
+    const model = modelFromDocument(doc);
+    const entry = { doc, model, predict: createPredictor(model) };
+    cache.set(key, entry);
+    newest = key;
+    if (cache.size > size) cache.delete(cache.keys().next().value!);
+    return entry;
+  }
+
   return {
-    async get(stores: Stores, id: string): Promise<CachedModel | null> {
-      const key = `${stores.keys.tenant}/${id}`;
-      const hit = cache.get(key);
-      if (hit) {
-        if (key !== newest) {
-          cache.delete(key);
-          cache.set(key, hit); // most recently used last
-          newest = key;
-        }
-        return hit;
-      }
-      const doc = await stores.models.get(id);
-      if (!doc) return null;
-      const model = modelFromDocument(doc);
-      const entry = { doc, model, predict: createPredictor(model) };
-      cache.set(key, entry);
-      newest = key;
-      if (cache.size > size) cache.delete(cache.keys().next().value!);
-      return entry;
+    /**
+     * The model a reference names (an id, NAME, NAME@VERSION, NAME@ALIAS): an id is looked up
+     * in the cache first; a name is resolved in Redis at every call (one round trip, so an
+     * alias moved is seen at once), then its model is the cached one.
+     */
+    async get(stores: Stores, ref: string): Promise<CachedModel | null> {
+      if (cache.has(`${stores.keys.tenant}/${ref}`)) return byId(stores, ref);
+      const id = await stores.models.resolve(ref);
+      return id === null ? null : byId(stores, id);
     },
     /** The cached model, without loading it: the fast lane's lookup (predict-lane.ts). */
     peek(tenant: string, id: string): CachedModel | undefined {
       const key = `${tenant}/${id}`;
       const hit = cache.get(key);
-      if (hit && key !== newest) {
-        cache.delete(key);
-        cache.set(key, hit); // most recently used last
-        newest = key;
-      }
+      if (hit) touch(key, hit);
       return hit;
     },
     /** `tenant/id`, as published on the model-deleted channel. */

@@ -4,6 +4,7 @@
 // Not what a kind of job does while it runs (kind.ts, training.ts), nor the checks before a
 // job exists (submit.ts).
 import type {
+  DoneEvent,
   EpochEvent,
   JobError,
   JobEvent,
@@ -76,8 +77,17 @@ export function createLifecycle(stores: Stores, notify: Notify) {
       );
     },
 
-    /** running → succeeded, with its model; the move also drops the checkpoint. */
-    succeed(job: JobRef, fence: Fence, modelId: string, metrics: ModelMetrics) {
+    /**
+     * running → succeeded, with its model; the move also drops the checkpoint. `more`: what else
+     * the `done` event says (the model's name and version).
+     */
+    succeed(
+      job: JobRef,
+      fence: Fence,
+      modelId: string,
+      metrics: ModelMetrics,
+      more: Omit<DoneEvent, 'type' | 'modelId' | 'metrics' | 'at'> = {},
+    ) {
       const at = now();
       return move(
         job,
@@ -86,7 +96,7 @@ export function createLifecycle(stores: Stores, notify: Notify) {
         { modelId, metrics, finishedAt: at },
         [
           { type: 'status', status: 'succeeded', at },
-          { type: 'done', modelId, metrics, at },
+          { type: 'done', modelId, ...more, metrics, at },
         ],
         { fence },
       );

@@ -135,14 +135,15 @@ export async function checkDataset(
  * one. A 400 when there is no such model (another tenant's models are not there to find).
  */
 export async function modelToStartFrom(stores: Stores, spec: JobSpec): Promise<StoredModel | null> {
-  const id = spec.training?.initFrom?.model;
-  if (id === undefined) return null;
-  const model = await stores.models.get(id);
+  const ref = spec.training?.initFrom?.model;
+  if (ref === undefined) return null;
+  const id = await stores.models.resolve(ref);
+  const model = id === null ? null : await stores.models.get(id);
   if (model) return model;
   throw new ValidationError([
     {
       path: 'training.initFrom.model',
-      message: `no model of yours has the id ${id}: give the id of a model you trained or imported (GET /v1/models/:id)`,
+      message: `no model of yours is ${ref}: give the id, NAME, NAME@VERSION or NAME@ALIAS of a model you trained or imported (GET /v1/models)`,
     },
   ]);
 }

@@ -31,7 +31,7 @@ import {
   type ResolvedTraining,
 } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
-import type { StoredModel, Stores } from '../store/index.js';
+import { namingOf, type StoredModel, type Stores } from '../store/index.js';
 import type { JobOutcome, Kind, Try } from './kind.js';
 import { trainStreaming } from './train-streaming.js';
 import {
@@ -54,8 +54,10 @@ export const training: Kind<ResolvedTraining> = {
       record: (dataset) => ({
         network: checked.network,
         dataset,
-        training: checked.training,
+        // a warm start's reference (NAME@ALIAS) pinned to the model it named at submit
+        training: start ? { ...checked.training, initFrom: { model: start.id } } : checked.training,
         ...(spec.webhook ? { webhook: spec.webhook } : {}),
+        ...(spec.model ? { model: spec.model } : {}),
       }),
     };
   },
@@ -191,9 +193,12 @@ async function cancelled(t: Try, epochs: TrainResult['epochs']): Promise<JobOutc
 async function succeed(t: Try, doc: ReturnType<typeof createModelDocument>): Promise<JobOutcome> {
   const { jobId } = t.job;
   const modelId = await t.stores.models.idForJob(jobId, newId());
-  if ((await t.stores.models.save({ ...doc, id: modelId, jobId }, t.fence)) === fencedOut)
-    return { status: 'fenced' };
-  const finished = await t.lifecycle.succeed(t.job, t.fence, modelId, doc.metrics);
+  const naming = namingOf(t.job.spec.model);
+  const saved = await t.stores.models.save({ ...doc, ...naming, id: modelId, jobId }, t.fence);
+  if (saved === fencedOut) return { status: 'fenced' };
+  const { name, version } = saved;
+  const more = name && version ? { model: { name, version } } : {};
+  const finished = await t.lifecycle.succeed(t.job, t.fence, modelId, doc.metrics, more);
   if (finished === fencedOut) return { status: 'fenced' };
   return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };
 }

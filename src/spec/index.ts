@@ -8,6 +8,7 @@ export * from './job.js';
 export * from './job-contract.js';
 export * from './model.js';
 export * from './model-file.js';
+export * from './model-ref.js';
 export * from './network.js';
 export * from './preprocessing.js';
 export * from './table-profile.js';

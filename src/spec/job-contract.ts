@@ -7,6 +7,7 @@ import { optimizerNames } from '../engine/index.js';
 import { builtinSchema, generatorSchema } from './dataset.js';
 import { webhookSchema } from './job.js';
 import { metricsSchema } from './model.js';
+import { modelNamingSchema } from './model-ref.js';
 import { networkSchema } from './network.js';
 import { columnOverridesSchema, preprocessOptionsSchema, taskSchema } from './preprocessing.js';
 
@@ -59,6 +60,8 @@ export const jobSpecRecordSchema = z.object({
   training: resolvedTrainingSchema,
   /** Where the job's events are sent, signed with the tenant's secret. */
   webhook: webhookSchema.optional(),
+  /** The name its model is registered under (issue 15). */
+  model: modelNamingSchema.optional(),
 });
 export type JobSpecRecord = z.infer<typeof jobSpecRecordSchema>;
 
@@ -142,7 +145,14 @@ export type EpochEvent = z.infer<typeof epochEventSchema>;
 export const jobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), status: z.enum(jobStatuses), at }),
   epochEventSchema,
-  z.object({ type: z.literal('done'), modelId: z.string(), metrics: metricsSchema, at }),
+  z.object({
+    type: z.literal('done'),
+    modelId: z.string(),
+    /** The model's name and version, when the job named it (`model.name`). */
+    model: z.object({ name: z.string(), version: z.number().int() }).optional(),
+    metrics: metricsSchema,
+    at,
+  }),
   z.object({ type: z.literal('failed'), error: jobErrorSchema, at }),
   z.object({ type: z.literal('cancelled'), epoch: z.number().int(), at }),
   /** A worker took the job up again from its checkpoint after its previous one stopped. */
@@ -164,6 +174,7 @@ export const jobEventSchema = z.discriminatedUnion('type', [
   }),
 ]);
 export type JobEvent = z.infer<typeof jobEventSchema>;
+export type DoneEvent = Extract<JobEvent, { type: 'done' }>;
 
 export const finalEventTypes = new Set(['done', 'failed', 'cancelled']);
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { datasetSchema } from './dataset.js';
 import { parseOrThrow } from './issues.js';
+import { modelNamingSchema } from './model-ref.js';
 import { type NetworkSpec, networkInputSchema } from './network.js';
 import { type ResolvedTraining, trainingSchema } from './training.js';
 
@@ -39,6 +40,8 @@ export const jobSchema = z.strictObject({
   dataset: datasetSchema,
   training: trainingSchema.optional(),
   webhook: webhookSchema.optional(),
+  /** The name (and tags, description) its model is registered under: the name's next version. */
+  model: modelNamingSchema.optional(),
 });
 
 export type JobSpec = z.output<typeof jobSchema>;

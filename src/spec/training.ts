@@ -18,9 +18,12 @@ const fraction = (max: number, what: string) =>
 /** Warm start: the model whose weights (and, for a table, preprocessing) a job starts from. */
 export const initFromSchema = z.strictObject({
   model: z
-    .string({ error: 'must be the id of a model of yours' })
-    .min(1, 'must be the id of a model of yours')
-    .describe('id of a model of this tenant'),
+    .string({ error: 'must be a model of yours: its id, NAME, NAME@VERSION or NAME@ALIAS' })
+    .min(1, 'must be a model of yours: its id, NAME, NAME@VERSION or NAME@ALIAS')
+    .max(1000)
+    .describe(
+      'a model of this tenant: its id, NAME (latest version), NAME@VERSION or NAME@ALIAS; the job records the id it named at submit. The CLI reads a model file path here.',
+    ),
 });
 export type InitFrom = z.infer<typeof initFromSchema>;
 

@@ -68,5 +68,12 @@ export {
 } from './datasets.js';
 export * from './events.js';
 export type { Fence } from './fence.js';
-export type { StoredModel } from './models.js';
+export {
+  type ModelListOptions,
+  type ModelSummary,
+  type NameRecord,
+  namingOf,
+  type StoredModel,
+  summaryOf,
+} from './models.js';
 export * from './redis.js';

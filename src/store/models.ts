@@ -1,20 +1,22 @@
-// Trained models in Redis: the model document (spec, weights in the notes' convention, scaler,
-// classes, metrics) as one JSON string per model, written once and never changed. Its bytes
-// count in the tenant's usage (usage.ts) from its write to its deletion.
+// Trained models in Redis, and their names, versions and aliases (issue 15).
+//
+// A model is its document (spec, weights in the notes' convention, preprocessing, metrics,
+// receipt) as one JSON string, written once and never changed, and a small summary hash that
+// the list reads (`json`: ModelSummary, and its `name` and `version`). Its bytes count in the
+// tenant's usage (usage.ts) from its write to its deletion. Every key is the tenant's: another
+// tenant's models, names and aliases are not there to find.
+//
+// A named model is version N of its name: the name's counter hands out 1, 2, … (never reused,
+// as in MLflow), its `versions` hash maps version → id, its `aliases` hash alias → version. The
+// version is given in the script that saves the model, so two jobs finishing at once get two
+// versions, and a job saved twice (its worker died between saving and finishing) keeps its one.
+// An alias moves with one HSET: a prediction resolves its reference once, then runs on that id.
 import type { Redis } from 'ioredis';
-import type { ModelDocument } from '../spec/index.js';
+import type { ModelDocument, ModelNaming, ModelRef } from '../spec/index.js';
+import { latestAlias, parseModelRef } from '../spec/model-ref.js';
 import { type Fence, fencedOutLua } from './fence.js';
 import type { Keys } from './redis.js';
-import { charge, release, usageKey, usageLua } from './usage.js';
-
-// KEYS: the job hash, the model, the tenant's usage. ARGV: fence, item, JSON. A worker's save
-// is fenced: a try that lost its job writes no model.
-const saveScript = `${fencedOutLua}${usageLua}
-if fencedOut(KEYS[1], ARGV[1]) then return 'fenced' end
-redis.call('SET', KEYS[2], ARGV[3])
-charge(KEYS[3], ARGV[2], string.len(ARGV[3]))
-return 'ok'
-`;
+import { usageKey, usageLua } from './usage.js';
 
 export interface StoredModel extends ModelDocument {
   id: string;
@@ -22,32 +24,260 @@ export interface StoredModel extends ModelDocument {
   jobId?: string;
   /** When it was imported from a model file (POST /v1/models); none for a trained model. */
   importedAt?: string;
+  /** Its name and version in the registry, for a model whose job (or import) named it. */
+  name?: string;
+  version?: number;
+  tags?: Record<string, string>;
+  description?: string;
+}
+
+/** What the model list shows of each model: no weights, no preprocessing. */
+export interface ModelSummary {
+  id: string;
+  name?: string;
+  version?: number;
+  tags?: Record<string, string>;
+  description?: string;
+  jobId?: string;
+  /** The stored dataset it was trained on (none for built-in, generated or inline data). */
+  datasetId?: string;
+  createdAt: string;
+  importedAt?: string;
+  metrics: ModelDocument['metrics'];
+}
+
+export function summaryOf(model: StoredModel): ModelSummary {
+  const dataset = model.receipt?.spec.dataset as { id?: unknown } | undefined;
+  return {
+    id: model.id,
+    ...(model.name ? { name: model.name } : {}),
+    ...(model.version ? { version: model.version } : {}),
+    ...(model.tags ? { tags: model.tags } : {}),
+    ...(model.description ? { description: model.description } : {}),
+    ...(model.jobId ? { jobId: model.jobId } : {}),
+    ...(typeof dataset?.id === 'string' ? { datasetId: dataset.id } : {}),
+    createdAt: model.createdAt,
+    ...(model.importedAt ? { importedAt: model.importedAt } : {}),
+    metrics: model.metrics,
+  };
+}
+
+// JSON of an object with `,"version":N` added before its closing brace (Lua: the version is only
+// known inside the script).
+const withVersionLua = `
+local function withVersion(json, version)
+  if version == '' then return json end
+  return string.sub(json, 1, -2) .. ',"version":' .. version .. '}'
+end
+`;
+
+// KEYS: the job hash, the model, the tenant's usage, the model's summary, the tenant's model
+// list, its names, the name's versions, the name's counter.
+// ARGV: fence, usage item, document JSON, summary JSON, id, name ('' for none).
+// A worker's save is fenced: a try that lost its job writes no model.
+const saveScript = `${fencedOutLua}${usageLua}${withVersionLua}
+if fencedOut(KEYS[1], ARGV[1]) then return 'fenced' end
+local version = ''
+if ARGV[6] ~= '' then
+  version = redis.call('HGET', KEYS[4], 'version')
+  if not version or version == '' then version = tostring(redis.call('INCR', KEYS[8])) end
+  redis.call('HSET', KEYS[7], version, ARGV[5])
+  redis.call('ZADD', KEYS[6], 0, ARGV[6])
+end
+local doc = withVersion(ARGV[3], version)
+redis.call('SET', KEYS[2], doc)
+redis.call('HSET', KEYS[4], 'json', withVersion(ARGV[4], version), 'name', ARGV[6], 'version', version)
+redis.call('ZADD', KEYS[5], 0, ARGV[5])
+charge(KEYS[3], ARGV[2], string.len(doc))
+return version
+`;
+
+// KEYS: the model, its summary, the model list, usage, the name's versions, its aliases, names.
+// ARGV: id, version ('' for an unnamed model), name.
+// Refused while an alias points at the version: 'aliased:<alias>'.
+const deleteScript = `${usageLua}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+if ARGV[2] ~= '' then
+  local aliases = redis.call('HGETALL', KEYS[6])
+  for i = 1, #aliases, 2 do
+    if aliases[i + 1] == ARGV[2] then return 'aliased:' .. aliases[i] end
+  end
+  redis.call('HDEL', KEYS[5], ARGV[2])
+  if redis.call('HLEN', KEYS[5]) == 0 then redis.call('ZREM', KEYS[7], ARGV[3]) end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+release(KEYS[4], 'model:' .. ARGV[1])
+return 'ok'
+`;
+
+// KEYS: the name's versions, its aliases. ARGV: alias, version. 'ok', or 'no_version'.
+const setAliasScript = `
+if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return 'no_version' end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 'ok'
+`;
+
+// KEYS: the name's versions, its aliases. ARGV: the kind (version, alias, latest) and its value.
+// The model id, or false: the alias and version read together, so a moving alias never
+// resolves half-way.
+const resolveScript = `
+local version = ARGV[2]
+if ARGV[1] == 'alias' then
+  version = redis.call('HGET', KEYS[2], ARGV[2])
+  if not version then return false end
+elseif ARGV[1] == 'latest' then
+  local best = 0
+  for _, v in ipairs(redis.call('HKEYS', KEYS[1])) do
+    local n = tonumber(v)
+    if n > best then best = n end
+  end
+  if best == 0 then return false end
+  version = tostring(best)
+end
+return redis.call('HGET', KEYS[1], version)
+`;
+
+/** The filters of the model list (GET /v1/models). */
+export interface ModelListOptions {
+  name?: string | undefined;
+  /** `key:value` (or `key`: any value). */
+  tag?: string | undefined;
+  dataset?: string | undefined;
+  job?: string | undefined;
+  limit: number;
+  /** The last id of the previous page. */
+  cursor?: string | undefined;
+}
+
+/** One name's registry: its versions (newest first) and aliases. */
+export interface NameRecord {
+  name: string;
+  versions: { version: number; id: string }[];
+  aliases: Record<string, number>;
 }
 
 export function createModelStore(redis: Redis, keys: Keys) {
-  return {
-    /** 'fenced' (nothing written) when `fence` is no longer its job's. */
-    async save(model: StoredModel, fence: Fence = ''): Promise<'ok' | 'fenced'> {
-      return (await redis.eval(
-        saveScript,
-        3,
-        keys.job(model.jobId ?? ''), // read only with a fence: a worker's save
-        keys.model(model.id),
-        usageKey(keys),
-        fence,
-        `model:${model.id}`,
-        JSON.stringify(model),
-      )) as 'ok' | 'fenced';
+  const nameKeys = (name: string) => [keys.nameVersions(name), keys.nameAliases(name)];
+
+  async function write(model: StoredModel, fence: Fence): Promise<'fenced' | StoredModel> {
+    const { version: _, ...unversioned } = model;
+    const name = model.name ?? '';
+    const answer = (await redis.eval(
+      saveScript,
+      8,
+      keys.job(model.jobId ?? ''), // read only with a fence: a worker's save
+      keys.model(model.id),
+      usageKey(keys),
+      keys.modelSummary(model.id),
+      keys.models,
+      keys.names,
+      keys.nameVersions(name),
+      keys.nameCounter(name),
+      fence,
+      `model:${model.id}`,
+      JSON.stringify(unversioned),
+      JSON.stringify(summaryOf(unversioned)),
+      model.id,
+      name,
+    )) as string;
+    if (answer === 'fenced') return 'fenced';
+    return answer === '' ? unversioned : { ...unversioned, version: Number(answer) };
+  }
+
+  const store = {
+    /**
+     * Saves a trained model (its name's next version when `name` is set); 'fenced' (nothing
+     * written) when `fence` is no longer its job's. The model as stored, with its version.
+     */
+    async save(model: StoredModel, fence: Fence = ''): Promise<'fenced' | StoredModel> {
+      return write(model, fence);
     },
     /** A model of no job (imported from a file) under a new id, its bytes counted. */
-    async add(model: StoredModel): Promise<void> {
-      const json = JSON.stringify(model);
-      const write = redis.multi().set(keys.model(model.id), json);
-      await charge(write, keys, `model:${model.id}`, Buffer.byteLength(json)).exec();
+    async add(model: StoredModel): Promise<StoredModel> {
+      return (await write(model, '')) as StoredModel;
     },
     async get(id: string): Promise<StoredModel | null> {
       const json = await redis.get(keys.model(id));
       return json ? (JSON.parse(json) as StoredModel) : null;
+    },
+    /**
+     * The id a reference names (an id, NAME, NAME@VERSION, NAME@ALIAS), or null when it names
+     * none of this tenant's models. A bare word is an id when a model has it, else a name's
+     * latest version.
+     */
+    async resolve(ref: string | ModelRef): Promise<string | null> {
+      const parsed = typeof ref === 'string' ? parseModelRef(ref) : ref;
+      if (!parsed) return null;
+      if (parsed.kind === 'plain') {
+        if ((await redis.exists(keys.model(parsed.text))) === 1) return parsed.text;
+        return byName(parsed.text, 'latest', '');
+      }
+      if (parsed.kind === 'version') return byName(parsed.name, 'version', String(parsed.version));
+      if (parsed.alias === latestAlias) return byName(parsed.name, 'latest', '');
+      return byName(parsed.name, 'alias', parsed.alias);
+    },
+    /** The name's versions (newest first) and aliases; null when it has no version. */
+    async name(name: string): Promise<NameRecord | null> {
+      const [versions, aliases] = await Promise.all([
+        redis.hgetall(keys.nameVersions(name)),
+        redis.hgetall(keys.nameAliases(name)),
+      ]);
+      const list = Object.entries(versions)
+        .map(([v, id]) => ({ version: Number(v), id }))
+        .sort((a, b) => b.version - a.version);
+      if (list.length === 0) return null;
+      const byAlias = Object.fromEntries(Object.entries(aliases).map(([a, v]) => [a, Number(v)]));
+      return { name, versions: list, aliases: byAlias };
+    },
+    /** The aliases that point at version `version` of `name`. */
+    async aliasesOf(name: string, version: number): Promise<string[]> {
+      const aliases = await redis.hgetall(keys.nameAliases(name));
+      return Object.entries(aliases)
+        .filter(([, v]) => v === String(version))
+        .map(([alias]) => alias)
+        .sort();
+    },
+    /** Points `alias` at `version` of `name` (moved in one step); 'no_version' if none. */
+    async setAlias(name: string, alias: string, version: number): Promise<'ok' | 'no_version'> {
+      return (await redis.eval(setAliasScript, 2, ...nameKeys(name), alias, version)) as
+        | 'ok'
+        | 'no_version';
+    },
+    /** Removes `alias` of `name`; false when it was not set. */
+    async deleteAlias(name: string, alias: string): Promise<boolean> {
+      return (await redis.hdel(keys.nameAliases(name), alias)) === 1;
+    },
+    /** Newest first, filtered; `nextCursor` pages on. */
+    async list(
+      options: ModelListOptions,
+    ): Promise<{ models: ModelSummary[]; nextCursor: string | null }> {
+      const { limit } = options;
+      const found: ModelSummary[] = [];
+      let cursor = options.cursor;
+      // the name's own ids when filtering by name; else the whole list, a batch at a time
+      const ids = options.name ? await idsOfName(options.name) : null;
+      for (;;) {
+        const batch = ids
+          ? ids.filter((id) => !cursor || id < cursor).slice(0, 200)
+          : await redis.zrevrangebylex(
+              keys.models,
+              cursor ? `(${cursor}` : '+',
+              '-',
+              'LIMIT',
+              0,
+              200,
+            );
+        if (batch.length === 0) return { models: found, nextCursor: null };
+        const summaries = await summariesOf(batch);
+        for (let i = 0; i < batch.length; i++) {
+          const s = summaries[i];
+          if (!s || !matches(s, options)) continue;
+          if (found.length === limit) return { models: found, nextCursor: found[limit - 1]!.id };
+          found.push(s);
+        }
+        cursor = batch[batch.length - 1];
+      }
     },
     /**
      * The id of the model that job `jobId` makes: `proposed` the first time, the same id ever
@@ -59,18 +289,71 @@ export function createModelStore(redis: Redis, keys: Keys) {
       const claimed = await redis.set(key, proposed, 'NX');
       return claimed ? proposed : ((await redis.get(key)) ?? proposed);
     },
-    /** Deletes the model and tells every API process to drop its cached copy; false if none. */
-    async delete(id: string): Promise<boolean> {
-      const write = redis
-        .multi()
-        .del(keys.model(id))
-        .publish(keys.modelDeletedChannel, `${keys.tenant}/${id}`);
-      const [[, deleted]] = (await release(write, keys, `model:${id}`).exec()) as [
-        [Error | null, number],
-      ];
-      return deleted === 1;
+    /**
+     * Deletes the model and tells every API process to drop its cached copy. 'missing' when
+     * there is none; `{aliased}` (nothing deleted) while an alias points at its version.
+     */
+    async delete(id: string): Promise<'ok' | 'missing' | { aliased: string }> {
+      const [name, version] = await redis.hmget(keys.modelSummary(id), 'name', 'version');
+      const answer = (await redis.eval(
+        deleteScript,
+        7,
+        keys.model(id),
+        keys.modelSummary(id),
+        keys.models,
+        usageKey(keys),
+        ...nameKeys(name ?? ''),
+        keys.names,
+        id,
+        name ? (version ?? '') : '',
+        name ?? '',
+      )) as string;
+      if (answer.startsWith('aliased:')) return { aliased: answer.slice('aliased:'.length) };
+      if (answer === 'ok') await redis.publish(keys.modelDeletedChannel, `${keys.tenant}/${id}`);
+      return answer as 'ok' | 'missing';
     },
   };
+
+  async function byName(name: string, kind: string, value: string): Promise<string | null> {
+    return (await redis.eval(resolveScript, 2, ...nameKeys(name), kind, value)) as string | null;
+  }
+
+  async function idsOfName(name: string): Promise<string[]> {
+    const versions = await redis.hvals(keys.nameVersions(name));
+    return versions.sort().reverse(); // ids sort by creation: newest first
+  }
+
+  async function summariesOf(ids: string[]): Promise<(ModelSummary | null)[]> {
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.hget(keys.modelSummary(id), 'json');
+    const answers = (await pipeline.exec()) ?? [];
+    return answers.map(([, json]) => (json ? (JSON.parse(json as string) as ModelSummary) : null));
+  }
+
+  return store;
+}
+
+function matches(s: ModelSummary, { name, tag, dataset, job }: ModelListOptions): boolean {
+  if (name !== undefined && s.name !== name) return false;
+  if (dataset !== undefined && s.datasetId !== dataset) return false;
+  if (job !== undefined && s.jobId !== job) return false;
+  if (tag !== undefined) {
+    const colon = tag.indexOf(':');
+    const key = colon < 0 ? tag : tag.slice(0, colon);
+    const value = s.tags?.[key];
+    if (value === undefined || (colon >= 0 && value !== tag.slice(colon + 1))) return false;
+  }
+  return true;
 }
 
 export type ModelStore = ReturnType<typeof createModelStore>;
+
+/** What a job's `model` block adds to its model. */
+export function namingOf(naming: ModelNaming | undefined) {
+  if (!naming) return {};
+  return {
+    name: naming.name,
+    ...(naming.tags ? { tags: naming.tags } : {}),
+    ...(naming.description ? { description: naming.description } : {}),
+  };
+}

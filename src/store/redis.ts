@@ -35,6 +35,18 @@ export function keysFor(prefix: string, tenant: string) {
     /** Every tenant's jobs by status, counted together (for /metrics). */
     jobCounts: `${prefix}:metrics:jobs-by-status`,
     model: (id: string) => `${own}:model:${id}`,
+    /** A model's summary hash (json, name, version): what the model list reads. */
+    modelSummary: (id: string) => `${own}:model:${id}:summary`,
+    /** Sorted set of every model id (score 0, ordered by id = creation time). */
+    models: `${own}:models`,
+    /** Sorted set of the names that have a version. */
+    names: `${own}:names`,
+    /** A name's versions: hash version → model id. */
+    nameVersions: (name: string) => `${own}:name:${name}:versions`,
+    /** A name's aliases: hash alias → version. */
+    nameAliases: (name: string) => `${own}:name:${name}:aliases`,
+    /** A name's last version handed out (INCR; versions are never reused). */
+    nameCounter: (name: string) => `${own}:name:${name}:counter`,
     idempotency: (key: string) => `${own}:idempotency:${key}`,
     ...channelsFor(prefix),
   };

@@ -89,7 +89,7 @@ describe('GET /v1/models/:id/download', () => {
     const original = (await (
       await fetch(`${service.url}/v1/models/${matrixId}`, { headers: as(alice.key) })
     ).json()) as Record<string, unknown>;
-    const { id: _id, jobId: _job, ...expected } = original;
+    const { id: _id, jobId: _job, lineage: _lineage, ...expected } = original;
     const { format, ...doc } = decodeModelFile(bytes);
     expect(format).toBe('backprop-model/1');
     expect(doc).toEqual(expected);
@@ -141,7 +141,9 @@ describe('GET /v1/models/:id/download', () => {
     expect((await download('nosuchmodel')).response.status).toBe(404);
     const { response, bytes } = await download(matrixId, bob.key);
     expect(response.status).toBe(404);
-    expect(JSON.parse(new TextDecoder().decode(bytes)).detail).toBe(`no model has id ${matrixId}`);
+    expect(JSON.parse(new TextDecoder().decode(bytes)).detail).toBe(
+      `no model has id or name ${matrixId}`,
+    );
   });
 });
 

@@ -77,7 +77,17 @@ describe('GET /v1/models/:id', () => {
     const res = await service.app.inject({ method: 'GET', url: `/v1/models/${classifier.id}` });
     expect(res.statusCode).toBe(200);
     const { format: _format, ...expected } = classifier;
-    expect(res.json()).toEqual(expected);
+    const { lineage, ...view } = res.json();
+    expect(view).toEqual(expected);
+    // a model stored without a receipt (trained before issue 15) still shows its job and metrics
+    expect(lineage).toEqual({
+      job: classifier.jobId ?? null,
+      dataset: null,
+      spec: null,
+      seed: null,
+      engineVersion: null,
+      metrics: classifier.metrics,
+    });
   });
 
   it('weights are W_k as [D_k][D_k-1] and b_k as [D_k], per layer', async () => {
@@ -95,7 +105,7 @@ describe('GET /v1/models/:id', () => {
     const res = await service.app.inject({ method: 'GET', url: '/v1/models/01UNKNOWN' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json()).toMatchObject({ status: 404, detail: 'no model has id 01UNKNOWN' });
+    expect(res.json()).toMatchObject({ status: 404, detail: 'no model has id or name 01UNKNOWN' });
   });
 });
 

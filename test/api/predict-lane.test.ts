@@ -284,7 +284,7 @@ describe('the lane answers ordinary predictions exactly as the routes do', () =>
     expect(deleted.status).toBe(204);
     const after = await send(service.url, { path: predict(doomed), body: { inputs: [row] } });
     expect(after.status).toBe(404);
-    expect(JSON.parse(after.body).detail).toBe(`no model has id ${doomed}`);
+    expect(JSON.parse(after.body).detail).toBe(`no model has id or name ${doomed}`);
   });
 
   it("counts the lane's answers in /metrics under the route's own pattern", async () => {

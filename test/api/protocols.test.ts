@@ -179,7 +179,7 @@ describe('OIP v2: model metadata and readiness', () => {
     refused(await inject('GET', '/v2/models/01UNKNOWN/ready'), 404);
     const meta = await inject('GET', '/v2/models/01UNKNOWN');
     refused(meta, 404);
-    expect(meta.json().error).toBe('no model has id 01UNKNOWN');
+    expect(meta.json().error).toBe('no model has id or name 01UNKNOWN');
   });
 });
 
@@ -384,7 +384,7 @@ describe('POST /v2/models/:id/infer', () => {
   it('an unknown model is 404 with `error`; a junk id 400', async () => {
     const res = await infer('01UNKNOWN', flatRequest(irisRows));
     refused(res, 404);
-    expect(res.json().error).toBe('no model has id 01UNKNOWN');
+    expect(res.json().error).toBe('no model has id or name 01UNKNOWN');
     expect(refused(await infer('a%20b', flatRequest(irisRows)))).toEqual(['params.id']);
   });
 });
@@ -462,7 +462,7 @@ describe('POST /v1/models/:id:predict (TensorFlow Serving)', () => {
     // doc: POST /v1/models/half:predict → 404 { "error": "Servable not found for request: Latest(half)" }
     const res = await predict('half', { instances: [[1, 2, 3, 4]] });
     refused(res, 404);
-    expect(res.json().error).toBe('no model has id half');
+    expect(res.json().error).toBe('no model has id or name half');
   });
 
   it('leaves our own model routes as they were, and routes nothing but :predict', async () => {
@@ -531,7 +531,7 @@ describe('tenants', () => {
       expect((await as(acme.key, method, url, body)).statusCode, url).toBe(200);
       const other = await as(globex.key, method, url, body);
       refused(other, 404);
-      expect(other.json().error).toBe(`no model has id ${model}`);
+      expect(other.json().error).toBe(`no model has id or name ${model}`);
     }
   });
 

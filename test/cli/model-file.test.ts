@@ -154,6 +154,6 @@ describe('backprop models download, then predict with the file', () => {
       join(scratch.dir, 'x'),
     ]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/no model has id nosuchmodel/);
+    expect(run.stderr).toMatch(/no model has id or name nosuchmodel/);
   });
 });

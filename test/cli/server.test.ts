@@ -252,7 +252,7 @@ describe('backprop submit, jobs, status', () => {
       );
       const missing = await run(['predict', '--model', 'NOSUCHMODEL', write('in.json', rows)]);
       expect(missing.status).toBe(2);
-      expect(missing.stderr).toBe('backprop: no model has id NOSUCHMODEL\n');
+      expect(missing.stderr).toBe('backprop: no model has id or name NOSUCHMODEL\n');
     });
 
     it('without --model or --server it is the local command, even with BACKPROP_SERVER set', async () => {

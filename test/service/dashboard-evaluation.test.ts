@@ -447,7 +447,7 @@ describe('the model page in a browser', () => {
     await page.getByTestId('key-submit').click();
     const refused = page.getByTestId('model-error');
     await refused.waitFor();
-    expect(await refused.textContent()).toBe(`no model has id ${plain}`);
+    expect(await refused.textContent()).toBe(`no model has id or name ${plain}`);
 
     const bare = await storeModel(
       { inputSize: 1, layers: [{ units: 1, activation: 'identity' }], divergence: 'l2' },

@@ -189,7 +189,7 @@ describe("tenant B and tenant A's things", () => {
       as(bob.key),
     );
     expect(res.status).toBe(404);
-    expect(res.body.detail).toBe(`no model has id ${ids.model}`);
+    expect(res.body.detail).toBe(`no model has id or name ${ids.model}`);
   });
 
   it('cannot train on their dataset', async () => {

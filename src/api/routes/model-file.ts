@@ -7,10 +7,15 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { exportOnnx, OnnxUnsupported } from '../../onnx/export.js';
-import { decodeModelFile, encodeModelFile, modelFileType } from '../../spec/index.js';
+import {
+  decodeModelFile,
+  encodeModelFile,
+  modelFileType,
+  modelNameSchema,
+} from '../../spec/index.js';
 import type { StoredModel } from '../../store/index.js';
 import { getModel } from '../predict.js';
-import { authProblems, idParams, modelViewSchema, problemSchema, problems } from '../schemas.js';
+import { authProblems, modelViewSchema, problemSchema, problems, refParams } from '../schemas.js';
 import { modelView } from './models.js';
 
 const fileTypes = [modelFileType, 'application/octet-stream'];
@@ -32,14 +37,9 @@ const downloadQuery = z.strictObject({
 const onnxType = 'application/onnx';
 
 const importQuery = z.strictObject({
-  name: z
-    .string()
-    .regex(
-      /^[A-Za-z0-9][\w.-]{0,63}$/,
-      'must be 1–64 letters, digits, _, . or -, starting with a letter or digit',
-    )
+  name: modelNameSchema
     .optional()
-    .describe('the name to register the model under (kept for the model registry; not used yet)'),
+    .describe('the name to register the model under: it becomes the next version of that name'),
 });
 
 // The ONNX model, or a 422 naming the column ONNX cannot express (never a wrong file).
@@ -66,7 +66,7 @@ export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
       description:
         '`backprop predict FILE rows.csv` runs it locally with the same outputs as the service; POST /v1/models imports it. The layout is in the README ("The model file").',
       tags: ['models'],
-      params: idParams,
+      params: refParams,
       querystring: downloadQuery,
       response: {
         200: {
@@ -86,9 +86,18 @@ export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     handler: async (request, reply) => {
-      const { id } = request.params;
-      const { doc } = await getModel(app, request.stores, id);
-      const { id: _id, jobId: _job, importedAt: _at, ...document } = doc;
+      const { doc } = await getModel(app, request.stores, request.params.id);
+      const {
+        id,
+        jobId: _job,
+        importedAt: _at,
+        name,
+        version,
+        tags,
+        description,
+        ...document
+      } = doc;
+      const base = name && version ? `${name}-${version}` : id;
       const onnx = request.query.format === 'onnx';
       const file = onnx ? onnxOf(document) : encodeModelFile(document);
       return (
@@ -96,7 +105,7 @@ export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
           .type(onnx ? onnxType : modelFileType)
           .header(
             'content-disposition',
-            `attachment; filename="${id}.${onnx ? 'onnx' : 'bpmodel'}"`,
+            `attachment; filename="${base}.${onnx ? 'onnx' : 'bpmodel'}"`,
           )
           // bytes are sent as they are (no serializer); the schema's string is the document's
           .send(Buffer.from(file.buffer, file.byteOffset, file.byteLength) as unknown as string)
@@ -129,11 +138,18 @@ export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
           `content-type ${request.headers['content-type'] ?? '(none)'} is not a model file: send the downloaded file as ${modelFileType}`,
         );
       const doc = decodeModelFile(request.body);
-      const model: StoredModel = { ...doc, id: newId(), importedAt: new Date().toISOString() };
+      const { name } = request.query;
+      const model: StoredModel = {
+        ...doc,
+        id: newId(),
+        importedAt: new Date().toISOString(),
+        ...(name ? { name } : {}),
+      };
       const stores = request.stores;
       await stores.usage.check(Buffer.byteLength(JSON.stringify(model)), 'importing this model');
-      await stores.models.add(model);
-      return reply.code(201).header('location', `/v1/models/${model.id}`).send(modelView(model));
+      const stored = await stores.models.add(model);
+      const view = await modelView(stores, stored);
+      return reply.code(201).header('location', `/v1/models/${model.id}`).send(view);
     },
   });
 }

@@ -6,13 +6,15 @@ import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
 import { argmaxRows, outputSizeOf } from '../../engine/index.js';
 import { AppError, ValidationError } from '../../errors.js';
-import type { StoredModel } from '../../store/index.js';
+import { aliasNameSchema, modelNameSchema } from '../../spec/index.js';
+import type { ModelSummary, StoredModel, Stores } from '../../store/index.js';
 import { isFeature } from '../fast-path.js';
 import {
   checkRowCount,
   expectedWidth,
   getModel,
   Issues,
+  noModel,
   type PredictEndpoint,
   predictLogLevel,
   predictRows,
@@ -22,11 +24,14 @@ import {
 import { replayLaneBody } from '../predict-lane.js';
 import {
   authProblems,
-  idParams,
+  type lineageSchema,
+  modelListQuery,
+  modelListSchema,
   modelViewSchema,
   predictBodySchema,
   predictResponseSchema,
   problems,
+  refParams,
 } from '../schemas.js';
 import type { CachedModel } from '../services.js';
 import {
@@ -48,36 +53,121 @@ const predictDescription = [
 export async function modelRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/v1/models/:id', {
+  r.get('/v1/models', {
     schema: {
-      summary: 'A trained model: spec, metrics, weights (W_k is [D_k][D_k-1])',
+      summary: 'Your models, newest first (cursor pages), filtered by name, tag, dataset or job',
       description:
-        'A model trained on a table also shows the columns its predictions read (`columns`), its class list in output order (`classes`), its fitted `preprocessing` and `target`, and its `evaluation` on held-out rows.',
+        'Each model in brief: its name and version, aliases, tags, job, dataset and metrics. GET /v1/models/:ref has the rest.',
       tags: ['models'],
-      params: idParams,
-      response: { 200: modelViewSchema, 404: problems[404], ...authProblems, 503: problems[503] },
+      querystring: modelListQuery,
+      response: { 200: modelListSchema, 400: problems[400], ...authProblems, 503: problems[503] },
     },
-    handler: async (request) =>
-      modelView((await getModel(app, request.stores, request.params.id)).doc),
+    handler: async (request) => {
+      const { models, nextCursor } = await request.stores.models.list(request.query);
+      return { models: await withAliases(request.stores, models), nextCursor };
+    },
   });
 
-  r.delete('/v1/models/:id', {
+  r.put('/v1/models/:name/aliases/:alias', {
     schema: {
-      summary: 'Delete a model (predictions with it end at once, in every API process)',
+      summary: 'Point an alias of a name at one of its versions (moved in one step)',
+      description:
+        'Predictions already under way finish on the version they started with; the next ones (NAME@ALIAS) use the new one. An alias is not a number (that would read as a version) and not `latest`, which always means the newest version.',
       tags: ['models'],
-      params: idParams,
+      params: aliasParams,
+      body: z.strictObject({
+        version: z
+          .number({ error: 'must be a version number of the name (1, 2, …)' })
+          .int('must be a whole number')
+          .min(1, 'versions start at 1'),
+      }),
       response: {
-        204: z.undefined().describe('deleted'),
+        200: aliasSchema,
+        400: problems[400],
+        404: problems[404],
+        ...authProblems,
+        503: problems[503],
+      },
+    },
+    handler: async (request) => {
+      const { name, alias } = request.params;
+      const { version } = request.body;
+      const record = await request.stores.models.name(name);
+      if (!record) throw new AppError('not_found', `no model of yours is named ${name}`);
+      if ((await request.stores.models.setAlias(name, alias, version)) === 'no_version') {
+        const versions = record.versions.map((v) => v.version).join(', ');
+        throw new ValidationError([
+          {
+            path: 'version',
+            message: `${name} has no version ${version}: its versions are ${versions}`,
+          },
+        ]);
+      }
+      const id = record.versions.find((v) => v.version === version)?.id ?? '';
+      return { name, alias, version, id };
+    },
+  });
+
+  r.delete('/v1/models/:name/aliases/:alias', {
+    schema: {
+      summary: 'Remove an alias (the version it pointed at stays)',
+      tags: ['models'],
+      params: aliasParams,
+      response: {
+        204: z.undefined().describe('removed'),
         404: problems[404],
         ...authProblems,
         503: problems[503],
       },
     },
     handler: async (request, reply) => {
-      const { id } = request.params;
+      const { name, alias } = request.params;
+      if (!(await request.stores.models.deleteAlias(name, alias)))
+        throw new AppError('not_found', `${name} has no alias ${alias}`);
+      return reply.code(204).send();
+    },
+  });
+
+  r.get('/v1/models/:id', {
+    schema: {
+      summary: 'A trained model: spec, metrics, weights (W_k is [D_k][D_k-1])',
+      description:
+        'A model trained on a table also shows the columns its predictions read (`columns`), its class list in output order (`classes`), its fitted `preprocessing` and `target`, and its `evaluation` on held-out rows.',
+      tags: ['models'],
+      params: refParams,
+      response: { 200: modelViewSchema, 404: problems[404], ...authProblems, 503: problems[503] },
+    },
+    handler: async (request) =>
+      modelView(request.stores, (await getModel(app, request.stores, request.params.id)).doc),
+  });
+
+  r.delete('/v1/models/:id', {
+    schema: {
+      summary: 'Delete a model (predictions with it end at once, in every API process)',
+      tags: ['models'],
+      params: refParams,
+      response: {
+        204: z.undefined().describe('deleted'),
+        404: problems[404],
+        409: problems[409],
+        ...authProblems,
+        503: problems[503],
+      },
+    },
+    handler: async (request, reply) => {
+      const ref = request.params.id;
+      const id = await request.stores.models.resolve(ref);
+      if (id === null) throw new AppError('not_found', noModel(ref));
+      const deleted = await request.stores.models.delete(id);
+      if (deleted === 'missing') throw new AppError('not_found', noModel(ref));
+      if (deleted !== 'ok') {
+        const { name, version } = (await request.stores.models.get(id)) ?? {};
+        throw new AppError(
+          'conflict',
+          `the alias ${deleted.aliased} points at ${name}@${version}: move it (PUT /v1/models/${name}/aliases/${deleted.aliased}) or delete it (DELETE the same) first`,
+        );
+      }
       app.services.models.forget(`${request.tenant}/${id}`);
-      if (!(await request.stores.models.delete(id)))
-        throw new AppError('not_found', `no model has id ${id}`);
       return reply.code(204).send();
     },
   });
@@ -89,7 +179,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       summary: 'Outputs (and classes, for classifiers) for raw feature rows or records',
       description: predictDescription,
       tags: ['models'],
-      params: idParams,
+      params: refParams,
       body: predictBodySchema,
       response: {
         200: predictResponseSchema,
@@ -103,9 +193,41 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-/** What GET /v1/models/:id shows of a stored model (POST /v1/models answers it too). */
-export function modelView(doc: StoredModel) {
-  const { format: _format, ...view } = doc;
+const aliasParams = z.object({
+  name: modelNameSchema.describe('the model name'),
+  alias: aliasNameSchema.describe('the alias, e.g. production'),
+});
+
+const aliasSchema = z
+  .object({ name: z.string(), alias: z.string(), version: z.number().int(), id: z.string() })
+  .meta({ id: 'ModelAlias' });
+
+// Each listed model's aliases, read per name once.
+async function withAliases(stores: Stores, models: ModelSummary[]) {
+  const names = [...new Set(models.flatMap((m) => (m.name ? [m.name] : [])))];
+  const records = new Map(
+    await Promise.all(names.map(async (n) => [n, await stores.models.name(n)] as const)),
+  );
+  return models.map((m) => {
+    const aliases = m.name ? records.get(m.name)?.aliases : undefined;
+    if (!aliases) return m;
+    return {
+      ...m,
+      aliases: Object.keys(aliases)
+        .filter((a) => aliases[a] === m.version)
+        .sort(),
+    };
+  });
+}
+
+/** What GET /v1/models/:ref shows of a stored model (POST /v1/models answers it too). */
+export async function modelView(stores: Stores, doc: StoredModel) {
+  const { format: _format, ...rest } = doc;
+  const aliases =
+    doc.name && doc.version
+      ? { aliases: await stores.models.aliasesOf(doc.name, doc.version) }
+      : {};
+  const view = { ...rest, ...aliases, lineage: lineageOf(doc) };
   if (!doc.preprocessing) return view;
   // a table model: the columns predict reads, and its class list where clients look for it
   const classes = classesOf(doc);
@@ -113,6 +235,30 @@ export function modelView(doc: StoredModel) {
     ...view,
     ...(classes ? { classes } : {}),
     columns: doc.preprocessing.columns.map(({ name, type }) => ({ name, type })),
+  };
+}
+
+/** Where the model came from, from its receipt (models trained before issue 15 have none). */
+export function lineageOf(doc: StoredModel): z.infer<typeof lineageSchema> {
+  const receipt = doc.receipt;
+  const ref = receipt?.spec.dataset;
+  const initFrom = (receipt?.spec.training.initFrom as { model?: string } | undefined)?.model;
+  return {
+    job: doc.jobId ?? null,
+    dataset:
+      receipt && ref
+        ? {
+            ref,
+            ...(typeof ref.id === 'string' ? { id: ref.id } : {}),
+            sha256: receipt.datasetSha256,
+          }
+        : null,
+    spec: receipt?.spec ?? null,
+    seed: receipt?.seed ?? null,
+    engineVersion: receipt?.engineVersion ?? null,
+    ...(initFrom ? { initFrom } : {}),
+    metrics: doc.metrics,
+    evaluation: doc.metrics.test,
   };
 }
 
