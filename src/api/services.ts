@@ -14,6 +14,7 @@ import {
   type Stores,
   storesByTenant,
 } from '../store/index.js';
+import { listUnlistedModels } from '../store/model-backfill.js';
 import { createPredictPool, type PredictPool } from '../threads/predict-pool.js';
 import {
   createNotify,
@@ -141,6 +142,14 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   subscriber.on('error', (err) => app.log.debug({ err }, 'redis subscriber error'));
   subscriber.on('message', (_channel, key: string) => services.models.forget(key));
   void subscriber.subscribe(channelsFor(config.keyPrefix).modelDeletedChannel).catch(() => {});
+  // models stored before the registry join their tenant's list (in the background: the API
+  // serves meanwhile, and a model not listed yet is still found by its id)
+  app.addHook('onReady', async () => {
+    listUnlistedModels(redis, config.keyPrefix).then(
+      (added) => added > 0 && app.log.info({ added }, 'listed models stored before the registry'),
+      (err) => app.log.warn({ err }, 'could not list the models stored before the registry'),
+    );
+  });
   app.addHook('onClose', async () => {
     await Promise.all([queue.close(), webhooks.close(), services.predictPool.close()]);
     subscriber.disconnect();
