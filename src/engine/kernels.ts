@@ -134,39 +134,48 @@ interface Compiled {
   shared: () => WebAssembly.Module;
 }
 
-let compiled: Compiled | null | undefined;
+const modules = {
+  'wasm-relaxed-simd': [kernelsRelaxedWasmBase64, kernelsRelaxedSharedWasmBase64],
+  'wasm-simd': [kernelsWasmBase64, kernelsSharedWasmBase64],
+} as const;
+type WasmKernelName = keyof typeof modules;
+
+const compiled = new Map<WasmKernelName, Compiled | null>();
 
 function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
 }
 
+/** The named SIMD module, or null where this runtime does not validate it. Compiled once. */
+function moduleNamed(name: WasmKernelName): Compiled | null {
+  let found = compiled.get(name);
+  if (found === undefined) {
+    const [base64, sharedBase64] = modules[name];
+    const bytes = decode(base64);
+    found = null;
+    if (WebAssembly.validate(bytes)) {
+      let shared: WebAssembly.Module | undefined;
+      found = {
+        module: new WebAssembly.Module(bytes),
+        name,
+        shared: () => {
+          shared ??= new WebAssembly.Module(decode(sharedBase64));
+          return shared;
+        },
+      };
+    }
+    compiled.set(name, found);
+  }
+  return found;
+}
+
 /**
  * The best SIMD module this runtime validates — relaxed fused multiply-add, else plain f32x4 —
- * or null where it has no SIMD. Detected once.
+ * or null where it has no SIMD. With `exact`, only the plain one: its results are the same on
+ * every machine, where a relaxed multiply-add is fused on some CPUs and not on others.
  */
-function wasmModule(): Compiled | null {
-  if (compiled === undefined) {
-    compiled = null;
-    for (const [name, base64, sharedBase64] of [
-      ['wasm-relaxed-simd', kernelsRelaxedWasmBase64, kernelsRelaxedSharedWasmBase64],
-      ['wasm-simd', kernelsWasmBase64, kernelsSharedWasmBase64],
-    ] as const) {
-      const bytes = decode(base64);
-      if (WebAssembly.validate(bytes)) {
-        let shared: WebAssembly.Module | undefined;
-        compiled = {
-          module: new WebAssembly.Module(bytes),
-          name,
-          shared: () => {
-            shared ??= new WebAssembly.Module(decode(sharedBase64));
-            return shared;
-          },
-        };
-        break;
-      }
-    }
-  }
-  return compiled;
+function wasmModule(exact = false): Compiled | null {
+  return (exact ? null : moduleNamed('wasm-relaxed-simd')) ?? moduleNamed('wasm-simd');
 }
 
 export function wasmSimdAvailable(): boolean {
@@ -219,8 +228,12 @@ const maxPages = 65536;
  * that memory runs the TypeScript kernel instead, so results never depend on where a buffer
  * lives. Null where SIMD is unavailable.
  */
-export function wasmKernelsFor(memory: WebAssembly.Memory, shared = false): Kernels | null {
-  const found = wasmModule();
+export function wasmKernelsFor(
+  memory: WebAssembly.Memory,
+  shared = false,
+  exact = false,
+): Kernels | null {
+  const found = wasmModule(exact);
   if (!found) return null;
   const module = shared ? found.shared() : found.module;
   const wasm = new WebAssembly.Instance(module, { env: { memory } })
@@ -290,10 +303,15 @@ export function wasmKernelsFor(memory: WebAssembly.Memory, shared = false): Kern
 /**
  * An arena of `floats` float32 values in a wasm memory of its own, with the SIMD kernels bound
  * to it; null where SIMD is unavailable. `shared` makes the memory shareable with other threads
- * (each binds its own kernels to it with wasmKernelsFor).
+ * (each binds its own kernels to it with wasmKernelsFor); `exact` binds the plain SIMD kernels
+ * even where relaxed ones load, so results do not depend on the CPU (predictions).
  */
-export function createWasmArena(floats: number, options: { shared?: boolean } = {}): Arena | null {
-  if (!wasmModule()) return null;
+export function createWasmArena(
+  floats: number,
+  options: { shared?: boolean; exact?: boolean } = {},
+): Arena | null {
+  const exact = options.exact ?? false;
+  if (!wasmModule(exact)) return null;
   const shared = options.shared ?? false;
   // slack for keeping every view 16-byte aligned (up to 12 bytes per allocation)
   const pages = Math.max(1, Math.ceil((floats * 4 + 65536) / pageBytes));
@@ -306,7 +324,7 @@ export function createWasmArena(floats: number, options: { shared?: boolean } = 
   } catch {
     return null; // the runtime would not give that much: fall back the same way
   }
-  const kernels = wasmKernelsFor(memory, shared)!;
+  const kernels = wasmKernelsFor(memory, shared, exact)!;
   const buffer = memory.buffer;
   let next = 0;
   // the byte offset of `length` fresh 4-byte slots, 16-byte aligned

@@ -32,14 +32,17 @@ export type Predictor = (inputs: Float32Array, rows: number) => Float32Array;
 
 /**
  * A predictor for one model: the network and its buffers are made once, and inputs are scaled
- * and run through in chunks of `capacity` rows. Not re-entrant (one call at a time).
+ * and run through in chunks of `capacity` rows. Not re-entrant (one call at a time). It runs the
+ * plain SIMD kernels, never the relaxed fused multiply-add that training may use: a model's
+ * outputs are then the same bits on every machine (the service, `backprop predict` on a
+ * laptop, any CPU), which a fused multiply-add, fused on some CPUs and not on others, is not.
  */
 export function createPredictor(model: Model, capacity = chunkRows): Predictor {
   const nIn = model.shape.inputSize;
   const nOut = outputSizeOf(model.shape);
   const floats =
     parameterCount(model.shape) + workspaceFloats(model.shape, capacity) + capacity * nIn;
-  const arena = createWasmArena(floats) ?? heapArena;
+  const arena = createWasmArena(floats, { exact: true }) ?? heapArena;
   const params = parametersIn(arena, model.params);
   const network = createNetwork(model.shape, params, { kernels: arena.kernels });
   const ws = createWorkspace(network, capacity, arena);

@@ -1,8 +1,8 @@
 // `backprop models download` against the real service, then `backprop predict FILE rows.csv` with
 // no server: its answer is the service's predict answer, number for number (the JSON text
 // equal), for a matrix model and for a table model read by column name with blanks. The API runs
-// in this process, where Node 20 has no relaxed SIMD; the CLI is run with WASM_RELAXED_SIMD=0 so
-// both pick the same kernels (a fused multiply-add rounds once where mul+add rounds twice).
+// in this process, where Node 20 has no relaxed SIMD; the CLI turns it on (as it does by default):
+// predictions run the plain SIMD kernels either way (engine/predict.ts), so the bits agree.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,6 @@ const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).h
 const scratch = scratchFolder('backprop-cli-model-file');
 const alice = newApiKey('alice');
 const iris = irisCsv('test');
-const sameKernels = { WASM_RELAXED_SIMD: '0' };
 
 let service: TestService;
 let matrixId: string;
@@ -83,7 +82,7 @@ describe('backprop models download, then predict with the file', () => {
 
     const csv = ['a,b,c,d', ...iris.rows.map((r) => r.join(','))].join('\n');
     const rows = scratch.write('iris-rows.csv', csv);
-    const local = runCli(['predict', out, rows], undefined, sameKernels);
+    const local = runCli(['predict', out, rows]);
     expect(local.status, local.stderr).toBe(0);
     const remote = await servicePredict(matrixId, { inputs: iris.rows });
     expect(local.stdout).toBe(`${remote}\n`);
@@ -115,7 +114,7 @@ describe('backprop models download, then predict with the file', () => {
       'd,88.5,,1975-03-02',
     ].join('\n');
     const rows = scratch.write('cars-rows.csv', csv);
-    const local = runCli(['predict', path, rows], undefined, sameKernels);
+    const local = runCli(['predict', path, rows]);
     expect(local.status, local.stderr).toBe(0);
     const records = [
       { Name: 'a', Horsepower: '130', Origin: 'USA', Year: '1970-01-01' },
