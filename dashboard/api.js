@@ -1,6 +1,7 @@
 // The API as the page sees it: the user's key (kept in localStorage), fetch with the
-// Authorization header, and the event stream's URL (EventSource cannot send headers, so the key
-// rides as ?access_token=). A 401 anywhere asks for the key again.
+// Authorization header, the event stream's URL (EventSource cannot send headers, so the key
+// rides as ?access_token=) and file downloads (fetched with the header, then saved from a blob,
+// so the key never goes in a URL). A 401 anywhere asks for the key again.
 const storageKey = 'backprop.apiKey';
 
 export const apiKey = {
@@ -24,9 +25,7 @@ export function whenUnauthorized(callback) {
  * {ok, status, body}, body parsed when it is JSON (problem+json included).
  */
 export async function api(path, { method = 'GET', json, text, contentType } = {}) {
-  const headers = {};
-  const key = apiKey.get();
-  if (key) headers.authorization = `Bearer ${key}`;
+  const headers = authorization();
   let body;
   if (json !== undefined) {
     headers['content-type'] = 'application/json';
@@ -36,13 +35,47 @@ export async function api(path, { method = 'GET', json, text, contentType } = {}
     body = text;
   }
   const response = await fetch(path, { method, headers, body });
+  const data = await bodyOf(response);
+  return { ok: response.ok, status: response.status, body: data };
+}
+
+/**
+ * Downloads a file the API answers (GET `path`) under the name its Content-Disposition gives.
+ * Resolves to {ok: true, status, filename, bytes}, or {ok: false, status, body} with the problem.
+ */
+export async function download(path) {
+  const response = await fetch(path, { headers: authorization() });
+  if (!response.ok) return { ok: false, status: response.status, body: await bodyOf(response) };
+  const blob = await response.blob();
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'download';
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // the browser has taken the blob once the click is handled; a minute is plenty
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return { ok: true, status: response.status, filename, bytes: blob.size };
+}
+
+function authorization() {
+  const key = apiKey.get();
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+// The body, parsed when it is JSON; a 401 hands its detail to the key form and throws.
+async function bodyOf(response) {
   const type = response.headers.get('content-type') ?? '';
   const data = type.includes('json') ? await response.json() : await response.text();
   if (response.status === 401) {
     onUnauthorized(data?.detail ?? 'The service needs an API key.');
     throw new Unauthorized(data?.detail);
   }
-  return { ok: response.ok, status: response.status, body: data };
+  return data;
 }
 
 /** The job's Server-Sent Events, with the key in the query. */

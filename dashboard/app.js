@@ -1,10 +1,13 @@
-// The dashboard: a hash router over four pages (#/jobs, #/jobs/:id, #/models/:id, #/new) and the
-// API key. The page holds no data of its own; everything comes from the API with the user's key,
-// asked for when the service answers 401 and kept in localStorage until "Sign out".
+// The dashboard: a hash router over six pages (#/jobs, #/jobs/:id, #/new, #/models?filters,
+// #/models/:ref, #/models/:name/versions) and the API key. The page holds no data of its own;
+// everything comes from the API with the user's key, asked for when the service answers 401 and
+// kept in localStorage until "Sign out".
 import { api, apiKey, Unauthorized, whenUnauthorized } from './api.js';
 import { jobPage } from './job-page.js';
 import { jobsPage } from './jobs-page.js';
 import { modelPage } from './model-page.js';
+import { modelsPage } from './models-page.js';
+import { namePage } from './name-page.js';
 import { newJobPage } from './new-job-page.js';
 
 const main = document.getElementById('main');
@@ -14,9 +17,20 @@ const keyInput = document.querySelector('[data-testid=key-input]');
 const keyMessage = document.querySelector('[data-testid=key-message]');
 const signOut = document.querySelector('[data-testid=sign-out]');
 
+// a path segment as written in the hash (penguins@production may come as penguins%40production)
+const segment = (text) => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
+
 const routes = [
   [/^#\/jobs\/([\w-]+)$/, (match) => [jobPage, { id: match[1] }]],
-  [/^#\/models\/([\w-]+)$/, (match) => [modelPage, { id: match[1] }]],
+  [/^#\/models\/([^/?#]+)\/versions$/, (match) => [namePage, { name: segment(match[1]) }]],
+  [/^#\/models\/([^/?#]+)$/, (match) => [modelPage, { id: segment(match[1]) }]],
+  [/^#\/models(?:\?(.*))?$/, (match) => [modelsPage, { query: match[1] ?? '' }]],
   [/^#\/new$/, () => [newJobPage, {}]],
   [/^#\/jobs$/, () => [jobsPage, {}]],
 ];
