@@ -255,19 +255,25 @@ export function createModelStore(redis: Redis, keys: Keys) {
       const { limit } = options;
       const found: ModelSummary[] = [];
       let cursor = options.cursor;
-      // the name's own ids when filtering by name; else the whole list, a batch at a time
-      const ids = options.name ? await idsOfName(options.name) : null;
+      if (options.name) {
+        // a name's versions, newest version first: few enough to read in one go
+        const ids = await idsOfName(options.name, cursor);
+        const summaries = (await summariesOf(ids)).filter(
+          (s): s is ModelSummary => s !== null && matches(s, options),
+        );
+        const page = summaries.slice(0, limit);
+        return { models: page, nextCursor: summaries.length > limit ? page.at(-1)!.id : null };
+      }
+      // else the whole list, newest first, a batch at a time
       for (;;) {
-        const batch = ids
-          ? ids.filter((id) => !cursor || id < cursor).slice(0, 200)
-          : await redis.zrevrangebylex(
-              keys.models,
-              cursor ? `(${cursor}` : '+',
-              '-',
-              'LIMIT',
-              0,
-              200,
-            );
+        const batch = await redis.zrevrangebylex(
+          keys.models,
+          cursor ? `(${cursor}` : '+',
+          '-',
+          'LIMIT',
+          0,
+          200,
+        );
         if (batch.length === 0) return { models: found, nextCursor: null };
         const summaries = await summariesOf(batch);
         for (let i = 0; i < batch.length; i++) {
@@ -318,9 +324,13 @@ export function createModelStore(redis: Redis, keys: Keys) {
     return (await redis.eval(resolveScript, 2, ...nameKeys(name), kind, value)) as string | null;
   }
 
-  async function idsOfName(name: string): Promise<string[]> {
-    const versions = await redis.hvals(keys.nameVersions(name));
-    return versions.sort().reverse(); // ids sort by creation: newest first
+  // The name's ids, newest version first (two jobs finishing at once may save in the other
+  // order than their ids sort), after the cursor's place when one is given.
+  async function idsOfName(name: string, cursor: string | undefined): Promise<string[]> {
+    const versions = Object.entries(await redis.hgetall(keys.nameVersions(name)))
+      .sort(([a], [b]) => Number(b) - Number(a))
+      .map(([, id]) => id);
+    return cursor === undefined ? versions : versions.slice(versions.indexOf(cursor) + 1);
   }
 
   async function summariesOf(ids: string[]): Promise<(ModelSummary | null)[]> {
