@@ -100,10 +100,10 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
   });
 
   // Each model route by reference (/v2/models/<ref>/…) and by version (/v2/models/NAME/versions/N/…)
-  for (const { path, params } of oipModelPaths) {
+  for (const { path, params, by } of oipModelPaths) {
     r.get(path, {
       schema: {
-        summary: `OIP model metadata: input "${inputName}" [-1, D0] FP32 (a table model: one input per column); output "${outputName}" [-1, K] FP32, and "${className}" [-1] for classifiers`,
+        summary: `OIP model metadata${by}: input "${inputName}" [-1, D0] FP32 (a table model: one input per column); output "${outputName}" [-1, K] FP32, and "${className}" [-1] for classifiers`,
         description: `${errorNote}\n\nA model trained on a table lists one input per column, named as the column, shape [-1]: FP32 for numbers, BYTES for categories and dates (strings), BOOL for booleans. Send a missing cell as null (or "" in BYTES); a column left out is missing in every row. A named model lists its name's versions, each of which /v2/models/NAME/versions/N serves.`,
         tags: ['protocols'],
         params,
@@ -136,7 +136,7 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
 
     r.get(`${path}/ready`, {
       schema: {
-        summary: 'OIP model ready: the model exists and loads (404 otherwise)',
+        summary: `OIP model ready${by}: the model exists and loads (404 otherwise)`,
         description: errorNote,
         tags: ['protocols'],
         params,
@@ -156,7 +156,7 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
       logLevel: predictLogLevel,
       preParsing: replayLaneBody,
       schema: {
-        summary: 'OIP inference: outputs (and classes, for classifiers) for a batch of raw rows',
+        summary: `OIP inference${by}: outputs (and classes, for classifiers) for a batch of raw rows`,
         description: `${errorNote}\n\nThe answer's model_version is the version that answered, for a named model.`,
         tags: ['protocols'],
         params,
@@ -170,8 +170,8 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
 
 /** The paths that name a model: a reference (an id, NAME, NAME@VERSION, NAME@ALIAS), or OIP's own form. */
 const oipModelPaths = [
-  { path: '/v2/models/:id', params: refParams },
-  { path: '/v2/models/:name/versions/:version', params: versionParams },
+  { path: '/v2/models/:id', params: refParams, by: '' }, // its /infer is oipInfer.url, the lane's
+  { path: '/v2/models/:name/versions/:version', params: versionParams, by: ' by version' },
 ] as const;
 
 /** A named model's versions, oldest first, as OIP lists them (strings); none for an unnamed one. */
