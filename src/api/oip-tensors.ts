@@ -114,6 +114,10 @@ export const inferResponseSchema = trustedResponse(
   z
     .object({
       model_name: z.string(),
+      model_version: z
+        .string()
+        .optional()
+        .describe('the version of a named model that answered (a reference resolves to one)'),
       id: z.string().optional(),
       parameters: z
         .object({ warnings: z.array(z.string()) })

@@ -9,7 +9,7 @@ import { outputSizeOf, parameterCount } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import { parseModelRef } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
-import { authProblems, problems } from './schemas.js';
+import { authProblems, type ModelParams, nameOfParams, problems, refOfParams } from './schemas.js';
 import type { CachedModel } from './services.js';
 
 /**
@@ -19,20 +19,30 @@ import type { CachedModel } from './services.js';
 export interface PredictEndpoint<Body = never, Answer = unknown> {
   /** The route's path as Fastify registers it; also its `route` label in /metrics. */
   url: string;
-  /** The same path over a request URL's path (no query); group 1 is the model id. */
+  /**
+   * The same path over a request URL's path (no query) for the fast lane, ids only: group 1 is
+   * the model id. A reference (NAME@…) never matches, and a bare NAME is no cached id, so both go
+   * to the route, which resolves them.
+   */
   path: RegExp;
   /** The body schema, with its fast check (fast-path.ts). */
   body: z.ZodType<Body>;
+  /** `id` is the model as the path names it: an id, a reference, or a name (with /versions/N). */
   answer(app: FastifyInstance, cached: CachedModel, id: string, body: Body): Promise<Answer>;
 }
 
-/** What the route's handler does: the tenant's model (404), then the endpoint's answer. */
+/**
+ * What the route's handler does: the tenant's model its path names (an id or reference, or a name
+ * with a version or label: 404 if none), then the endpoint's answer. A reference is resolved once,
+ * so the whole answer comes from one model even while its alias moves.
+ */
 export async function predictWith<Body, Answer>(
   app: FastifyInstance,
   endpoint: PredictEndpoint<Body, Answer>,
-  { stores, params, body }: { stores: Stores; params: { id: string }; body: Body },
+  { stores, params, body }: { stores: Stores; params: ModelParams; body: Body },
 ): Promise<Answer> {
-  return endpoint.answer(app, await getModel(app, stores, params.id), params.id, body);
+  const cached = await getModel(app, stores, refOfParams(params));
+  return endpoint.answer(app, cached, nameOfParams(params), body);
 }
 
 /** The tenant's model a reference names (id, NAME, NAME@VERSION, NAME@ALIAS), or a 404. */

@@ -92,6 +92,48 @@ export const refParams = withFastCheck(
   isRefParams,
 );
 
+/** A version in a path (TF Serving's and OIP's /versions/N): 1, 2, … */
+const versionSchema = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a version number: 1, 2, …')
+  .refine((v) => Number(v) >= 1, 'versions start at 1')
+  .describe('the version of the name: 1, 2, …');
+
+/** A model by name and version (TF Serving's and OIP's /versions/N). */
+export const versionParams = z.object({
+  name: modelNameSchema.describe('the model name'),
+  version: versionSchema,
+});
+
+/** A model by name and label (TF Serving's /labels/LABEL): an alias, or `latest`. */
+export const labelParams = z.object({
+  name: modelNameSchema.describe('the model name'),
+  label: z
+    .string()
+    .regex(
+      /^[A-Za-z_][\w.-]{0,63}$/,
+      'must be an alias such as production (letters, digits, _, . or -, not starting with a digit); a version goes in /versions/N',
+    )
+    .describe('an alias of the name (production, …), or latest'),
+});
+
+/** The params of a route that names a model in its path, in any of the three forms. */
+export type ModelParams =
+  | z.infer<typeof refParams>
+  | z.infer<typeof versionParams>
+  | z.infer<typeof labelParams>;
+
+/** The reference the params spell: the id or reference as given, NAME@VERSION, NAME@LABEL. */
+export function refOfParams(params: ModelParams): string {
+  if ('id' in params) return params.id;
+  if ('version' in params) return `${params.name}@${Number(params.version)}`;
+  return `${params.name}@${params.label}`;
+}
+
+/** The model's name as the path gave it (what the protocols answer as the model's name). */
+export const nameOfParams = (params: ModelParams): string =>
+  'id' in params ? params.id : params.name;
+
 const datasetShape = {
   id: z.string(),
   rows: z.number().int(),

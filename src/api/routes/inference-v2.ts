@@ -1,12 +1,14 @@
 // The Open Inference Protocol v2 (KServe, Triton), on the same cached models as
-// POST /v1/models/:id/predict: health, server and model metadata, model ready, and infer.
-// Deliberately not here: model versions, the binary tensor extension; the tensors (oip-tensors.ts).
+// POST /v1/models/:id/predict: health, server and model metadata, model ready, and infer, each
+// for a model by reference (/v2/models/<ref>/…) or by name and version (/v2/models/NAME/versions/N/…).
+// Deliberately not here: the binary tensor extension; the tensors (oip-tensors.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { packageRoot } from '../../paths.js';
+import type { Stores } from '../../store/index.js';
 import { columnInputs, readColumnInputs } from '../oip-columns.js';
 import {
   answerTensors,
@@ -32,7 +34,7 @@ import {
   predictWith,
 } from '../predict.js';
 import { replayLaneBody } from '../predict-lane.js';
-import { idParams, problems } from '../schemas.js';
+import { nameOfParams, problems, refOfParams, refParams, versionParams } from '../schemas.js';
 import { predictTable, tableOf } from '../table-predict.js';
 
 export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
@@ -97,74 +99,88 @@ export async function inferenceV2Routes(app: FastifyInstance): Promise<void> {
     handler: async () => ({ name: 'backprop-service', version, extensions: [] }),
   });
 
-  r.get('/v2/models/:id', {
-    schema: {
-      summary: `OIP model metadata: input "${inputName}" [-1, D0] FP32 (a table model: one input per column); output "${outputName}" [-1, K] FP32, and "${className}" [-1] for classifiers`,
-      description: `${errorNote}\n\nA model trained on a table lists one input per column, named as the column, shape [-1]: FP32 for numbers, BYTES for categories and dates (strings), BOOL for booleans. Send a missing cell as null (or "" in BYTES); a column left out is missing in every row.`,
-      tags: ['protocols'],
-      params: idParams,
-      response: {
-        200: z.object({
-          name: z.string(),
-          versions: z.array(z.string()),
-          platform: z.string(),
-          inputs: z.array(tensorMeta),
-          outputs: z.array(tensorMeta),
-        }),
-        400: problems[400],
-        ...modelProblems,
+  // Each model route by reference (/v2/models/<ref>/…) and by version (/v2/models/NAME/versions/N/…)
+  for (const { path, params, by } of oipModelPaths) {
+    r.get(path, {
+      schema: {
+        summary: `OIP model metadata${by}: input "${inputName}" [-1, D0] FP32 (a table model: one input per column); output "${outputName}" [-1, K] FP32, and "${className}" [-1] for classifiers`,
+        description: `${errorNote}\n\nA model trained on a table lists one input per column, named as the column, shape [-1]: FP32 for numbers, BYTES for categories and dates (strings), BOOL for booleans. Send a missing cell as null (or "" in BYTES); a column left out is missing in every row. A named model lists its name's versions, each of which /v2/models/NAME/versions/N serves.`,
+        tags: ['protocols'],
+        params,
+        response: {
+          200: z.object({
+            name: z.string(),
+            versions: z.array(z.string()),
+            platform: z.string(),
+            inputs: z.array(tensorMeta),
+            outputs: z.array(tensorMeta),
+          }),
+          400: problems[400],
+          ...modelProblems,
+        },
       },
-    },
-    handler: async (request) => {
-      const { id } = request.params;
-      const cached = await getModel(app, request.stores, id);
-      const table = tableOf(cached);
-      return {
-        name: id,
-        versions: [],
-        platform: 'backprop',
-        inputs: table
-          ? columnInputs(table)
-          : [{ name: inputName, datatype: 'FP32', shape: [-1, cached.model.shape.inputSize] }],
-        outputs: outputsOf(cached),
-      };
-    },
-  });
-
-  r.get('/v2/models/:id/ready', {
-    schema: {
-      summary: 'OIP model ready: the model exists and loads (404 otherwise)',
-      description: errorNote,
-      tags: ['protocols'],
-      params: idParams,
-      response: {
-        200: z.object({ name: z.string(), ready: z.boolean() }),
-        400: problems[400],
-        ...modelProblems,
+      handler: async (request) => {
+        const cached = await getModel(app, request.stores, refOfParams(request.params));
+        const table = tableOf(cached);
+        return {
+          name: nameOfParams(request.params),
+          versions: await versionsOf(request.stores, cached.doc.name),
+          platform: 'backprop',
+          inputs: table
+            ? columnInputs(table)
+            : [{ name: inputName, datatype: 'FP32', shape: [-1, cached.model.shape.inputSize] }],
+          outputs: outputsOf(cached),
+        };
       },
-    },
-    handler: async (request) => {
-      await getModel(app, request.stores, request.params.id);
-      return { name: request.params.id, ready: true };
-    },
-  });
+    });
 
-  r.post(oipInfer.url, {
-    logLevel: predictLogLevel,
-    preParsing: replayLaneBody,
-    schema: {
-      summary: 'OIP inference: outputs (and classes, for classifiers) for a batch of raw rows',
-      description: errorNote,
-      tags: ['protocols'],
-      params: idParams,
-      body: inferRequestSchema,
-      response: { 200: inferResponseSchema, 400: problems[400], ...modelProblems },
-    },
-    handler: async (request) => predictWith(app, oipInfer, request),
-  });
+    r.get(`${path}/ready`, {
+      schema: {
+        summary: `OIP model ready${by}: the model exists and loads (404 otherwise)`,
+        description: errorNote,
+        tags: ['protocols'],
+        params,
+        response: {
+          200: z.object({ name: z.string(), ready: z.boolean() }),
+          400: problems[400],
+          ...modelProblems,
+        },
+      },
+      handler: async (request) => {
+        await getModel(app, request.stores, refOfParams(request.params));
+        return { name: nameOfParams(request.params), ready: true };
+      },
+    });
+
+    r.post(`${path}/infer`, {
+      logLevel: predictLogLevel,
+      preParsing: replayLaneBody,
+      schema: {
+        summary: `OIP inference${by}: outputs (and classes, for classifiers) for a batch of raw rows`,
+        description: `${errorNote}\n\nThe answer's model_version is the version that answered, for a named model.`,
+        tags: ['protocols'],
+        params,
+        body: inferRequestSchema,
+        response: { 200: inferResponseSchema, 400: problems[400], ...modelProblems },
+      },
+      handler: async (request) => predictWith(app, oipInfer, request),
+    });
+  }
 }
 
-/** POST /v2/models/:id/infer, the Open Inference Protocol's inference. */
+/** The paths that name a model: a reference (an id, NAME, NAME@VERSION, NAME@ALIAS), or OIP's own form. */
+const oipModelPaths = [
+  { path: '/v2/models/:id', params: refParams, by: '' }, // its /infer is oipInfer.url, the lane's
+  { path: '/v2/models/:name/versions/:version', params: versionParams, by: ' by version' },
+] as const;
+
+/** A named model's versions, oldest first, as OIP lists them (strings); none for an unnamed one. */
+async function versionsOf(stores: Stores, name: string | undefined): Promise<string[]> {
+  const record = name ? await stores.models.name(name) : null;
+  return record ? record.versions.map((v) => String(v.version)).reverse() : [];
+}
+
+/** POST /v2/models/:id/infer, the Open Inference Protocol's inference (the lane's, by id). */
 export const oipInfer: PredictEndpoint<
   z.infer<typeof inferRequestSchema>,
   z.infer<typeof inferResponseSchema>
@@ -198,8 +214,10 @@ export const oipInfer: PredictEndpoint<
       tensors = outputTensors(cached, y, rows);
     }
     const wanted = body.outputs?.map((o) => o.name) ?? available.map((o) => o.name);
+    const { version } = cached.doc;
     return {
       model_name: id,
+      ...(version === undefined ? {} : { model_version: String(version) }),
       ...(body.id === undefined ? {} : { id: body.id }),
       ...(warnings.length > 0 ? { parameters: { warnings } } : {}),
       outputs: wanted.map((name) => tensors[name]!),

@@ -1,7 +1,8 @@
-// TensorFlow Serving's REST predict (POST /v1/models/<id>:predict), on the same cached models as
-// POST /v1/models/:id/predict: row form (instances → predictions) and columnar form (inputs →
-// outputs); a table model's bodies by column name are read in tf-records.ts. Deliberately not
-// here: classify, regress, model status and metadata.
+// TensorFlow Serving's REST predict (POST /v1/models/<ref>:predict, and by version or label:
+// /v1/models/NAME/versions/N:predict, /v1/models/NAME/labels/ALIAS:predict), on the same cached
+// models as POST /v1/models/:id/predict: row form (instances → predictions) and columnar form
+// (inputs → outputs); a table model's bodies by column name are read in tf-records.ts.
+// Deliberately not here: classify, regress, model status and metadata.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -30,7 +31,7 @@ import {
   shown,
 } from '../predict.js';
 import { replayLaneBody } from '../predict-lane.js';
-import { exampleRows, idParams, problems } from '../schemas.js';
+import { exampleRows, labelParams, problems, refParams, versionParams } from '../schemas.js';
 import type { CachedModel } from '../services.js';
 import { predictTable, tableOf } from '../table-predict.js';
 import { columnarRecords, instanceRecords } from '../tf-records.js';
@@ -141,23 +142,42 @@ function readTfRows(body: TfPredictRequest, cached: CachedModel, maxRows: number
   return { x, rows: rows.length, columnar: instances === undefined, rowIssue };
 }
 
+// TF Serving names a version or a label after the model's name; /v1/models/<ref>:predict also
+// takes our references (NAME, NAME@VERSION, NAME@ALIAS). The route patterns are loose (any
+// letters, digits, _, ., - and @) so that the params schemas answer a malformed one with a 400
+// naming it, rather than the router with a bare 404.
+const tfPredictRoutes = [
+  { url: '/v1/models/:id(^[\\w.@-]+)::predict', params: refParams, by: '' },
+  {
+    url: '/v1/models/:name/versions/:version(^[\\w.-]+)::predict',
+    params: versionParams,
+    by: ' by version',
+  },
+  {
+    url: '/v1/models/:name/labels/:label(^[\\w.-]+)::predict',
+    params: labelParams,
+    by: ' by label (an alias, or latest)',
+  },
+] as const;
+
 export async function tfServingRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   addErrorField(app);
 
-  r.post(tfPredict.url, {
-    logLevel: predictLogLevel,
-    preParsing: replayLaneBody,
-    schema: {
-      summary: 'TensorFlow Serving predict: predictions for instances (rows), outputs for inputs',
-      description: errorNote,
-      tags: ['protocols'],
-      params: idParams,
-      body: tfPredictRequestSchema,
-      response: { 200: tfPredictResponseSchema, 400: problems[400], ...modelProblems },
-    },
-    handler: async (request) => predictWith(app, tfPredict, request),
-  });
+  for (const { url, params, by } of tfPredictRoutes)
+    r.post(url, {
+      logLevel: predictLogLevel,
+      preParsing: replayLaneBody,
+      schema: {
+        summary: `TensorFlow Serving predict${by}: predictions for instances (rows), outputs for inputs`,
+        description: errorNote,
+        tags: ['protocols'],
+        params,
+        body: tfPredictRequestSchema,
+        response: { 200: tfPredictResponseSchema, 400: problems[400], ...modelProblems },
+      },
+      handler: async (request) => predictWith(app, tfPredict, request),
+    });
 }
 
 /** POST /v1/models/<id>:predict, TensorFlow Serving's REST predict. */
@@ -167,7 +187,7 @@ export const tfPredict: PredictEndpoint<
 > = {
   // A literal ':' in a path is '::' to Fastify, but only after a parameter with a pattern: in
   // '/:id::predict' the parameter's name would swallow '::predict' (find-my-way 9).
-  url: '/v1/models/:id(^[\\w-]+)::predict',
+  url: tfPredictRoutes[0].url,
   path: /^\/v1\/models\/([\w-]{1,64}):predict$/,
   body: tfPredictRequestSchema,
   async answer(app, cached, _id, body) {
