@@ -28,7 +28,12 @@ import { registerJsonParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
 import type { PredictEndpoint } from './predict.js';
 import { createPredictLane, type PredictLane } from './predict-lane.js';
-import { registerProblemHandler, sendClientErrorProblem, sendFrameworkProblem } from './problem.js';
+import {
+  maxParamLength,
+  registerProblemHandler,
+  sendClientErrorProblem,
+  sendFrameworkProblem,
+} from './problem.js';
 import { queueBoardPath, queueBoardRoutes } from './queue-board.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -145,6 +150,7 @@ export async function buildApp({
     serverFactory: serverWithLane(() => lane),
     logger,
     bodyLimit: config.maxBodyBytes,
+    routerOptions: { maxParamLength },
     forceCloseConnections: true,
     // a client that trickles its request in is cut off with a 408 (sendClientErrorProblem)
     requestTimeout: config.requestTimeoutMs,

@@ -98,6 +98,9 @@ function fromFastify(
   }
 }
 
+/** The longest path segment the router takes: a model reference NAME@ALIAS is up to 129. */
+export const maxParamLength = 140;
+
 /**
  * Fastify's `frameworkErrors`: URLs the router refuses before any route runs (bad
  * percent-encoding, a path segment past maxParamLength), which would otherwise get Fastify's own
@@ -123,7 +126,7 @@ export function sendFrameworkProblem(
         reply,
         problem(
           'validation',
-          'a path segment is longer than 100 characters: ids are at most 64',
+          `a path segment is longer than ${maxParamLength} characters: ids are at most 64 characters, names and aliases 64 each (NAME@ALIAS)`,
           request,
         ),
       );

@@ -107,6 +107,22 @@ describe('GET /v1/models/:id', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ status: 404, detail: 'no model has id or name 01UNKNOWN' });
   });
+
+  it('takes the longest reference, NAME@ALIAS of 64 characters each; a longer segment is a 400', async () => {
+    const [name, alias] = [`n${'a'.repeat(63)}`, `_${'b'.repeat(63)}`];
+    const longest = await service.app.inject({
+      method: 'GET',
+      url: `/v1/models/${name}@${alias}`,
+    });
+    expect(longest.statusCode).toBe(404);
+    expect(longest.json().detail).toBe(`${name} has no alias ${alias}`);
+    const tooLong = await service.app.inject({
+      method: 'GET',
+      url: `/v1/models/${'x'.repeat(141)}`,
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().detail).toMatch(/^a path segment is longer than 140 characters/);
+  });
 });
 
 describe('POST /v1/models/:id/predict', () => {
