@@ -52,8 +52,16 @@ export async function getModel(
   ref: string,
 ): Promise<CachedModel> {
   const cached = await app.services.models.get(stores, ref);
-  if (!cached) throw new AppError('not_found', noModel(ref));
+  if (!cached) throw await modelNotFound(stores, ref);
   return cached;
+}
+
+/** The 404 for a reference that names no model of the tenant's, saying which part is missing. */
+export async function modelNotFound(stores: Stores, ref: string): Promise<AppError> {
+  const parsed = parseModelRef(ref);
+  if (parsed && parsed.kind !== 'plain' && !(await stores.models.name(parsed.name)))
+    return new AppError('not_found', `no model of yours is named ${parsed.name}`);
+  return new AppError('not_found', noModel(ref));
 }
 
 /** The 404's words for a reference that names no model of the tenant's. */

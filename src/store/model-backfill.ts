@@ -16,7 +16,7 @@ return 1
 
 /** Lists every model under `prefix` that is not on its tenant's list yet; how many it added. */
 export async function listUnlistedModels(redis: Redis, prefix: string): Promise<number> {
-  const pattern = new RegExp(`^${escape(prefix)}:tenant:(.+):model:([\\w-]+)$`);
+  const pattern = new RegExp(`^${escapeRegExp(prefix)}:tenant:(.+):model:([\\w-]+)$`);
   let added = 0;
   let cursor = '0';
   do {
@@ -57,4 +57,4 @@ export async function listUnlistedModels(redis: Redis, prefix: string): Promise<
   return added;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

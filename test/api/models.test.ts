@@ -115,7 +115,7 @@ describe('GET /v1/models/:id', () => {
       url: `/v1/models/${name}@${alias}`,
     });
     expect(longest.statusCode).toBe(404);
-    expect(longest.json().detail).toBe(`${name} has no alias ${alias}`);
+    expect(longest.json().detail).toBe(`no model of yours is named ${name}`);
     const tooLong = await service.app.inject({
       method: 'GET',
       url: `/v1/models/${'x'.repeat(141)}`,

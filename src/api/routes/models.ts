@@ -14,7 +14,7 @@ import {
   expectedWidth,
   getModel,
   Issues,
-  noModel,
+  modelNotFound,
   type PredictEndpoint,
   predictLogLevel,
   predictRows,
@@ -157,9 +157,9 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     handler: async (request, reply) => {
       const ref = request.params.id;
       const id = await request.stores.models.resolve(ref);
-      if (id === null) throw new AppError('not_found', noModel(ref));
+      if (id === null) throw await modelNotFound(request.stores, ref);
       const deleted = await request.stores.models.delete(id);
-      if (deleted === 'missing') throw new AppError('not_found', noModel(ref));
+      if (deleted === 'missing') throw await modelNotFound(request.stores, ref);
       if (deleted !== 'ok') {
         const { name, version } = (await request.stores.models.get(id)) ?? {};
         throw new AppError(
