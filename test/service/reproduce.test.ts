@@ -271,7 +271,7 @@ describe('what cannot be reproduced', () => {
     expect(res2.body.detail).toContain(`the dataset ${dataset} that the model ${cars.id}`);
   }, 60_000);
 
-  it('a warm-started model whose start model was deleted is a 409 naming it', async () => {
+  it('a warm-started model reproduces; once its start model is deleted, a 409 naming it', async () => {
     const start = await train({ ...irisJob, model: undefined, training: { epochs: 5, seed: 1 } });
     const warm = await train({
       ...irisJob,
@@ -279,6 +279,10 @@ describe('what cannot be reproduced', () => {
       training: { epochs: 5, seed: 2, initFrom: { model: start.id } },
     });
     expect(warm.model.receipt.spec.training.initFrom).toEqual({ model: start.id });
+    // while its start model is there, it reproduces: from the same weights, to the same weights
+    const again = await finish((await reproduce(warm.id)).id);
+    expect(again.done.reproduction.equal).toBe(true);
+    expect(again.model.receipt.spec.training.initFrom).toEqual({ model: start.id });
     const deleted = await http(service, 'DELETE', `/v1/models/${start.id}`, undefined, {
       ...as(alice.key),
     });
