@@ -42,6 +42,7 @@ import { inferenceV2Routes, oipInfer } from './routes/inference-v2.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelFileRoutes } from './routes/model-file.js';
 import { modelPredict, modelRoutes } from './routes/models.js';
+import { reproduceRoutes } from './routes/reproduce.js';
 import { tfPredict, tfServingRoutes } from './routes/tf-serving.js';
 import { registerNoSniff } from './security-headers.js';
 import { registerServices } from './services.js';
@@ -247,6 +248,7 @@ export async function buildApp({
   await app.register(jobRoutes);
   await app.register(eventRoutes);
   await app.register(modelRoutes);
+  await app.register(reproduceRoutes);
   await app.register(modelFileRoutes);
   await app.register(inferenceV2Routes);
   await app.register(tfServingRoutes);

@@ -262,6 +262,10 @@ export const lineageSchema = z
     seed: z.number().int().nullable(),
     engineVersion: z.string().nullable(),
     initFrom: z.string().optional().describe('the model it was warm-started from'),
+    reproduces: z
+      .string()
+      .optional()
+      .describe('the model whose receipt it was retrained from (POST /v1/models/:ref/reproduce)'),
     metrics: metricsSchema,
     evaluation: metricsSchema.shape.test.describe('its evaluation on held-out rows, in brief'),
   })

@@ -14,6 +14,7 @@ import { ServerError } from './client.js';
 import { gradCommand } from './grad-command.js';
 import { describeBadInput, UsageError } from './io.js';
 import { predictCommand } from './predict-command.js';
+import { type ReproduceCommandOptions, reproduceCommand } from './reproduce-command.js';
 import {
   registerServerCommands,
   remotePredictCommand,
@@ -95,6 +96,24 @@ function program(): Command {
         }
       },
     );
+  cli
+    .command('reproduce')
+    .description(
+      "retrain a downloaded model from its receipt, as the service does, and say whether the weights' SHA-256 is the receipt's (exit 0 equal, 1 not)",
+    )
+    .argument('<model>', 'a model file (backprop models download) or model JSON with a receipt')
+    .argument(
+      '[dataset]',
+      'the file of the uploaded dataset it was trained on (CSV, or JSON rows); none for a built-in or generator',
+    )
+    .option('--from <model>', 'the model file a warm-started model started from')
+    .option('--targets <columns>', 'a numeric CSV: its target columns (as uploaded with ?targets=)')
+    .option('-o, --out <model.json>', 'also write the retrained model')
+    .option('-q, --quiet', 'print only the outcome')
+    .option('--json', 'print the outcome as JSON (the reproduction of a job done event)')
+    .action((model: string, dataset: string | undefined, options: ReproduceCommandOptions) => {
+      process.exitCode = reproduceCommand(model, dataset, options);
+    });
   cli
     .command('grad')
     .description(

@@ -3,9 +3,14 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { evaluateHeldOut, type TrainingRows } from '../data/job-data.js';
 import { receiptOf } from '../data/receipt.js';
-import { baseDirOf, prepareJob } from '../data/resolve.js';
+import { baseDirOf, type PreparedJob, prepareJob } from '../data/resolve.js';
 import { type EpochReport, type TrainResult, type TrainStart, train } from '../engine/index.js';
-import { createModelDocument, type ModelDocument, modelFromDocument } from '../spec/index.js';
+import {
+  createModelDocument,
+  type ModelDocument,
+  modelFromDocument,
+  type ResolvedTraining,
+} from '../spec/index.js';
 import { createThreadTeam } from '../threads/team.js';
 import { evaluationReport } from './evaluation-report.js';
 import { readJson, writeFileAtomic } from './io.js';
@@ -43,9 +48,37 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
       `training ${job.network.inputSize}-${job.network.layers.map((l) => l.units).join('-')} on ${data.rows} rows${rows.test ? ` (${rows.test.rows} held out)` : ''}: ${t.optimizer}, learning rate ${t.learningRate}, ${batch}, up to ${t.epochs} epochs, seed ${t.seed}${t.threads > 1 ? `, ${t.threads} threads` : ''}\n`,
     );
   }
+  const { doc, result } = trainPrepared({ job, data, rows }, t, start, Boolean(options.quiet));
+  writeFileAtomic(out, `${JSON.stringify(doc)}\n`);
+  if (!options.quiet) {
+    const m = doc.metrics;
+    const accuracy = m.accuracy !== undefined ? `, accuracy ${(100 * m.accuracy).toFixed(1)}%` : '';
+    process.stdout.write(
+      `${result.message}; error ${m.error?.toFixed(6)}${accuracy} (${result.kernel} kernels, ${result.threads} thread${result.threads === 1 ? '' : 's'})\n`,
+    );
+    if (doc.evaluation) {
+      const lines = evaluationReport(doc.evaluation);
+      process.stdout.write(`held-out evaluation:\n${lines.map((l) => `  ${l}\n`).join('')}`);
+    }
+    process.stdout.write(`model written to ${out}\n`);
+  }
+  return 0;
+}
+
+/**
+ * Trains a prepared job on this machine with training options `t` (from `start`'s weights when
+ * given), as a worker does: the model document with its receipt, and the engine's result.
+ * Shared by `backprop train` and `backprop reproduce`. Throws TrainingFailed when it diverged.
+ */
+export function trainPrepared(
+  { job, data, rows }: PreparedJob,
+  t: ResolvedTraining,
+  start: ModelDocument | null,
+  quiet: boolean,
+): { doc: ModelDocument; result: TrainResult } {
   const sink = createEpochSink(t.epochs, {
     tty: Boolean(process.stderr.isTTY),
-    quiet: Boolean(options.quiet),
+    quiet,
   });
   const history: ModelDocument['history'] = [];
   const started = performance.now();
@@ -87,20 +120,7 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
     history,
     durationMs: performance.now() - started,
   });
-  writeFileAtomic(out, `${JSON.stringify(doc)}\n`);
-  if (!options.quiet) {
-    const m = doc.metrics;
-    const accuracy = m.accuracy !== undefined ? `, accuracy ${(100 * m.accuracy).toFixed(1)}%` : '';
-    process.stdout.write(
-      `${result.message}; error ${m.error?.toFixed(6)}${accuracy} (${result.kernel} kernels, ${result.threads} thread${result.threads === 1 ? '' : 's'})\n`,
-    );
-    if (doc.evaluation) {
-      const lines = evaluationReport(doc.evaluation);
-      process.stdout.write(`held-out evaluation:\n${lines.map((l) => `  ${l}\n`).join('')}`);
-    }
-    process.stdout.write(`model written to ${out}\n`);
-  }
-  return 0;
+  return { doc, result };
 }
 
 // What the table became: the columns read and as what, those skipped and why.

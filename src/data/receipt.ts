@@ -2,10 +2,12 @@
 // came out, each as a SHA-256, so a retraining can be compared bit for bit. The data's hash is
 // over what the job trained from, as loaded: a table's header, dictionaries and codes, or a
 // matrix's shape, classes and float32/int32 rows; the weights' hash over each layer's W_k then
-// b_k as little-endian float32 (the order of the native model file). Not the retraining.
+// b_k as little-endian float32 (the order of the native model file). A retraining's outcome
+// (reproductionOf) is compared here, for the worker and `backprop reproduce` alike; not the
+// retraining itself.
 import { createHash, type Hash } from 'node:crypto';
 import type { Parameters } from '../engine/index.js';
-import type { NetworkSpec, Receipt } from '../spec/index.js';
+import type { NetworkSpec, Receipt, Reproduces, Reproduction } from '../spec/index.js';
 import type { DataRows } from './dataset.js';
 import type { EncodedTable } from './encoded-table.js';
 
@@ -62,5 +64,52 @@ export function receiptOf(
     seed: spec.training.seed,
     engineVersion,
     weightsSha256: weightsSha256(params),
+  };
+}
+
+/** What a reproduction compares a new model with: the original's receipt and kernels. */
+export function reproducesOf(id: string, receipt: Receipt, kernel?: string): Reproduces {
+  const { weightsSha256, datasetSha256, engineVersion } = receipt;
+  return { model: id, weightsSha256, datasetSha256, engineVersion, ...(kernel ? { kernel } : {}) };
+}
+
+/**
+ * Whether the retrained model (its receipt, the kernels that trained it) is the original, bit for
+ * bit, and where it is not, each difference known to change weights: the data, the engine, the
+ * kernels (a fused multiply-add rounds once where a multiply then an add rounds twice).
+ */
+export function reproductionOf(
+  original: Reproduces,
+  receipt: Receipt,
+  kernel?: string,
+): Reproduction {
+  const equal = receipt.weightsSha256 === original.weightsSha256;
+  const datasetSha256Equal = receipt.datasetSha256 === original.datasetSha256;
+  const engineVersionEqual = receipt.engineVersion === original.engineVersion;
+  const reasons: string[] = [];
+  if (!datasetSha256Equal)
+    reasons.push(
+      `the data differs: it hashes to ${receipt.datasetSha256} now, ${original.datasetSha256} in the receipt`,
+    );
+  if (!engineVersionEqual)
+    reasons.push(
+      `the engine differs: version ${receipt.engineVersion} now, ${original.engineVersion} in the receipt`,
+    );
+  if (kernel && original.kernel && kernel !== original.kernel)
+    reasons.push(
+      `the kernels differ: ${kernel} now, ${original.kernel} then (relaxed SIMD's fused multiply-add rounds differently; WASM_RELAXED_SIMD=0 picks plain SIMD)`,
+    );
+  if (!equal && reasons.length === 0)
+    reasons.push(
+      'the weights differ with the same data, engine and kernels: relaxed SIMD (FMA) kernels may round differently on another machine',
+    );
+  return {
+    model: original.model,
+    expected: original.weightsSha256,
+    actual: receipt.weightsSha256,
+    equal,
+    datasetSha256Equal,
+    engineVersionEqual,
+    reasons,
   };
 }

@@ -79,7 +79,8 @@ export function createLifecycle(stores: Stores, notify: Notify) {
 
     /**
      * running → succeeded, with its model; the move also drops the checkpoint. `more`: what else
-     * the `done` event says (the model's name and version).
+     * the `done` event says (the model's name and version; a reproduction's outcome, which the
+     * record keeps too).
      */
     succeed(
       job: JobRef,
@@ -93,7 +94,12 @@ export function createLifecycle(stores: Stores, notify: Notify) {
         job,
         ['running'],
         'succeeded',
-        { modelId, metrics, finishedAt: at },
+        {
+          modelId,
+          metrics,
+          finishedAt: at,
+          ...(more.reproduction ? { reproduction: more.reproduction } : {}),
+        },
         [
           { type: 'status', status: 'succeeded', at },
           { type: 'done', modelId, ...more, metrics, at },

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { TrainingQueue } from '../queue.js';
-import type { JobKind, JobRecord, JobSpec } from '../spec/index.js';
+import type { JobKind, JobRecord, JobSpec, JobSpecRecord } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
 import { isPrivateAddress, type Notify } from '../webhooks.js';
 import { enqueueJob, type Logger } from './enqueue.js';
@@ -100,7 +100,8 @@ async function storeInline(stores: Stores, prepared: Prepared): Promise<string |
 
 /**
  * Submits a job: `created` false when its Idempotency-Key names one submitted before (that one
- * is returned). Throws a ValidationError, or an AppError for a limit, a conflict or a queue
+ * is returned). `extra`: what the service adds to the recorded spec, never the client (the model
+ * a reproduction retrains, jobs/reproduce.ts). Throws a ValidationError, or an AppError for a limit, a conflict or a queue
  * that did not take it.
  */
 export async function submitJob(
@@ -110,6 +111,7 @@ export async function submitJob(
   idempotencyKey?: string,
   log?: Logger,
   kind: JobKind = 'training',
+  extra: Pick<JobSpecRecord, 'reproduces'> = {},
 ): Promise<{ record: JobRecord; created: boolean }> {
   const { config } = deps;
   const definition: Kind<unknown> = kinds[kind];
@@ -136,10 +138,8 @@ export async function submitJob(
     await release();
     throw error;
   });
-  const record = newRecord(jobId, prepared.record(prepared.dataset ?? { id: stored! }), {
-    stored,
-    idempotencyKey,
-  });
+  const recorded = { ...prepared.record(prepared.dataset ?? { id: stored! }), ...extra };
+  const record = newRecord(jobId, recorded, { stored, idempotencyKey });
   await recordAndQueue(deps, stores, record, kind, () => release(stored), log);
   return { record, created: true };
 }

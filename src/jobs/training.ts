@@ -19,7 +19,7 @@ import {
   type TrainingRows,
   tableRows,
 } from '../data/job-data.js';
-import { receiptOf } from '../data/receipt.js';
+import { receiptOf, reproductionOf } from '../data/receipt.js';
 import type { TrainResult, TrainStart } from '../engine/index.js';
 import { newId } from '../ids.js';
 import { emptyHistory, historyOf } from '../spec/history.js';
@@ -190,14 +190,23 @@ async function cancelled(t: Try, epochs: TrainResult['epochs']): Promise<JobOutc
 }
 
 // Saves the model and records the job done (the move also drops the checkpoint), both fenced.
+// A reproduction's model is unnamed (never a version of the original's name) and says whose it
+// reproduces; its done event says whether the weights came out the same.
 async function succeed(t: Try, doc: ReturnType<typeof createModelDocument>): Promise<JobOutcome> {
   const { jobId } = t.job;
+  const { reproduces } = t.job.spec;
   const modelId = await t.stores.models.idForJob(jobId, newId());
   const naming = namingOf(t.job.spec.model);
-  const saved = await t.stores.models.save({ ...doc, ...naming, id: modelId, jobId }, t.fence);
+  const lineage = reproduces ? { reproduces: reproduces.model } : {};
+  const model = { ...doc, ...naming, ...lineage, id: modelId, jobId };
+  const saved = await t.stores.models.save(model, t.fence);
   if (saved === fencedOut) return { status: 'fenced' };
   const { name, version } = saved;
-  const more = name && version ? { model: { name, version } } : {};
+  const reproduction =
+    reproduces && doc.receipt
+      ? { reproduction: reproductionOf(reproduces, doc.receipt, doc.metrics.kernel) }
+      : {};
+  const more = { ...(name && version ? { model: { name, version } } : {}), ...reproduction };
   const finished = await t.lifecycle.succeed(t.job, t.fence, modelId, doc.metrics, more);
   if (finished === fencedOut) return { status: 'fenced' };
   return finished === 'ok' ? { status: 'succeeded', modelId } : { status: 'skipped' };

@@ -53,6 +53,37 @@ export const resolvedTrainingSchema = z.object({
   initFrom: z.object({ model: z.string() }).optional(),
 });
 
+/**
+ * What a reproduction job (POST /v1/models/:ref/reproduce, issue 15) retrains: the model, and
+ * its receipt's hashes, engine version and kernels, to compare the new model with.
+ */
+export const reproducesSchema = z
+  .object({
+    model: z.string().describe('the model whose receipt the job retrains from'),
+    weightsSha256: z.string().describe("the model's weights' SHA-256 (its receipt)"),
+    datasetSha256: z.string().describe('the SHA-256 of the data it was trained on (its receipt)'),
+    engineVersion: z.string().describe('the engine version that trained it'),
+    kernel: z.string().optional().describe('the kernels that trained it (wasm-simd, …)'),
+  })
+  .meta({ id: 'Reproduces' });
+export type Reproduces = z.infer<typeof reproducesSchema>;
+
+/** Whether a reproduction job's model is the original's, bit for bit, and if not what differs. */
+export const reproductionSchema = z
+  .object({
+    model: z.string().describe('the model reproduced'),
+    expected: z.string().describe("the original's weightsSha256"),
+    actual: z.string().describe("the new model's weightsSha256"),
+    equal: z.boolean().describe('the weights are the same, bit for bit'),
+    datasetSha256Equal: z.boolean().describe('the data read now hashes as it did then'),
+    engineVersionEqual: z.boolean().describe('the same engine version trained both'),
+    reasons: z
+      .array(z.string())
+      .describe('each way the retraining differed from the receipt, where known (empty: none)'),
+  })
+  .meta({ id: 'Reproduction' });
+export type Reproduction = z.infer<typeof reproductionSchema>;
+
 /** The spec as stored and queued: the data by reference, the training resolved. */
 export const jobSpecRecordSchema = z.object({
   network: networkSchema,
@@ -62,6 +93,8 @@ export const jobSpecRecordSchema = z.object({
   webhook: webhookSchema.optional(),
   /** The name its model is registered under (issue 15). */
   model: modelNamingSchema.optional(),
+  /** A reproduction job (issue 15): the model it retrains from the receipt of. */
+  reproduces: reproducesSchema.optional(),
 });
 export type JobSpecRecord = z.infer<typeof jobSpecRecordSchema>;
 
@@ -122,6 +155,8 @@ export const jobRecordSchema = z.object({
   ownedDataset: z.string().optional(),
   /** The Idempotency-Key the job was submitted with (its mapping goes when the job is deleted). */
   idempotencyKey: z.string().optional(),
+  /** A reproduction job that succeeded: whether its model is the original's (issue 15). */
+  reproduction: reproductionSchema.optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
@@ -150,6 +185,8 @@ export const jobEventSchema = z.discriminatedUnion('type', [
     modelId: z.string(),
     /** The model's name and version, when the job named it (`model.name`). */
     model: z.object({ name: z.string(), version: z.number().int() }).optional(),
+    /** A reproduction job: whether its model is the original's, bit for bit. */
+    reproduction: reproductionSchema.optional(),
     metrics: metricsSchema,
     at,
   }),
@@ -195,6 +232,7 @@ export const jobViewSchema = z
     error: record.error,
     modelId: record.modelId,
     cancelRequested: record.cancelRequested,
+    reproduction: record.reproduction,
   })
   .meta({ id: 'Job' });
 export type JobView = z.infer<typeof jobViewSchema>;
@@ -213,5 +251,6 @@ export function jobView(r: JobRecord): JobView {
     ...(r.error ? { error: r.error } : {}),
     ...(r.modelId ? { modelId: r.modelId } : {}),
     ...(r.cancelRequested ? { cancelRequested: true } : {}),
+    ...(r.reproduction ? { reproduction: r.reproduction } : {}),
   };
 }

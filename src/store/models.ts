@@ -29,6 +29,8 @@ export interface StoredModel extends ModelDocument {
   version?: number;
   tags?: Record<string, string>;
   description?: string;
+  /** A reproduction's model (issue 15): the model whose receipt it was retrained from. */
+  reproduces?: string;
 }
 
 /** What the model list shows of each model: no weights, no preprocessing. */

@@ -8,6 +8,8 @@ import { evaluateHeldOut } from '../../src/data/job-data.js';
 import {
   engineVersion,
   receiptOf,
+  reproducesOf,
+  reproductionOf,
   rowsSha256,
   tableSha256,
   weightsSha256,
@@ -60,5 +62,54 @@ describe('the receipt', () => {
     expect(receipts[1]).toEqual(receipts[0]);
     expect(receipts[0]).toMatchObject({ seed: 5, engineVersion, spec: { training: { seed: 5 } } });
     expect(receipts[0]!.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('a reproduction compared with its receipt', () => {
+  const receipt = {
+    datasetSha256: 'd'.repeat(64),
+    spec: {
+      network: { inputSize: 1, layers: [], divergence: 'l2' as const },
+      dataset: {},
+      training: {},
+    },
+    seed: 1,
+    engineVersion: '0.1.0',
+    weightsSha256: 'w'.repeat(64),
+  };
+  const original = reproducesOf('m1', receipt, 'wasm-simd');
+
+  it('equal: the same weights, nothing differing', () => {
+    expect(reproductionOf(original, receipt, 'wasm-simd')).toEqual({
+      model: 'm1',
+      expected: 'w'.repeat(64),
+      actual: 'w'.repeat(64),
+      equal: true,
+      datasetSha256Equal: true,
+      engineVersionEqual: true,
+      reasons: [],
+    });
+  });
+
+  it('names the data, the engine and the kernels where they differ', () => {
+    const now = {
+      ...receipt,
+      datasetSha256: 'e'.repeat(64),
+      engineVersion: '0.2.0',
+      weightsSha256: 'x'.repeat(64),
+    };
+    const r = reproductionOf(original, now, 'wasm-relaxed-simd');
+    expect(r).toMatchObject({ equal: false, datasetSha256Equal: false, engineVersionEqual: false });
+    expect(r.reasons).toEqual([
+      `the data differs: it hashes to ${'e'.repeat(64)} now, ${'d'.repeat(64)} in the receipt`,
+      'the engine differs: version 0.2.0 now, 0.1.0 in the receipt',
+      expect.stringMatching(/^the kernels differ: wasm-relaxed-simd now, wasm-simd then/),
+    ]);
+  });
+
+  it('says so when the weights differ and nothing known does', () => {
+    const r = reproductionOf(original, { ...receipt, weightsSha256: 'x'.repeat(64) }, 'wasm-simd');
+    expect(r.equal).toBe(false);
+    expect(r.reasons).toEqual([expect.stringContaining('the same data, engine and kernels')]);
   });
 });

@@ -257,6 +257,7 @@ export function lineageOf(doc: StoredModel): z.infer<typeof lineageSchema> {
     seed: receipt?.seed ?? null,
     engineVersion: receipt?.engineVersion ?? null,
     ...(initFrom ? { initFrom } : {}),
+    ...(doc.reproduces ? { reproduces: doc.reproduces } : {}),
     metrics: doc.metrics,
     evaluation: doc.metrics.test,
   };
