@@ -178,14 +178,14 @@ describe('parseJob errors', () => {
       },
       dataset: { builtin: 'iris', shuffle: true },
       training: { ...irisJob.training, lr: 0.1 },
-      model: 'v2',
+      model: { name: 'iris', owner: 'bio' },
     };
     expect(issuesOf(() => parseJob(job))).toEqual([
       { path: 'network.layers.0.dropout', message: unknownField },
       { path: 'network.loss', message: unknownField },
       { path: 'dataset.shuffle', message: unknownField },
       { path: 'training.lr', message: unknownField },
-      { path: 'model', message: unknownField },
+      { path: 'model.owner', message: unknownField },
     ]);
   });
 
