@@ -43,6 +43,8 @@ const v1Routes = [
   'post /v1/models/{id}/predict',
   'post /v1/models/{id}/reproduce', // retrain from the receipt (routes/reproduce.ts)
   'post /v1/models/{id}:predict', // TensorFlow Serving's form (routes/tf-serving.ts)
+  'post /v1/models/{name}/labels/{label}:predict',
+  'post /v1/models/{name}/versions/{version}:predict',
 ];
 
 describe('health', () => {
