@@ -4,7 +4,6 @@
 // Not a general client: src/client.ts is the typed one for programs.
 import { EventSource } from 'eventsource';
 import type { components } from '../client.generated.js';
-import type { Evaluation } from '../spec/evaluation.js';
 import type { JobEvent } from '../spec/index.js';
 import { UsageError } from './io.js';
 
@@ -12,12 +11,19 @@ export type Job = components['schemas']['Job'];
 export type DatasetMeta = components['schemas']['Dataset'];
 export type JobList = { jobs: Job[]; nextCursor: string | null };
 export type Predictions = { outputs: number[][]; classes?: (string | number)[] };
-/** What the CLI reads of GET /v1/models/:id (which has the weights too). */
-export type ModelShape = {
-  featureNames?: string[];
-  network: { inputSize: number };
-  /** On held-out rows, when the job kept some (issue 14). */
-  evaluation?: Evaluation;
+/** One model of the registry as GET /v1/models/:ref shows it (weights, lineage and all). */
+export type ModelView = components['schemas']['Model'];
+export type ModelSummary = components['schemas']['ModelSummary'];
+export type ModelList = { models: ModelSummary[]; nextCursor: string | null };
+export type ModelAlias = components['schemas']['ModelAlias'];
+/** The filters of GET /v1/models. */
+export type ModelQuery = {
+  name?: string | undefined;
+  tag?: string | undefined;
+  dataset?: string | undefined;
+  job?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
 };
 type Problem = components['schemas']['Problem'];
 
@@ -83,9 +89,14 @@ export interface ServerClient {
   ): Promise<DatasetMeta>;
   deleteDataset(id: string): Promise<void>;
   predict(modelId: string, inputs: number[][]): Promise<Predictions>;
-  model(id: string): Promise<ModelShape>;
-  /** The model file of GET /v1/models/:id/download, as bytes. */
-  downloadModel(id: string): Promise<Uint8Array>;
+  /** The model a reference (id, NAME, NAME@VERSION, NAME@ALIAS) names. */
+  model(ref: string): Promise<ModelView>;
+  models(query: ModelQuery): Promise<ModelList>;
+  setAlias(name: string, alias: string, version: number): Promise<ModelAlias>;
+  deleteAlias(name: string, alias: string): Promise<void>;
+  deleteModel(ref: string): Promise<void>;
+  /** The model file of GET /v1/models/:ref/download: its bytes and the name the server gave it. */
+  downloadModel(ref: string): Promise<{ bytes: Uint8Array; filename: string | undefined }>;
   follow(jobId: string, onEvent: (event: JobEvent) => void): EventFollow;
 }
 
@@ -183,9 +194,27 @@ export function connect(server: string | undefined, apiKey: string | undefined):
           json: { inputs },
         })
       ).body,
-    model: async (id) => (await call<ModelShape>('GET', idPath('/v1/models', id))).body,
-    async downloadModel(id) {
-      const path = idPath('/v1/models', id, '/download');
+    model: async (ref) => (await call<ModelView>('GET', idPath('/v1/models', ref))).body,
+    async models(query) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+      const search = params.size > 0 ? `?${params}` : '';
+      return (await call<ModelList>('GET', `/v1/models${search}`)).body;
+    },
+    setAlias: async (name, alias, version) =>
+      (
+        await call<ModelAlias>('PUT', `${idPath('/v1/models', name)}${idPath('/aliases', alias)}`, {
+          json: { version },
+        })
+      ).body,
+    async deleteAlias(name, alias) {
+      await call('DELETE', `${idPath('/v1/models', name)}${idPath('/aliases', alias)}`);
+    },
+    async deleteModel(ref) {
+      await call('DELETE', idPath('/v1/models', ref));
+    },
+    async downloadModel(ref) {
+      const path = idPath('/v1/models', ref, '/download');
       let response: Response;
       try {
         response = await fetch(at(path), {
@@ -193,7 +222,9 @@ export function connect(server: string | undefined, apiKey: string | undefined):
           signal: AbortSignal.timeout(requestTimeoutMs),
         });
         if (!response.ok) throw problemError(url, response.status, await response.text());
-        return new Uint8Array(await response.arrayBuffer());
+        const disposition = response.headers.get('content-disposition') ?? '';
+        const filename = /filename="([^"/\\]+)"/.exec(disposition)?.[1];
+        return { bytes: new Uint8Array(await response.arrayBuffer()), filename };
       } catch (error) {
         if (error instanceof ServerError) throw error;
         throw unreachable(url, error);

@@ -68,15 +68,18 @@ function program(): Command {
     });
   withServer(cli.command('predict'))
     .description(
-      'print the outputs (and classes) of a trained model for new inputs: a model file here, or --model ID on a server',
+      'print the outputs (and classes) of a trained model for new inputs: a model file here, or --model REF on a server',
     )
-    .usage('[options] <model.json> <inputs>  |  --model <id> [--server <url>] <inputs>')
+    .usage('[options] <model.json> <inputs>  |  --model <ref> [--server <url>] <inputs>')
     .argument(
       '[model.json]',
       'a model written by backprop train, or a model file from backprop models download',
     )
     .argument('[inputs]', 'a CSV with a header row and feature columns, or JSON [[...], ...]')
-    .option('--model <id>', 'predict with this model on the server instead of a model file')
+    .option(
+      '--model <ref>',
+      'predict with this model on the server instead of a model file: its id, NAME, NAME@VERSION or NAME@ALIAS',
+    )
     // the server's form by --model or --server on the command line (not BACKPROP_SERVER alone)
     .action(
       async (
@@ -89,7 +92,7 @@ function program(): Command {
           process.exitCode = await remotePredictCommand(options, [model, inputs]);
         } else if (model === undefined || inputs === undefined) {
           throw new UsageError(
-            'give a model file and an inputs file (backprop predict model.json inputs.csv), or --model ID for a model on the server',
+            'give a model file and an inputs file (backprop predict model.json inputs.csv), or --model REF for a model on the server',
           );
         } else {
           process.exitCode = predictCommand(model, inputs);

@@ -1,5 +1,6 @@
 // The `backprop` commands that talk to a server, registered together: submit (and follow),
-// jobs, status, cancel, datasets upload, models download; predict --model is called from main.ts's predict.
+// jobs, status, cancel, datasets upload, models (list, show, alias, unalias, delete, download);
+// predict --model is called from main.ts's predict.
 // Each lives in a file of its own; the HTTP part is client.ts.
 import type { Command } from 'commander';
 import { registerDatasetCommands } from './dataset-commands.js';

@@ -37,13 +37,22 @@ const tagsSchema = z
 
 /** A job's `model` block: the name its model is registered under, with tags and a description. */
 export const modelNamingSchema = z
-  .strictObject({
-    name: modelNameSchema.describe(
-      'each successful job adds the next version (1, 2, …) of this name',
-    ),
-    tags: tagsSchema.optional(),
-    description: z.string().max(2000).optional(),
-  })
+  .strictObject(
+    {
+      name: modelNameSchema.describe(
+        'each successful job adds the next version (1, 2, …) of this name',
+      ),
+      tags: tagsSchema.optional(),
+      description: z.string().max(2000).optional(),
+    },
+    {
+      // a bare string is the likely slip: say what the block looks like (other issues: the usual words)
+      error: (issue) =>
+        issue.code === 'invalid_type'
+          ? 'must be {"name": "…"} (with tags and a description if you like): the name the model is registered under'
+          : undefined,
+    },
+  )
   .meta({ id: 'ModelNaming' });
 export type ModelNaming = z.infer<typeof modelNamingSchema>;
 

@@ -352,7 +352,8 @@ function matches(s: ModelSummary, { name, tag, dataset, job }: ModelListOptions)
   if (tag !== undefined) {
     const colon = tag.indexOf(':');
     const key = colon < 0 ? tag : tag.slice(0, colon);
-    const value = s.tags?.[key];
+    // its own tags only: a parsed object also answers constructor, toString, …
+    const value = s.tags && Object.hasOwn(s.tags, key) ? s.tags[key] : undefined;
     if (value === undefined || (colon >= 0 && value !== tag.slice(colon + 1))) return false;
   }
   return true;

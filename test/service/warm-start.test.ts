@@ -112,7 +112,7 @@ describe('warm start: training.initFrom', () => {
       expect(res.body.errors).toEqual([
         {
           path: 'training.initFrom.model',
-          message: expect.stringContaining(`no model of yours is ${model}`),
+          message: expect.stringContaining(`no model of yours is ${model}:`),
         },
       ]);
     }

@@ -178,14 +178,30 @@ describe('parseJob errors', () => {
       },
       dataset: { builtin: 'iris', shuffle: true },
       training: { ...irisJob.training, lr: 0.1 },
-      model: { name: 'iris', owner: 'bio' },
+      version: 'v2',
     };
     expect(issuesOf(() => parseJob(job))).toEqual([
       { path: 'network.layers.0.dropout', message: unknownField },
       { path: 'network.loss', message: unknownField },
       { path: 'dataset.shuffle', message: unknownField },
       { path: 'training.lr', message: unknownField },
-      { path: 'model.owner', message: unknownField },
+      { path: 'version', message: unknownField },
+    ]);
+  });
+
+  it('say what the model block looks like when it is not one; name its unknown fields', () => {
+    expect(issuesOf(() => parseJob({ ...irisJob, model: 'v2' }))).toEqual([
+      {
+        path: 'model',
+        message:
+          'must be {"name": "…"} (with tags and a description if you like): the name the model is registered under',
+      },
+    ]);
+    expect(issuesOf(() => parseJob({ ...irisJob, model: { name: 'iris', version: 2 } }))).toEqual([
+      { path: 'model.version', message: unknownField },
+    ]);
+    expect(issuesOf(() => parseJob({ ...irisJob, model: { name: 'bad name' } }))).toEqual([
+      { path: 'model.name', message: expect.stringContaining('must be 1–64 letters') },
     ]);
   });
 
