@@ -223,7 +223,8 @@ describe('references', () => {
       ['xor@4', 'xor has no version 4'],
       ['xor@production', 'xor has no alias production'],
       ['nobody', 'no model has id or name nobody'],
-      ['nobody@1', 'nobody has no version 1'],
+      ['nobody@1', 'no model of yours is named nobody'],
+      ['nobody@production', 'no model of yours is named nobody'],
     ]) {
       const { response, error } = await getModel(ref!);
       expect(response.status, ref).toBe(404);
