@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { runCli, scratchFolder } from '../helpers/cli.js';
 import { follow } from '../helpers/events.js';
-import { http, startService, type TestService } from '../helpers/service.js';
+import { http, irisNetwork, startService, type TestService } from '../helpers/service.js';
 
 const scratch = scratchFolder('backprop-cli-reproduce');
 const alice = newApiKey('alice');
@@ -61,14 +61,7 @@ describe('backprop reproduce MODEL_FILE [DATASET]', () => {
 
   it('iris (built-in): the receipt’s weights hash, exit 0, no dataset needed', async () => {
     const job = {
-      network: {
-        inputSize: 4,
-        layers: [
-          { units: 8, activation: 'tanh' },
-          { units: 3, activation: 'softmax' },
-        ],
-        divergence: 'cross_entropy',
-      },
+      network: irisNetwork,
       dataset: { builtin: 'iris' },
       training: { epochs: 40, learningRate: 0.3, testSplit: 0.2, seed: 8 },
     };

@@ -1,9 +1,11 @@
 // Runs the `backprop` command from source in a child process, as a user would run it.
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { irisNetwork } from './examples.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 // tsx's loader by absolute URL, so the command can run from any working folder
@@ -42,14 +44,7 @@ export function scratchFolder(name: string) {
 /** A small iris classifier (4-8-3, tanh then softmax) on the built-in training split. */
 export function irisJob(training: { epochs: number; seed: number }) {
   return {
-    network: {
-      inputSize: 4,
-      layers: [
-        { units: 8, activation: 'tanh' },
-        { units: 3, activation: 'softmax' },
-      ],
-      divergence: 'cross_entropy',
-    },
+    network: structuredClone(irisNetwork),
     dataset: { builtin: 'iris', subset: 'train' },
     training: { batchSize: 16, optimizer: 'adam', learningRate: 0.02, ...training },
   };

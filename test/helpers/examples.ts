@@ -37,3 +37,13 @@ export function exampleVariant(name: ExampleName, training: Record<string, unkno
   }
   return { ...job, training: merged };
 }
+
+/** A 4-8-3 iris classifier, tanh then softmax: learns iris in a few dozen epochs. */
+export const irisNetwork = {
+  inputSize: 4,
+  layers: [
+    { units: 8, activation: 'tanh' as const },
+    { units: 3, activation: 'softmax' as const },
+  ],
+  divergence: 'cross_entropy' as const,
+};

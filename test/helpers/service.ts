@@ -1,6 +1,8 @@
 // The real service for integration tests: real Redis (127.0.0.1:6379) under a key prefix of this
 // run's own, the API listening on an ephemeral port, and real worker processes (the built
 // dist/workers/worker.js, whose processor runs in worker threads). stop() removes only our keys.
+export { irisNetwork } from './examples.js';
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';

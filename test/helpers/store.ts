@@ -2,7 +2,7 @@
 // removed after the suite), and the smallest job spec a job record can hold.
 import { randomUUID } from 'node:crypto';
 import { afterAll } from 'vitest';
-import { connectRedis, deleteKeysUnder } from '../../src/store/index.js';
+import { connectRedis, deleteKeysUnder, type StoredModel } from '../../src/store/index.js';
 
 /** Call at a suite's top level: the connection and prefix, cleaned up after the suite. */
 export function scratchRedis() {
@@ -25,3 +25,26 @@ export const recordOnlySpec = {
   dataset: { generator: 'sine' as const },
   training: {} as never,
 };
+
+/** The smallest whole model document (a 1-1 identity network), under `id`. */
+export function storedModel(id: string, fields: Partial<StoredModel> = {}): StoredModel {
+  return {
+    id,
+    format: 'backprop-model/1',
+    createdAt: new Date().toISOString(),
+    network: { inputSize: 1, layers: [{ units: 1, activation: 'identity' }], divergence: 'l2' },
+    training: {},
+    weights: [{ W: [[0.5]], b: [0.1] }],
+    scaler: null,
+    metrics: {
+      epochs: 3,
+      stopReason: 'max_epochs',
+      stopMessage: 'reached the maximum of 3 epochs',
+      trainRows: 10,
+      validationRows: 0,
+      durationMs: 1,
+    },
+    history: [],
+    ...fields,
+  };
+}

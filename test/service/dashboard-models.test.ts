@@ -16,7 +16,7 @@ import { createApiClient } from '../../src/client.js';
 import { packageRoot } from '../../src/paths.js';
 import { launchChromium, openProbedPage } from '../helpers/browser.js';
 import { follow } from '../helpers/events.js';
-import { http, startService, type TestService } from '../helpers/service.js';
+import { http, irisNetwork, startService, type TestService } from '../helpers/service.js';
 
 const alice = newApiKey('alice');
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -69,14 +69,7 @@ beforeAll(async () => {
     model: naming,
   });
   models.iris = await train({
-    network: {
-      inputSize: 4,
-      layers: [
-        { units: 8, activation: 'tanh' },
-        { units: 3, activation: 'softmax' },
-      ],
-      divergence: 'cross_entropy',
-    },
+    network: irisNetwork,
     dataset: { builtin: 'iris' },
     training: { epochs: 60, learningRate: 0.3, seed: 3, testSplit: 0.2 },
   });

@@ -16,6 +16,7 @@ import { follow } from '../helpers/events.js';
 import { irisCsv } from '../helpers/iris.js';
 import {
   http,
+  irisNetwork,
   secondsLongJob,
   startService,
   storeTrainedModel,
@@ -83,14 +84,7 @@ async function uploadTable(csv: string) {
 }
 
 const irisJob = {
-  network: {
-    inputSize: 4,
-    layers: [
-      { units: 8, activation: 'tanh' },
-      { units: 3, activation: 'softmax' },
-    ],
-    divergence: 'cross_entropy',
-  },
+  network: irisNetwork,
   dataset: { builtin: 'iris' },
   training: { epochs: 40, learningRate: 0.3, testSplit: 0.2, seed: 5 },
   model: { name: 'flowers' },
