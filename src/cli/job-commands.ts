@@ -5,7 +5,7 @@ import { jobStatuses } from '../spec/index.js';
 import { connect, type Job } from './client.js';
 import { evaluationReport } from './evaluation-report.js';
 import { followJob, summarize } from './follow-job.js';
-import { fixed, print, type ServerOptions, say, withServer } from './server-options.js';
+import { fixed, print, printTable, type ServerOptions, say, withServer } from './server-options.js';
 
 function parseLimit(value: string): number {
   const n = Number(value);
@@ -79,14 +79,7 @@ async function jobsCommand(
       j.createdAt,
     ]),
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  for (const r of rows)
-    print(
-      r
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printTable(rows);
   if (list.jobs.length === 0) say('no jobs');
   if (list.nextCursor) say(`more: backprop jobs --cursor ${list.nextCursor}`);
   return 0;

@@ -17,7 +17,7 @@ import { connect, type ModelSummary, type ModelView } from './client.js';
 import { evaluationReport } from './evaluation-report.js';
 import { summarize } from './follow-job.js';
 import { UsageError, writeFileAtomic } from './io.js';
-import { fixed, print, type ServerOptions, say, withServer } from './server-options.js';
+import { fixed, print, printTable, type ServerOptions, say, withServer } from './server-options.js';
 
 interface ListOptions extends ServerOptions {
   name?: string;
@@ -155,14 +155,7 @@ async function listCommand(o: ListOptions): Promise<number> {
       m.aliases && m.aliases.length > 0 ? m.aliases.join(',') : '-',
     ]),
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  for (const r of rows)
-    print(
-      r
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printTable(rows);
   if (list.models.length === 0) say('no models');
   if (list.nextCursor) say(`more: backprop models list --cursor ${list.nextCursor}`);
   return 0;

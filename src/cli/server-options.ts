@@ -29,3 +29,15 @@ export const say = (line: string) => process.stderr.write(`${line}\n`);
 /** A line on stdout: ids and answers, which scripts capture. */
 export const print = (line: string) => process.stdout.write(`${line}\n`);
 export const fixed = (n: number | null | undefined) => (n == null ? '-' : n.toFixed(6));
+
+/** Rows of cells (the first the header) on stdout, each column padded to its widest cell. */
+export function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows)
+    print(
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    );
+}
