@@ -30,6 +30,7 @@ import type { PredictEndpoint } from './predict.js';
 import { createPredictLane, type PredictLane } from './predict-lane.js';
 import { registerProblemHandler, sendClientErrorProblem, sendFrameworkProblem } from './problem.js';
 import { queueBoardPath, queueBoardRoutes } from './queue-board.js';
+import { batchPredictionRoutes } from './routes/batch-predictions.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -242,6 +243,7 @@ export async function buildApp({
   await app.register(eventRoutes);
   await app.register(modelRoutes);
   await app.register(modelFileRoutes);
+  await app.register(batchPredictionRoutes);
   await app.register(inferenceV2Routes);
   await app.register(tfServingRoutes);
   await app.register(dashboardRoutes);

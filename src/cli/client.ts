@@ -38,7 +38,16 @@ const requestTimeoutMs = 120_000;
 // reconnections of an event stream (a second apart: the server's `retry`) before giving up
 const maxReconnects = 30;
 const finalTypes = new Set(['done', 'failed', 'cancelled']);
-const eventTypes = ['status', 'epoch', 'resumed', 'retrying', 'done', 'failed', 'cancelled'];
+const eventTypes = [
+  'status',
+  'epoch',
+  'progress',
+  'resumed',
+  'retrying',
+  'done',
+  'failed',
+  'cancelled',
+];
 
 function unreachable(url: string, error: unknown): ServerError {
   const cause = (error as { cause?: { message?: string; code?: string } }).cause;

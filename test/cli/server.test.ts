@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient } from '../../src/client.js';
-import { modelFormat } from '../../src/spec/index.js';
+import { type JobSpecRecord, modelFormat, type Progress } from '../../src/spec/index.js';
 import { connectRedis, keysFor } from '../../src/store/index.js';
 import { irisJob as irisJobOf, scratchFolder } from '../helpers/cli.js';
 import { freePort, secondsLongJob, startService, type TestService } from '../helpers/service.js';
@@ -91,9 +91,10 @@ describe('backprop submit, jobs, status', () => {
     const id = r.stdout.trim();
     expect(id).toMatch(idLine);
     const job = await getJob(id);
-    expect(job.spec.network).toEqual(irisJob.network);
-    expect(job.spec.dataset).toEqual(irisJob.dataset);
-    expect(job.spec.training).toMatchObject(irisJob.training);
+    const spec = job.spec as JobSpecRecord; // a training job's
+    expect(spec.network).toEqual(irisJob.network);
+    expect(spec.dataset).toEqual(irisJob.dataset);
+    expect(spec.training).toMatchObject(irisJob.training);
     expect(job.seed).toBe(7);
   });
 
@@ -112,7 +113,7 @@ describe('backprop submit, jobs, status', () => {
     expect(epochs.map((l) => l.split(' ')[1])).toEqual(
       Array.from({ length: 20 }, (_, i) => `${i + 1}/20`),
     );
-    expect(epochs[19]).toContain(`error ${job.progress.error!.toFixed(6)}`);
+    expect(epochs[19]).toContain(`error ${(job.progress as Progress).error.toFixed(6)}`);
     expect(r.stderr).toContain(`job ${jobId} running\n`);
     expect(r.stderr).toContain(
       `job ${jobId} succeeded: 20 epochs (max_epochs), error ${job.metrics!.error!.toFixed(6)}`,
@@ -140,7 +141,7 @@ describe('backprop submit, jobs, status', () => {
       jobId,
       'succeeded',
       '20/20',
-      job.progress.error!.toFixed(6),
+      (job.progress as Progress).error.toFixed(6),
       job.createdAt,
     ]);
     const json = await run(['jobs', '--json']);
