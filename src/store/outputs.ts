@@ -49,13 +49,17 @@ export function createOutputStore(redis: Redis, keys: Keys) {
       return redis.llen(outputKey(keys, jobId));
     },
 
-    /** The output's chunks in order, read one at a time (a chunk gone meanwhile ends it). */
+    /**
+     * The output's chunks in order, read one at a time as the caller asks for them. Throws when
+     * one is gone meanwhile (the job expired or was deleted): a reader must not take a cut file
+     * for a whole one.
+     */
     async *read(jobId: string): AsyncGenerator<string> {
       const key = outputKey(keys, jobId);
       const n = await redis.llen(key);
       for (let i = 0; i < n; i++) {
         const chunk = await redis.lindex(key, i);
-        if (chunk === null) return;
+        if (chunk === null) throw new Error(`the output of job ${jobId} went while it was read`);
         yield chunk;
       }
     },

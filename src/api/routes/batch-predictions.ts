@@ -103,8 +103,10 @@ export async function batchPredictionRoutes(app: FastifyInstance): Promise<void>
       const chunks = request.stores.outputs;
       if ((await chunks.chunks(id)) === 0)
         throw new AppError('not_found', `the output of job ${id} has expired`);
-      // the chunks as they are read: the response never holds the whole CSV
-      const body = Readable.from(chunks.read(id));
+      // the chunks as they are read, one ahead at most (not the 16 an object stream buffers by
+      // default): the response never holds the whole CSV. Strings go to the socket as they are
+      // (as Buffers they would be garbage off the heap, collected only past V8's external limit)
+      const body = Readable.from(chunks.read(id), { highWaterMark: 1 });
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${id}.csv"`)
