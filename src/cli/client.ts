@@ -95,6 +95,10 @@ export interface ServerClient {
   model(id: string): Promise<ModelShape>;
   /** The model file of GET /v1/models/:id/download, as bytes. */
   downloadModel(id: string): Promise<Uint8Array>;
+  /** Submits a batch-predictions job: the model `ref` scores the stored dataset. */
+  submitBatch(ref: string, datasetId: string): Promise<Job>;
+  /** A batch-predictions job's CSV (GET /v1/jobs/:id/output), streamed as it arrives. */
+  output(jobId: string): Promise<ReadableStream<Uint8Array>>;
   follow(jobId: string, onEvent: (event: JobEvent) => void): EventFollow;
 }
 
@@ -193,6 +197,21 @@ export function connect(server: string | undefined, apiKey: string | undefined):
         })
       ).body,
     model: async (id) => (await call<ModelShape>('GET', idPath('/v1/models', id))).body,
+    async submitBatch(ref, datasetId) {
+      const path = idPath('/v1/models', ref, '/batch-predictions');
+      return (await call<Job>('POST', path, { json: { dataset: { id: datasetId } } })).body;
+    },
+    async output(jobId) {
+      const path = idPath('/v1/jobs', jobId, '/output');
+      let response: Response;
+      try {
+        response = await fetch(at(path), { headers: { accept: 'text/csv', ...auth } });
+      } catch (error) {
+        throw unreachable(url, error);
+      }
+      if (!response.ok) throw problemError(url, response.status, await response.text());
+      return response.body!;
+    },
     async downloadModel(id) {
       const path = idPath('/v1/models', id, '/download');
       let response: Response;

@@ -124,8 +124,7 @@ function report(id: string, final: JobEvent | undefined): number {
   switch (final?.type) {
     case 'done':
       if (final.output !== undefined) {
-        say(`job ${id} succeeded: ${final.rows} rows scored; output:`);
-        print(final.output);
+        say(`job ${id} succeeded: ${final.rows} rows scored; its CSV is at ${final.output}`);
         return 0;
       }
       say(`job ${id} succeeded: ${final.metrics ? summarize(final.metrics) : 'done'}; model:`);
