@@ -347,10 +347,14 @@ describe('datasets', () => {
     expect(response.status).toBe(404);
   });
 
-  it('datasets upload without --label or --targets is exit 2', async () => {
+  it('datasets upload without --label stores a table to score; --label and --targets is exit 2', async () => {
     const r = await run(['datasets', 'upload', irisCsv]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^backprop: give one of --label COLUMN .* or --targets a,b/);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(idLine);
+    expect(r.stderr).toContain('no label: for scoring (backprop batch-predict), not training');
+    const both = await run(['datasets', 'upload', irisCsv, '--label', 'species', '--targets', 'a']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/^backprop: give one of --label COLUMN .* or --targets a,b/);
   });
 });
 
