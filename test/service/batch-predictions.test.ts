@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, createApiClient } from '../../src/client.js';
+import { defaultTenant } from '../../src/config.js';
+import { connectRedis, keysFor } from '../../src/store/index.js';
 import { scratchFolder } from '../helpers/cli.js';
 import { follow } from '../helpers/events.js';
 import { irisCsv } from '../helpers/iris.js';
@@ -197,6 +199,25 @@ describe('a classifier on a table with categories and blanks (penguins)', () => 
       expect(refused.stderr).toContain('dataset.id');
     } finally {
       scratch.remove();
+    }
+  });
+
+  it("counts its output in the tenant's storage, and goes with the job when it is deleted", async () => {
+    const { job } = await batch(modelId, datasetId);
+    const bytes = Buffer.byteLength(await outputOf(job.id));
+    const redis = connectRedis(service.config);
+    const keys = keysFor(service.config.keyPrefix, defaultTenant);
+    try {
+      const usage = `${keys.own}:usage`;
+      expect(Number(await redis.hget(usage, `output:${job.id}`))).toBe(bytes);
+      const total = Number(await redis.hget(usage, 'total'));
+      expect((await http(service, 'DELETE', `/v1/jobs/${job.id}`)).status).toBe(204);
+      expect(await redis.hget(usage, `output:${job.id}`)).toBeNull();
+      expect(Number(await redis.hget(usage, 'total'))).toBe(total - bytes);
+      expect(await redis.exists(`${keys.job(job.id)}:output`)).toBe(0);
+      expect((await http(service, 'GET', `/v1/jobs/${job.id}/output`)).status).toBe(404);
+    } finally {
+      await redis.quit();
     }
   });
 
