@@ -202,20 +202,20 @@ function matrixSource(model: ScoringModel, forward: Forward, data: DataRows): So
 async function scoreChunks(t: BatchTry, source: Source): Promise<JobOutcome> {
   const { jobId } = t.job;
   let done = 0;
-  while (done < source.rows || done === 0) {
+  let head = csvLine(source.header);
+  do {
     const stop = stopped(t);
     if (stop) return stop === 'cancelled' ? cancelled(t, done) : { status: 'handed_back' };
     const end = Math.min(source.rows, done + chunkRows);
-    const head = done === 0 ? csvLine(source.header) : '';
     const text = head + source.chunk(done, end);
+    head = '';
     if ((await t.stores.outputs.append(jobId, text, t.fence)) === fencedOut)
       return { status: 'fenced' };
     done = end;
     if ((await t.lifecycle.progress(t.job, done, source.rows, t.fence)) === fencedOut)
       return { status: 'fenced' };
     await yieldToEventLoop();
-    if (source.rows === 0) break;
-  }
+  } while (done < source.rows);
   const finished = await t.lifecycle.succeedBatch(t.job, t.fence, done, outputPath(jobId));
   if (finished === fencedOut) return { status: 'fenced' };
   return finished === 'ok' ? { status: 'succeeded' } : { status: 'skipped' };
