@@ -74,6 +74,16 @@ export function jobPage(main, { id }) {
   }
 
   function showProgress() {
+    if (job.kind === 'batch-predictions') {
+      // a batch of predictions (issue 15): rows scored, no epochs
+      const { rows, of } = last.rows !== undefined ? last : job.progress;
+      progress.textContent = [
+        `batch of ${job.spec.model.ref} on ${datasetName(job.spec.dataset)}`,
+        `${rows} of ${of} rows scored`,
+        `ran ${jobDuration(job)}`,
+      ].join(' · ');
+      return;
+    }
     const epochs = job.spec.training.epochs;
     const epoch = last.epoch ?? job.progress.epoch;
     const error = last.error ?? job.metrics?.error ?? job.progress.error;
@@ -116,10 +126,20 @@ export function jobPage(main, { id }) {
         h(
           'p',
           { className: 'muted', role: 'status' },
-          `Cancelled after epoch ${job.progress.epoch}.`,
+          job.kind === 'batch-predictions'
+            ? `Cancelled after ${job.progress.rows} rows.`
+            : `Cancelled after epoch ${job.progress.epoch}.`,
         ),
       );
     if (job.metrics) sections.push(metricsCard(job.metrics));
+    if (job.output)
+      sections.push(
+        h(
+          'p',
+          {},
+          h('a', { href: job.output, dataset: { testid: 'output-link' } }, 'Download the CSV'),
+        ),
+      );
     if (job.status === 'succeeded' && job.modelId)
       sections.push(
         h(
@@ -154,6 +174,11 @@ export function jobPage(main, { id }) {
       heard = true;
       last = JSON.parse(event.data);
       chart.push(last);
+      showProgress();
+    });
+    source.addEventListener('progress', (event) => {
+      heard = true;
+      last = JSON.parse(event.data);
       showProgress();
     });
     source.addEventListener('status', (event) => {

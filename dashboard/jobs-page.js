@@ -118,14 +118,20 @@ export function jobsPage(main) {
 function row(job) {
   const { network, dataset } = job.spec;
   const lastError = job.metrics?.error ?? job.progress.error;
+  // a batch of predictions (issue 15): its model in place of a shape, rows in place of epochs
+  const batch = job.kind === 'batch-predictions';
+  const shape = batch ? `batch: ${job.spec.model.ref}` : shapeOf(network);
+  const done = batch
+    ? `${job.progress.rows} / ${job.progress.of} rows`
+    : `${job.progress.epoch} / ${job.progress.epochs}`;
   return h(
     'tr',
     { dataset: { testid: 'job-row', jobId: job.id, status: job.status } },
     h('td', {}, h('a', { href: `#/jobs/${job.id}`, className: 'mono' }, job.id)),
     h('td', {}, statusBadge(job.status)),
-    h('td', { className: 'mono', dataset: { testid: 'job-shape' } }, shapeOf(network)),
+    h('td', { className: 'mono', dataset: { testid: 'job-shape' } }, shape),
     h('td', {}, datasetName(dataset)),
-    h('td', { className: 'num' }, `${job.progress.epoch} / ${job.progress.epochs}`),
+    h('td', { className: 'num' }, done),
     h('td', { className: 'num', dataset: { testid: 'job-last-error' } }, num(lastError)),
     h('td', { className: 'num' }, jobDuration(job)),
     h('td', {}, when(job.createdAt)),

@@ -35,6 +35,7 @@ import {
   sendFrameworkProblem,
 } from './problem.js';
 import { queueBoardPath, queueBoardRoutes } from './queue-board.js';
+import { batchPredictionRoutes } from './routes/batch-predictions.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -250,6 +251,7 @@ export async function buildApp({
   await app.register(modelRoutes);
   await app.register(reproduceRoutes);
   await app.register(modelFileRoutes);
+  await app.register(batchPredictionRoutes);
   await app.register(inferenceV2Routes);
   await app.register(tfServingRoutes);
   await app.register(dashboardRoutes);

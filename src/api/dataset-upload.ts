@@ -19,7 +19,9 @@ export const uploadQuery = z.strictObject({
     .min(1)
     .max(200)
     .optional()
-    .describe('a table: the column to predict (required for CSV, JSON records and NDJSON)'),
+    .describe(
+      'a table: the column to predict (needed to train on it; a table without one can only be scored by batch predictions)',
+    ),
   task: z
     .enum(['classification', 'regression'])
     .optional()
@@ -130,6 +132,14 @@ function checkCells(table: Table, maxCells: number): void {
 }
 
 function tableRequest(query: UploadQuery) {
+  if (query.task !== undefined && query.label === undefined) {
+    throw new ValidationError([
+      {
+        path: 'query.task',
+        message: "is the label's task: give the label too (?label=COLUMN), or leave out task",
+      },
+    ]);
+  }
   const missingTokens = query.missing?.split(',').flatMap((t) => (t.trim() ? [t.trim()] : []));
   return {
     ...(query.label !== undefined ? { label: query.label } : {}),

@@ -173,7 +173,9 @@ const tableDatasetSchema = z
     targetKind: z
       .enum(['distribution', 'unit', 'real'])
       .describe('distribution for classes, real for a regression target'),
-    label: tableLabelSchema,
+    label: tableLabelSchema
+      .optional()
+      .describe('the column to predict; absent for a table uploaded without ?label= (for scoring)'),
     droppedRows: z.array(droppedRowsSchema).describe('rows not stored, by reason (none: [])'),
     missingTokens: z
       .array(z.string())
@@ -181,7 +183,10 @@ const tableDatasetSchema = z
     columns: z.array(columnProfileSchema),
     ...stored,
   })
-  .meta({ id: 'TableDataset', description: 'a table: CSV, JSON records or NDJSON with ?label=' });
+  .meta({
+    id: 'TableDataset',
+    description: 'a table: CSV, JSON records or NDJSON, with ?label= to train on it',
+  });
 
 // the table first: a table's meta would also pass as rows, with its profile stripped
 export const datasetMetaSchema = z.union([tableDatasetSchema, rowsDatasetSchema]).meta({

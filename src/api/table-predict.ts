@@ -8,7 +8,6 @@ import type { FastifyInstance } from 'fastify';
 import { decodeOutputs, transformRecords } from '../data/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import type { Preprocessor, TargetEncoding } from '../spec/index.js';
-import type { StoredModel } from '../store/index.js';
 import { type Issues, predictRows, shown } from './predict.js';
 import type { CachedModel } from './services.js';
 
@@ -23,10 +22,8 @@ export function tableOf({ doc }: CachedModel): TableModel | undefined {
   return preprocessing && target ? { pre: preprocessing, target } : undefined;
 }
 
-/** The model's class list, in output order: a table model's target's, else the document's. */
-export function classesOf(doc: StoredModel): (string | number)[] | undefined {
-  return doc.target?.task === 'classification' ? doc.target.classes : doc.classes;
-}
+// the model's class list in output order, shared with batch predictions
+export { classesOf } from '../data/batch-score.js';
 
 /** The columns a table model reads, in the order rows of raw cells give them. */
 export const columnNames = (pre: Preprocessor) => pre.columns.map((c) => c.name);

@@ -44,7 +44,16 @@ const requestTimeoutMs = 120_000;
 // reconnections of an event stream (a second apart: the server's `retry`) before giving up
 const maxReconnects = 30;
 const finalTypes = new Set(['done', 'failed', 'cancelled']);
-const eventTypes = ['status', 'epoch', 'resumed', 'retrying', 'done', 'failed', 'cancelled'];
+const eventTypes = [
+  'status',
+  'epoch',
+  'progress',
+  'resumed',
+  'retrying',
+  'done',
+  'failed',
+  'cancelled',
+];
 
 function unreachable(url: string, error: unknown): ServerError {
   const cause = (error as { cause?: { message?: string; code?: string } }).cause;
@@ -97,6 +106,10 @@ export interface ServerClient {
   deleteModel(ref: string): Promise<void>;
   /** The model file of GET /v1/models/:ref/download: its bytes and the name the server gave it. */
   downloadModel(ref: string): Promise<{ bytes: Uint8Array; filename: string | undefined }>;
+  /** Submits a batch-predictions job: the model `ref` scores the stored dataset. */
+  submitBatch(ref: string, datasetId: string): Promise<Job>;
+  /** A batch-predictions job's CSV (GET /v1/jobs/:id/output), streamed as it arrives. */
+  output(jobId: string): Promise<ReadableStream<Uint8Array>>;
   follow(jobId: string, onEvent: (event: JobEvent) => void): EventFollow;
 }
 
@@ -212,6 +225,21 @@ export function connect(server: string | undefined, apiKey: string | undefined):
     },
     async deleteModel(ref) {
       await call('DELETE', idPath('/v1/models', ref));
+    },
+    async submitBatch(ref, datasetId) {
+      const path = idPath('/v1/models', ref, '/batch-predictions');
+      return (await call<Job>('POST', path, { json: { dataset: { id: datasetId } } })).body;
+    },
+    async output(jobId) {
+      const path = idPath('/v1/jobs', jobId, '/output');
+      let response: Response;
+      try {
+        response = await fetch(at(path), { headers: { accept: 'text/csv', ...auth } });
+      } catch (error) {
+        throw unreachable(url, error);
+      }
+      if (!response.ok) throw problemError(url, response.status, await response.text());
+      return response.body!;
     },
     async downloadModel(ref) {
       const path = idPath('/v1/models', ref, '/download');

@@ -29,7 +29,7 @@ export function registerDatasetCommands(cli: Command): void {
       'upload a table (CSV, JSON records or NDJSON, by extension) and print its id (its profile on stderr)',
     )
     .argument('<file>', 'a .csv with a header row, a .json list of records, or .ndjson / .jsonl')
-    .option('--label <column>', 'the column to predict (a table)')
+    .option('--label <column>', 'the column to predict (a table; none: a table for batch-predict)')
     .addOption(
       new Option('--task <task>', "the label's task, in place of the inferred one").choices([
         'classification',
@@ -47,9 +47,9 @@ export function registerDatasetCommands(cli: Command): void {
         throw new UsageError(
           `cannot tell the format of ${file}: name it .csv, .json, .ndjson or .jsonl`,
         );
-      if ((o.label === undefined) === (o.targets === undefined))
+      if (o.label !== undefined && o.targets !== undefined)
         throw new UsageError(
-          'give one of --label COLUMN (a table: the column to predict) or --targets a,b (a CSV of numbers: regression)',
+          'give one of --label COLUMN (a table: the column to predict; none: a table to score with batch-predict) or --targets a,b (a CSV of numbers: regression)',
         );
       if (o.targets !== undefined && type !== 'text/csv')
         throw new UsageError('--targets reads a CSV of numbers; for JSON or NDJSON give --label');

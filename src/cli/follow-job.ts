@@ -34,14 +34,16 @@ interface FollowView {
 // A bar on a terminal; otherwise a line for the first, the last and every Nth epoch (N: about
 // twenty lines in all), and a line for each change of state.
 function followView(job: Job, tty: boolean): FollowView {
-  const epochs = job.progress.epochs;
+  if (!('epoch' in job.progress)) return rowsView(job);
+  const progress = job.progress;
+  const epochs = progress.epochs;
   if (tty) {
     const bar = new SingleBar({
       format: `job ${job.id} [{bar}] {value}/{total} epochs | error {error} | ETA {eta_formatted}`,
       hideCursor: true,
       stream: process.stderr,
     });
-    bar.start(epochs, job.progress.epoch, { error: fixed(job.progress.error) });
+    bar.start(epochs, progress.epoch, { error: fixed(progress.error) });
     return {
       event: (e) => {
         if (e.type === 'epoch') bar.update(e.epoch, { error: fixed(e.error) });
@@ -59,6 +61,22 @@ function followView(job: Job, tty: boolean): FollowView {
       else if (e.type === 'resumed') say(`resumed from its checkpoint at epoch ${e.epoch}`);
       else if (e.type === 'retrying')
         say(`try ${e.attempt} of ${e.attempts} failed (${e.error.message}); trying again`);
+    },
+    stop() {},
+  };
+}
+
+// A batch-predictions job: a line for each change of state and every tenth of its rows.
+function rowsView(job: Job): FollowView {
+  let told = 0;
+  return {
+    event(e) {
+      if (e.type === 'status' && (e.status === 'queued' || e.status === 'running'))
+        say(`job ${job.id} ${e.status}`);
+      else if (e.type === 'progress' && (e.rows - told >= e.of / 10 || e.rows === e.of)) {
+        told = e.rows;
+        say(`scored ${e.rows}/${e.of} rows`);
+      }
     },
     stop() {},
   };
@@ -92,24 +110,35 @@ export async function followJob(server: ServerClient, job: Job): Promise<number>
 // A finished job whose events expired (the server answers 204): its record says how it ended.
 function finalOf(job: Job): JobEvent | undefined {
   const at = job.finishedAt ?? '';
+  if (job.status === 'succeeded' && job.output && 'rows' in job.progress)
+    return { type: 'done', rows: job.progress.rows, output: job.output, at };
   if (job.status === 'succeeded' && job.modelId && job.metrics)
     return { type: 'done', modelId: job.modelId, metrics: job.metrics, at };
   if (job.status === 'failed' && job.error) return { type: 'failed', error: job.error, at };
-  if (job.status === 'cancelled') return { type: 'cancelled', epoch: job.progress.epoch, at };
+  if (job.status === 'cancelled')
+    return { type: 'cancelled', epoch: 'epoch' in job.progress ? job.progress.epoch : 0, at };
   return undefined;
 }
 
 function report(id: string, final: JobEvent | undefined): number {
   switch (final?.type) {
     case 'done':
-      say(`job ${id} succeeded: ${summarize(final.metrics)}; model:`);
-      print(final.modelId);
+      if (final.output !== undefined) {
+        say(`job ${id} succeeded: ${final.rows} rows scored; its CSV is at ${final.output}`);
+        return 0;
+      }
+      say(`job ${id} succeeded: ${final.metrics ? summarize(final.metrics) : 'done'}; model:`);
+      print(final.modelId ?? '');
       return 0;
     case 'failed':
       say(`job ${id} failed: ${final.error.message} (${final.error.code})`);
       return 1;
     case 'cancelled':
-      say(`job ${id} was cancelled at epoch ${final.epoch}`);
+      say(
+        final.rows !== undefined
+          ? `job ${id} was cancelled after ${final.rows} rows`
+          : `job ${id} was cancelled at epoch ${final.epoch}`,
+      );
       return 1;
     default:
       say(`the event stream of job ${id} ended before the job did`);

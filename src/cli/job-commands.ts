@@ -74,8 +74,10 @@ async function jobsCommand(
     ...list.jobs.map((j) => [
       j.id,
       j.status,
-      `${j.progress.epoch}/${j.progress.epochs}`,
-      fixed(j.progress.error),
+      'epoch' in j.progress
+        ? `${j.progress.epoch}/${j.progress.epochs}`
+        : `${j.progress.rows}/${j.progress.of} rows`,
+      'epoch' in j.progress ? fixed(j.progress.error) : '',
       j.createdAt,
     ]),
   ];
@@ -86,11 +88,40 @@ async function jobsCommand(
 }
 
 function describeJob(j: Job): string {
-  const { network: n, training: t, dataset } = j.spec;
-  const p = j.progress;
-  const fields: [string, string | undefined][] = [
+  const head: [string, string | undefined][] = [
     ['job', j.id],
     ['status', `${j.status}${j.cancelRequested && j.status === 'running' ? ' (cancelling)' : ''}`],
+  ];
+  const tail: [string, string | undefined][] = [
+    ['error', j.error && `${j.error.message} (${j.error.code})`],
+    ['created', j.createdAt],
+    ['started', j.startedAt],
+    ['finished', j.finishedAt],
+  ];
+  const fields = [...head, ...kindFields(j), ...tail];
+  return fields
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name.padEnd(9)} ${value}`)
+    .join('\n');
+}
+
+// What a training job and a batch-predictions job each show besides their status and times.
+function kindFields(j: Job): [string, string | undefined][] {
+  const spec = j.spec;
+  const p = j.progress;
+  if ('kind' in spec || !('epoch' in p)) {
+    const rows = 'rows' in p ? `${p.rows}/${p.of} rows scored` : undefined;
+    const model = 'kind' in spec ? `${spec.model.ref} (${spec.model.id})` : undefined;
+    return [
+      ['kind', j.kind],
+      ['model', model],
+      ['dataset', JSON.stringify(spec.dataset)],
+      ['progress', rows],
+      ['output', j.output],
+    ];
+  }
+  const { network: n, training: t, dataset } = spec;
+  return [
     [
       'network',
       `${n.inputSize}-${n.layers.map((l) => l.units).join('-')} (${n.layers.map((l) => l.activation).join(', ')}), ${n.divergence}`,
@@ -102,14 +133,6 @@ function describeJob(j: Job): string {
     ],
     ['progress', `epoch ${p.epoch}/${p.epochs}, error ${fixed(p.error)}`],
     ['metrics', j.metrics && summarize(j.metrics)],
-    ['error', j.error && `${j.error.message} (${j.error.code})`],
     ['model', j.modelId],
-    ['created', j.createdAt],
-    ['started', j.startedAt],
-    ['finished', j.finishedAt],
   ];
-  return fields
-    .filter(([, value]) => value !== undefined)
-    .map(([name, value]) => `${name.padEnd(9)} ${value}`)
-    .join('\n');
 }

@@ -1,8 +1,9 @@
 // The `backprop` commands that talk to a server, registered together: submit (and follow),
-// jobs, status, cancel, datasets upload, models (list, show, alias, unalias, delete, download);
-// predict --model is called from main.ts's predict.
+// jobs, status, cancel, datasets upload, models (list, show, alias, unalias, delete, download),
+// batch-predict; predict --model is called from main.ts's predict.
 // Each lives in a file of its own; the HTTP part is client.ts.
 import type { Command } from 'commander';
+import { registerBatchCommand } from './batch-command.js';
 import { registerDatasetCommands } from './dataset-commands.js';
 import { registerJobCommands } from './job-commands.js';
 import { registerModelCommands } from './model-commands.js';
@@ -26,4 +27,5 @@ export function registerServerCommands(cli: Command): void {
   registerJobCommands(cli);
   registerDatasetCommands(cli);
   registerModelCommands(cli);
+  registerBatchCommand(cli);
 }

@@ -32,7 +32,12 @@ function statsOf(column: Column): string {
 
 /** Lines for stderr: the label, dropped rows, then the columns as an aligned table. */
 export function describeTable(meta: TableMeta): string[] {
-  const lines = [`label ${meta.label.name}: ${meta.label.task} (${meta.label.reason})`];
+  const { label } = meta;
+  const lines = [
+    label
+      ? `label ${label.name}: ${label.task} (${label.reason})`
+      : 'no label: for scoring (backprop batch-predict), not training',
+  ];
   for (const dropped of meta.droppedRows) {
     const rows = dropped.rows.slice(0, listedRows).join(', ');
     const more = dropped.count > listedRows ? ', …' : '';

@@ -124,7 +124,8 @@ function normaliseRows(p: Float64Array, rows: number, n: number): void {
 export interface TableMeta {
   rows: number;
   columns: ColumnProfile[];
-  label: { name: string; task: Task; reason: string };
+  /** Absent for a table uploaded without ?label= (for scoring only). */
+  label?: { name: string; task: Task; reason: string } | undefined;
   missingTokens: string[];
 }
 
@@ -138,10 +139,20 @@ export type TableChoices = PlanSpec;
 
 /** The job's plan of a stored table; refusals name fields under `dataset`. */
 export function planStoredTable(meta: TableMeta, choices: TableChoices): TablePlan {
+  const { label } = meta;
+  if (!label) {
+    throw new ValidationError([
+      {
+        path: 'dataset.id',
+        message:
+          'is a table uploaded without ?label=, which can be scored (POST /v1/models/:ref/batch-predictions) but not trained on: upload it again with ?label=COLUMN, the column to predict',
+      },
+    ]);
+  }
   const profile: TableProfile = {
     rows: meta.rows,
     columns: meta.columns,
-    label: { ...meta.label, droppedRows: { count: 0, rows: [] } },
+    label: { ...label, droppedRows: { count: 0, rows: [] } },
   };
   return underDataset(() => planTable(profile, choices));
 }

@@ -5,7 +5,6 @@
 // (csv-stream.ts, ndjson-stream.ts, table.ts) nor the storing (src/store/datasets.ts).
 import { ValidationError } from '../errors.js';
 import type { ColumnProfile } from './column-profile.js';
-import { listColumns } from './csv-columns.js';
 import { type EncodedTable, encodeTable } from './encoded-table.js';
 import type { Task, TaskChoice } from './label-task.js';
 import { defaultMissingTokens, missingSet, presentOf } from './missing.js';
@@ -15,8 +14,8 @@ import type { TargetKind } from './shape.js';
 import type { Table } from './table.js';
 
 export interface TableUploadOptions {
-  /** The label column: required, a table dataset is always labelled. */
-  label: string;
+  /** The label column; a table without one can be scored (batch predictions), not trained on. */
+  label?: string | undefined;
   task?: Task;
   /** Tokens read as missing in place of the defaults; blank and null always are. */
   missingTokens?: readonly string[];
@@ -34,7 +33,8 @@ export interface TableDataset {
   table: EncodedTable;
   /** The kept rows' profile, column by column. */
   columns: ColumnProfile[];
-  label: TaskChoice & { name: string };
+  /** Absent for a table uploaded without a label (issue 15: scored, not trained on). */
+  label?: TaskChoice & { name: string };
   /** Empty when every row has its label. */
   droppedRows: DroppedRowsNote[];
   missingTokens: string[];
@@ -54,6 +54,7 @@ const forbiddenName = '__proto__';
 export function tableDataset(table: Table, options: TableUploadOptions): TableDataset {
   checkNames(table.header, options.label);
   const missingTokens = [...(options.missingTokens ?? defaultMissingTokens)];
+  if (options.label === undefined) return unlabelled(table, missingTokens);
   const profileOptions = { missingTokens, label: options.label, ...task(options.task) };
   const first = profileTable(table, profileOptions);
   const dropped = first.label!.droppedRows;
@@ -80,22 +81,37 @@ export function tableDataset(table: Table, options: TableUploadOptions): TableDa
   };
 }
 
+// A table without a label: every row kept and profiled, nothing to learn (no width, no
+// outputs); a job may score it (batch predictions) but not train on it (job-data.ts refuses).
+function unlabelled(table: Table, missingTokens: string[]): TableDataset {
+  const profile = profileTable(table, { missingTokens });
+  return {
+    table: encodeTable(table, missingTokens),
+    columns: profile.columns,
+    droppedRows: [],
+    missingTokens,
+    features: 0,
+    outputs: 0,
+    targetKind: 'real',
+  };
+}
+
 /**
- * The label, when it names a column of `header`; otherwise a ValidationError under `label`
- * listing the columns (with the one it may mean when it is misspelt).
+ * The label, when it names a column of `header` (undefined when none is given: a table for
+ * scoring); otherwise a ValidationError under `label` listing the columns (with the one it may
+ * mean when it is misspelt).
  */
-export function checkLabel(header: readonly string[], label: string | undefined): string {
-  if (label !== undefined && header.includes(label)) return label;
-  const message =
-    label === undefined
-      ? `is required for a table: say which column to predict (?label=COLUMN); the columns are ${listColumns([...header])}`
-      : unknownColumn(header, label);
-  throw new ValidationError([{ path: 'label', message }]);
+export function checkLabel(
+  header: readonly string[],
+  label: string | undefined,
+): string | undefined {
+  if (label === undefined || header.includes(label)) return label;
+  throw new ValidationError([{ path: 'label', message: unknownColumn(header, label) }]);
 }
 
 const task = (t: Task | undefined) => (t === undefined ? {} : { task: t });
 
-function checkNames(header: readonly string[], label: string): void {
+function checkNames(header: readonly string[], label: string | undefined): void {
   const issues = header.flatMap((name, c) =>
     name === forbiddenName
       ? [

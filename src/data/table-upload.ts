@@ -72,7 +72,7 @@ export function tableOf(
 ): TableDataset {
   const label = checkLabel(table.header, request.label);
   return tableDataset(table, {
-    label,
+    ...(label !== undefined ? { label } : {}),
     ...(request.task ? { task: request.task } : {}),
     ...(request.missingTokens ? { missingTokens: request.missingTokens } : {}),
   });

@@ -3,7 +3,13 @@
 // context and outcome. Not the list of kinds (kinds.ts), nor any kind itself (training.ts).
 import type { Config } from '../config.js';
 import type { DataRows } from '../data/index.js';
-import type { DatasetRef, JobPayload, JobSpec, JobSpecRecord } from '../spec/index.js';
+import type {
+  AnyJobSpec,
+  DatasetRef,
+  JobPayload,
+  JobSpec,
+  TrainingPayload,
+} from '../spec/index.js';
 import type { Fence, Stores } from '../store/index.js';
 import type { Notify } from '../webhooks.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -15,17 +21,18 @@ export interface Prepared {
   /** Its data by reference; null for inline rows (their stored id, once saved). */
   dataset: DatasetRef | null;
   /** The spec the job is recorded and queued with, given its data's reference. */
-  record(dataset: DatasetRef): JobSpecRecord;
+  record(dataset: DatasetRef): AnyJobSpec;
 }
 
-export interface Kind<Checked> {
+/** A kind of job; `Spec`: what a client submits for one (training's: the job spec). */
+export interface Kind<Checked, Spec = JobSpec> {
   /** Checks what needs no I/O (defaults, static limits); throws a ValidationError. */
-  check(config: Readonly<Config>, spec: JobSpec): Checked;
+  check(config: Readonly<Config>, spec: Spec): Checked;
   /** Checks the job against its data and the service's limits; throws a ValidationError. */
   prepare(
     config: Readonly<Config>,
     stores: Stores,
-    spec: JobSpec,
+    spec: Spec,
     checked: Checked,
   ): Promise<Prepared>;
   /** One try of a job of this kind, taken up and fenced (run.ts made it so). */
@@ -57,10 +64,10 @@ export interface Attempt {
 }
 
 /** A try that has taken its job up: every write it makes carries `fence`. */
-export interface Try {
+export interface Try<Payload extends JobPayload = JobPayload> {
   stores: Stores;
   lifecycle: Lifecycle;
-  job: JobPayload;
+  job: Payload;
   options: RunOptions;
   signal: AbortSignal | undefined;
   attempt: Attempt;
@@ -80,6 +87,9 @@ export interface JobOutcome {
   status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back' | 'throttled' | 'fenced';
   modelId?: string;
 }
+
+/** A try of a training job. */
+export type TrainingTry = Try<TrainingPayload>;
 
 /** The reason a worker shutting down (SIGTERM) aborts its tries with: checkpoint and hand back. */
 export const handoffReason = 'handoff';

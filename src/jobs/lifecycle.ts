@@ -25,9 +25,9 @@ export type MoveOutcome = 'ok' | 'missing' | 'full' | 'fenced' | JobStatus;
 
 const now = () => new Date().toISOString();
 
-const cancelEvents = (epoch: number, at: string): JobEvent[] => [
+const cancelEvents = (epoch: number, at: string, rows?: number): JobEvent[] => [
   { type: 'status', status: 'cancelled', at },
-  { type: 'cancelled', epoch, at },
+  { type: 'cancelled', epoch, ...(rows !== undefined ? { rows } : {}), at },
 ];
 
 export function createLifecycle(stores: Stores, notify: Notify) {
@@ -108,6 +108,25 @@ export function createLifecycle(stores: Stores, notify: Notify) {
       );
     },
 
+    /**
+     * A batch-predictions job running → succeeded: `rows` scored, its CSV at `output` (issue
+     * 15). The output is written before, under the same fence.
+     */
+    succeedBatch(job: JobRef, fence: Fence, rows: number, output: string) {
+      const at = now();
+      return move(
+        job,
+        ['running'],
+        'succeeded',
+        { progress: { rows, of: rows }, finishedAt: at },
+        [
+          { type: 'status', status: 'succeeded', at },
+          { type: 'done', rows, output, at },
+        ],
+        { fence },
+      );
+    },
+
     /** One of `from` → failed, with why. */
     fail(job: JobRef, from: readonly JobStatus[], error: JobError, fence: Fence = '') {
       const at = now();
@@ -124,10 +143,26 @@ export function createLifecycle(stores: Stores, notify: Notify) {
       );
     },
 
-    /** One of `from` → cancelled, after `epoch` epochs (0: it never trained). */
-    cancel(job: JobRef, from: readonly JobStatus[], epoch: number, fence: Fence = '') {
+    /**
+     * One of `from` → cancelled, after `epoch` epochs (0: it never trained); a batch-predictions
+     * job says the `rows` it had scored.
+     */
+    cancel(
+      job: JobRef,
+      from: readonly JobStatus[],
+      epoch: number,
+      fence: Fence = '',
+      rows?: number,
+    ) {
       const at = now();
-      return move(job, from, 'cancelled', { finishedAt: at }, cancelEvents(epoch, at), { fence });
+      const events = cancelEvents(epoch, at, rows);
+      return move(job, from, 'cancelled', { finishedAt: at }, events, { fence });
+    },
+
+    /** Rows a batch-predictions job has scored: its `progress` event and record, fenced. */
+    progress(job: JobRef, rows: number, of: number, fence: Fence): Promise<'ok' | 'fenced'> {
+      const event = { type: 'progress' as const, rows, of, at: now() };
+      return stores.events.appendProgress(job.jobId, event, fence);
     },
 
     /**

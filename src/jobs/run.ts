@@ -3,7 +3,7 @@
 // an error into the job's end or BullMQ's next try. Needs no BullMQ: workers/processor.ts is the
 // glue. Not what a kind does (training.ts), nor the moves themselves (lifecycle.ts).
 import { AppError } from '../errors.js';
-import { finalStatuses, type JobPayload } from '../spec/index.js';
+import { finalStatuses, isTrainingSpec, type JobPayload } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import type { Stores } from '../store/index.js';
 import {
@@ -80,7 +80,8 @@ async function ended(t: Try, error: unknown): Promise<unknown> {
     await failQuietly(t, 'invalid_input', message);
     return new RefusedInputError(message);
   }
-  const message = `training stopped by an internal error: ${(error as Error).message}`;
+  const what = isTrainingSpec(job.spec) ? 'training' : 'the batch of predictions';
+  const message = `${what} stopped by an internal error: ${(error as Error).message}`;
   const internal = { code: 'internal' as const, message };
   if (attempt.made + 1 < attempt.max)
     await lifecycle.retrying(job, fence, attempt.made + 1, attempt.max, internal).catch(() => {});

@@ -7,7 +7,13 @@ import type { Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { TrainingQueue } from '../queue.js';
-import type { JobKind, JobRecord, JobSpec, JobSpecRecord } from '../spec/index.js';
+import type {
+  BatchPredictionSubmit,
+  JobKind,
+  JobRecord,
+  JobSpec,
+  JobSpecRecord,
+} from '../spec/index.js';
 import type { Stores } from '../store/index.js';
 import { isPrivateAddress, type Notify } from '../webhooks.js';
 import { enqueueJob, type Logger } from './enqueue.js';
@@ -34,8 +40,11 @@ function queueFull(config: Readonly<Config>): AppError {
   );
 }
 
+/** What a client submits: a job spec (training), or a batch of predictions with its model. */
+export type Submitted = JobSpec | BatchPredictionSubmit;
+
 // A webhook is signed with the tenant's secret, and reaches no private address unless allowed.
-function checkWebhook(config: Readonly<Config>, tenant: string, spec: JobSpec): void {
+function checkWebhook(config: Readonly<Config>, tenant: string, spec: Submitted): void {
   if (!spec.webhook) return;
   if (!config.webhookSecrets.has(tenant)) {
     throw new ValidationError([
@@ -62,7 +71,7 @@ async function reserveKey(
   config: Readonly<Config>,
   stores: Stores,
   key: string,
-  spec: JobSpec,
+  spec: Submitted,
 ): Promise<{ jobId: string; fresh: boolean }> {
   const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
   const jobId = newId();
@@ -92,9 +101,14 @@ async function waitForRecord(stores: Stores, jobId: string): Promise<JobRecord> 
 
 // Stores the job's inline rows, within the tenant's storage quota (a 413 past it), as a job on
 // stored data is checked too: it adds a model. The new dataset's id; null for stored data.
-async function storeInline(stores: Stores, prepared: Prepared): Promise<string | null> {
+async function storeInline(
+  stores: Stores,
+  prepared: Prepared,
+  kind: JobKind,
+): Promise<string | null> {
   if (!prepared.dataset) return (await stores.datasets.save(prepared.inline!)).id;
-  await stores.usage.check(0, 'a new job (it adds a model)');
+  const adds = kind === 'training' ? 'it adds a model' : 'it stores its output';
+  await stores.usage.check(0, `a new job (${adds})`);
   return null;
 }
 
@@ -107,14 +121,16 @@ async function storeInline(stores: Stores, prepared: Prepared): Promise<string |
 export async function submitJob(
   deps: SubmitDeps,
   stores: Stores,
-  spec: JobSpec,
+  spec: Submitted,
   idempotencyKey?: string,
   log?: Logger,
   kind: JobKind = 'training',
   extra: Pick<JobSpecRecord, 'reproduces'> = {},
 ): Promise<{ record: JobRecord; created: boolean }> {
   const { config } = deps;
-  const definition: Kind<unknown> = kinds[kind];
+  // the route gives each kind its own body (its schema): training a JobSpec, batch predictions
+  // a BatchPredictionSubmit
+  const definition = kinds[kind] as unknown as Kind<unknown, Submitted>;
   const checked = definition.check(config, spec);
   checkWebhook(config, stores.keys.tenant, spec);
   const prepared = await definition.prepare(config, stores, spec, checked);
@@ -134,7 +150,7 @@ export async function submitJob(
     await release();
     throw queueFull(config);
   }
-  const stored = await storeInline(stores, prepared).catch(async (error) => {
+  const stored = await storeInline(stores, prepared, kind).catch(async (error) => {
     await release();
     throw error;
   });

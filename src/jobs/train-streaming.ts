@@ -15,14 +15,14 @@ import {
 import { addEpoch, copyHistory, type HistoryState } from '../spec/history.js';
 import { fencedOut } from '../store/fence.js';
 import { createThreadTeam } from '../threads/team.js';
-import { handoffReason, type Try } from './kind.js';
+import { handoffReason, type TrainingTry, type Try } from './kind.js';
 
 /** How long the engine runs before the thread lets its event loop turn. */
 const sliceMs = 50;
 
 /** One try's training: its data, and where it starts (a checkpoint and its history, or none). */
 export interface StreamingRun {
-  t: Try;
+  t: TrainingTry;
   data: Dataset;
   checkpoint: TrainCheckpoint | null;
   history: HistoryState;

@@ -27,12 +27,13 @@ import {
   createModelDocument,
   type DatasetRef,
   type FailureCode,
+  isTrainingSpec,
   modelFromDocument,
   type ResolvedTraining,
 } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import { namingOf, type StoredModel, type Stores } from '../store/index.js';
-import type { JobOutcome, Kind, Try } from './kind.js';
+import type { JobOutcome, Kind, TrainingTry, Try } from './kind.js';
 import { trainStreaming } from './train-streaming.js';
 import {
   checkDataset,
@@ -62,8 +63,14 @@ export const training: Kind<ResolvedTraining> = {
     };
   },
 
-  run: trainJob,
+  run: (t) => trainJob(trainingTry(t)),
 };
+
+// Training is handed only training jobs (kinds.ts picks the kind by the payload's `kind`).
+function trainingTry(t: Try): TrainingTry {
+  if (!isTrainingSpec(t.job.spec)) throw new Error(`job ${t.job.jobId} is not a training job`);
+  return t as TrainingTry;
+}
 
 async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | null> {
   if ('id' in ref) return stores.datasets.load(ref.id);
@@ -72,12 +79,12 @@ async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | nul
   return (generators[generator] as (p: object) => Dataset)(params);
 }
 
-async function fail(t: Try, code: FailureCode, message: string): Promise<JobOutcome> {
+async function fail(t: TrainingTry, code: FailureCode, message: string): Promise<JobOutcome> {
   const outcome = await t.lifecycle.fail(t.job, ['running'], { code, message }, t.fence);
   return { status: outcome === fencedOut ? 'fenced' : 'failed' };
 }
 
-async function trainJob(t: Try): Promise<JobOutcome> {
+async function trainJob(t: TrainingTry): Promise<JobOutcome> {
   const initial = await modelToStartFromOf(t);
   if (initial && 'status' in initial) return initial;
   const rows = await loadRows(t, initial);
@@ -116,7 +123,7 @@ async function trainJob(t: Try): Promise<JobOutcome> {
 
 // A warm start's model (training.initFrom), or the job failed: the model was deleted after the
 // job was submitted. Null for a cold start.
-async function modelToStartFromOf(t: Try): Promise<StoredModel | JobOutcome | null> {
+async function modelToStartFromOf(t: TrainingTry): Promise<StoredModel | JobOutcome | null> {
   const id = t.job.spec.training.initFrom?.model;
   if (id === undefined) return null;
   const model = await t.stores.models.get(id);
@@ -128,7 +135,7 @@ async function modelToStartFromOf(t: Try): Promise<StoredModel | JobOutcome | nu
 // The model's weights, and its scaler when the job standardises its inputs: a matrix job's new
 // rows are scaled as the model's were (its weights were trained on inputs scaled so), not by a
 // scaler fitted on the new rows. A model without a scaler leaves the job to fit one.
-function warmStartOf(t: Try, model: StoredModel): TrainStart {
+function warmStartOf(t: TrainingTry, model: StoredModel): TrainStart {
   const { params, scaler } = modelFromDocument(model);
   const keep = t.job.spec.training.standardize && scaler !== null;
   return keep ? { params, scaler } : { params };
@@ -137,7 +144,10 @@ function warmStartOf(t: Try, model: StoredModel): TrainStart {
 // The job's rows (a table preprocessed by a fit on its training rows, or by the preprocessing
 // of the table model it starts from), the held-out rows, or the job failed for them (never
 // retried).
-async function loadRows(t: Try, initial: StoredModel | null): Promise<TrainingRows | JobOutcome> {
+async function loadRows(
+  t: TrainingTry,
+  initial: StoredModel | null,
+): Promise<TrainingRows | JobOutcome> {
   const { dataset: ref, training } = t.job.spec;
   if ('id' in ref) {
     const meta = await t.stores.datasets.meta(ref.id);
@@ -154,7 +164,7 @@ async function loadRows(t: Try, initial: StoredModel | null): Promise<TrainingRo
 }
 
 async function loadTableRows(
-  t: Try,
+  t: TrainingTry,
   ref: Extract<DatasetRef, { id: string }>,
   initial: StoredModel | null,
 ): Promise<TrainingRows | JobOutcome> {
@@ -170,7 +180,7 @@ async function loadTableRows(
 
 // Where this try starts: from scratch, or (a job taken over) from its checkpoint, said in a
 // `resumed` event. The same seed retrains the same epochs: only later ones go to the stream.
-async function resumeFrom(t: Try) {
+async function resumeFrom(t: TrainingTry) {
   const checkpoint = t.takeover ? await t.stores.checkpoints.load(t.job.jobId) : null;
   const history = checkpoint?.history ?? emptyHistory();
   if (t.takeover) {
@@ -184,7 +194,7 @@ async function resumeFrom(t: Try) {
   return { checkpoint, history };
 }
 
-async function cancelled(t: Try, epochs: TrainResult['epochs']): Promise<JobOutcome> {
+async function cancelled(t: TrainingTry, epochs: TrainResult['epochs']): Promise<JobOutcome> {
   const outcome = await t.lifecycle.cancel(t.job, ['running'], epochs, t.fence);
   return { status: outcome === fencedOut ? 'fenced' : 'cancelled' };
 }
@@ -192,7 +202,10 @@ async function cancelled(t: Try, epochs: TrainResult['epochs']): Promise<JobOutc
 // Saves the model and records the job done (the move also drops the checkpoint), both fenced.
 // A reproduction's model is unnamed (never a version of the original's name) and says whose it
 // reproduces; its done event says whether the weights came out the same.
-async function succeed(t: Try, doc: ReturnType<typeof createModelDocument>): Promise<JobOutcome> {
+async function succeed(
+  t: TrainingTry,
+  doc: ReturnType<typeof createModelDocument>,
+): Promise<JobOutcome> {
   const { jobId } = t.job;
   const { reproduces } = t.job.spec;
   const modelId = await t.stores.models.idForJob(jobId, newId());

@@ -12,7 +12,7 @@ import { networkSchema } from './network.js';
 import { columnOverridesSchema, preprocessOptionsSchema, taskSchema } from './preprocessing.js';
 
 /** The kinds of job the service runs; each has its file in src/jobs/ (kinds.ts lists them). */
-export const jobKinds = ['training'] as const;
+export const jobKinds = ['training', 'batch-predictions'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 /** Where a job's rows come from: a stored dataset, a built-in set, or a seeded generator. */
@@ -98,16 +98,69 @@ export const jobSpecRecordSchema = z.object({
 });
 export type JobSpecRecord = z.infer<typeof jobSpecRecordSchema>;
 
+/**
+ * What a client sends to POST /v1/models/:ref/batch-predictions: the stored dataset to score
+ * (issue 15), and optionally a webhook.
+ */
+export const batchPredictionRequestSchema = z
+  .strictObject({
+    dataset: z.strictObject({
+      id: z.string().min(1).max(64).describe('a stored dataset (POST /v1/datasets)'),
+    }),
+    webhook: webhookSchema.optional(),
+  })
+  .meta({ id: 'BatchPredictionRequest' });
+export type BatchPredictionRequest = z.output<typeof batchPredictionRequestSchema>;
+
+/** The request with the model reference of its route, as the kind checks it. */
+export type BatchPredictionSubmit = BatchPredictionRequest & { model: string };
+
+/**
+ * A batch-predictions job's recorded spec (issue 15): the model pinned to the id its reference
+ * named at submit, and the dataset it scores. `kind` tells it from a training spec.
+ */
+export const batchPredictionSpecSchema = z
+  .object({
+    kind: z.literal('batch-predictions'),
+    model: z.object({
+      id: z.string(),
+      /** The reference as the client gave it (an id, NAME, NAME@VERSION or NAME@ALIAS). */
+      ref: z.string(),
+    }),
+    dataset: z.object({ id: z.string() }),
+    webhook: webhookSchema.optional(),
+  })
+  .meta({ id: 'BatchPredictionSpec' });
+export type BatchPredictionSpec = z.infer<typeof batchPredictionSpecSchema>;
+
+/** A job's recorded spec of any kind: training's (no `kind`, as every job before kinds) or another. */
+export const anyJobSpecSchema = z.union([jobSpecRecordSchema, batchPredictionSpecSchema]);
+export type AnyJobSpec = z.infer<typeof anyJobSpecSchema>;
+
+/** The kind a recorded spec is of. */
+export function kindOfSpec(spec: AnyJobSpec): JobKind {
+  return 'kind' in spec ? spec.kind : 'training';
+}
+
+/** A training spec, narrowed (training's code is handed only training jobs). */
+export function isTrainingSpec(spec: AnyJobSpec): spec is JobSpecRecord {
+  return !('kind' in spec);
+}
+
 /** What a job on the queue carries: never the data itself, which the spec names. */
 export const jobPayloadSchema = z.object({
   jobId: z.string(),
   /** The tenant whose job it is: its records live under that tenant's keys. */
   tenant: z.string(),
-  spec: jobSpecRecordSchema,
+  spec: anyJobSpecSchema,
   /** Absent on jobs queued before kinds existed: those are training. */
   kind: z.enum(jobKinds).optional(),
 });
 export type JobPayload = z.infer<typeof jobPayloadSchema>;
+/** A training job's payload. */
+export type TrainingPayload = JobPayload & { spec: JobSpecRecord };
+/** A batch-predictions job's payload. */
+export type BatchPredictionPayload = JobPayload & { spec: BatchPredictionSpec };
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -139,11 +192,15 @@ export const progressSchema = z.object({
 });
 export type Progress = z.infer<typeof progressSchema>;
 
+/** A batch-predictions job's progress: rows scored so far, of the dataset's rows. */
+export const rowsProgressSchema = z.object({ rows: z.number().int(), of: z.number().int() });
+export type RowsProgress = z.infer<typeof rowsProgressSchema>;
+
 export const jobRecordSchema = z.object({
   id: z.string(),
   status: z.enum(jobStatuses),
-  spec: jobSpecRecordSchema,
-  progress: progressSchema.optional(),
+  spec: anyJobSpecSchema,
+  progress: z.union([progressSchema, rowsProgressSchema]).optional(),
   metrics: metricsSchema.optional(),
   createdAt: z.string(),
   startedAt: z.string().optional(),
@@ -180,18 +237,30 @@ export type EpochEvent = z.infer<typeof epochEventSchema>;
 export const jobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), status: z.enum(jobStatuses), at }),
   epochEventSchema,
+  /** Rows a batch-predictions job has scored so far (issue 15), after each chunk. */
+  z.object({ type: z.literal('progress'), rows: z.number().int(), of: z.number().int(), at }),
+  /** A training job's end: its model and metrics; a batch-predictions job's: rows and output. */
   z.object({
     type: z.literal('done'),
-    modelId: z.string(),
+    modelId: z.string().optional(),
     /** The model's name and version, when the job named it (`model.name`). */
     model: z.object({ name: z.string(), version: z.number().int() }).optional(),
     /** A reproduction job: whether its model is the original's, bit for bit. */
     reproduction: reproductionSchema.optional(),
-    metrics: metricsSchema,
+    metrics: metricsSchema.optional(),
+    /** Batch predictions: the rows scored, and where the CSV is (GET /v1/jobs/:id/output). */
+    rows: z.number().int().optional(),
+    output: z.string().optional(),
     at,
   }),
   z.object({ type: z.literal('failed'), error: jobErrorSchema, at }),
-  z.object({ type: z.literal('cancelled'), epoch: z.number().int(), at }),
+  z.object({
+    type: z.literal('cancelled'),
+    epoch: z.number().int(),
+    /** Batch predictions: the rows scored before it stopped. */
+    rows: z.number().int().optional(),
+    at,
+  }),
   /** A worker took the job up again from its checkpoint after its previous one stopped. */
   z.object({
     type: z.literal('resumed'),
@@ -221,10 +290,19 @@ const record = jobRecordSchema.shape;
 export const jobViewSchema = z
   .object({
     id: record.id,
+    /** `training`, or `batch-predictions` (issue 15). */
+    kind: z.enum(jobKinds),
     status: record.status,
     spec: record.spec,
-    seed: z.number().int(),
-    progress: progressSchema.extend({ error: z.number().nullable() }),
+    /** Training jobs: the seed their spec fixed. */
+    seed: z.number().int().optional(),
+    /** Training: epochs done of the most; batch predictions: rows scored of the dataset's. */
+    progress: z.union([
+      progressSchema.extend({ error: z.number().nullable() }),
+      rowsProgressSchema,
+    ]),
+    /** Batch predictions, once succeeded: where its CSV is. */
+    output: z.string().optional(),
     metrics: record.metrics,
     createdAt: record.createdAt,
     startedAt: record.startedAt,
@@ -237,13 +315,27 @@ export const jobViewSchema = z
   .meta({ id: 'Job' });
 export type JobView = z.infer<typeof jobViewSchema>;
 
+/** Where a batch-predictions job's CSV is read. */
+export const outputPath = (jobId: string) => `/v1/jobs/${jobId}/output`;
+
 export function jobView(r: JobRecord): JobView {
+  const spec = r.spec;
+  const kind = kindOfSpec(spec);
+  const made = isTrainingSpec(spec)
+    ? {
+        seed: spec.training.seed,
+        progress: r.progress ?? { epoch: 0, epochs: spec.training.epochs, error: null },
+      }
+    : {
+        progress: r.progress ?? { rows: 0, of: 0 },
+        ...(r.status === 'succeeded' ? { output: outputPath(r.id) } : {}),
+      };
   return {
     id: r.id,
+    kind,
     status: r.status,
-    spec: r.spec,
-    seed: r.spec.training.seed,
-    progress: r.progress ?? { epoch: 0, epochs: r.spec.training.epochs, error: null },
+    spec,
+    ...made,
     ...(r.metrics ? { metrics: r.metrics } : {}),
     createdAt: r.createdAt,
     ...(r.startedAt ? { startedAt: r.startedAt } : {}),

@@ -41,7 +41,8 @@ export interface TableDatasetMeta {
   outputs: number;
   classes?: (string | number)[];
   targetKind: TargetKind;
-  label: TableDataset['label'];
+  /** Absent for a table uploaded without ?label= (scored, not trained on). */
+  label?: TableDataset['label'];
   droppedRows: TableDataset['droppedRows'];
   missingTokens: string[];
   columns: TableDataset['columns'];
@@ -90,7 +91,7 @@ function tableFields(dataset: TableDataset, id: string) {
     outputs: dataset.outputs,
     ...(dataset.classes ? { classes: dataset.classes } : {}),
     targetKind: dataset.targetKind,
-    label: dataset.label,
+    ...(dataset.label ? { label: dataset.label } : {}),
     droppedRows: dataset.droppedRows,
     missingTokens: dataset.missingTokens,
     columns: dataset.columns,

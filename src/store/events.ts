@@ -43,6 +43,14 @@ redis.call('HINCRBYFLOAT', KEYS[4], 'sum', ARGV[6])
 return 'ok'
 `);
 
+// KEYS: job hash, stream. ARGV: fence, maxlen, event JSON, progress JSON.
+const progressScript = luaScript(`${fencedOutLua}${appendLua}
+if fencedOut(KEYS[1], ARGV[1]) then return 'fenced' end
+appendEvent(KEYS[2], tonumber(ARGV[2]), ARGV[3])
+redis.call('HSET', KEYS[1], 'progress', ARGV[4])
+return 'ok'
+`);
+
 /** `maxEvents`: about how many events each job's stream keeps (0: all). */
 export function createEventStore(redis: Redis, keys: Keys, maxEvents = 0) {
   const metrics = metricsKeysFor(keys.prefix);
@@ -87,6 +95,28 @@ export function createEventStore(redis: Redis, keys: Keys, maxEvents = 0) {
         JSON.stringify(progress),
         epochBucketOf(seconds),
         seconds,
+      )) as 'ok' | 'fenced';
+    },
+
+    /**
+     * A batch-predictions job's `progress` event and the record's progress (rows scored of
+     * all), at once; 'fenced' (nothing written) when `fence` is no longer the job's.
+     */
+    async appendProgress(
+      jobId: string,
+      event: JobEvent & { type: 'progress' },
+      fence: Fence,
+    ): Promise<'ok' | 'fenced'> {
+      const progress = { rows: event.rows, of: event.of };
+      return (await progressScript(
+        redis,
+        2,
+        keys.job(jobId),
+        keys.jobEvents(jobId),
+        fence,
+        maxEvents,
+        JSON.stringify(event),
+        JSON.stringify(progress),
       )) as 'ok' | 'fenced';
     },
 

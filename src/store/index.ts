@@ -6,6 +6,7 @@ import { createEventStore } from './events.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { createJobStore } from './jobs.js';
 import { createModelStore } from './models.js';
+import { createOutputStore } from './outputs.js';
 import { keysFor } from './redis.js';
 import { createUsage } from './usage.js';
 
@@ -38,6 +39,7 @@ export function createStores(
     idempotency: createIdempotencyStore(redis, keys),
     jobs: createJobStore(redis, keys, { finishedTtlSeconds: ttl, maxEvents }),
     models: createModelStore(redis, keys),
+    outputs: createOutputStore(redis, keys),
   };
 }
 

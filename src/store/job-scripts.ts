@@ -32,7 +32,10 @@ local function finish(id, ttl, datasetPrefix, idempotencyPrefix)
     release(KEYS[5], 'dataset:' .. owned)
   end
   if ttl <= 0 then return end
-  for _, key in ipairs({KEYS[1], KEYS[2], KEYS[7]}) do redis.call('EXPIRE', key, ttl) end
+  -- a batch-predictions job's output (store/outputs.ts: the record's key and ':output')
+  for _, key in ipairs({KEYS[1], KEYS[2], KEYS[7], KEYS[1] .. ':output'}) do
+    redis.call('EXPIRE', key, ttl)
+  end
   -- an Idempotency-Key must not outlive the job it names
   local idempotency = redis.call('HGET', KEYS[1], 'idempotencyKey')
   if idempotency then redis.call('EXPIRE', idempotencyPrefix .. idempotency, ttl, 'LT') end
@@ -70,15 +73,16 @@ if ttl >= 0 then finish(ARGV[1], ttl, ARGV[10], ARGV[11]) end
 return 'ok'
 `;
 
-// KEYS: the tenant's expiring-jobs set, all-jobs set, the service's counts by status. ARGV:
-// status-set prefix, most to sweep. Takes finished jobs past their TTL off the lists (their
-// keys have expired) and out of the counts.
-export const sweepScript = `
+// KEYS: the tenant's expiring-jobs set, all-jobs set, the service's counts by status, the
+// tenant's usage. ARGV: status-set prefix, most to sweep. Takes finished jobs past their TTL off
+// the lists (their keys have expired) and out of the counts, and their outputs out of the usage.
+export const sweepScript = `${usageLua}
 local now = tonumber(redis.call('TIME')[1])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   redis.call('ZREM', KEYS[2], id)
+  release(KEYS[4], 'output:' .. id)
   for _, s in ipairs({${finalStatuses.map((s) => `'${s}'`).join(', ')}}) do
     if redis.call('ZREM', ARGV[1] .. s, id) == 1 then redis.call('HINCRBY', KEYS[3], s, -1) end
   end
@@ -105,7 +109,8 @@ if key then
   local entry = redis.call('GET', ARGV[4] .. key)
   if entry and cjson.decode(entry).jobId == ARGV[1] then redis.call('DEL', ARGV[4] .. key) end
 end
-redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[1] .. ':output')
+release(KEYS[8], 'output:' .. ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', ARGV[2] .. status, ARGV[1])

@@ -44,10 +44,11 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
   const sweep = () =>
     redis.eval(
       sweepScript,
-      3,
+      4,
       keys.expiringJobs,
       keys.jobs,
       keys.jobCounts,
+      usageKey(keys),
       keys.jobsByStatus,
       sweepBatch,
     );
@@ -170,7 +171,7 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
       const result = (await redis.eval(claimScript, 1, keys.job(id))) as string[] | null;
       if (!result) return null;
       const [fence = '', progressJson, cancelRequested] = result;
-      const progress = progressJson ? (JSON.parse(progressJson) as Progress) : null;
+      const progress = progressJson ? (JSON.parse(progressJson) as Partial<Progress>) : null;
       return { fence, written: progress?.epoch ?? 0, cancelRequested: cancelRequested === 'true' };
     },
 

@@ -530,7 +530,8 @@ const datasetCases: BadCase[] = [
     type: 'text/plain',
   }),
   postDataset('a body without content-type', 'a,y\n1,0\n', 415, undefined, { type: null }),
-  csvCase('CSV without ?label or ?targets', '', 'a,y\n1,0\n', 400, 'query.label'),
+  // a CSV without ?label or ?targets is a table to score (issue 15): no refusal
+  csvCase('CSV ?task without ?label', '?task=regression', 'a,y\n1,0\n', 400, 'query.task'),
   csvCase('CSV with an empty ?label', '?label=', 'a,y\n1,0\n', 400, 'query.label'),
   csvCase('CSV ?label of no column', '?label=z', 'a,y\n1,0\n', 400, 'query.label'),
   csvCase('CSV ?label and ?targets', '?label=y&targets=a', 'a,y\n1,0\n', 400, 'targets'),
@@ -563,7 +564,9 @@ const datasetCases: BadCase[] = [
     `a,y\n${'1.25,0\n'.repeat(800)}`,
     413,
   ),
-  postDataset('records without ?label', json([{ a: 1, y: 0 }]), 400, 'query.label'),
+  postDataset('records with ?task and no ?label', json([{ a: 1, y: 0 }]), 400, 'query.task', {
+    url: '/v1/datasets?task=classification',
+  }),
   postDataset('records with ?targets', json([{ a: 1, y: 0 }]), 400, 'query.targets', {
     url: '/v1/datasets?label=y&targets=y',
   }),

@@ -370,15 +370,23 @@ describe('the label', () => {
     [ndjsonBody, 'application/x-ndjson'],
   ];
 
-  it('left out: a 400 under query.label listing the columns, in every form', async () => {
+  it('left out: a table to score (issue 15), every row kept, no label, in every form', async () => {
     for (const [body, type] of bodies) {
-      await expectRefusal(post('', body, type), [
-        {
-          path: 'query.label',
-          message: `is required for a table: say which column to predict (?label=COLUMN); ${columns}`,
-        },
-      ]);
+      const res = await post('', body, type);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const meta = res.body;
+      const rows = type === 'text/csv' ? carsCsv.trim().split('\n').length - 1 : 20;
+      expect(meta).toMatchObject({ format: 'table', rows, droppedRows: [], outputs: 0 });
+      expect(meta.label).toBeUndefined();
+      expect(meta.columns.map((c: { name: string }) => c.name)).toContain('Miles_per_Gallon');
     }
+    // a task is the label's: refused without one
+    await expectRefusal(post('?task=regression', jsonBody, 'application/json'), [
+      {
+        path: 'query.task',
+        message: "is the label's task: give the label too (?label=COLUMN), or leave out task",
+      },
+    ]);
   });
 
   it('misspelt: a 400 naming it, with the column it may mean', async () => {

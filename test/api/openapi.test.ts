@@ -99,8 +99,11 @@ describe('the OpenAPI document', () => {
     ]);
     const table = schemas.TableDataset;
     expect(table.required).toEqual(
-      expect.arrayContaining(['format', 'columns', 'label', 'droppedRows', 'missingTokens']),
+      expect.arrayContaining(['format', 'columns', 'droppedRows', 'missingTokens']),
     );
+    // a table uploaded without ?label= has none (issue 15: scored, not trained on)
+    expect(table.required).not.toContain('label');
+    expect(table.properties.label).toBeDefined();
     expect(table.properties.columns.items.$ref).toBe('#/components/schemas/ColumnProfile');
     const types = schemas.ColumnProfile.oneOf.flatMap(
       (c: { properties: { type: { const?: string; enum?: string[] } } }) =>

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient } from '../../src/client.js';
-import { modelFormat } from '../../src/spec/index.js';
+import { type JobSpecRecord, modelFormat, type Progress } from '../../src/spec/index.js';
 import { connectRedis, keysFor } from '../../src/store/index.js';
 import { irisJob as irisJobOf, scratchFolder } from '../helpers/cli.js';
 import { freePort, secondsLongJob, startService, type TestService } from '../helpers/service.js';
@@ -91,9 +91,10 @@ describe('backprop submit, jobs, status', () => {
     const id = r.stdout.trim();
     expect(id).toMatch(idLine);
     const job = await getJob(id);
-    expect(job.spec.network).toEqual(irisJob.network);
-    expect(job.spec.dataset).toEqual(irisJob.dataset);
-    expect(job.spec.training).toMatchObject(irisJob.training);
+    const spec = job.spec as JobSpecRecord; // a training job's
+    expect(spec.network).toEqual(irisJob.network);
+    expect(spec.dataset).toEqual(irisJob.dataset);
+    expect(spec.training).toMatchObject(irisJob.training);
     expect(job.seed).toBe(7);
   });
 
@@ -112,7 +113,7 @@ describe('backprop submit, jobs, status', () => {
     expect(epochs.map((l) => l.split(' ')[1])).toEqual(
       Array.from({ length: 20 }, (_, i) => `${i + 1}/20`),
     );
-    expect(epochs[19]).toContain(`error ${job.progress.error!.toFixed(6)}`);
+    expect(epochs[19]).toContain(`error ${(job.progress as Progress).error.toFixed(6)}`);
     expect(r.stderr).toContain(`job ${jobId} running\n`);
     expect(r.stderr).toContain(
       `job ${jobId} succeeded: 20 epochs (max_epochs), error ${job.metrics!.error!.toFixed(6)}`,
@@ -140,7 +141,7 @@ describe('backprop submit, jobs, status', () => {
       jobId,
       'succeeded',
       '20/20',
-      job.progress.error!.toFixed(6),
+      (job.progress as Progress).error.toFixed(6),
       job.createdAt,
     ]);
     const json = await run(['jobs', '--json']);
@@ -346,10 +347,14 @@ describe('datasets', () => {
     expect(response.status).toBe(404);
   });
 
-  it('datasets upload without --label or --targets is exit 2', async () => {
+  it('datasets upload without --label stores a table to score; --label and --targets is exit 2', async () => {
     const r = await run(['datasets', 'upload', irisCsv]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^backprop: give one of --label COLUMN .* or --targets a,b/);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(idLine);
+    expect(r.stderr).toContain('no label: for scoring (backprop batch-predict), not training');
+    const both = await run(['datasets', 'upload', irisCsv, '--label', 'species', '--targets', 'a']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/^backprop: give one of --label COLUMN .* or --targets a,b/);
   });
 });
 

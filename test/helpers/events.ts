@@ -40,7 +40,16 @@ export function follow(
           resolve(events);
         }
       });
-    for (const type of ['status', 'epoch', 'resumed', 'retrying', 'done', 'failed', 'cancelled'])
+    for (const type of [
+      'status',
+      'epoch',
+      'progress',
+      'resumed',
+      'retrying',
+      'done',
+      'failed',
+      'cancelled',
+    ])
       on(type);
     source.onerror = (e) => {
       if (source.readyState === EventSource.CLOSED)

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient, type paths } from '../../src/client.js';
+import type { JobSpecRecord } from '../../src/spec/index.js';
 import { follow } from '../helpers/events.js';
 import { irisCsv } from '../helpers/iris.js';
 import { startService, type TestService } from '../helpers/service.js';
@@ -65,7 +66,7 @@ describe('end to end', () => {
     expect(submitted.response.status).toBe(202);
     const queued = submitted.data!;
     expect(queued.status).toBe('queued');
-    expect(queued.spec.training).toMatchObject({
+    expect((queued.spec as JobSpecRecord).training).toMatchObject({
       epochs,
       seed: 1,
       tolerance: 1e-7,
@@ -150,7 +151,7 @@ describe('end to end', () => {
     for (let i = 0; i < 2; i++) {
       const submitted = await api.POST('/v1/jobs', { body: job });
       expect(submitted.response.status).toBe(202);
-      expect(submitted.data!.spec.training.threads).toBe(2);
+      expect((submitted.data!.spec as JobSpecRecord).training.threads).toBe(2);
       const events = await follow(service, submitted.data!.id, { apiKey: key.key });
       expect(events.filter((e) => e.type === 'epoch')).toHaveLength(8);
       const done = events[events.length - 1]!;

@@ -4,9 +4,11 @@
 // never reused, import and download carry the name, warm start pins the model it named, and
 // another tenant sees none of it. Real API, real Redis, a real worker process; the routes through
 // the typed client (src/client.ts).
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient, type paths } from '../../src/client.js';
+import type { JobSpecRecord } from '../../src/spec/index.js';
 import { follow } from '../helpers/events.js';
 import { irisCsv } from '../helpers/iris.js';
 import { startService, type TestService, xorNetwork, xorRows } from '../helpers/service.js';
@@ -411,7 +413,7 @@ describe('a table model: lineage, the dataset filter, warm start by reference', 
     });
     expect(lineage.dataset!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(lineage.spec).toEqual(receipt!.spec);
-    expect(lineage.spec!.network).toEqual(job!.spec.network);
+    expect(lineage.spec!.network).toEqual((job!.spec as JobSpecRecord).network);
     expect(lineage.spec!.training).toMatchObject({ epochs: 5, seed: 3 });
     expect(lineage.seed).toBe(3);
     expect(lineage.seed).toBe(job!.seed);
@@ -437,7 +439,7 @@ describe('a table model: lineage, the dataset filter, warm start by reference', 
     });
     expect(warm.model).toEqual({ name: 'iris', version: 2 });
     const { data: job } = await api.GET('/v1/jobs/{id}', { params: { path: { id: warm.jobId } } });
-    expect(job!.spec.training.initFrom).toEqual({ model: first.modelId });
+    expect((job!.spec as JobSpecRecord).training.initFrom).toEqual({ model: first.modelId });
     const { data: model } = await getModel('iris@2');
     expect(model!.lineage.initFrom).toBe(first.modelId);
     expect(model!.preprocessing).toEqual((await getModel('iris@1')).data!.preprocessing);

@@ -5,12 +5,14 @@
 // checkpoint); not equal, with the reason, when the data under the receipt changed. A model with
 // no receipt, or whose dataset or start model is gone, is a 409 naming it; unknown and other
 // tenants' references are 404s. Real API, real Redis, real worker processes, the typed client.
+
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient } from '../../src/client.js';
 import { fromLabels } from '../../src/data/index.js';
+import type { JobSpecRecord, Progress } from '../../src/spec/index.js';
 import { connectRedis } from '../../src/store/index.js';
 import { follow } from '../helpers/events.js';
 import { irisCsv } from '../helpers/iris.js';
@@ -97,15 +99,16 @@ describe('POST /v1/models/:ref/reproduce', () => {
     expect(receipt.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
     const queued = await reproduce('flowers@1');
     expect(queued.status).toBe('queued');
-    expect(queued.spec.reproduces).toEqual({
+    const spec = queued.spec as JobSpecRecord; // a training job's
+    expect(spec.reproduces).toEqual({
       model: original.id,
       weightsSha256: receipt.weightsSha256,
       datasetSha256: receipt.datasetSha256,
       engineVersion: receipt.engineVersion,
       kernel: original.model.metrics.kernel,
     });
-    expect(queued.spec.model).toBeUndefined(); // not a version of flowers
-    expect(queued.spec.training).toEqual(receipt.spec.training);
+    expect(spec.model).toBeUndefined(); // not a version of flowers
+    expect(spec.training).toEqual(receipt.spec.training);
     const again = await finish(queued.id);
     const reproduction = {
       model: original.id,
@@ -151,7 +154,7 @@ describe('POST /v1/models/:ref/reproduce', () => {
     for (;;) {
       const { data: job } = await api.GET('/v1/jobs/{id}', { params: { path: { id } } });
       expect(job!.status).not.toBe('succeeded'); // killed before the end, or the test says nothing
-      if (job!.progress.epoch >= 12) break;
+      if ((job!.progress as Progress).epoch >= 12) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const redis = connectRedis(service.config.redisUrl);

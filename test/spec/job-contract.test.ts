@@ -56,11 +56,53 @@ describe('the job contract', () => {
     expect(jobViewSchema.parse(view)).toEqual(view);
     expect(view).toEqual({
       id: 'j1',
+      kind: 'training',
       status: 'queued',
       spec,
       seed: 7,
       progress: { epoch: 0, epochs: 3, error: null },
       createdAt: '2026-12-04T00:00:00Z',
     });
+  });
+
+  it('reads a batch-predictions job beside training ones (issue 15), its view with rows and output', () => {
+    const batch = {
+      kind: 'batch-predictions' as const,
+      model: { id: 'm1', ref: 'penguins@production' },
+      dataset: { id: 'd1' },
+    };
+    const record: JobRecord = {
+      id: 'j2',
+      status: 'succeeded',
+      spec: batch,
+      progress: { rows: 344, of: 344 },
+      createdAt: '2026-12-04T00:00:00Z',
+    };
+    expect(jobRecordSchema.parse(record)).toEqual(record);
+    // a training spec stays one (its record and payload as before kinds), and a batch one is
+    // not read as training
+    expect(jobRecordSchema.parse(queued).spec).toEqual(spec);
+    expect(
+      jobPayloadSchema.parse({ jobId: 'j2', tenant: 't', spec: batch, kind: 'batch-predictions' })
+        .spec,
+    ).toEqual(batch);
+    const view = jobView(record);
+    expect(jobViewSchema.parse(view)).toEqual(view);
+    expect(view).toEqual({
+      id: 'j2',
+      kind: 'batch-predictions',
+      status: 'succeeded',
+      spec: batch,
+      progress: { rows: 344, of: 344 },
+      output: '/v1/jobs/j2/output',
+      createdAt: '2026-12-04T00:00:00Z',
+    });
+    expect(jobView({ ...record, status: 'running' }).output).toBeUndefined();
+    const events = [
+      { type: 'progress', rows: 1000, of: 2000, at: 'now' },
+      { type: 'done', rows: 2000, output: '/v1/jobs/j2/output', at: 'now' },
+      { type: 'cancelled', epoch: 0, rows: 1000, at: 'now' },
+    ];
+    for (const event of events) expect(jobEventSchema.parse(event)).toEqual(event);
   });
 });
