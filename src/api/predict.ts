@@ -6,8 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { maxFloat32 } from '../data/index.js';
 import { outputSizeOf, parameterCount } from '../engine/index.js';
-import { AppError, type Issue, ValidationError } from '../errors.js';
-import { parseModelRef } from '../spec/index.js';
+import { type Issue, ValidationError } from '../errors.js';
 import type { Stores } from '../store/index.js';
 import { authProblems, type ModelParams, nameOfParams, problems, refOfParams } from './schemas.js';
 import type { CachedModel } from './services.js';
@@ -52,24 +51,8 @@ export async function getModel(
   ref: string,
 ): Promise<CachedModel> {
   const cached = await app.services.models.get(stores, ref);
-  if (!cached) throw await modelNotFound(stores, ref);
+  if (!cached) throw await stores.models.notFound(ref);
   return cached;
-}
-
-/** The 404 for a reference that names no model of the tenant's, saying which part is missing. */
-export async function modelNotFound(stores: Stores, ref: string): Promise<AppError> {
-  const parsed = parseModelRef(ref);
-  if (parsed && parsed.kind !== 'plain' && !(await stores.models.name(parsed.name)))
-    return new AppError('not_found', `no model of yours is named ${parsed.name}`);
-  return new AppError('not_found', noModel(ref));
-}
-
-/** The 404's words for a reference that names no model of the tenant's. */
-export function noModel(ref: string): string {
-  const parsed = parseModelRef(ref);
-  if (parsed?.kind === 'version') return `${parsed.name} has no version ${parsed.version}`;
-  if (parsed?.kind === 'alias') return `${parsed.name} has no alias ${parsed.alias}`;
-  return `no model has id or name ${ref}`;
 }
 
 /**

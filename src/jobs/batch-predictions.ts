@@ -16,7 +16,7 @@ import {
 import type { EncodedTable } from '../data/encoded-table.js';
 import type { DataRows } from '../data/index.js';
 import { createPredictor, outputSizeOf } from '../engine/index.js';
-import { AppError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import {
   type BatchPredictionPayload,
   type BatchPredictionSubmit,
@@ -24,7 +24,6 @@ import {
   isTrainingSpec,
   modelFromDocument,
   outputPath,
-  parseModelRef,
 } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import type { DatasetMeta, StoredModel, Stores } from '../store/index.js';
@@ -41,7 +40,7 @@ export const batchPredictions: Kind<null, BatchPredictionSubmit> = {
   async prepare(_config, stores, spec) {
     const id = await stores.models.resolve(spec.model);
     const model = id ? await stores.models.get(id) : null;
-    if (!id || !model) throw new AppError('not_found', noModel(spec.model));
+    if (!id || !model) throw await stores.models.notFound(spec.model);
     const meta = await stores.datasets.meta(spec.dataset.id);
     if (!meta) {
       throw new ValidationError([
@@ -70,14 +69,6 @@ export const batchPredictions: Kind<null, BatchPredictionSubmit> = {
 function batchTry(t: Try): BatchTry {
   if (isTrainingSpec(t.job.spec)) throw new Error(`job ${t.job.jobId} is a training job`);
   return t as BatchTry;
-}
-
-/** The 404's words for a reference that names no model of the tenant's. */
-function noModel(ref: string): string {
-  const parsed = parseModelRef(ref);
-  if (parsed?.kind === 'version') return `${parsed.name} has no version ${parsed.version}`;
-  if (parsed?.kind === 'alias') return `${parsed.name} has no alias ${parsed.alias}`;
-  return `no model has id or name ${ref}`;
 }
 
 // A table model scores a table holding every column it reads (others are carried through); a

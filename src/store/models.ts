@@ -12,6 +12,7 @@
 // versions, and a job saved twice (its worker died between saving and finishing) keeps its one.
 // An alias moves with one HSET: a prediction resolves its reference once, then runs on that id.
 import type { Redis } from 'ioredis';
+import { AppError } from '../errors.js';
 import type { ModelDocument, ModelNaming, ModelRef } from '../spec/index.js';
 import { latestAlias, parseModelRef } from '../spec/model-ref.js';
 import { type Fence, fencedOutLua } from './fence.js';
@@ -218,6 +219,21 @@ export function createModelStore(redis: Redis, keys: Keys) {
       if (parsed.kind === 'version') return byName(parsed.name, 'version', String(parsed.version));
       if (parsed.alias === latestAlias) return byName(parsed.name, 'latest', '');
       return byName(parsed.name, 'alias', parsed.alias);
+    },
+    /**
+     * The 404 for a reference that names none of this tenant's models, saying which part is
+     * missing: the name, its version, its alias, or the id.
+     */
+    async notFound(ref: string): Promise<AppError> {
+      const parsed = parseModelRef(ref);
+      if (parsed?.kind === 'version' || parsed?.kind === 'alias') {
+        if (!(await store.name(parsed.name)))
+          return new AppError('not_found', `no model of yours is named ${parsed.name}`);
+        const missing =
+          parsed.kind === 'version' ? `no version ${parsed.version}` : `no alias ${parsed.alias}`;
+        return new AppError('not_found', `${parsed.name} has ${missing}`);
+      }
+      return new AppError('not_found', `no model has id or name ${ref}`);
     },
     /** The name's versions (newest first) and aliases; null when it has no version. */
     async name(name: string): Promise<NameRecord | null> {

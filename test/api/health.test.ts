@@ -33,6 +33,7 @@ const v1Routes = [
   'delete /v1/jobs/{id}',
   'post /v1/jobs/{id}/cancel',
   'get /v1/jobs/{id}/events',
+  'get /v1/jobs/{id}/output',
   'get /v1/models',
   'post /v1/models', // import a model file (routes/model-file.ts)
   'put /v1/models/{name}/aliases/{alias}',
@@ -41,6 +42,7 @@ const v1Routes = [
   'delete /v1/models/{id}',
   'get /v1/models/{id}/download',
   'post /v1/models/{id}/predict',
+  'post /v1/models/{id}/batch-predictions',
   'post /v1/models/{id}/reproduce', // retrain from the receipt (routes/reproduce.ts)
   'post /v1/models/{id}:predict', // TensorFlow Serving's form (routes/tf-serving.ts)
   'post /v1/models/{name}/labels/{label}:predict',

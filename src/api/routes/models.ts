@@ -14,7 +14,6 @@ import {
   expectedWidth,
   getModel,
   Issues,
-  modelNotFound,
   type PredictEndpoint,
   predictLogLevel,
   predictRows,
@@ -157,9 +156,9 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     handler: async (request, reply) => {
       const ref = request.params.id;
       const id = await request.stores.models.resolve(ref);
-      if (id === null) throw await modelNotFound(request.stores, ref);
+      if (id === null) throw await request.stores.models.notFound(ref);
       const deleted = await request.stores.models.delete(id);
-      if (deleted === 'missing') throw await modelNotFound(request.stores, ref);
+      if (deleted === 'missing') throw await request.stores.models.notFound(ref);
       if (deleted !== 'ok') {
         const { name, version } = (await request.stores.models.get(id)) ?? {};
         throw new AppError(

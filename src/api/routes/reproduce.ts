@@ -7,7 +7,6 @@ import { AppError, ValidationError } from '../../errors.js';
 import { reproductionJob } from '../../jobs/reproduce.js';
 import { submitJob } from '../../jobs/submit.js';
 import { jobView, jobViewSchema } from '../../spec/index.js';
-import { modelNotFound } from '../predict.js';
 import { authProblems, problems, refParams } from '../schemas.js';
 
 export async function reproduceRoutes(app: FastifyInstance): Promise<void> {
@@ -33,7 +32,7 @@ export async function reproduceRoutes(app: FastifyInstance): Promise<void> {
       const ref = request.params.id;
       const id = await request.stores.models.resolve(ref);
       const model = id === null ? null : await request.stores.models.get(id);
-      if (!model) throw await modelNotFound(request.stores, ref);
+      if (!model) throw await request.stores.models.notFound(ref);
       const { spec, reproduces } = await reproductionJob(
         app.services.config,
         request.stores,
