@@ -153,8 +153,10 @@ function outerProduct(op: OuterProduct, R: number, V: number): string {
   return tiles('row', op.M, R, row);
 }
 
+// Σ of a vector's lanes as (v₀+v₂) + (v₁+v₃), the order reduce4 sums in: a row's outputs are
+// then the same bits whichever tile it falls in (its place in the batch, the layer's width).
 const hsum = (v: string) =>
-  `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+  `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 2 ${v})) (f32.add (f32x4.extract_lane 1 ${v}) (f32x4.extract_lane 3 ${v})))`;
 
 // [Σ v0, Σ v1, Σ v2, Σ v3] in two rounds of pairwise shuffles and adds
 const lanes = (...l: number[]) => l.flatMap((x) => range(4).map((i) => 4 * x + i)).join(' ');
