@@ -212,7 +212,7 @@ export async function buildApp({
       openapi: '3.1.0',
       info: {
         title: 'backprop-service',
-        version: '0.1.0',
+        version: '0.2.0',
         description:
           'Training as a service for fully-connected neural networks, by backpropagation.',
       },

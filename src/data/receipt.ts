@@ -11,8 +11,12 @@ import type { NetworkSpec, Receipt, Reproduces, Reproduction } from '../spec/ind
 import type { DataRows } from './dataset.js';
 import type { EncodedTable } from './encoded-table.js';
 
-/** The engine's version: the package's (package.json), checked equal by test/data/receipt.test.ts. */
-export const engineVersion = '0.1.0';
+/**
+ * The engine's version: the package's (package.json), checked equal by test/data/receipt.test.ts.
+ * Raise it whenever the engine's arithmetic changes (0.2.0: the forward kernel's lane sums), so
+ * a reproduction of an older model names the engine as what differs.
+ */
+export const engineVersion = '0.2.0';
 
 const bytesOf = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 

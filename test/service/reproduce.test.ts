@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient } from '../../src/client.js';
 import { fromLabels } from '../../src/data/index.js';
+import { engineVersion } from '../../src/data/receipt.js';
 import type { JobSpecRecord, Progress } from '../../src/spec/index.js';
 import { connectRedis } from '../../src/store/index.js';
 import { follow } from '../helpers/events.js';
@@ -203,7 +204,7 @@ describe('POST /v1/models/:ref/reproduce', () => {
     expect(r.engineVersionEqual).toBe(false);
     expect(r.reasons).toEqual([
       `the data differs: it hashes to ${again.model.receipt.datasetSha256} now, ${original.model.receipt.datasetSha256} in the receipt`,
-      'the engine differs: version 0.1.0 now, 0.0.9 in the receipt',
+      `the engine differs: version ${engineVersion} now, 0.0.9 in the receipt`,
     ]);
     const { data: job } = await api.GET('/v1/jobs/{id}', { params: { path: { id: again.jobId } } });
     expect(job!.status).toBe('succeeded');
