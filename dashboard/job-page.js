@@ -38,6 +38,12 @@ export function jobPage(main, { id }) {
   const plot = h('div', { className: 'chart', dataset: { testid: 'error-chart', points: '0' } });
   const outcome = h('div');
   const spec = h('pre', { className: 'spec', dataset: { testid: 'job-spec' } });
+  const chartCard = h(
+    'section',
+    { className: 'card', 'aria-labelledby': 'chart-title' },
+    h('h2', { id: 'chart-title' }, 'Error per epoch'),
+    plot,
+  );
   main.append(
     h(
       'div',
@@ -48,12 +54,7 @@ export function jobPage(main, { id }) {
     ),
     progress,
     notice,
-    h(
-      'section',
-      { className: 'card', 'aria-labelledby': 'chart-title' },
-      h('h2', { id: 'chart-title' }, 'Error per epoch'),
-      plot,
-    ),
+    chartCard,
     outcome,
     h(
       'section',
@@ -74,8 +75,9 @@ export function jobPage(main, { id }) {
   }
 
   function showProgress() {
+    // a batch of predictions (issue 15): rows scored, no epochs to chart
+    chartCard.hidden = job.kind === 'batch-predictions';
     if (job.kind === 'batch-predictions') {
-      // a batch of predictions (issue 15): rows scored, no epochs
       const { rows, of } = last.rows !== undefined ? last : job.progress;
       progress.textContent = [
         `batch of ${job.spec.model.ref} on ${datasetName(job.spec.dataset)}`,

@@ -54,8 +54,12 @@ const deliverer = createWebhookWorker(
 );
 
 worker.on('ready', () => log.info({ concurrency: config.workerConcurrency }, 'worker ready'));
-worker.on('active', (job) => log.info({ jobId: job.id }, 'training started'));
-worker.on('completed', (job, outcome) => log.info({ jobId: job.id, outcome }, 'training finished'));
+// every kind of job (training, batch predictions) logs its kind
+const kindOfJob = (job: { data: { kind?: string } }) => job.data.kind ?? 'training';
+worker.on('active', (job) => log.info({ jobId: job.id, kind: kindOfJob(job) }, 'job started'));
+worker.on('completed', (job, outcome) =>
+  log.info({ jobId: job.id, kind: kindOfJob(job), outcome }, 'job finished'),
+);
 worker.on('error', (err) => log.error({ err }, 'worker error'));
 // A thread that died or threw: make sure the job's own record says so.
 worker.on('failed', async (job, err) => {

@@ -59,6 +59,8 @@ describe('a batch-predictions job in the dashboard', () => {
     expect(await page.getByTestId('job-progress').textContent()).toContain(
       `${rows} of ${rows} rows scored`,
     );
+    // no epochs to chart
+    expect(await page.getByRole('heading', { name: 'Error per epoch' }).isVisible()).toBe(false);
     expect(await troubles()).toEqual([]);
   }, 120_000);
 });
