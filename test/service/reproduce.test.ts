@@ -139,7 +139,13 @@ describe('POST /v1/models/:ref/reproduce', () => {
     expect(original.model.preprocessing.columns.map((c: { type: string }) => c.type)).toContain(
       'categorical',
     );
-    const again = await finish((await reproduce(original.id)).id);
+    // with an Idempotency-Key: a retry is the same job (200), not a second reproduction
+    const key = { params: { path: { id: original.id } }, headers: { 'idempotency-key': 'r-1' } };
+    const first = await api.POST('/v1/models/{id}/reproduce', key);
+    const retry = await api.POST('/v1/models/{id}/reproduce', key);
+    expect([first.response.status, retry.response.status]).toEqual([202, 200]);
+    expect(retry.data!.id).toBe(first.data!.id);
+    const again = await finish(first.data!.id);
     expect(again.done.reproduction).toMatchObject({
       equal: true,
       expected: original.model.receipt.weightsSha256,

@@ -8,22 +8,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { submitJob } from '../../jobs/submit.js';
-import {
-  batchPredictionRequestSchema,
-  isTrainingSpec,
-  jobView,
-  jobViewSchema,
-} from '../../spec/index.js';
+import { batchPredictionRequestSchema, isTrainingSpec, jobViewSchema } from '../../spec/index.js';
 import { authProblems, idParams, problems, refParams } from '../schemas.js';
-
-const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
-});
+import { idempotencyHeaders, sendSubmitted } from '../submitted.js';
 
 /** The columns of the output, for the route's documentation and the README. */
 export const outputDescription =
@@ -53,7 +40,7 @@ export async function batchPredictionRoutes(app: FastifyInstance): Promise<void>
     },
     handler: async (request, reply) => {
       const spec = { ...request.body, model: request.params.id };
-      const { record, created } = await submitJob(
+      const submitted = await submitJob(
         app.services,
         request.stores,
         spec,
@@ -61,11 +48,7 @@ export async function batchPredictionRoutes(app: FastifyInstance): Promise<void>
         request.log,
         'batch-predictions',
       );
-      const current = created ? record : ((await request.stores.jobs.get(record.id)) ?? record);
-      return reply
-        .code(created ? 202 : 200)
-        .header('location', `/v1/jobs/${record.id}`)
-        .send(jobView(current));
+      return sendSubmitted(reply, request.stores, submitted);
     },
   });
 

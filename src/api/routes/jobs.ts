@@ -9,15 +9,7 @@ import { submitJob } from '../../jobs/submit.js';
 import { type JobRecord, jobSchema, jobView, jobViewSchema } from '../../spec/index.js';
 import type { Stores } from '../../store/index.js';
 import { authProblems, idParams, jobListQuery, jobListSchema, problems } from '../schemas.js';
-
-const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
-});
+import { idempotencyHeaders, sendSubmitted } from '../submitted.js';
 
 async function getJob(stores: Stores, id: string): Promise<JobRecord> {
   const record = await stores.jobs.get(id);
@@ -67,18 +59,14 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     handler: async (request, reply) => {
-      const { record, created } = await submitJob(
+      const submitted = await submitJob(
         app.services,
         request.stores,
         request.body,
         request.headers['idempotency-key'],
         request.log,
       );
-      const current = created ? record : await getJob(request.stores, record.id);
-      return reply
-        .code(created ? 202 : 200)
-        .header('location', `/v1/jobs/${record.id}`)
-        .send(jobView(current));
+      return sendSubmitted(reply, request.stores, submitted);
     },
   });
 

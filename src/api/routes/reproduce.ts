@@ -6,8 +6,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError, ValidationError } from '../../errors.js';
 import { reproductionJob } from '../../jobs/reproduce.js';
 import { submitJob } from '../../jobs/submit.js';
-import { jobView, jobViewSchema } from '../../spec/index.js';
+import { jobViewSchema } from '../../spec/index.js';
 import { authProblems, problems, refParams } from '../schemas.js';
+import { idempotencyHeaders, sendSubmitted } from '../submitted.js';
 
 export async function reproduceRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -19,8 +20,10 @@ export async function reproduceRoutes(app: FastifyInstance): Promise<void> {
         "Starts a training job with the model's receipt: its network, dataset reference, resolved training (seed included) and the model it was warm-started from. The job's `spec.reproduces` names the model; when it succeeds, its `done` event and the job's `reproduction` say whether the new weights hash as the original's (`equal`), and if not what differed (the data's SHA-256, the engine version, the kernels). The new model has no name: it is not a version of the original's. A model without a receipt (imported from a file without one, or trained before receipts), or whose dataset or start model was deleted, is a 409 saying which.",
       tags: ['models'],
       params: refParams,
+      headers: idempotencyHeaders,
       response: {
         202: jobViewSchema,
+        200: jobViewSchema,
         404: problems[404],
         409: problems[409],
         413: problems[413],
@@ -38,11 +41,11 @@ export async function reproduceRoutes(app: FastifyInstance): Promise<void> {
         request.stores,
         model,
       );
-      const { record } = await submitJob(
+      const submitted = await submitJob(
         app.services,
         request.stores,
         spec,
-        undefined,
+        request.headers['idempotency-key'],
         request.log,
         'training',
         { reproduces },
@@ -52,7 +55,7 @@ export async function reproduceRoutes(app: FastifyInstance): Promise<void> {
         const what = error.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
         throw new AppError('conflict', `the receipt's job is refused now (${what})`);
       });
-      return reply.code(202).header('location', `/v1/jobs/${record.id}`).send(jobView(record));
+      return sendSubmitted(reply, request.stores, submitted);
     },
   });
 }
