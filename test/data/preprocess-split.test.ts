@@ -78,6 +78,14 @@ describe('testSplitOf', () => {
     expect(testSplitOf(6, 0.99, 1, classesOf([3, 3])).train).toHaveLength(2);
   });
 
+  it('fills the total from a class that can give more when another cannot give its share', () => {
+    // 20 × 0.8999999999999999 rounds to 18.0 (no remainder), and the class of one row gives
+    // none: the 19th of round(21 × 0.9) test rows comes from the large class
+    const classOf = classesOf([20, 1]);
+    const split = testSplitOf(21, 0.8999999999999999, 0, classOf);
+    expect([...split.test].filter((r) => classOf[r] === 0)).toHaveLength(19);
+  });
+
   it('is a partition with a non-empty train for any sizes, fraction and seed', () => {
     fc.assert(
       fc.property(
@@ -94,10 +102,19 @@ describe('testSplitOf', () => {
             expect(held).toBeGreaterThanOrEqual(
               Math.min(sizes[c]! - 1, Math.floor(sizes[c]! * fraction)),
             );
-            expect(held).toBeLessThanOrEqual(Math.ceil(sizes[c]! * fraction));
+            // past ceil(n × fraction) only to reach the total when some class cannot give its
+            // share (it keeps its last row)
+            if (enoughWithoutOverdraw(sizes, fraction, split.test.length))
+              expect(held).toBeLessThanOrEqual(Math.ceil(sizes[c]! * fraction));
           }
         },
       ),
     );
   });
 });
+
+// Whether every class giving at most ceil(n × fraction) (and never its last row) reaches `total`.
+function enoughWithoutOverdraw(sizes: number[], fraction: number, total: number): boolean {
+  const most = sizes.reduce((sum, n) => sum + Math.min(n - 1, Math.ceil(n * fraction)), 0);
+  return most >= total;
+}
