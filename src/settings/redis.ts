@@ -73,7 +73,7 @@ export const redisSettings = {
     env: 'REDIS_TLS_CA',
     ...text('a PEM file'),
     default: '',
-    doc: "The CA that signed a `rediss://` server's certificate; empty: the system's CAs.",
+    doc: "The CA that signed a `rediss://` server's certificate (and the sentinels'); empty: the system's CAs.",
   },
   keyPrefix: {
     env: 'KEY_PREFIX',
