@@ -2,6 +2,7 @@
 // where each one's default, range and doc live), checked, frozen. Nothing else reads process.env.
 import type { z } from 'zod';
 import { type Setting, type Settings, settings } from './settings/index.js';
+import { redisRefusals } from './settings/redis.js';
 
 export { type ApiKey, defaultTenant, tenantPattern } from './settings/index.js';
 
@@ -26,6 +27,7 @@ export function loadConfig(
     if (parsed.success) values[field] = parsed.data;
     else refusals.push(refusal(setting, text, parsed.error));
   }
+  if (refusals.length === 0) refusals.push(...redisRefusals(values as Config));
   if (refusals.length > 0) throw new ConfigError(`bad configuration: ${refusals.join('; ')}`);
   const config = values as Config;
   // Node requires a request's headers time-out to be at most the request's

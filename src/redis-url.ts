@@ -1,6 +1,9 @@
 // REDIS_URL read once into the parts every connection is made from: host (IPv6 without its
 // brackets), port, TLS for rediss:, the decoded username and password, the database number.
-// Pure: no connection, no file; src/store/connection.ts turns this into ioredis options.
+// REDIS_SENTINELS read into the Sentinels' addresses. Pure: no connection, no file;
+// src/store/connection.ts turns these into ioredis options.
+
+import { isIP } from 'node:net';
 
 export interface RedisAddress {
   host: string;
@@ -38,4 +41,30 @@ export function parseRedisUrl(text: string): RedisAddress | string {
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
     ...(path !== '' ? { db: Number(path) } : {}),
   };
+}
+
+/** One Sentinel's address: host (IPv6 without its brackets) and port. */
+export interface SentinelAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * REDIS_SENTINELS (`host:port,…`, an IPv6 host in brackets) read into addresses; empty text is
+ * none. Or a sentence saying what is wrong with it.
+ */
+export function parseSentinels(text: string): SentinelAddress[] | string {
+  if (text.trim() === '') return [];
+  const sentinels: SentinelAddress[] = [];
+  for (const item of text.split(',').map((part) => part.trim())) {
+    const match = /^(?:\[([^\]]+)\]|([^\s:[\]/@]+)):(\d{1,5})$/.exec(item);
+    const host = match?.[1] ?? match?.[2];
+    const port = Number(match?.[3]);
+    if (!match || host === undefined || port < 1 || port > 65535)
+      return `each sentinel is host:port with a port from 1 to 65535, an IPv6 host in brackets ([::1]:26379), separated by commas; not ${JSON.stringify(item)}`;
+    if (match[1] !== undefined && isIP(host) !== 6)
+      return `only an IPv6 address goes in brackets, not [${host}]`;
+    sentinels.push({ host, port });
+  }
+  return sentinels;
 }

@@ -37,6 +37,13 @@ async function ensureRedis(): Promise<void> {
   // a redis-server of our own only where it can stand in: plain, on this machine
   const local = ['127.0.0.1', 'localhost', '::1'].includes(address.host) && !address.tls;
   const found = spawnSync('redis-server', ['--version']).status === 0;
+  if (config.redisSentinels.length > 0) {
+    const sentinels = config.redisSentinels.map((s) => `${s.host}:${s.port}`).join(', ');
+    process.stderr.write(
+      `backprop: no master named ${config.redisSentinelName} answers through the sentinels at ${sentinels}: check REDIS_SENTINELS, REDIS_SENTINEL_NAME and REDIS_URL's password\n`,
+    );
+    process.exit(1);
+  }
   if (!local || !found) {
     process.stderr.write(
       `backprop: no Redis answers at ${config.redisUrl}: start one (apt-get install redis-server, or docker compose up redis) or set REDIS_URL\n`,

@@ -3,7 +3,7 @@
 // connect to with a sentence naming the fix.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { parseRedisUrl } from '../src/redis-url.js';
+import { parseRedisUrl, parseSentinels } from '../src/redis-url.js';
 import { bullConnection, redisOptions } from '../src/store/index.js';
 
 describe('parseRedisUrl', () => {
@@ -74,5 +74,64 @@ describe('connections from the configuration', () => {
     );
     expect(() => loadConfig({ ENQUEUE_TIMEOUT_MS: '10' })).toThrow(/ENQUEUE_TIMEOUT_MS/);
     expect(loadConfig({}).enqueueTimeoutMs).toBe(5000);
+  });
+});
+
+describe('Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_NAME)', () => {
+  it('reads host:port lists, an IPv6 host in brackets', () => {
+    expect(parseSentinels('')).toEqual([]);
+    expect(parseSentinels('s1.example.com:26379, [fd00::2]:26380,10.0.0.3:1')).toEqual([
+      { host: 's1.example.com', port: 26379 },
+      { host: 'fd00::2', port: 26380 },
+      { host: '10.0.0.3', port: 1 },
+    ]);
+    expect(parseSentinels('s1:26379,s2')).toMatch(/^each sentinel is host:port .*; not "s2"$/);
+    expect(parseSentinels('s1:0')).toMatch(/not "s1:0"$/);
+    expect(parseSentinels('::1:26379')).toMatch(/not "::1:26379"$/);
+    expect(parseSentinels('[s1]:26379')).toBe('only an IPv6 address goes in brackets, not [s1]');
+  });
+
+  it('needs both the sentinels and the name, and says which is missing', () => {
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1:26379' })).toThrow(
+      'bad configuration: REDIS_SENTINEL_NAME: must name the master group',
+    );
+    expect(() => loadConfig({ REDIS_SENTINEL_NAME: 'mymaster' })).toThrow(
+      'bad configuration: REDIS_SENTINELS: must list the sentinels',
+    );
+    expect(() => loadConfig({ REDIS_SENTINEL_PASSWORD: 'x' })).toThrow(
+      'bad configuration: REDIS_SENTINEL_PASSWORD: is for sentinels',
+    );
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1:1', REDIS_SENTINEL_NAME: 'my master' })).toThrow(
+      'bad configuration: REDIS_SENTINEL_NAME: must be the master group name, without spaces',
+    );
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' })).toThrow(
+      'bad configuration: REDIS_SENTINELS: each sentinel is host:port',
+    );
+  });
+
+  it('every connection asks the sentinels, with REDIS_URL’s credentials, db and TLS for the master', () => {
+    const config = loadConfig({
+      REDIS_URL: 'rediss://app:pw@ignored.example.com:6390/2',
+      REDIS_SENTINELS: 's1:26379,[::1]:26380',
+      REDIS_SENTINEL_NAME: 'mymaster',
+      REDIS_SENTINEL_PASSWORD: 'spw',
+    });
+    const expected = {
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+      name: 'mymaster',
+      sentinelPassword: 'spw',
+      username: 'app',
+      password: 'pw',
+      db: 2,
+      tls: {},
+      sentinelTLS: {},
+      enableTLSForSentinelMode: true,
+      failoverDetector: true,
+    };
+    expect(redisOptions(config)).toEqual(expected);
+    expect(bullConnection(config)).toEqual({ ...expected, maxRetriesPerRequest: null });
   });
 });

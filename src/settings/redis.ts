@@ -1,6 +1,6 @@
 // Redis settings: where the service keeps everything and how every process reaches it.
 import { z } from 'zod';
-import { parseRedisUrl } from '../redis-url.js';
+import { parseRedisUrl, parseSentinels, type SentinelAddress } from '../redis-url.js';
 import { custom, int, matching, type Setting, text } from './kinds.js';
 
 // the sentence parseRedisUrl returns is the refusal
@@ -9,6 +9,40 @@ const redisUrl = z.string().superRefine((url, ctx) => {
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
 });
 
+// the addresses, or the sentence parseSentinels returns as the refusal
+const sentinelList = z.string().transform((text, ctx): SentinelAddress[] => {
+  const parsed = parseSentinels(text);
+  if (typeof parsed !== 'string') return parsed;
+  ctx.addIssue({ code: 'custom', message: parsed });
+  return z.NEVER;
+});
+
+/**
+ * What the Redis settings cannot say one by one: Sentinel needs both its addresses and the
+ * master's name. Each refusal is a line naming the variables and the fix.
+ */
+export function redisRefusals(config: {
+  redisSentinels: readonly SentinelAddress[];
+  redisSentinelName: string;
+  redisSentinelPassword: string;
+}): string[] {
+  const sentinels = config.redisSentinels.length > 0;
+  const named = config.redisSentinelName !== '';
+  if (sentinels && !named)
+    return [
+      'REDIS_SENTINEL_NAME: must name the master group the sentinels watch (their `sentinel monitor <name> …`) when REDIS_SENTINELS is set',
+    ];
+  if (named && !sentinels)
+    return [
+      'REDIS_SENTINELS: must list the sentinels (host:port,…) when REDIS_SENTINEL_NAME is set; or unset REDIS_SENTINEL_NAME to connect to REDIS_URL',
+    ];
+  if (config.redisSentinelPassword !== '' && !sentinels)
+    return [
+      'REDIS_SENTINEL_PASSWORD: is for sentinels: set REDIS_SENTINELS and REDIS_SENTINEL_NAME too, or unset it',
+    ];
+  return [];
+}
+
 export const redisSettings = {
   redisUrl: {
     env: 'REDIS_URL',
@@ -16,11 +50,30 @@ export const redisSettings = {
     default: 'redis://127.0.0.1:6379',
     doc: 'Where Redis is; `rediss://` is TLS, `user:password@` percent-encoded, an IPv6 host in brackets, `/db` kept. Every connection of the API, workers and their threads is made from it.',
   },
+  redisSentinels: {
+    env: 'REDIS_SENTINELS',
+    ...custom(sentinelList, '`host:port,…`'),
+    default: '',
+    doc: "Redis Sentinel: the sentinels to ask where the master is (an IPv6 host in brackets). With REDIS_SENTINEL_NAME, every connection goes to the master they name, with REDIS_URL's username, password, database and TLS (its host and port are then unused), and follows a failover. Empty: no Sentinel.",
+  },
+  redisSentinelName: {
+    env: 'REDIS_SENTINEL_NAME',
+    ...matching(/^[^\s]*$/, 'must be the master group name, without spaces', 'a name'),
+    default: '',
+    doc: 'The master group the sentinels watch (`sentinel monitor <name> …`); set with REDIS_SENTINELS.',
+  },
+  redisSentinelPassword: {
+    env: 'REDIS_SENTINEL_PASSWORD',
+    ...text('a password'),
+    default: '',
+    secret: true,
+    doc: "The sentinels' own password (their `requirepass`), when they have one; the master's is REDIS_URL's.",
+  },
   redisTlsCa: {
     env: 'REDIS_TLS_CA',
     ...text('a PEM file'),
     default: '',
-    doc: "The CA that signed a `rediss://` server's certificate; empty: the system's CAs.",
+    doc: "The CA that signed a `rediss://` server's certificate (and the sentinels'); empty: the system's CAs.",
   },
   keyPrefix: {
     env: 'KEY_PREFIX',

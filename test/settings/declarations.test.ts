@@ -80,6 +80,9 @@ describe('the range the README shows is the range enforced', () => {
       [
         'REDIS_URL',
         'REDIS_TLS_CA',
+        'REDIS_SENTINELS', // these three: test/redis-url.test.ts
+        'REDIS_SENTINEL_NAME',
+        'REDIS_SENTINEL_PASSWORD',
         'KEY_PREFIX',
         'HOST',
         'LOG_LEVEL',
