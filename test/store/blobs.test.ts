@@ -137,6 +137,10 @@ describe.each(implementations)('the blob store on $name', ({ open }) => {
     expect(small).toMatchObject({ bytes: 8, created: true });
     expect((await readAll((await store.get(small.sha256))!)).toString()).toBe('x,y\n1,2\n');
     expect(await listed(store)).toEqual([put.sha256, small.sha256].sort());
+    // and nothing at all
+    const none = await store.put(Readable.from([]));
+    expect(none).toEqual({ sha256: sha256Of(Buffer.alloc(0)), bytes: 0, created: true });
+    expect(await readAll((await store.get(none.sha256))!)).toHaveLength(0);
   });
 
   it('stores identical content once', async () => {

@@ -1,7 +1,9 @@
 // The blob store's contract: bytes kept by their SHA-256, put and got as streams, so no process
 // holds a whole dataset or model. Two implementations honour it (file-blobs.ts, s3-blobs.ts);
 // openBlobStore picks one from BLOB_URL. Not the metadata: which dataset or model owns a blob,
-// and when a blob may be deleted, is Redis's business (src/store/*.ts), not this module's.
+// and when a blob may be deleted, is Redis's business (src/store/*.ts), not this module's; a
+// delete racing a put of the same content can remove what that put reported as already stored
+// (created: false), so the owner must order the two (one reference count, one Lua step).
 import { createHash } from 'node:crypto';
 import { finished, type Readable, Transform, type TransformCallback } from 'node:stream';
 

@@ -54,10 +54,13 @@ export function fileBlobStore(dir: string): BlobStore {
       const stream = createReadStream(pathOf(sha256));
       // open before answering, so a missing blob is null rather than a stream that fails later
       return new Promise((resolve, reject) => {
-        stream.once('open', () => resolve(stream));
-        stream.once('error', (error: NodeJS.ErrnoException) =>
-          error.code === 'ENOENT' ? resolve(null) : reject(error),
-        );
+        const failed = (error: NodeJS.ErrnoException) =>
+          error.code === 'ENOENT' ? resolve(null) : reject(error);
+        stream.once('error', failed).once('open', () => {
+          // later errors are the reader's to handle
+          stream.off('error', failed);
+          resolve(stream);
+        });
       });
     },
 
