@@ -16,7 +16,7 @@
 // The table, bottom up (`npm run docs:imports` prints what is imported today, with counts):
 //
 //   nothing of ours    src/engine, src/errors.ts, src/ids.ts, src/log.ts, src/paths.ts,
-//                      src/redis-url.ts, src/wasm-features.ts, src/webhook-addresses.ts, src/types
+//                      src/redis-url.ts, src/blob-url.ts, src/wasm-features.ts, src/webhook-addresses.ts, src/types
 //   contracts, tables  src/spec -> engine; src/data -> engine, spec; src/threads -> engine;
 //                      src/onnx (ONNX export) -> engine, spec;
 //                      src/settings, src/config.ts (settings); src/client.ts (its generated types)
@@ -49,6 +49,7 @@ const leaves = [
   'src/log.ts',
   'src/paths.ts',
   'src/redis-url.ts',
+  'src/blob-url.ts',
   'src/wasm-features.ts',
   'src/webhook-addresses.ts',
 ] as const;
@@ -66,7 +67,7 @@ const mayImport: Record<string, readonly string[]> = {
   'src/data': ['src/engine', 'src/spec', 'src/errors.ts', 'src/paths.ts'],
   'src/threads': ['src/engine'],
   'src/onnx': ['src/engine', 'src/spec', 'src/errors.ts'],
-  'src/settings': ['src/redis-url.ts'],
+  'src/settings': ['src/redis-url.ts', 'src/blob-url.ts'],
   'src/config.ts': ['src/settings', 'src/redis-url.ts'],
   'src/store': [
     'src/engine',
@@ -75,6 +76,8 @@ const mayImport: Record<string, readonly string[]> = {
     'src/errors.ts',
     'src/ids.ts',
     'src/redis-url.ts',
+    'src/blob-url.ts',
+    'src/paths.ts',
   ],
   'src/queue.ts': ['src/store', 'src/config.ts', 'src/spec'],
   'src/webhooks.ts': ['src/store', 'src/config.ts', 'src/spec', 'src/webhook-addresses.ts'],

@@ -1,6 +1,22 @@
-// What the service keeps in Redis, and for how long: finished jobs, their events and history,
-// stored datasets, idempotency keys.
-import { int, type Setting } from './kinds.js';
+// What the service keeps, where, and for how long: finished jobs, their events and history,
+// stored datasets, idempotency keys in Redis; bytes in the blob store (BLOB_URL).
+import { z } from 'zod';
+import { parseBlobUrl } from '../blob-url.js';
+import { custom, int, matching, type Setting } from './kinds.js';
+
+// the sentence parseBlobUrl returns is the refusal; empty is the default folder
+const blobUrl = z.string().superRefine((url, ctx) => {
+  const parsed = url === '' ? null : parseBlobUrl(url);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
+
+const httpUrl = z.string().superRefine((url, ctx) => {
+  if (url !== '' && !/^https?:\/\/[^/?#\s]+\/?$/.test(url))
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an http:// or https:// URL with a host and no path, e.g. http://minio:9000',
+    });
+});
 
 export const storageSettings = {
   finishedJobTtlSeconds: {
@@ -39,6 +55,25 @@ export const storageSettings = {
     ...int(1024, 512 * 1024 * 1024),
     default: String(256 * 1024 * 1024),
     doc: "The bytes one stored dataset may take in Redis (at most Redis's largest value); more is a 413.",
+  },
+  blobUrl: {
+    env: 'BLOB_URL',
+    ...custom(blobUrl, '`file:///path`, `s3://bucket/prefix`'),
+    default: '',
+    defaultDoc: '`file://<package>/.data/blobs`',
+    doc: "Where bytes are kept, by their SHA-256: a folder of this machine, or an S3-compatible bucket (credentials from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` or the AWS SDK's other sources).",
+  },
+  awsEndpointUrlS3: {
+    env: 'AWS_ENDPOINT_URL_S3',
+    ...custom(httpUrl, 'an `http(s)://host:port` URL'),
+    default: '',
+    doc: 'An S3-compatible server (MinIO, …) for an `s3://` `BLOB_URL`, addressed path-style; empty: AWS S3.',
+  },
+  awsRegion: {
+    env: 'AWS_REGION',
+    ...matching(/^[a-z0-9-]*$/, 'must be a region name like us-east-1', 'a region name'),
+    default: '',
+    doc: 'The region of an `s3://` `BLOB_URL`; empty: `us-east-1`.',
   },
   idempotencyTtlSeconds: {
     env: 'IDEMPOTENCY_TTL_SECONDS',

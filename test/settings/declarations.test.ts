@@ -92,6 +92,9 @@ describe('the range the README shows is the range enforced', () => {
         'ADMIN_TENANTS',
         'WEBHOOK_SECRETS',
         'WEBHOOK_ALLOW_PRIVATE',
+        'BLOB_URL',
+        'AWS_ENDPOINT_URL_S3',
+        'AWS_REGION',
       ].sort(),
     );
   });
@@ -116,6 +119,14 @@ describe('the range the README shows is the range enforced', () => {
       'WEBHOOK_SECRETS: "alice:whsec_short…" is not tenant:whsec_<base64> (default: empty)',
     );
     expect(refusalOf('REDIS_URL', 'redis://h:1?tls=1')).toContain('REDIS_URL: takes no query');
+    expect(refusalOf('BLOB_URL', 'ftp://files/blobs')).toContain(
+      'BLOB_URL: must start with file:// or s3://, not ftp:// (given "ftp://files/blobs"; default: `file://<package>/.data/blobs`)',
+    );
+    expect(refusalOf('BLOB_URL', 's3://Bad_Bucket/x')).toContain('BLOB_URL: the bucket');
+    expect(refusalOf('AWS_ENDPOINT_URL_S3', 'minio:9000')).toContain(
+      'AWS_ENDPOINT_URL_S3: must be an http:// or https:// URL',
+    );
+    expect(refusalOf('AWS_REGION', 'EU West')).toContain('AWS_REGION: must be a region name');
   });
 });
 

@@ -20,4 +20,16 @@ describe('a process with a bad setting', () => {
         'backprop: bad configuration: PORT: must be a whole number from 0 to 65535 (given "eighty"; default: 3000)\n',
       );
     });
+
+  it('refuses a BLOB_URL it cannot store in before it starts', () => {
+    const r = spawnSync(process.execPath, ['--import', tsx, entry('workers/worker.ts')], {
+      env: { ...process.env, BLOB_URL: 'gs://bucket/blobs', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'backprop: bad configuration: BLOB_URL: must start with file:// or s3://, not gs:// (given "gs://bucket/blobs"; default: `file://<package>/.data/blobs`)\n',
+    );
+  });
 });
