@@ -107,9 +107,9 @@ function readerOf(type: arrow.DataType): Reader | undefined {
     return { type: 'numeric', read: (v) => decimalNumber(v, scale) };
   }
   if (arrow.DataType.isBool(type)) return { type: 'boolean', read: (v) => Boolean(v) };
+  // apache-arrow gives a timestamp of any unit in milliseconds
   if (arrow.DataType.isTimestamp(type)) {
-    const perMs = msPerUnit[type.unit]!;
-    return { type: 'datetime', read: (v) => new Date(Number(v) / perMs).toISOString() };
+    return { type: 'datetime', read: (v) => new Date(Number(v)).toISOString() };
   }
   if (arrow.DataType.isDate(type)) {
     return { type: 'datetime', read: (v) => new Date(Number(v)).toISOString().slice(0, 10) };
@@ -120,9 +120,6 @@ function readerOf(type: arrow.DataType): Reader | undefined {
   if (arrow.DataType.isNull(type)) return { type: 'strings', read: () => null };
   return undefined;
 }
-
-// Units per millisecond, by arrow.TimeUnit (SECOND, MILLISECOND, MICROSECOND, NANOSECOND).
-const msPerUnit = [1 / 1000, 1, 1000, 1_000_000];
 
 function decimalNumber(value: unknown, scale: number): number {
   if (typeof value === 'number' || typeof value === 'bigint') return Number(value) / 10 ** scale;

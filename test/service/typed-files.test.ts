@@ -193,7 +193,7 @@ describe("the file's declared types decide", () => {
         new arrow.DateDay(),
       ),
       at: arrow.vectorFromArray(
-        Array.from({ length: rows }, (_, r) => (Date.UTC(2024, 0, 1) + r * 1000) * 1000),
+        Array.from({ length: rows }, (_, r) => Date.UTC(2024, 0, 1) + r * 1000), // in ms, stored in µs
         new arrow.TimestampMicrosecond('UTC'),
       ),
       y: arrow.vectorFromArray(
