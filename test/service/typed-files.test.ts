@@ -301,3 +301,40 @@ describe('bad files: a 400 naming what is wrong, nothing stored', () => {
     );
   });
 });
+
+describe('past MAX_DATASET_BYTES', () => {
+  const maxDatasetBytes = 100_000;
+  let small: TestService;
+  beforeAll(async () => {
+    small = await startService({ env: { MAX_DATASET_BYTES: String(maxDatasetBytes) } });
+  });
+  afterAll(() => small?.stop());
+
+  it('a 413 counted as the file streams in (no content-length), nothing stored', async () => {
+    const file = arrow.tableToIPC(arrowTable(makeColumns(10_000)), 'stream');
+    expect(file.length).toBeGreaterThan(maxDatasetBytes);
+    const keys = () => redis.keys(`${small.config.keyPrefix}:tenant:${defaultTenant}:dataset:*`);
+    const chunks = Array.from({ length: Math.ceil(file.length / 16_384) }, (_, i) =>
+      file.subarray(i * 16_384, (i + 1) * 16_384),
+    );
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${small.url}/v1/datasets?label=kind`, {
+      method: 'POST',
+      headers: { 'content-type': arrowStreamType },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    const problem: any = await res.json();
+    expect(problem.detail).toBe(
+      `the body is larger than the limit of ${maxDatasetBytes} bytes (MAX_DATASET_BYTES)`,
+    );
+    expect(await keys()).toEqual([]);
+  });
+});
