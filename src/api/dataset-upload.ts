@@ -1,5 +1,5 @@
 // What POST /v1/datasets reads, by its body and query: a table (issue 14: CSV with ?label=, JSON
-// records, NDJSON) profiled and encoded, or numeric rows as before (JSON {inputs, targets |
+// records, NDJSON; issue 16: Parquet, Arrow IPC) profiled and encoded, or numeric rows as before (JSON {inputs, targets |
 // labels}, CSV with ?targets=). Streams (CSV, NDJSON) are read as they arrive. Refusals name the
 // query field or the body's line, row or column. Not the storing (the route calls the store).
 import type { Readable } from 'node:stream';
@@ -9,7 +9,7 @@ import type { DataRows } from '../data/index.js';
 import { loadDataset } from '../data/resolve.js';
 import { type Table, tableFromRecords } from '../data/table.js';
 import type { TableDataset } from '../data/table-dataset.js';
-import { readRecordsTable, readTableUpload } from '../data/table-upload.js';
+import { readRecordsTable, readTableUpload, type TableRequest } from '../data/table-upload.js';
 import { ValidationError } from '../errors.js';
 import { datasetSchema, parseOrThrow } from '../spec/index.js';
 
@@ -43,12 +43,12 @@ export const uploadQuery = z.strictObject({
 export type UploadQuery = z.infer<typeof uploadQuery>;
 
 export const uploadForms =
-  'upload a table with ?label=COLUMN — CSV (text/csv), JSON records [{"column": value, …}] or NDJSON (application/x-ndjson) — or numeric rows: {inputs, targets} or {inputs, labels}';
+  'upload a table with ?label=COLUMN — CSV (text/csv), JSON records [{"column": value, …}], NDJSON (application/x-ndjson), Parquet (application/vnd.apache.parquet) or Arrow IPC (application/vnd.apache.arrow.file) — or numeric rows: {inputs, targets} or {inputs, labels}';
 
 /** A streamed body (not buffered whole); wrapped, so that a JSON string is not taken for one. */
 export class StreamBody {
   constructor(
-    readonly kind: 'csv' | 'ndjson',
+    readonly kind: TableRequest['kind'],
     readonly stream: Readable,
   ) {}
 }

@@ -1,6 +1,6 @@
 // `backprop datasets upload`: a dataset file to the server, its id on stdout and its shape on
 // stderr (for a table, its profile: the label, the dropped rows, a line per column). The file is
-// sent as it is, as CSV, JSON or NDJSON by its extension; the server reads and checks it.
+// sent as it is, as CSV, JSON, NDJSON, Parquet or Arrow IPC by its extension; the server reads and checks it.
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -14,6 +14,10 @@ const contentTypes: Record<string, string> = {
   '.json': 'application/json',
   '.ndjson': 'application/x-ndjson',
   '.jsonl': 'application/x-ndjson',
+  '.parquet': 'application/vnd.apache.parquet',
+  '.arrow': 'application/vnd.apache.arrow.file',
+  '.feather': 'application/vnd.apache.arrow.file',
+  '.arrows': 'application/vnd.apache.arrow.stream',
 };
 
 interface UploadOptions extends ServerOptions {
@@ -26,9 +30,12 @@ interface UploadOptions extends ServerOptions {
 export function registerDatasetCommands(cli: Command): void {
   withServer(cli.command('datasets').description('datasets on the server').command('upload'))
     .description(
-      'upload a table (CSV, JSON records or NDJSON, by extension) and print its id (its profile on stderr)',
+      'upload a table (CSV, JSON records, NDJSON, Parquet or Arrow IPC, by extension) and print its id (its profile on stderr)',
     )
-    .argument('<file>', 'a .csv with a header row, a .json list of records, or .ndjson / .jsonl')
+    .argument(
+      '<file>',
+      'a .csv with a header row, a .json list of records, .ndjson / .jsonl, .parquet, or .arrow / .feather / .arrows (Arrow IPC)',
+    )
     .option('--label <column>', 'the column to predict (a table; none: a table for batch-predict)')
     .addOption(
       new Option('--task <task>', "the label's task, in place of the inferred one").choices([
@@ -45,14 +52,14 @@ export function registerDatasetCommands(cli: Command): void {
       const type = contentTypes[extname(file).toLowerCase()];
       if (!type)
         throw new UsageError(
-          `cannot tell the format of ${file}: name it .csv, .json, .ndjson or .jsonl`,
+          `cannot tell the format of ${file}: name it .csv, .json, .ndjson, .jsonl, .parquet, .arrow, .feather or .arrows`,
         );
       if (o.label !== undefined && o.targets !== undefined)
         throw new UsageError(
           'give one of --label COLUMN (a table: the column to predict; none: a table to score with batch-predict) or --targets a,b (a CSV of numbers: regression)',
         );
       if (o.targets !== undefined && type !== 'text/csv')
-        throw new UsageError('--targets reads a CSV of numbers; for JSON or NDJSON give --label');
+        throw new UsageError('--targets reads a CSV of numbers; for other formats give --label');
       const bytes = readBytes(file, 'dataset file');
       const meta = await connect(o.server, o.apiKey).uploadDataset(bytes, type, {
         label: o.label,

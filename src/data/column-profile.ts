@@ -10,6 +10,10 @@ import type { NumericStats, ValueCount } from './column-stats.js';
 export const columnTypes = columnTypeNames;
 export type ColumnType = (typeof columnTypes)[number];
 
+/** What a typed file (Parquet, Arrow) declares a column to be (arrow-table.ts); strings are still
+ * told apart by profiling (categorical, text or id). */
+export type FileType = 'numeric' | 'boolean' | 'datetime' | 'strings';
+
 interface ColumnBase {
   name: string;
   /** Cells that are blank, null, left out or a missing token. */

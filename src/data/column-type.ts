@@ -36,6 +36,13 @@ export function inferColumn(column: Column): ColumnProfile {
   return asStrings(column);
 }
 
+/** A column of strings (a typed file says so): categorical, text or id, never numbers or dates. */
+export function inferStrings(column: Column): ColumnProfile {
+  if (column.missing === column.cells.length)
+    return skipped(column, 'ignored', 'every row is missing');
+  return asStrings(column);
+}
+
 /** The column as `type`, or the first cell that is not of it; 0/1 are booleans when `binary`. */
 export function asType(column: Column, type: ColumnType, binary = true): ColumnProfile | Offence {
   const base = { name: column.name, type, missing: column.missing };

@@ -21,9 +21,9 @@
 // 1, the first row after the header. With `label`, the label's task and dropped rows come too
 // (label-task.ts). Every problem is reported at once as a ValidationError. Thresholds are named
 // in column-type.ts (idMinRows, textMinDistinct, textDistinctFraction) and label-task.ts.
-import type { ColumnProfile, ColumnType } from './column-profile.js';
+import type { ColumnProfile, ColumnType, FileType } from './column-profile.js';
 import { columnTypes } from './column-profile.js';
-import { asType, type Column, inferColumn, isOffence } from './column-type.js';
+import { asType, type Column, inferColumn, inferStrings, isOffence } from './column-type.js';
 import { listColumns } from './csv-columns.js';
 import { IssueList } from './issue-list.js';
 import {
@@ -47,6 +47,12 @@ export interface ProfileOptions {
   label?: string;
   /** Classification or regression, in place of inference from the label's values. */
   task?: Task;
+  /**
+   * Types a typed file (Parquet, Arrow) declares, by column name (arrow-table.ts): used in
+   * place of inference, strings typed among categorical, text and id only; overrides win, and
+   * a column with every row missing is still ignored.
+   */
+  fileTypes?: Readonly<Record<string, FileType>>;
 }
 
 export interface LabelProfile extends TaskChoice {
@@ -67,7 +73,10 @@ export function profileTable(table: Table, options: ProfileOptions = {}): TableP
   issues.throwIfAny();
   const missing = missingSet(options.missingTokens);
   const columnAt = (c: number): Column => columnOf(table, c, missing);
-  const columns = table.header.map((_, c) => profileColumn(issues, columnAt(c), overrides));
+  const declared = new Map(Object.entries(options.fileTypes ?? {}));
+  const columns = table.header.map((_, c) =>
+    profileColumn(issues, columnAt(c), overrides, declared),
+  );
   issues.throwIfAny();
   const profile: TableProfile = { rows: table.rows.length, columns: columns as ColumnProfile[] };
   if (options.label === undefined) return profile;
@@ -166,9 +175,10 @@ function profileColumn(
   issues: IssueList,
   column: Column,
   overrides: ReadonlyMap<string, ColumnType>,
+  declared: ReadonlyMap<string, FileType>,
 ): ColumnProfile | undefined {
   const type = overrides.get(column.name);
-  if (type === undefined) return inferColumn(column);
+  if (type === undefined) return declaredColumn(issues, column, declared.get(column.name));
   if (column.missing === column.cells.length && !['text', 'id', 'ignored'].includes(type)) {
     issues.add(
       `columns.${column.name}`,
@@ -183,6 +193,23 @@ function profileColumn(
   issues.add(
     `columns.${column.name}`,
     `is set to ${type}, but row ${row} holds ${describe(value)}, ${notA[type]}; correct or blank that cell, or set the column to ${inferred}`,
+  );
+  return undefined;
+}
+
+// The type the file declares; a cell can still be refused (a float column's Infinity).
+function declaredColumn(
+  issues: IssueList,
+  column: Column,
+  type: FileType | undefined,
+): ColumnProfile | undefined {
+  if (type === undefined || column.missing === column.cells.length) return inferColumn(column);
+  if (type === 'strings') return inferStrings(column);
+  const profile = asType(column, type);
+  if (!isOffence(profile)) return profile;
+  issues.add(
+    `columns.${column.name}`,
+    `is ${type} in the file, but row ${profile.row} holds ${describe(profile.value)}, ${notA[type]}; correct or blank that cell`,
   );
   return undefined;
 }

@@ -4,7 +4,7 @@
 // default preprocessing, the outputs and the classes. Pure; not the reading of a body
 // (csv-stream.ts, ndjson-stream.ts, table.ts) nor the storing (src/store/datasets.ts).
 import { ValidationError } from '../errors.js';
-import type { ColumnProfile } from './column-profile.js';
+import type { ColumnProfile, FileType } from './column-profile.js';
 import { type EncodedTable, encodeTable } from './encoded-table.js';
 import type { Task, TaskChoice } from './label-task.js';
 import { defaultMissingTokens, missingSet, presentOf } from './missing.js';
@@ -19,6 +19,8 @@ export interface TableUploadOptions {
   task?: Task;
   /** Tokens read as missing in place of the defaults; blank and null always are. */
   missingTokens?: readonly string[];
+  /** The column types a typed file (Parquet, Arrow) declares (arrow-table.ts). */
+  fileTypes?: Readonly<Record<string, FileType>>;
 }
 
 /** Rows left out of the stored table, and why. */
@@ -54,8 +56,14 @@ const forbiddenName = '__proto__';
 export function tableDataset(table: Table, options: TableUploadOptions): TableDataset {
   checkNames(table.header, options.label);
   const missingTokens = [...(options.missingTokens ?? defaultMissingTokens)];
-  if (options.label === undefined) return unlabelled(table, missingTokens);
-  const profileOptions = { missingTokens, label: options.label, ...task(options.task) };
+  if (options.label === undefined) return unlabelled(table, missingTokens, options.fileTypes);
+  const fileTypes = options.fileTypes ? { fileTypes: options.fileTypes } : {};
+  const profileOptions = {
+    missingTokens,
+    label: options.label,
+    ...task(options.task),
+    ...fileTypes,
+  };
   const first = profileTable(table, profileOptions);
   const dropped = first.label!.droppedRows;
   const kept = dropped.count === 0 ? table : withLabel(table, options.label, missingTokens);
@@ -83,8 +91,12 @@ export function tableDataset(table: Table, options: TableUploadOptions): TableDa
 
 // A table without a label: every row kept and profiled, nothing to learn (no width, no
 // outputs); a job may score it (batch predictions) but not train on it (job-data.ts refuses).
-function unlabelled(table: Table, missingTokens: string[]): TableDataset {
-  const profile = profileTable(table, { missingTokens });
+function unlabelled(
+  table: Table,
+  missingTokens: string[],
+  fileTypes: TableUploadOptions['fileTypes'],
+): TableDataset {
+  const profile = profileTable(table, { missingTokens, ...(fileTypes ? { fileTypes } : {}) });
   return {
     table: encodeTable(table, missingTokens),
     columns: profile.columns,

@@ -9,6 +9,8 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode, type Issue, ValidationError } from '../errors.js';
+import { type FileKind, readArrowTable, typedTable } from './arrow-table.js';
+import type { FileType } from './column-profile.js';
 import { readCsvTableStream, type StreamLimits } from './csv-stream.js';
 import type { Task } from './label-task.js';
 import { readNdjsonStream } from './ndjson-stream.js';
@@ -19,7 +21,7 @@ import { checkLabel, type TableDataset, tableDataset } from './table-dataset.js'
 export const inlineBytes = 512 * 1024;
 
 export interface TableRequest {
-  kind: 'csv' | 'ndjson';
+  kind: 'csv' | 'ndjson' | FileKind;
   label?: string;
   task?: Task;
   missingTokens?: string[];
@@ -58,6 +60,11 @@ export async function readTableUpload(
 /** The table made from a body's stream; what the thread runs, and the caller for small ones. */
 export async function readTable(request: TableRequest, source: Readable): Promise<TableDataset> {
   const { limits, label } = request;
+  if (request.kind === 'parquet' || request.kind === 'arrow') {
+    const file = readArrowTable(request.kind, await wholeBody(source, limits.maxBytes));
+    const { fileTypes, ...table } = typedTable(request.kind, file, limits.maxCells);
+    return tableOf(table, { ...request, fileTypes });
+  }
   const table =
     request.kind === 'csv'
       ? await readCsvTableStream(source, limits, (header) => checkLabel(header, label))
@@ -65,17 +72,31 @@ export async function readTable(request: TableRequest, source: Readable): Promis
   return tableOf(table, request);
 }
 
-/** A table already parsed (JSON records) made ready to store. */
+/** A table already parsed (JSON records, or a typed file's with its types) made ready to store. */
 export function tableOf(
   table: Table,
-  request: Omit<TableRequest, 'kind' | 'limits'>,
+  request: Omit<TableRequest, 'kind' | 'limits'> & { fileTypes?: Record<string, FileType> },
 ): TableDataset {
   const label = checkLabel(table.header, request.label);
   return tableDataset(table, {
     ...(label !== undefined ? { label } : {}),
     ...(request.task ? { task: request.task } : {}),
     ...(request.missingTokens ? { missingTokens: request.missingTokens } : {}),
+    ...(request.fileTypes ? { fileTypes: request.fileTypes } : {}),
   });
+}
+
+// A typed file is read whole (Parquet's footer is at its end): its bytes in one buffer.
+async function wholeBody(source: Readable, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of source) {
+    const buffer = asBuffer(chunk);
+    bytes += buffer.length;
+    tooLarge(bytes, maxBytes);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, bytes);
 }
 
 const asBuffer = (chunk: unknown): Buffer =>

@@ -186,7 +186,7 @@ describe('POST /v1/datasets with no rows', () => {
         {
           path: '',
           message:
-            'upload a table with ?label=COLUMN — CSV (text/csv), JSON records [{"column": value, …}] or NDJSON (application/x-ndjson) — or numeric rows: {inputs, targets} or {inputs, labels}',
+            'upload a table with ?label=COLUMN — CSV (text/csv), JSON records [{"column": value, …}], NDJSON (application/x-ndjson), Parquet (application/vnd.apache.parquet) or Arrow IPC (application/vnd.apache.arrow.file) — or numeric rows: {inputs, targets} or {inputs, labels}',
         },
       ]);
     }

@@ -59,13 +59,19 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('gives POST /v1/datasets a body for each content type it takes: JSON, CSV, NDJSON', () => {
+  it('gives POST /v1/datasets a body for each content type it takes: JSON, CSV, NDJSON, Parquet, Arrow', () => {
     const { requestBody, parameters } = doc.paths['/v1/datasets'].post;
     expect(Object.keys(requestBody.content).sort()).toEqual([
       'application/json',
+      'application/vnd.apache.arrow.file',
+      'application/vnd.apache.arrow.stream',
+      'application/vnd.apache.parquet',
       'application/x-ndjson',
       'text/csv',
     ]);
+    expect(requestBody.content['application/vnd.apache.parquet'].schema).toMatchObject({
+      type: 'string',
+    });
     expect(requestBody.content['text/csv'].schema).toMatchObject({ type: 'string' });
     expect(requestBody.content['application/x-ndjson'].schema).toMatchObject({ type: 'string' });
     const named = (ref: string) =>

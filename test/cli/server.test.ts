@@ -2,8 +2,11 @@
 // predict --model, datasets upload), run as the built command against the real service: the API,
 // a worker process and Redis, with an API key. Checked against the API's own answers.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as arrow from 'apache-arrow';
+import * as parquet from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient } from '../../src/client.js';
@@ -431,6 +434,40 @@ describe('datasets upload of a table', () => {
       expect(r.stderr.split('\n')[0]).toBe(
         '406 rows, 11 features → 3 classes (Europe, Japan, USA)',
       );
+      expect(profileOf(await getMeta(r.stdout.trim()))).toEqual(fromCsv);
+    }
+  });
+
+  it('sends .parquet, .arrow and .arrows as typed files: the same profile as their CSV', async () => {
+    const profileOf = ({ id, createdAt, bytes, ...profile }: any) => profile;
+    const x = Array.from({ length: 30 }, (_, r) => (r % 7 === 3 ? null : r / 4));
+    const kind = x.map((_, r) => ['a', 'b', 'c'][r % 3]!);
+    const csv = write(
+      'typed.csv',
+      `x,kind\n${x.map((v, r) => `${v ?? ''},${kind[r]}`).join('\n')}\n`,
+    );
+    const table = new arrow.Table({
+      x: arrow.vectorFromArray(x, new arrow.Float64()),
+      kind: arrow.vectorFromArray(kind, new arrow.Utf8()),
+    });
+    const stream = arrow.tableToIPC(table, 'stream');
+    const binary = (file: string, bytes: Uint8Array) => {
+      const path = join(scratch.dir, file);
+      writeFileSync(path, bytes);
+      return path;
+    };
+    const fromCsv = profileOf(
+      await getMeta((await run(['datasets', 'upload', csv, '--label', 'kind'])).stdout.trim()),
+    );
+    const files = [
+      binary('typed.parquet', parquet.writeParquet(parquet.Table.fromIPCStream(stream))),
+      binary('typed.arrow', arrow.tableToIPC(table, 'file')),
+      binary('typed.arrows', stream),
+    ];
+    for (const file of files) {
+      const r = await run(['datasets', 'upload', file, '--label', 'kind']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr.split('\n')[0]).toBe('30 rows, 1 feature → 3 classes (a, b, c)');
       expect(profileOf(await getMeta(r.stdout.trim()))).toEqual(fromCsv);
     }
   });

@@ -1,4 +1,5 @@
-// Uploaded datasets: a table (CSV, JSON records or NDJSON with ?label=COLUMN; issue 14) profiled
+// Uploaded datasets: a table (CSV, JSON records, NDJSON, Parquet or Arrow IPC with ?label=COLUMN;
+// issues 14 and 16) profiled
 // and stored encoded, or numeric rows (JSON {inputs, targets} or {inputs, labels}, CSV with
 // ?targets=a,b) stored as float32; stored once and trained on by id. The body's forms and their
 // refusals are dataset-upload.ts's.
@@ -20,13 +21,15 @@ import {
 const streamTypes = {
   csv: ['text/csv', 'application/csv'],
   ndjson: ['application/x-ndjson', 'application/jsonl'],
+  parquet: ['application/vnd.apache.parquet', 'application/x-parquet'],
+  arrow: ['application/vnd.apache.arrow.file', 'application/vnd.apache.arrow.stream'],
 } as const;
 
 export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   const { maxDatasetBytes, maxDatasetCells, maxDatasetStoredBytes } = app.services.config;
   const limits = { maxBytes: maxDatasetBytes, maxCells: maxDatasetCells };
   // no parseAs: the handler streams the body, and counts its bytes against MAX_DATASET_BYTES
-  for (const kind of ['csv', 'ndjson'] as const) {
+  for (const kind of ['csv', 'ndjson', 'parquet', 'arrow'] as const) {
     app.addContentTypeParser([...streamTypes[kind]], (request, payload, done) => {
       if (Number(request.headers['content-length']) > maxDatasetBytes) {
         const limit = `the limit of ${maxDatasetBytes} bytes (MAX_DATASET_BYTES)`;
@@ -42,7 +45,7 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Upload a dataset',
       description: [
-        'A table, profiled: CSV with a header row (text/csv), JSON records `[{"column": value, …}]` (application/json) or NDJSON, one record a line (application/x-ndjson), with `?label=COLUMN`; every column is typed and described, and rows whose label is missing are dropped and counted (`droppedRows`).',
+        'A table, profiled: CSV with a header row (text/csv), JSON records `[{"column": value, …}]` (application/json) NDJSON, one record a line (application/x-ndjson), Parquet (application/vnd.apache.parquet) or Arrow IPC (application/vnd.apache.arrow.file or .stream), with `?label=COLUMN`; the type a Parquet or Arrow file declares for a column is used (numbers numeric, booleans boolean, timestamps and dates datetime, strings categorical, text or id); every column is typed and described, and rows whose label is missing are dropped and counted (`droppedRows`).',
         'Or numeric rows as before: JSON `{inputs, targets}` or `{inputs, labels}`, or a CSV of numbers with `?targets=a,b` (regression).',
       ].join(' '),
       tags: ['datasets'],
@@ -61,6 +64,19 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
           },
           'application/x-ndjson': {
             schema: z.string().describe('one JSON record {"column": value, …} a line'),
+          },
+          'application/vnd.apache.parquet': {
+            schema: z
+              .string()
+              .describe('a Parquet file (any codec), its columns typed as declared'),
+          },
+          'application/vnd.apache.arrow.file': {
+            schema: z
+              .string()
+              .describe('an Arrow IPC file (Feather v2), its columns typed as declared'),
+          },
+          'application/vnd.apache.arrow.stream': {
+            schema: z.string().describe('an Arrow IPC stream, its columns typed as declared'),
           },
         },
       },
