@@ -68,10 +68,17 @@ function fromFastify(
       );
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
-      // Name what this route does take: the datasets route also parses text/csv, POST /v1/models a model file.
-      const accepted = ['application/json', 'text/csv', 'application/vnd.backprop.model'].filter(
-        (type) => request.server.hasContentTypeParser(type),
-      );
+      // Name what this route does take: the datasets route also parses CSV, NDJSON, Parquet and
+      // Arrow, POST /v1/models a model file.
+      const accepted = [
+        'application/json',
+        'text/csv',
+        'application/x-ndjson',
+        'application/vnd.apache.parquet',
+        'application/vnd.apache.arrow.file',
+        'application/vnd.apache.arrow.stream',
+        'application/vnd.backprop.model',
+      ].filter((type) => request.server.hasContentTypeParser(type));
       return problem(
         'unsupported_media_type',
         `content-type ${request.headers['content-type'] ?? '(none)'} is not accepted here: send ${accepted.join(' or ')}`,

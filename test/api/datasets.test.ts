@@ -53,6 +53,19 @@ const datasetKeys = async () =>
   (await redis.keys(`${service.config.keyPrefix}:tenant:default:dataset:*`)).sort();
 
 describe('POST /v1/datasets', () => {
+  it('refuses another media type with a 415 naming each type it takes', async () => {
+    const res = await service.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?label=y',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'a,y\n1,0\n',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().detail).toBe(
+      'content-type text/plain is not accepted here: send application/json or text/csv or application/x-ndjson or application/vnd.apache.parquet or application/vnd.apache.arrow.file or application/vnd.apache.arrow.stream',
+    );
+  });
+
   it('stores JSON {inputs, targets} and answers 201 with its shape and a location', async () => {
     const res = await upload({
       inputs: [
