@@ -228,7 +228,9 @@ function all<K extends keyof Shapes>(key: K): Manifest<K>[] {
     .map(({ doc }) => shapes[key].parse(doc) as Manifest<K>);
 }
 function one<K extends keyof Shapes>(key: K, name: string): Manifest<K> {
-  const found = all(key).filter((m) => (m.metadata as { name?: string }).name === name);
+  const found = all(key).filter(
+    (m) => (m as { metadata?: { name?: string } }).metadata?.name === name,
+  );
   expect(found, `${key} ${name}`).toHaveLength(1);
   return found[0]!;
 }
