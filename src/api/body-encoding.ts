@@ -8,15 +8,13 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AppError, ValidationError } from '../errors.js';
 
-/** The content-encodings an upload may be sent with. */
-export const acceptedEncodings = ['gzip', 'identity'] as const;
-
 /** A decoded body; `receivedEncodedLength` is the bytes received (Fastify checks content-length against it). */
 export type DecodedBody = Readable & { receivedEncodedLength?: number };
 
 /**
- * `payload` as its `content-encoding` header says (`undefined`: sent as it is), decompressed as
- * it is read, past `maxBytes` decompressed a 413; or a 415 for an encoding not accepted.
+ * `payload` as its `content-encoding` header says (none or `identity`: as it is; `gzip` or
+ * `x-gzip`: decompressed as it is read, past `maxBytes` decompressed a 413); another encoding, or
+ * a list of them, is a 415.
  */
 export function decodedBody(
   payload: Readable,
@@ -34,7 +32,6 @@ export function decodedBody(
 
 function gunzipped(payload: Readable, maxBytes: number): DecodedBody {
   const gunzip = createGunzip();
-  // not pipeline(): it would destroy the request, and its socket, before the refusal is sent
   async function* decoded() {
     let bytes = 0;
     try {
