@@ -1,13 +1,17 @@
 // `npm run bench`: our engine and its peers (tfjs wasm, with one thread and with two, tfjs cpu,
 // brain.js) on W1–W4, each framework in a process of its own (bench/peers/*.ts: a second of warm-up,
-// median of three), then the service figures (bench/service.ts); writes bench/results.json and
-// BENCHMARKS.md with the date and machine. `npm run bench -- W2 W4` runs only those workloads
-// and skips the service.
+// median of three), then the service figures (bench/service.ts) and the worker scaling
+// (bench/workers.ts); writes bench/results.json and BENCHMARKS.md with the date and machine.
+// `npm run bench -- W2 W4` runs only those workloads and skips the service and the workers
+// (their sections are kept as they were).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { sectionOf } from './markdown-sections.js';
 import type { Row } from './peers/common.js';
 import { machineLine, serviceSection } from './service-report.js';
+import { runWorkersBench, smallJobWords } from './workers.js';
+import { type WorkersRun, workersSection } from './workers-report.js';
 import { weightCount, workloads } from './workloads.js';
 
 const only = process.argv.slice(2).filter((a) => /^W\d$/.test(a));
@@ -120,6 +124,7 @@ if (python) {
 }
 
 const service = only.length === 0 ? await (await import('./service.js')).runServiceBench() : null;
+const workersRounds = only.length === 0 ? await runWorkersBench() : null;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ours = (w: string) =>
@@ -161,9 +166,21 @@ const previous = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8'
 const tablesFigures = (JSON.parse(previous('bench/results.json') || '{}') as { tables?: unknown })
   .tables;
 const tablesSection = sectionOf(previous('BENCHMARKS.md'), 'Real tables');
+// the worker scaling: this run's, or (a run of some workloads only) what was there
+const workers: WorkersRun | undefined = workersRounds
+  ? {
+      date,
+      machine: `${machine}, nproc ${availableParallelism()}`,
+      job: smallJobWords,
+      rounds: workersRounds,
+    }
+  : (JSON.parse(previous('bench/results.json') || '{}') as { workers?: WorkersRun }).workers;
+const workersText = workersRounds
+  ? workersSection(workers!)
+  : sectionOf(previous('BENCHMARKS.md'), 'Workers');
 writeFileSync(
   'bench/results.json',
-  `${JSON.stringify({ date, machine, versions, kernelCeiling, rows, service, tables: tablesFigures }, null, 2)}\n`,
+  `${JSON.stringify({ date, machine, versions, kernelCeiling, rows, service, workers, tables: tablesFigures }, null, 2)}\n`,
 );
 
 // The speed issue's targets, from this run's rows. What 128-bit SIMD allows on one core of this
@@ -250,5 +267,5 @@ in the same run.
   \`threads\` option; the thread team is made outside the timing). "ours" is the first row.
 
 ${targets}
-${tables}${service ? `\n${serviceSection(service, date, machine)}` : ''}${tablesSection ? `\n${tablesSection}\n` : ''}`,
+${tables}${service ? `\n${serviceSection(service, date, machine)}` : ''}${workersText ? `\n${workersText.trimEnd()}\n` : ''}${tablesSection ? `\n${tablesSection}\n` : ''}`,
 );

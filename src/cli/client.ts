@@ -91,10 +91,12 @@ export interface ServerClient {
   cancel(id: string): Promise<Job>;
   uploadCsv(text: string, columns: { label?: string; targets?: string[] }): Promise<DatasetMeta>;
   /** A dataset file's bytes as `type` (text/csv, application/json, application/x-ndjson). */
+  /** `encoding` 'gzip': `bytes` are gzip-compressed (sent with content-encoding: gzip). */
   uploadDataset(
     bytes: Uint8Array,
     type: string,
     query: Record<string, string | undefined>,
+    encoding?: 'gzip',
   ): Promise<DatasetMeta>;
   deleteDataset(id: string): Promise<void>;
   predict(modelId: string, inputs: number[][]): Promise<Predictions>;
@@ -192,11 +194,12 @@ export function connect(server: string | undefined, apiKey: string | undefined):
       const body = { data: text, type: 'text/csv' };
       return (await call<DatasetMeta>('POST', `/v1/datasets?${params}`, body)).body;
     },
-    async uploadDataset(bytes, type, query) {
+    async uploadDataset(bytes, type, query, encoding) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
       const path = `/v1/datasets${params.size > 0 ? `?${params}` : ''}`;
-      return (await call<DatasetMeta>('POST', path, { data: bytes, type })).body;
+      const headers: Record<string, string> = encoding ? { 'content-encoding': encoding } : {};
+      return (await call<DatasetMeta>('POST', path, { data: bytes, type }, headers)).body;
     },
     async deleteDataset(id) {
       await call('DELETE', idPath('/v1/datasets', id));

@@ -1,6 +1,7 @@
 // `backprop datasets upload`: a dataset file to the server, its id on stdout and its shape on
 // stderr (for a table, its profile: the label, the dropped rows, a line per column). The file is
 // sent as it is, as CSV, JSON, NDJSON, Parquet or Arrow IPC by its extension; the server reads and checks it.
+// A gzipped file (cars.csv.gz) is sent compressed, with content-encoding: gzip.
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -34,7 +35,7 @@ export function registerDatasetCommands(cli: Command): void {
     )
     .argument(
       '<file>',
-      'a .csv with a header row, a .json list of records, .ndjson / .jsonl, .parquet, or .arrow / .feather / .arrows (Arrow IPC)',
+      'a .csv with a header row, a .json list of records, .ndjson / .jsonl, .parquet, or .arrow / .feather / .arrows (Arrow IPC); gzipped: .csv.gz and so on',
     )
     .option('--label <column>', 'the column to predict (a table; none: a table for batch-predict)')
     .addOption(
@@ -49,10 +50,11 @@ export function registerDatasetCommands(cli: Command): void {
     )
     .option('--targets <a,b>', 'a CSV of numbers: the columns holding regression targets')
     .action(async (file: string, o: UploadOptions) => {
-      const type = contentTypes[extname(file).toLowerCase()];
+      const gzipped = file.toLowerCase().endsWith('.gz');
+      const type = contentTypes[extname(gzipped ? file.slice(0, -3) : file).toLowerCase()];
       if (!type)
         throw new UsageError(
-          `cannot tell the format of ${file}: name it .csv, .json, .ndjson, .jsonl, .parquet, .arrow, .feather or .arrows`,
+          `cannot tell the format of ${file}: name it .csv, .json, .ndjson, .jsonl, .parquet, .arrow, .feather or .arrows (and .gz after it when gzipped)`,
         );
       if (o.label !== undefined && o.targets !== undefined)
         throw new UsageError(
@@ -61,7 +63,7 @@ export function registerDatasetCommands(cli: Command): void {
       if (o.targets !== undefined && type !== 'text/csv')
         throw new UsageError('--targets reads a CSV of numbers; for other formats give --label');
       const bytes = readBytes(file, 'dataset file');
-      const meta = await connect(o.server, o.apiKey).uploadDataset(bytes, type, {
+      const query = {
         label: o.label,
         task: o.task,
         missing: o.missing,
@@ -69,7 +71,9 @@ export function registerDatasetCommands(cli: Command): void {
           ?.split(',')
           .map((t) => t.trim())
           .join(','),
-      });
+      };
+      const encoding = gzipped ? 'gzip' : undefined;
+      const meta = await connect(o.server, o.apiKey).uploadDataset(bytes, type, query, encoding);
       print(meta.id);
       say(describeShape(meta));
       if ('format' in meta && meta.format === 'table')

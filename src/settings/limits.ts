@@ -13,7 +13,7 @@ export const limitSettings = {
     env: 'MAX_DATASET_BYTES',
     ...int(1024),
     default: String(50 * 1024 * 1024),
-    doc: 'The largest dataset upload (`POST /v1/datasets`) or imported model file (`POST /v1/models`); more is a 413.',
+    doc: 'The largest dataset upload (`POST /v1/datasets`; a `content-encoding: gzip` one counted decompressed) or imported model file (`POST /v1/models`); more is a 413.',
   },
   maxJsonDepth: {
     env: 'MAX_JSON_DEPTH',

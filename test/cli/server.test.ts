@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import * as arrow from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -470,6 +471,30 @@ describe('datasets upload of a table', () => {
       expect(r.stderr.split('\n')[0]).toBe('30 rows, 1 feature → 3 classes (a, b, c)');
       expect(profileOf(await getMeta(r.stdout.trim()))).toEqual(fromCsv);
     }
+  });
+
+  it('sends a gzipped file (.csv.gz, .ndjson.gz) compressed: the same profile as the plain one', async () => {
+    const profileOf = ({ id, createdAt, bytes, ...profile }: any) => profile;
+    const fromCsv = profileOf(
+      await getMeta((await run(['datasets', 'upload', cars, '--label', 'Origin'])).stdout.trim()),
+    );
+    const zipped = (file: string, text: string) => {
+      const path = join(scratch.dir, file);
+      writeFileSync(path, gzipSync(text));
+      return path;
+    };
+    const ndjson = records.map((r) => JSON.stringify(r)).join('\n');
+    for (const file of [
+      zipped('cars.csv.gz', readFileSync(cars, 'utf8')),
+      zipped('cars.ndjson.GZ', ndjson),
+    ]) {
+      const r = await run(['datasets', 'upload', file, '--label', 'Origin']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(profileOf(await getMeta(r.stdout.trim()))).toEqual(fromCsv);
+    }
+    const unknown = await run(['datasets', 'upload', zipped('cars.txt.gz', 'a'), '--label', 'y']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('(and .gz after it when gzipped)');
   });
 
   it('passes --task and --missing', async () => {

@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { checkStoredSize, type DatasetMeta } from '../../store/index.js';
+import { decodedBody } from '../body-encoding.js';
 import { readUpload, StreamBody, uploadQuery } from '../dataset-upload.js';
 import {
   authProblems,
@@ -42,11 +43,15 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
 
   r.post('/v1/datasets', {
     bodyLimit: maxDatasetBytes,
+    // content-encoding: gzip is decompressed as it arrives, MAX_DATASET_BYTES counted decompressed
+    preParsing: async (request, _reply, payload) =>
+      decodedBody(payload, request.headers['content-encoding'], maxDatasetBytes),
     schema: {
       summary: 'Upload a dataset',
       description: [
         'A table, profiled: CSV with a header row (text/csv), JSON records `[{"column": value, …}]` (application/json) NDJSON, one record a line (application/x-ndjson), Parquet (application/vnd.apache.parquet) or Arrow IPC (application/vnd.apache.arrow.file or .stream), with `?label=COLUMN`; the type a Parquet or Arrow file declares for a column is used (numbers numeric, booleans boolean, timestamps and dates datetime, strings categorical, text or id); every column is typed and described, and rows whose label is missing are dropped and counted (`droppedRows`).',
         'Or numeric rows as before: JSON `{inputs, targets}` or `{inputs, labels}`, or a CSV of numbers with `?targets=a,b` (regression).',
+        'Any of them may be sent with `content-encoding: gzip`: decompressed as it streams in, MAX_DATASET_BYTES counted on the decompressed bytes (413); a body that is not valid gzip is a 400, another content-encoding a 415.',
       ].join(' '),
       tags: ['datasets'],
       querystring: uploadQuery,
