@@ -8,6 +8,7 @@ import { type JobOutcome, RefusedInputError, type RunOptions } from '../src/jobs
 import { runJob } from '../src/jobs/run.js';
 import { createLogger } from '../src/log.js';
 import type { JobPayload } from '../src/spec/index.js';
+import { lazyBlobStore } from '../src/store/blobs/index.js';
 import { connectRedis, type Stores, storesByTenant } from '../src/store/index.js';
 import { createNotify, createWebhookQueueFor } from '../src/webhooks.js';
 
@@ -27,6 +28,7 @@ function makeContext(): Context {
       finishedTtlSeconds: config.finishedJobTtlSeconds,
       maxJobEvents: config.maxJobEvents,
       storageQuotaBytes: config.maxTenantStorageBytes,
+      blobs: lazyBlobStore(config),
     }),
     options: {
       checkpointMs: config.checkpointIntervalMs,

@@ -9,6 +9,7 @@ import { createLifecycle } from '../src/jobs/lifecycle.js';
 import { createLogger } from '../src/log.js';
 import { queueName } from '../src/queue.js';
 import type { JobError, JobPayload } from '../src/spec/index.js';
+import { lazyBlobStore } from '../src/store/blobs/index.js';
 import { bullConnection, channelsFor, connectRedis, storesByTenant } from '../src/store/index.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 import { createNotify, createWebhookQueueFor, createWebhookWorker } from '../src/webhooks.js';
@@ -22,6 +23,7 @@ const storesFor = storesByTenant(redis, config.keyPrefix, {
   finishedTtlSeconds: config.finishedJobTtlSeconds,
   maxJobEvents: config.maxJobEvents,
   storageQuotaBytes: config.maxTenantStorageBytes,
+  blobs: lazyBlobStore(config),
 });
 
 const worker = new Worker<JobPayload>(

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { createPredictor, type Model, type Predictor } from '../engine/index.js';
 import { createTrainingQueue, type TrainingQueue } from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
+import { lazyBlobStore } from '../store/blobs/index.js';
 import {
   channelsFor,
   connectRedis,
@@ -117,10 +118,12 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     enableOfflineQueue: true,
   });
   redis.on('error', (err) => app.log.debug({ err }, 'redis connection error'));
+  const blobs = lazyBlobStore(config);
   const storesFor = storesByTenant(redis, config.keyPrefix, {
     finishedTtlSeconds: config.finishedJobTtlSeconds,
     maxJobEvents: config.maxJobEvents,
     storageQuotaBytes: config.maxTenantStorageBytes,
+    blobs,
   });
   const queue = createTrainingQueue(config);
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
@@ -151,7 +154,12 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     );
   });
   app.addHook('onClose', async () => {
-    await Promise.all([queue.close(), webhooks.close(), services.predictPool.close()]);
+    await Promise.all([
+      queue.close(),
+      webhooks.close(),
+      services.predictPool.close(),
+      blobs.close(),
+    ]);
     subscriber.disconnect();
     await redis.quit().catch(() => redis.disconnect());
   });

@@ -1,5 +1,6 @@
 // The Redis-backed stores, made together from one connection and one key prefix.
 import type { Redis } from 'ioredis';
+import type { BlobStore } from './blobs/index.js';
 import { createCheckpointStore } from './checkpoints.js';
 import { createDatasetStore } from './datasets.js';
 import { createEventStore } from './events.js';
@@ -17,6 +18,8 @@ export interface StoreOptions {
   maxJobEvents?: number;
   /** The most bytes of datasets and models a tenant may store (0: no quota). */
   storageQuotaBytes?: number;
+  /** Where models' files go (issue 16); without one, models keep their weights in Redis. */
+  blobs?: BlobStore;
 }
 
 /** One tenant's stores. */
@@ -38,7 +41,7 @@ export function createStores(
     events: createEventStore(redis, keys, maxEvents),
     idempotency: createIdempotencyStore(redis, keys),
     jobs: createJobStore(redis, keys, { finishedTtlSeconds: ttl, maxEvents }),
-    models: createModelStore(redis, keys),
+    models: createModelStore(redis, keys, options.blobs),
     outputs: createOutputStore(redis, keys),
   };
 }
@@ -71,6 +74,7 @@ export {
 export * from './events.js';
 export type { Fence } from './fence.js';
 export {
+  fileDocumentOf,
   type ModelListOptions,
   type ModelSummary,
   type NameRecord,

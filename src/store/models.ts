@@ -1,20 +1,29 @@
-// Trained models in Redis, and their names, versions and aliases (issue 15).
+// Trained models, and their names, versions and aliases (issue 15); their weights in the blob
+// store (issue 16).
 //
-// A model is its document (spec, weights in the notes' convention, preprocessing, metrics,
-// receipt) as one JSON string, written once and never changed, and a small summary hash that
-// the list reads (`json`: ModelSummary, and its `name` and `version`). Its bytes count in the
-// tenant's usage (usage.ts) from its write to its deletion. Every key is the tenant's: another
-// tenant's models, names and aliases are not there to find.
+// A model is its record in Redis: the document (spec, preprocessing, metrics, evaluation,
+// receipt, history) as one JSON string, written once and never changed, whose `weights` is
+// `{blob, bytes}`: the SHA-256 of its model file (src/spec/model-file.ts, the bytes a download
+// sends) in the blob store. A small summary hash beside it is what the list reads (`json`:
+// ModelSummary, its `name` and `version`, and `blob`). Models saved before issue 16, or by a
+// store made without a blob store, hold their weights inline as JSON: both are read. Identical
+// models share one blob: `blobRefs` (one hash for the prefix) counts the records naming each,
+// changed in the script that writes or deletes the record; the blob goes when its count does.
+// A model's bytes (record + file) count in the tenant's usage (usage.ts) from its write to its
+// deletion. Every key is the tenant's: another tenant's models, names and aliases are not there.
 //
 // A named model is version N of its name: the name's counter hands out 1, 2, … (never reused,
 // as in MLflow), its `versions` hash maps version → id, its `aliases` hash alias → version. The
 // version is given in the script that saves the model, so two jobs finishing at once get two
 // versions, and a job saved twice (its worker died between saving and finishing) keeps its one.
 // An alias moves with one HSET: a prediction resolves its reference once, then runs on that id.
+import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import type { ModelDocument, ModelNaming, ModelRef } from '../spec/index.js';
+import { decodeModelFile, encodeModelFile } from '../spec/model-file.js';
 import { latestAlias, parseModelRef } from '../spec/model-ref.js';
+import type { BlobStore } from './blobs/index.js';
 import { type Fence, fencedOutLua } from './fence.js';
 import type { Keys } from './redis.js';
 import { usageKey, usageLua } from './usage.js';
@@ -65,6 +74,59 @@ export function summaryOf(model: StoredModel): ModelSummary {
   };
 }
 
+/** The model document of a stored model: what its model file holds (no id, job, name, …). */
+export function fileDocumentOf(model: StoredModel): ModelDocument {
+  const {
+    id: _id,
+    jobId: _job,
+    importedAt: _at,
+    name: _name,
+    version: _version,
+    tags: _tags,
+    description: _description,
+    ...document
+  } = model;
+  return document;
+}
+
+/** Where a record's weights are when they are in the blob store. */
+interface WeightsBlob {
+  blob: string;
+  bytes: number;
+}
+
+// The record's weights when they are in the blob store; null when they are inline.
+function inBlob(weights: unknown): WeightsBlob | null {
+  const blob = (weights as Partial<WeightsBlob> | undefined)?.blob;
+  return typeof blob === 'string' ? (weights as WeightsBlob) : null;
+}
+
+// Lua: the blob reference count. unref counts one record fewer and, at none, marks the blob as
+// being deleted (for a minute at most) and answers its key, for the caller to delete the blob.
+const blobRefsLua = `
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function beingDeleted(deleting, sha)
+  return tonumber(redis.call('HGET', deleting, sha) or '0') > nowMs()
+end
+local function unref(refs, deleting, sha)
+  if redis.call('HINCRBY', refs, sha, -1) > 0 then return '' end
+  redis.call('HDEL', refs, sha)
+  redis.call('HSET', deleting, sha, nowMs() + 60000)
+  return sha
+end
+`;
+
+// KEYS: the blob refs, the blobs being deleted. ARGV: the blob. 1 (marked: delete it) when no
+// record names it and no delete is under way; else 0.
+const dropScript = `${blobRefsLua}
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 or beingDeleted(KEYS[2], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], nowMs() + 60000)
+return 1
+`;
+
 // JSON of an object with `,"version":N` added before its closing brace (Lua: the version is only
 // known inside the script).
 const withVersionLua = `
@@ -75,11 +137,18 @@ end
 `;
 
 // KEYS: the job hash, the model, the tenant's usage, the model's summary, the tenant's model
-// list, its names, the name's versions, the name's counter.
-// ARGV: fence, usage item, document JSON, summary JSON, id, name ('' for none).
-// A worker's save is fenced: a try that lost its job writes no model.
-const saveScript = `${fencedOutLua}${usageLua}${withVersionLua}
+// list, its names, the name's versions, the name's counter, the blob refs, the blobs being
+// deleted.
+// ARGV: fence, usage item, document JSON, summary JSON, id, name ('' for none), the blob ('' for
+// weights inline), the blob's bytes.
+// A worker's save is fenced: a try that lost its job writes no model. 'deleting' (nothing
+// written) while the blob is being deleted: put it again, then save. Else {version, the blob
+// the model named before if no record names it any more ('' if none)}.
+const saveScript = `${fencedOutLua}${usageLua}${withVersionLua}${blobRefsLua}
 if fencedOut(KEYS[1], ARGV[1]) then return 'fenced' end
+local blob = ARGV[7]
+if blob ~= '' and beingDeleted(KEYS[10], blob) then return 'deleting' end
+local old = redis.call('HGET', KEYS[4], 'blob') or ''
 local version = ''
 if ARGV[6] ~= '' then
   version = redis.call('HGET', KEYS[4], 'version')
@@ -89,16 +158,23 @@ if ARGV[6] ~= '' then
 end
 local doc = withVersion(ARGV[3], version)
 redis.call('SET', KEYS[2], doc)
-redis.call('HSET', KEYS[4], 'json', withVersion(ARGV[4], version), 'name', ARGV[6], 'version', version)
+redis.call('HSET', KEYS[4], 'json', withVersion(ARGV[4], version), 'name', ARGV[6], 'version', version, 'blob', blob)
 redis.call('ZADD', KEYS[5], 0, ARGV[5])
-charge(KEYS[3], ARGV[2], string.len(doc))
-return version
+charge(KEYS[3], ARGV[2], string.len(doc) + tonumber(ARGV[8]))
+local drop = ''
+if old ~= blob then
+  if blob ~= '' then redis.call('HINCRBY', KEYS[9], blob, 1) end
+  if old ~= '' then drop = unref(KEYS[9], KEYS[10], old) end
+end
+return {version, drop}
 `;
 
-// KEYS: the model, its summary, the model list, usage, the name's versions, its aliases, names.
+// KEYS: the model, its summary, the model list, usage, the name's versions, its aliases, names,
+// the blob refs, the blobs being deleted.
 // ARGV: id, version ('' for an unnamed model), name.
-// Refused while an alias points at the version: 'aliased:<alias>'.
-const deleteScript = `${usageLua}
+// Refused while an alias points at the version: 'aliased:<alias>'. Else {'ok', the model's blob
+// when no record names it any more ('' if none)}.
+const deleteScript = `${usageLua}${blobRefsLua}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
 if ARGV[2] ~= '' then
   local aliases = redis.call('HGETALL', KEYS[6])
@@ -108,10 +184,13 @@ if ARGV[2] ~= '' then
   redis.call('HDEL', KEYS[5], ARGV[2])
   if redis.call('HLEN', KEYS[5]) == 0 then redis.call('ZREM', KEYS[7], ARGV[3]) end
 end
+local blob = redis.call('HGET', KEYS[2], 'blob') or ''
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
 release(KEYS[4], 'model:' .. ARGV[1])
-return 'ok'
+local drop = ''
+if blob ~= '' then drop = unref(KEYS[8], KEYS[9], blob) end
+return {'ok', drop}
 `;
 
 // KEYS: the name's versions, its aliases. ARGV: alias, version. 'ok', or 'no_version'.
@@ -160,15 +239,78 @@ export interface NameRecord {
   aliases: Record<string, number>;
 }
 
-export function createModelStore(redis: Redis, keys: Keys) {
+/**
+ * The model store of one tenant. With `blobs`, a model's weights are saved as its model file in
+ * the blob store; without (tests of other parts), inline in its record, as before issue 16.
+ */
+export function createModelStore(redis: Redis, keys: Keys, blobs?: BlobStore) {
   const nameKeys = (name: string) => [keys.nameVersions(name), keys.nameAliases(name)];
 
   async function write(model: StoredModel, fence: Fence): Promise<'fenced' | StoredModel> {
     const { version: _, ...unversioned } = model;
+    // no blob, so never 'deleting'
+    if (!blobs)
+      return (await writeRecord(unversioned, JSON.stringify(unversioned), '', 0, fence)) as
+        | 'fenced'
+        | StoredModel;
+    const file = encodeModelFile(fileDocumentOf(unversioned));
+    const bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
+    for (;;) {
+      const put = await blobs.put(Readable.from(bytes));
+      const weights: WeightsBlob = { blob: put.sha256, bytes: put.bytes };
+      const record = JSON.stringify({ ...unversioned, weights });
+      let answer: Awaited<ReturnType<typeof writeRecord>>;
+      try {
+        answer = await writeRecord(unversioned, record, put.sha256, put.bytes, fence);
+      } catch (error) {
+        await dropIfUnreferenced(put.sha256).catch(() => {});
+        throw error;
+      }
+      if (answer === 'deleting') {
+        // a delete of this very content is under way: once it is done, put it again
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (answer === 'fenced') await dropIfUnreferenced(put.sha256);
+      return answer;
+    }
+  }
+
+  // Deletes a blob no record names (marked as being deleted by the script that said so).
+  async function deleteBlob(sha256: string): Promise<void> {
+    if (!blobs || sha256 === '') return;
+    await blobs.delete(sha256);
+    await redis.hdel(keys.blobDeleting, sha256);
+  }
+
+  // After a put whose record was not written: the blob goes unless a record names it.
+  async function dropIfUnreferenced(sha256: string): Promise<void> {
+    const marked = await redis.eval(dropScript, 2, keys.blobRefs, keys.blobDeleting, sha256);
+    if (marked === 1) await deleteBlob(sha256);
+  }
+
+  // The weights of a record that keeps them in the blob store, read from its model file.
+  async function weightsOf(id: string, weights: WeightsBlob): Promise<ModelDocument['weights']> {
+    const stream = blobs ? await blobs.get(weights.blob) : null;
+    if (!stream)
+      throw new Error(`model ${id}: its model file ${weights.blob} is not in the blob store`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return decodeModelFile(Buffer.concat(chunks)).weights;
+  }
+
+  async function writeRecord(
+    unversioned: StoredModel,
+    record: string,
+    blob: string,
+    blobBytes: number,
+    fence: Fence,
+  ): Promise<'fenced' | 'deleting' | StoredModel> {
+    const model = unversioned;
     const name = model.name ?? '';
     const answer = (await redis.eval(
       saveScript,
-      8,
+      10,
       keys.job(model.jobId ?? ''), // read only with a fence: a worker's save
       keys.model(model.id),
       usageKey(keys),
@@ -177,15 +319,21 @@ export function createModelStore(redis: Redis, keys: Keys) {
       keys.names,
       keys.nameVersions(name),
       keys.nameCounter(name),
+      keys.blobRefs,
+      keys.blobDeleting,
       fence,
       `model:${model.id}`,
-      JSON.stringify(unversioned),
+      record,
       JSON.stringify(summaryOf(unversioned)),
       model.id,
       name,
-    )) as string;
-    if (answer === 'fenced') return 'fenced';
-    return answer === '' ? unversioned : { ...unversioned, version: Number(answer) };
+      blob,
+      blobBytes,
+    )) as 'fenced' | 'deleting' | [string, string];
+    if (answer === 'fenced' || answer === 'deleting') return answer;
+    const [version, drop] = answer;
+    await deleteBlob(drop); // the blob an earlier save of this model named, now named by none
+    return version === '' ? unversioned : { ...unversioned, version: Number(version) };
   }
 
   const store = {
@@ -200,9 +348,26 @@ export function createModelStore(redis: Redis, keys: Keys) {
     async add(model: StoredModel): Promise<StoredModel> {
       return (await write(model, '')) as StoredModel;
     },
+    /** The model with its weights (from its model file, or inline in an older record). */
     async get(id: string): Promise<StoredModel | null> {
       const json = await redis.get(keys.model(id));
-      return json ? (JSON.parse(json) as StoredModel) : null;
+      if (!json) return null;
+      const model = JSON.parse(json) as StoredModel;
+      const weights = inBlob(model.weights);
+      // assigned in place: the document's fields keep their order
+      if (weights) model.weights = await weightsOf(id, weights);
+      return model;
+    },
+    /**
+     * The model's file as stored (the bytes a download sends) and its length; null when its
+     * weights are inline in its record (a model saved before issue 16) or it is gone.
+     */
+    async file(id: string): Promise<{ stream: Readable; bytes: number } | null> {
+      const json = await redis.get(keys.model(id));
+      const weights = json ? inBlob((JSON.parse(json) as { weights: unknown }).weights) : null;
+      if (!blobs || !weights) return null;
+      const stream = await blobs.get(weights.blob);
+      return stream ? { stream, bytes: weights.bytes } : null;
     },
     /**
      * The id a reference names (an id, NAME, NAME@VERSION, NAME@ALIAS), or null when it names
@@ -321,20 +486,24 @@ export function createModelStore(redis: Redis, keys: Keys) {
       const [name, version] = await redis.hmget(keys.modelSummary(id), 'name', 'version');
       const answer = (await redis.eval(
         deleteScript,
-        7,
+        9,
         keys.model(id),
         keys.modelSummary(id),
         keys.models,
         usageKey(keys),
         ...nameKeys(name ?? ''),
         keys.names,
+        keys.blobRefs,
+        keys.blobDeleting,
         id,
         name ? (version ?? '') : '',
         name ?? '',
-      )) as string;
-      if (answer.startsWith('aliased:')) return { aliased: answer.slice('aliased:'.length) };
-      if (answer === 'ok') await redis.publish(keys.modelDeletedChannel, `${keys.tenant}/${id}`);
-      return answer as 'ok' | 'missing';
+      )) as string | [string, string];
+      if (answer === 'missing') return 'missing';
+      if (typeof answer === 'string') return { aliased: answer.slice('aliased:'.length) };
+      await deleteBlob(answer[1]);
+      await redis.publish(keys.modelDeletedChannel, `${keys.tenant}/${id}`);
+      return 'ok';
     },
   };
 

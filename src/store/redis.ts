@@ -35,6 +35,10 @@ export function keysFor(prefix: string, tenant: string) {
     /** Every tenant's jobs by status, counted together (for /metrics). */
     jobCounts: `${prefix}:metrics:jobs-by-status`,
     model: (id: string) => `${own}:model:${id}`,
+    /** Blob key → how many records name it (a hash for the whole prefix: blobs are shared). */
+    blobRefs: `${prefix}:blob-refs`,
+    /** Blob key → until when (ms) it is being deleted: a save of that content waits, then puts it again. */
+    blobDeleting: `${prefix}:blob-deleting`,
     /** A model's summary hash (json, name, version): what the model list reads. */
     modelSummary: (id: string) => `${own}:model:${id}:summary`,
     /** Sorted set of every model id (score 0, ordered by id = creation time). */

@@ -1,12 +1,16 @@
 // The real service for integration tests: real Redis (127.0.0.1:6379) under a key prefix of this
 // run's own, the API listening on an ephemeral port, and real worker processes (the built
-// dist/workers/worker.js, whose processor runs in worker threads). stop() removes only our keys.
+// dist/workers/worker.js, whose processor runs in worker threads), and a blob store in a temp
+// folder of this run's own (BLOB_URL). stop() removes only our keys and that folder.
 export { irisNetwork } from './examples.js';
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { type Config, defaultTenant, loadConfig } from '../../src/config.js';
@@ -19,6 +23,7 @@ import {
   resolveTraining,
   type TrainingSpec,
 } from '../../src/spec/index.js';
+import { type BlobStore, openBlobStore } from '../../src/store/blobs/index.js';
 import {
   connectRedis,
   createStores,
@@ -34,6 +39,8 @@ export interface TestService {
   app: FastifyInstance;
   url: string;
   workers: ChildProcess[];
+  /** The blob store the service uses (BLOB_URL): for tests that look into it. */
+  blobs(): Promise<BlobStore>;
   startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
   restartApi(): Promise<void>;
   stop(): Promise<void>;
@@ -72,8 +79,10 @@ function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<TestService> {
+  const blobDir = options.env?.BLOB_URL ? null : mkdtempSync(join(tmpdir(), 'bp-test-blobs-'));
   const env: Record<string, string> = {
     KEY_PREFIX: `bp:test:${randomUUID().slice(0, 8)}`,
+    ...(blobDir ? { BLOB_URL: pathToFileURL(blobDir).href } : {}),
     LOG_LEVEL: 'silent',
     SSE_HEARTBEAT_MS: '200',
     WORKER_CONCURRENCY: '2',
@@ -92,6 +101,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     env,
     ...(await listen()),
     workers: [],
+    blobs: () => openBlobStore(config),
     async startWorker(extraEnv = {}) {
       const child = await spawnWorker({ ...env, ...extraEnv });
       service.workers.push(child);
@@ -114,6 +124,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
       const redis = connectRedis(config);
       await deleteKeysUnder(redis, config.keyPrefix);
       await redis.quit();
+      if (blobDir) rmSync(blobDir, { recursive: true, force: true });
     },
   };
   await Promise.all(Array.from({ length: options.workers ?? 0 }, () => service.startWorker()));
@@ -242,8 +253,9 @@ export async function storeTrainedModel(
   });
   const stored: StoredModel = { ...doc, id: newId(), jobId: newId() };
   const redis = connectRedis(service.config.redisUrl);
-  await createStores(redis, service.config.keyPrefix, tenant).models.save(stored);
-  await redis.quit();
+  const blobs = await service.blobs();
+  await createStores(redis, service.config.keyPrefix, tenant, { blobs }).models.save(stored);
+  await Promise.all([redis.quit(), blobs.close()]);
   return stored;
 }
 

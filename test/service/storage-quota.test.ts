@@ -103,7 +103,11 @@ describe('MAX_TENANT_STORAGE_BYTES', () => {
     const id = (await http(service, 'POST', '/v1/jobs', job, as(bob.key))).body.id;
     const done = await waitFor(bob.key, id, (j) => j.status !== 'queued' && j.status !== 'running');
     expect(done.status).toBe('succeeded');
-    const modelBytes = await redis.strlen(keys.model(done.modelId));
+    // its record in Redis and its model file in the blob store
+    const record = (await redis.get(keys.model(done.modelId)))!;
+    const fileBytes = (JSON.parse(record) as { weights: { bytes: number } }).weights.bytes;
+    expect(fileBytes).toBeGreaterThan(100);
+    const modelBytes = Buffer.byteLength(record) + fileBytes;
     expect(modelBytes).toBeGreaterThan(500);
     expect(await usage('bob')).toBe(800 + modelBytes);
 

@@ -13,7 +13,7 @@ import {
   modelFileType,
   modelNameSchema,
 } from '../../spec/index.js';
-import type { StoredModel } from '../../store/index.js';
+import { fileDocumentOf, type StoredModel } from '../../store/index.js';
 import { getModel } from '../predict.js';
 import { authProblems, modelViewSchema, problemSchema, problems, refParams } from '../schemas.js';
 import { modelView } from './models.js';
@@ -87,28 +87,26 @@ export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (request, reply) => {
       const { doc } = await getModel(app, request.stores, request.params.id);
-      const {
-        id,
-        jobId: _job,
-        importedAt: _at,
-        name,
-        version,
-        tags,
-        description,
-        ...document
-      } = doc;
+      const { id, name, version } = doc;
+      const document = fileDocumentOf(doc);
       const base = name && version ? `${name}-${version}` : id;
       const onnx = request.query.format === 'onnx';
+      reply
+        .type(onnx ? onnxType : modelFileType)
+        .header(
+          'content-disposition',
+          `attachment; filename="${base}.${onnx ? 'onnx' : 'bpmodel'}"`,
+        );
+      // a model saved since issue 16 is its file in the blob store: its bytes, streamed as stored
+      const stored = onnx ? null : await request.stores.models.file(id);
+      if (stored)
+        return reply
+          .header('content-length', stored.bytes)
+          .send(stored.stream as unknown as string);
       const file = onnx ? onnxOf(document) : encodeModelFile(document);
-      return (
-        reply
-          .type(onnx ? onnxType : modelFileType)
-          .header(
-            'content-disposition',
-            `attachment; filename="${base}.${onnx ? 'onnx' : 'bpmodel'}"`,
-          )
-          // bytes are sent as they are (no serializer); the schema's string is the document's
-          .send(Buffer.from(file.buffer, file.byteOffset, file.byteLength) as unknown as string)
+      // bytes are sent as they are (no serializer); the schema's string is the document's
+      return reply.send(
+        Buffer.from(file.buffer, file.byteOffset, file.byteLength) as unknown as string,
       );
     },
   });

@@ -33,3 +33,30 @@ export async function openBlobStore(settings: BlobSettings): Promise<BlobStore> 
   const { s3BlobStore } = await import('./s3-blobs.js');
   return s3BlobStore(address, { endpoint: settings.awsEndpointUrlS3, region: settings.awsRegion });
 }
+
+/**
+ * The store BLOB_URL names, opened on first use (for callers that are made synchronously: the
+ * API's services, a worker's stores); an error opening it is the first call's.
+ */
+export function lazyBlobStore(settings: BlobSettings): BlobStore {
+  let opened: Promise<BlobStore> | undefined;
+  const store = () => {
+    opened ??= openBlobStore(settings);
+    return opened;
+  };
+  return {
+    get location() {
+      return settings.blobUrl || defaultBlobDir();
+    },
+    put: async (source, options) => (await store()).put(source, options),
+    get: async (sha256) => (await store()).get(sha256),
+    exists: async (sha256) => (await store()).exists(sha256),
+    delete: async (sha256) => (await store()).delete(sha256),
+    async *list() {
+      yield* (await store()).list();
+    },
+    async close() {
+      if (opened) await (await opened).close();
+    },
+  };
+}
