@@ -15,6 +15,7 @@ import {
   modelSchema,
   receiptSchema,
   tableLabelSchema,
+  weightsSchema,
 } from '../spec/index.js';
 import type { RowsDatasetMeta, TableDatasetMeta } from '../store/index.js';
 import {
@@ -291,6 +292,15 @@ export const modelViewSchema = modelSchema
       .describe(
         'table models: the columns predict reads by name (records), in the order rows of raw cells (inputs) give them',
       ),
+    weights: weightsSchema
+      .optional()
+      .describe(
+        'per layer, W_k as [D_k][D_k-1] and b_k as [D_k]; left out (see weightsOmitted) for a model of more than 5,000,000 parameters',
+      ),
+    weightsOmitted: z
+      .string()
+      .optional()
+      .describe("why the weights are not shown, and where to get them (the model's download)"),
     name: z.string().optional().describe("the name it is a version of (the job's model.name)"),
     version: z.number().int().optional().describe('its version of that name: 1, 2, …'),
     tags: z.record(z.string(), z.string()).optional(),

@@ -40,16 +40,17 @@ it('trains, saves, loads and predicts a network of MAX_PARAMETERS parameters', a
     Array.from({ length: inputSize }, (_, c) => ((r * 31 + c * 7) % 17) / 17),
   );
   const labels = Array.from({ length: rows }, (_, r) => r % 10);
+  const network = {
+    inputSize,
+    layers: [
+      { units: h, activation: 'relu' },
+      { units: h, activation: 'relu' },
+      { units: 10, activation: 'softmax' },
+    ],
+    divergence: 'cross_entropy',
+  };
   const { status, body } = await http(service, 'POST', '/v1/jobs', {
-    network: {
-      inputSize,
-      layers: [
-        { units: h, activation: 'relu' },
-        { units: h, activation: 'relu' },
-        { units: 10, activation: 'softmax' },
-      ],
-      divergence: 'cross_entropy',
-    },
+    network,
     dataset: { inputs, labels },
     training: { epochs: 1, batchSize: 16, learningRate: 0.001, seed: 1 },
   });
@@ -78,6 +79,15 @@ it('trains, saves, loads and predicts a network of MAX_PARAMETERS parameters', a
     expect(row).toHaveLength(10);
     expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   }
+
+  // shown without its weights, which no JSON text could hold, and pointed at its download
+  const shown = await http(service, 'GET', `/v1/models/${id}`);
+  expect(shown.status, JSON.stringify(shown.body).slice(0, 300)).toBe(200);
+  expect(shown.body.weights).toBeUndefined();
+  expect(shown.body.weightsOmitted).toBe(
+    `this model has ${parameters} parameters, more than the 5000000 shown as JSON: download it (GET /v1/models/${id}/download) for its weights`,
+  );
+  expect(shown.body.network).toEqual(network);
 
   // and downloaded as the stored file
   const response = await fetch(`${service.url}/v1/models/${id}/download`);

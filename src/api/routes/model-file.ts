@@ -144,7 +144,8 @@ export async function modelFileRoutes(app: FastifyInstance): Promise<void> {
         ...(name ? { name } : {}),
       };
       const stores = request.stores;
-      await stores.usage.check(Buffer.byteLength(JSON.stringify(model)), 'importing this model');
+      // the file's bytes, as the model will take them (its weights a blob, the rest a record)
+      await stores.usage.check(request.body.byteLength, 'importing this model');
       const stored = await stores.models.add(model);
       const view = await modelView(stores, stored);
       return reply.code(201).header('location', `/v1/models/${model.id}`).send(view);

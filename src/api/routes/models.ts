@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { rowsOf } from '../../data/index.js';
-import { argmaxRows, outputSizeOf } from '../../engine/index.js';
+import { argmaxRows, outputSizeOf, parameterCount } from '../../engine/index.js';
 import { AppError, ValidationError } from '../../errors.js';
 import { aliasNameSchema, modelNameSchema } from '../../spec/index.js';
 import type { ModelSummary, StoredModel, Stores } from '../../store/index.js';
@@ -221,12 +221,12 @@ async function withAliases(stores: Stores, models: ModelSummary[]) {
 
 /** What GET /v1/models/:ref shows of a stored model (POST /v1/models answers it too). */
 export async function modelView(stores: Stores, doc: StoredModel) {
-  const { format: _format, ...rest } = doc;
+  const { format: _format, weights, ...rest } = doc;
   const aliases =
     doc.name && doc.version
       ? { aliases: await stores.models.aliasesOf(doc.name, doc.version) }
       : {};
-  const view = { ...rest, ...aliases, lineage: lineageOf(doc) };
+  const view = { ...rest, ...weightsShown(doc, weights), ...aliases, lineage: lineageOf(doc) };
   if (!doc.preprocessing) return view;
   // a table model: the columns predict reads, and its class list where clients look for it
   const classes = classesOf(doc);
@@ -234,6 +234,22 @@ export async function modelView(stores: Stores, doc: StoredModel) {
     ...view,
     ...(classes ? { classes } : {}),
     columns: doc.preprocessing.columns.map(({ name, type }) => ({ name, type })),
+  };
+}
+
+/**
+ * The most parameters the JSON view shows as numbers: past them the text (some 20 characters a
+ * weight) would outgrow what a Node string holds, long before MAX_PARAMETERS. A larger model's
+ * weights are its download's.
+ */
+export const maxJsonWeights = 5_000_000;
+
+function weightsShown(doc: StoredModel, weights: StoredModel['weights']) {
+  const count = parameterCount(doc.network);
+  if (count <= maxJsonWeights) return { weights };
+  const ref = doc.name && doc.version ? `${doc.name}@${doc.version}` : doc.id;
+  return {
+    weightsOmitted: `this model has ${count} parameters, more than the ${maxJsonWeights} shown as JSON: download it (GET /v1/models/${ref}/download) for its weights`,
   };
 }
 
