@@ -119,8 +119,8 @@ describe('end to end', () => {
     expect(correct / 38).toBeGreaterThanOrEqual(0.9);
 
     const model = await api.GET('/v1/models/{id}', { params: { path: { id: modelId } } });
-    expect(model.data!.weights[0]!.W).toHaveLength(16); // [D_1][D_0]
-    expect(model.data!.weights[0]!.W[0]).toHaveLength(4);
+    expect(model.data!.weights![0]!.W).toHaveLength(16); // [D_1][D_0]
+    expect(model.data!.weights![0]!.W[0]).toHaveLength(4);
     expect(model.data!.jobId).toBe(queued.id);
 
     // errors come back as the document says: problem+json naming the field

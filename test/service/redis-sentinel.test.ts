@@ -4,6 +4,7 @@
 // and port nothing listens on (only its password and database are used), so a connection that
 // bypassed Sentinel would fail. /readyz, a job through queue, worker process and thread, its
 // events over SSE, predict; then SENTINEL FAILOVER, and the same again on the new master.
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,15 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTenant } from '../../src/config.js';
 import { keysFor } from '../../src/store/redis.js';
-import { follow } from '../helpers/events.js';
-import {
-  freePort,
-  http,
-  startService,
-  type TestService,
-  waitForJob,
-  xorNetwork,
-} from '../helpers/service.js';
+import { runsAJob } from '../helpers/runs-a-job.js';
+import { freePort, http, startService, type TestService, xorNetwork } from '../helpers/service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-redis-sentinel-'));
 const servers: ChildProcess[] = [];
@@ -86,37 +80,6 @@ function sentinelConfig(port: number, masterPort: number): string {
 function masterPortSeenBy(port: number): number {
   const reply = cli(port, sentinelPassword, 'sentinel', 'get-master-addr-by-name', name);
   return Number(reply.split('\n')[1]);
-}
-
-const job = {
-  network: xorNetwork,
-  dataset: { generator: 'xor', samples: 4 },
-  training: { epochs: 30, learningRate: 0.5, seed: 7 },
-};
-
-// Readiness, a job through queue, worker and thread, SSE and predict; the job's id.
-async function runsAJob(service: TestService): Promise<string> {
-  expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
-  const submitted = await http(service, 'POST', '/v1/jobs', job);
-  expect(submitted.status).toBe(202);
-  const done = await waitForJob(
-    service,
-    submitted.body.id,
-    (j) => j.status !== 'queued' && j.status !== 'running',
-  );
-  expect(done.status).toBe('succeeded');
-  expect(done.progress.epoch).toBe(30);
-  const events = await follow(service, submitted.body.id);
-  expect(events.filter((e) => e.type === 'epoch').map((e) => e.data.epoch)).toEqual(
-    Array.from({ length: 30 }, (_, i) => i + 1),
-  );
-  expect(events.at(-1)?.data.modelId).toBe(done.modelId);
-  const predicted = await http(service, 'POST', `/v1/models/${done.modelId}/predict`, {
-    inputs: [[0, 1]],
-  });
-  expect(predicted.status).toBe(200);
-  expect(predicted.body.outputs).toHaveLength(1);
-  return submitted.body.id;
 }
 
 /** How many of the service's keys the server at `port` holds in our database. */

@@ -2,20 +2,14 @@
 // certificate self-signed here and trusted through REDIS_TLS_CA) and over redis://[::1] (bound to
 // IPv6 loopback only): /readyz, a job that runs to completion in a worker process and its thread,
 // its event stream over SSE, and predict. Issue 12, defect 4: the queue ignored both forms.
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { follow } from '../helpers/events.js';
-import {
-  freePort,
-  http,
-  startService,
-  type TestService,
-  waitForJob,
-  xorNetwork,
-} from '../helpers/service.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { runsAJob } from '../helpers/runs-a-job.js';
+import { freePort, startService, type TestService } from '../helpers/service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-redis-tls-'));
 const cert = join(dir, 'cert.pem');
@@ -56,36 +50,6 @@ afterAll(async () => {
   );
   rmSync(dir, { recursive: true, force: true });
 });
-
-const job = {
-  network: xorNetwork,
-  dataset: { generator: 'xor', samples: 4 },
-  training: { epochs: 30, learningRate: 0.5, seed: 7 },
-};
-
-// What each URL form must carry: readiness, a job through queue, worker and thread, SSE, predict.
-async function runsAJob(service: TestService): Promise<void> {
-  expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
-  const submitted = await http(service, 'POST', '/v1/jobs', job);
-  expect(submitted.status).toBe(202);
-  const done = await waitForJob(
-    service,
-    submitted.body.id,
-    (j) => j.status !== 'queued' && j.status !== 'running',
-  );
-  expect(done.status).toBe('succeeded');
-  expect(done.progress.epoch).toBe(30);
-  const events = await follow(service, submitted.body.id);
-  expect(events.filter((e) => e.type === 'epoch').map((e) => e.data.epoch)).toEqual(
-    Array.from({ length: 30 }, (_, i) => i + 1),
-  );
-  expect(events.at(-1)?.data.modelId).toBe(done.modelId);
-  const predicted = await http(service, 'POST', `/v1/models/${done.modelId}/predict`, {
-    inputs: [[0, 1]],
-  });
-  expect(predicted.status).toBe(200);
-  expect(predicted.body.outputs).toHaveLength(1);
-}
 
 describe('rediss:// with the CA in REDIS_TLS_CA', () => {
   let service: TestService;
