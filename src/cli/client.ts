@@ -4,7 +4,7 @@
 // Not a general client: src/client.ts is the typed one for programs.
 import { EventSource } from 'eventsource';
 import type { components } from '../client.generated.js';
-import type { JobEvent } from '../spec/index.js';
+import { type JobEvent, jobEventTypes } from '../spec/index.js';
 import { UsageError } from './io.js';
 
 export type Job = components['schemas']['Job'];
@@ -44,16 +44,6 @@ const requestTimeoutMs = 120_000;
 // reconnections of an event stream (a second apart: the server's `retry`) before giving up
 const maxReconnects = 30;
 const finalTypes = new Set(['done', 'failed', 'cancelled']);
-const eventTypes = [
-  'status',
-  'epoch',
-  'progress',
-  'resumed',
-  'retrying',
-  'done',
-  'failed',
-  'cancelled',
-];
 
 function unreachable(url: string, error: unknown): ServerError {
   const cause = (error as { cause?: { message?: string; code?: string } }).cause;
@@ -310,7 +300,7 @@ function followEvents(
       finish(unreachable(url, lastFailure ?? e));
     }
   };
-  for (const type of eventTypes) {
+  for (const type of jobEventTypes) {
     source.addEventListener(type, (message) => {
       const event = JSON.parse(message.data) as JobEvent;
       onEvent(event);

@@ -284,6 +284,11 @@ export type DoneEvent = Extract<JobEvent, { type: 'done' }>;
 
 export const finalEventTypes = new Set(['done', 'failed', 'cancelled']);
 
+/** Every event type a job's stream may hold (the SSE event names a follower listens for). */
+export const jobEventTypes: readonly JobEvent['type'][] = jobEventSchema.options.map(
+  (o) => o.shape.type.value,
+);
+
 const record = jobRecordSchema.shape;
 
 /** The job as the API shows it: the record without what only the service needs. */

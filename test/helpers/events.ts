@@ -1,6 +1,8 @@
 // Following a job's Server-Sent Events with the standard EventSource client (the `eventsource`
 // package), as another service would.
+
 import { EventSource } from 'eventsource';
+import { jobEventTypes } from '../../src/spec/index.js';
 import type { TestService } from './service.js';
 
 export interface Received {
@@ -40,17 +42,7 @@ export function follow(
           resolve(events);
         }
       });
-    for (const type of [
-      'status',
-      'epoch',
-      'progress',
-      'resumed',
-      'retrying',
-      'done',
-      'failed',
-      'cancelled',
-    ])
-      on(type);
+    for (const type of jobEventTypes) on(type);
     source.onerror = (e) => {
       if (source.readyState === EventSource.CLOSED)
         reject(new Error(`event stream failed: ${e.message}`));
