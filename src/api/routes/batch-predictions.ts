@@ -11,6 +11,7 @@ import { submitJob } from '../../jobs/submit.js';
 import { batchPredictionRequestSchema, isTrainingSpec, jobViewSchema } from '../../spec/index.js';
 import { authProblems, idParams, problems, refParams } from '../schemas.js';
 import { idempotencyHeaders, sendSubmitted } from '../submitted.js';
+import { getJob } from './jobs.js';
 
 /** The columns of the output, for the route's documentation and the README. */
 export const outputDescription =
@@ -71,8 +72,7 @@ export async function batchPredictionRoutes(app: FastifyInstance): Promise<void>
     },
     handler: async (request, reply) => {
       const { id } = request.params;
-      const record = await request.stores.jobs.get(id);
-      if (!record) throw new AppError('not_found', `no job has id ${id}`);
+      const record = await getJob(request.stores, id);
       if (isTrainingSpec(record.spec))
         throw new AppError(
           'not_found',

@@ -11,7 +11,8 @@ import type { Stores } from '../../store/index.js';
 import { authProblems, idParams, jobListQuery, jobListSchema, problems } from '../schemas.js';
 import { idempotencyHeaders, sendSubmitted } from '../submitted.js';
 
-async function getJob(stores: Stores, id: string): Promise<JobRecord> {
+/** The tenant's job, or a 404 naming the id. */
+export async function getJob(stores: Stores, id: string): Promise<JobRecord> {
   const record = await stores.jobs.get(id);
   if (!record) throw new AppError('not_found', `no job has id ${id}`);
   return record;
