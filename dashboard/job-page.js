@@ -77,6 +77,11 @@ export function jobPage(main, { id }) {
   function showProgress() {
     // a batch of predictions (issue 15): rows scored, no epochs to chart
     chartCard.hidden = job.kind === 'batch-predictions';
+    if (job.spec.kind === 'awaiting-dataset') {
+      // issue 16: submitted on a dataset a worker is still reading; its spec is settled then
+      progress.textContent = `waiting for ${datasetName(job.spec.dataset)} to be read`;
+      return;
+    }
     if (job.kind === 'batch-predictions') {
       const { rows, of } = last.rows !== undefined ? last : job.progress;
       progress.textContent = [
@@ -231,7 +236,7 @@ export function jobPage(main, { id }) {
     .then((found) => {
       if (!found || gone) return;
       spec.textContent = JSON.stringify(job.spec, null, 2);
-      chart = errorChart(plot, { validation: job.spec.training.validationSplit > 0 });
+      chart = errorChart(plot, { validation: (job.spec.training?.validationSplit ?? 0) > 0 });
       listen();
     })
     .catch(failed);

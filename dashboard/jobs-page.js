@@ -120,10 +120,18 @@ function row(job) {
   const lastError = job.metrics?.error ?? job.progress.error;
   // a batch of predictions (issue 15): its model in place of a shape, rows in place of epochs
   const batch = job.kind === 'batch-predictions';
-  const shape = batch ? `batch: ${job.spec.model.ref}` : shapeOf(network);
-  const done = batch
-    ? `${job.progress.rows} / ${job.progress.of} rows`
-    : `${job.progress.epoch} / ${job.progress.epochs}`;
+  // a job waiting for its dataset (issue 16) has no network or model settled yet
+  const awaiting = job.spec.kind === 'awaiting-dataset';
+  const shape = awaiting
+    ? 'waiting for its dataset'
+    : batch
+      ? `batch: ${job.spec.model.ref}`
+      : shapeOf(network);
+  const done = awaiting
+    ? '—'
+    : batch
+      ? `${job.progress.rows} / ${job.progress.of} rows`
+      : `${job.progress.epoch} / ${job.progress.epochs}`;
   return h(
     'tr',
     { dataset: { testid: 'job-row', jobId: job.id, status: job.status } },

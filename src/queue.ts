@@ -2,7 +2,9 @@
 // job on it carries is the contract's JobPayload (spec/job-contract.ts).
 import { Queue } from 'bullmq';
 import type { Config } from './config.js';
+import type { UploadQuery } from './data/dataset-upload.js';
 import type { JobPayload } from './spec/index.js';
+import type { UploadKind } from './store/index.js';
 import { bullConnection } from './store/redis.js';
 
 export const queueName = 'training';
@@ -25,6 +27,36 @@ export function createTrainingQueue(config: Config): TrainingQueue {
         count: config.keepFailedJobs,
         ...(config.finishedJobTtlSeconds > 0 ? { age: config.finishedJobTtlSeconds } : {}),
       },
+    },
+  });
+}
+
+/**
+ * The BullMQ queue `datasets` (issue 16): each job a big upload for a worker to read, parse,
+ * profile and store (src/jobs/dataset-processing.ts); its dataset's record says how it went.
+ */
+export const datasetQueueName = 'datasets';
+
+/** What a job on the datasets queue carries: the dataset, and how the upload asked to read it. */
+export interface DatasetJob {
+  tenant: string;
+  datasetId: string;
+  kind: UploadKind;
+  query: UploadQuery;
+}
+
+export type DatasetQueue = Queue<DatasetJob>;
+
+export function createDatasetQueue(config: Config): DatasetQueue {
+  return new Queue(datasetQueueName, {
+    connection: bullConnection(config),
+    prefix: config.keyPrefix,
+    defaultJobOptions: {
+      // a worker that died mid-read is retried; the last failure marks the dataset failed
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { count: config.keepCompletedJobs },
+      removeOnFail: { count: config.keepFailedJobs },
     },
   });
 }

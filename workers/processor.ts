@@ -31,6 +31,7 @@ function makeContext(): Context {
       blobs: lazyBlobStore(config),
     }),
     options: {
+      config,
       checkpointMs: config.checkpointIntervalMs,
       maxJobSeconds: config.maxJobSeconds,
       maxDatasetCells: config.maxDatasetCells,

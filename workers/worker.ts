@@ -7,7 +7,7 @@ import { defaultTenant, loadConfigOrExit } from '../src/config.js';
 import { handoffReason } from '../src/jobs/kind.js';
 import { createLifecycle } from '../src/jobs/lifecycle.js';
 import { createLogger } from '../src/log.js';
-import { queueName } from '../src/queue.js';
+import { type DatasetJob, datasetQueueName, queueName } from '../src/queue.js';
 import type { JobError, JobPayload } from '../src/spec/index.js';
 import { lazyBlobStore } from '../src/store/blobs/index.js';
 import { bullConnection, channelsFor, connectRedis, storesByTenant } from '../src/store/index.js';
@@ -41,6 +41,34 @@ const worker = new Worker<JobPayload>(
     useWorkerThreads: true,
   },
 );
+
+// big dataset uploads (issue 16), read one at a time beside training, each in a thread of its own
+const datasetWorker = new Worker<DatasetJob>(
+  datasetQueueName,
+  fileURLToPath(new URL('./dataset-processor.js', import.meta.url)),
+  {
+    connection: bullConnection(config),
+    prefix: config.keyPrefix,
+    concurrency: 1,
+    lockDuration: config.workerLockMs,
+    stalledInterval: config.workerLockMs,
+    maxStalledCount: config.workerMaxStalled,
+    useWorkerThreads: true,
+  },
+);
+datasetWorker.on('error', (err) => log.error({ err }, 'dataset worker error'));
+datasetWorker.on('completed', (job, outcome) =>
+  log.info({ datasetId: job.data.datasetId, outcome }, 'dataset read'),
+);
+// the last try failed (not the upload's fault: that is `failed` already, with its reason)
+datasetWorker.on('failed', async (job, err) => {
+  if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+  log.error({ err, datasetId: job.data.datasetId }, 'could not read a dataset');
+  const message = `a worker could not read the upload (${err.message}): upload it again`;
+  await storesFor(job.data.tenant)
+    .datasets.fail(job.data.datasetId, { message })
+    .catch((e: unknown) => log.error({ err: e }, 'could not record the failure'));
+});
 
 // webhook deliveries (queued by the API and by training threads) go out from here, beside
 // training but never in its way
@@ -94,7 +122,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'worker shutting down');
   // take no more jobs; the running ones save a checkpoint at their next batch boundary and go
   // back on the queue for another worker, then close() resolves
-  const closed = worker.close();
+  const closed = Promise.all([worker.close(), datasetWorker.close()]);
   worker.cancelAllJobs(handoffReason);
   await closed;
   await Promise.all([deliverer.close(), webhookQueue.close()]);

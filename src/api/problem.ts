@@ -61,9 +61,15 @@ function fromFastify(
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = request.routeOptions.bodyLimit ?? bodyLimit;
+      // a route may name the setting its limit comes from (POST /v1/datasets: JSON bodies)
+      const setting = (request.routeOptions.config as { bodyLimitSetting?: string } | undefined)
+        ?.bodyLimitSetting;
+      const named = setting
+        ? ` (${setting}): send a big table as CSV, NDJSON, Parquet or Arrow, which are streamed`
+        : '';
       return problem(
         'payload_too_large',
-        `the body is larger than the limit of ${limit} bytes`,
+        `the body is larger than the limit of ${limit} bytes${named}`,
         request,
       );
     }

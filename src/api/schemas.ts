@@ -17,7 +17,7 @@ import {
   tableLabelSchema,
   weightsSchema,
 } from '../spec/index.js';
-import type { RowsDatasetMeta, TableDatasetMeta } from '../store/index.js';
+import type { PendingDatasetMeta, RowsDatasetMeta, TableDatasetMeta } from '../store/index.js';
 import {
   hasOnly,
   isFeatureRows,
@@ -137,6 +137,7 @@ export const nameOfParams = (params: ModelParams): string =>
 
 const datasetShape = {
   id: z.string(),
+  status: z.literal('ready').describe('ready to train on'),
   rows: z.number().int(),
   features: z.number().int(),
   outputs: z.number().int(),
@@ -189,11 +190,43 @@ const tableDatasetSchema = z
     description: 'a table: CSV, JSON records or NDJSON, with ?label= to train on it',
   });
 
+const pendingDatasetSchema = z
+  .object({
+    id: z.string(),
+    status: z
+      .enum(['processing', 'failed'])
+      .describe(
+        'processing: a worker is reading it (GET again; a job naming it waits for it); failed: it could not be read, see error',
+      ),
+    upload: z.object({
+      kind: z.enum(['csv', 'ndjson', 'parquet', 'arrow']),
+      bytes: z.number().int().describe('the bytes uploaded (decompressed)'),
+    }),
+    error: z
+      .object({
+        message: z.string(),
+        errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      })
+      .optional()
+      .describe(
+        'why it failed: a sentence, and each problem with where it is (row, column, query field)',
+      ),
+    createdAt: z.string(),
+    finishedAt: z.string().optional().describe('when it failed'),
+  })
+  .meta({
+    id: 'PendingDataset',
+    description: 'a big upload being read by a worker (processing), or that could not be (failed)',
+  });
+
 // the table first: a table's meta would also pass as rows, with its profile stripped
-export const datasetMetaSchema = z.union([tableDatasetSchema, rowsDatasetSchema]).meta({
-  id: 'Dataset',
-  description: 'a table with its profile (format "table"), or numeric rows',
-});
+export const datasetMetaSchema = z
+  .union([tableDatasetSchema, rowsDatasetSchema, pendingDatasetSchema])
+  .meta({
+    id: 'Dataset',
+    description:
+      'a table with its profile (format "table"), or numeric rows, once ready; a big upload is processing first',
+  });
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
@@ -201,7 +234,8 @@ type Holds<T extends true> = T;
 export type DatasetMetaMatchesStore = Holds<
   Same<z.infer<typeof tableDatasetSchema>, TableDatasetMeta>
 > &
-  Holds<Same<z.infer<typeof rowsDatasetSchema>, Omit<RowsDatasetMeta, 'format'>>>;
+  Holds<Same<z.infer<typeof rowsDatasetSchema>, Omit<RowsDatasetMeta, 'format'>>> &
+  Holds<Same<z.infer<typeof pendingDatasetSchema>, PendingDatasetMeta>>;
 
 /** JSON records, the body of a table upload as JSON. */
 export const tableRecordsSchema = z

@@ -5,9 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createPredictor, type Model, type Predictor } from '../engine/index.js';
-import { createTrainingQueue, type TrainingQueue } from '../queue.js';
+import {
+  createDatasetQueue,
+  createTrainingQueue,
+  type DatasetQueue,
+  type TrainingQueue,
+} from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
-import { lazyBlobStore } from '../store/blobs/index.js';
+import { type BlobStore, lazyBlobStore } from '../store/blobs/index.js';
 import {
   channelsFor,
   connectRedis,
@@ -95,6 +100,10 @@ export interface Services {
   /** One tenant's stores (made once per tenant). */
   storesFor(tenant: string): Stores;
   queue: TrainingQueue;
+  /** Big dataset uploads, for a worker to read (issue 16). */
+  datasetQueue: DatasetQueue;
+  /** Where uploads and stored bytes go (BLOB_URL). */
+  blobs: BlobStore;
   /** The `webhooks` queue (deliveries go out from the workers). */
   webhooks: Queue<WebhookDelivery>;
   /** Sends a job's events to its webhook (queued on `webhooks`; the workers deliver them). */
@@ -127,6 +136,8 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   });
   const queue = createTrainingQueue(config);
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
+  const datasetQueue = createDatasetQueue(config);
+  datasetQueue.on('error', (err) => app.log.debug({ err }, 'dataset queue connection error'));
   const webhooks = createWebhookQueueFor(config);
   webhooks.on('error', (err) => app.log.debug({ err }, 'webhook queue connection error'));
   const services: Services = {
@@ -134,6 +145,8 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     redis,
     storesFor,
     queue,
+    datasetQueue,
+    blobs,
     webhooks,
     notify: createNotify(webhooks, app.log),
     models: createModelCache(config.modelCacheSize),
@@ -156,6 +169,7 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   app.addHook('onClose', async () => {
     await Promise.all([
       queue.close(),
+      datasetQueue.close(),
       webhooks.close(),
       services.predictPool.close(),
       blobs.close(),

@@ -8,7 +8,9 @@ import { type JobEvent, jobEventTypes } from '../spec/index.js';
 import { UsageError } from './io.js';
 
 export type Job = components['schemas']['Job'];
-export type DatasetMeta = components['schemas']['Dataset'];
+export type AnyDatasetMeta = components['schemas']['Dataset'];
+/** A dataset ready to train on (an upload the server's workers read is waited for). */
+export type DatasetMeta = Extract<AnyDatasetMeta, { status: 'ready' }>;
 export type JobList = { jobs: Job[]; nextCursor: string | null };
 export type Predictions = { outputs: number[][]; classes?: (string | number)[] };
 /** One model of the registry as GET /v1/models/:ref shows it (weights, lineage and all). */
@@ -41,6 +43,8 @@ export class ServerError extends Error {
 }
 
 const requestTimeoutMs = 120_000;
+/** How often an upload a worker is reading is asked after. */
+const datasetPollMs = 1000;
 // reconnections of an event stream (a second apart: the server's `retry`) before giving up
 const maxReconnects = 30;
 const finalTypes = new Set(['done', 'failed', 'cancelled']);
@@ -89,6 +93,8 @@ export interface ServerClient {
     encoding?: 'gzip',
   ): Promise<DatasetMeta>;
   deleteDataset(id: string): Promise<void>;
+  /** A dataset as the server shows it (processing, ready or failed). */
+  dataset(id: string): Promise<AnyDatasetMeta>;
   predict(modelId: string, inputs: number[][]): Promise<Predictions>;
   /** The model a reference (id, NAME, NAME@VERSION, NAME@ALIAS) names. */
   model(ref: string): Promise<ModelView>;
@@ -126,6 +132,25 @@ export function connect(server: string | undefined, apiKey: string | undefined):
   const at = (path: string) => `${url}${path}`;
   const idPath = (prefix: string, id: string, suffix = '') =>
     `${prefix}/${encodeURIComponent(id)}${suffix}`;
+
+  // A big upload answered 202 (a worker reads it): polled until ready, or refused as the
+  // server would have refused a small one (exit 2, each problem on a line of its own).
+  async function ready(meta: AnyDatasetMeta): Promise<DatasetMeta> {
+    let seen = meta;
+    while (seen.status === 'processing') {
+      await new Promise((r) => setTimeout(r, datasetPollMs));
+      seen = (await call<AnyDatasetMeta>('GET', idPath('/v1/datasets', seen.id))).body;
+    }
+    if (seen.status === 'ready') return seen;
+    const details = (seen.error?.errors ?? []).map((e) =>
+      e.path ? `${e.path}: ${e.message}` : e.message,
+    );
+    throw new ServerError(
+      `dataset ${seen.id} could not be read: ${seen.error?.message ?? 'no reason given'}`,
+      2,
+      details,
+    );
+  }
 
   async function call<T>(
     method: string,
@@ -182,18 +207,19 @@ export function connect(server: string | undefined, apiKey: string | undefined):
         label !== undefined ? { label } : { targets: (targets ?? []).join(',') },
       );
       const body = { data: text, type: 'text/csv' };
-      return (await call<DatasetMeta>('POST', `/v1/datasets?${params}`, body)).body;
+      return ready((await call<AnyDatasetMeta>('POST', `/v1/datasets?${params}`, body)).body);
     },
     async uploadDataset(bytes, type, query, encoding) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
       const path = `/v1/datasets${params.size > 0 ? `?${params}` : ''}`;
       const headers: Record<string, string> = encoding ? { 'content-encoding': encoding } : {};
-      return (await call<DatasetMeta>('POST', path, { data: bytes, type }, headers)).body;
+      return ready((await call<AnyDatasetMeta>('POST', path, { data: bytes, type }, headers)).body);
     },
     async deleteDataset(id) {
       await call('DELETE', idPath('/v1/datasets', id));
     },
+    dataset: async (id) => (await call<AnyDatasetMeta>('GET', idPath('/v1/datasets', id))).body,
     predict: async (modelId, inputs) =>
       (
         await call<Predictions>('POST', idPath('/v1/models', modelId, '/predict'), {

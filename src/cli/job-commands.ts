@@ -109,6 +109,12 @@ function describeJob(j: Job): string {
 function kindFields(j: Job): [string, string | undefined][] {
   const spec = j.spec;
   const p = j.progress;
+  if ('kind' in spec && spec.kind === 'awaiting-dataset') {
+    return [
+      ['kind', j.kind],
+      ['dataset', `${spec.dataset.id} (still being read: the job starts once it is ready)`],
+    ];
+  }
   if ('kind' in spec || !('epoch' in p)) {
     const rows = 'rows' in p ? `${p.rows}/${p.of} rows scored` : undefined;
     const model = 'kind' in spec ? `${spec.model.ref} (${spec.model.id})` : undefined;

@@ -26,7 +26,13 @@ import {
   outputPath,
 } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
-import type { DatasetMeta, StoredModel, Stores } from '../store/index.js';
+import {
+  isReady,
+  type ReadyDatasetMeta,
+  readyOrRefuse,
+  type StoredModel,
+  type Stores,
+} from '../store/index.js';
 import { handoffReason, type JobOutcome, type Kind, type Try } from './kind.js';
 
 /** Rows scored and appended at a time: what bounds the memory a try needs beside its dataset. */
@@ -41,8 +47,8 @@ export const batchPredictions: Kind<null, BatchPredictionSubmit> = {
     const id = await stores.models.resolve(spec.model);
     const model = id ? await stores.models.get(id) : null;
     if (!id || !model) throw await stores.models.notFound(spec.model);
-    const meta = await stores.datasets.meta(spec.dataset.id);
-    if (!meta) {
+    const stored = await stores.datasets.meta(spec.dataset.id);
+    if (!stored) {
       throw new ValidationError([
         {
           path: 'dataset.id',
@@ -50,6 +56,7 @@ export const batchPredictions: Kind<null, BatchPredictionSubmit> = {
         },
       ]);
     }
+    const meta = readyOrRefuse(stored, 'dataset.id');
     checkFits(model, meta);
     return {
       inline: null,
@@ -73,7 +80,7 @@ function batchTry(t: Try): BatchTry {
 
 // A table model scores a table holding every column it reads (others are carried through); a
 // matrix model scores numeric rows of its input width.
-function checkFits(model: StoredModel, meta: DatasetMeta): void {
+function checkFits(model: StoredModel, meta: ReadyDatasetMeta): void {
   const refuse = (message: string) => {
     throw new ValidationError([{ path: 'dataset.id', message }]);
   };
@@ -144,7 +151,7 @@ async function sourceOf(
   forward: Forward,
 ): Promise<Source | null> {
   const meta = await stores.datasets.meta(id);
-  if (!meta) return null;
+  if (!meta || !isReady(meta)) return null;
   if (meta.format === 'table') {
     const stored = await stores.datasets.loadTable(id);
     return stored && tableSource(model, forward, stored.table);

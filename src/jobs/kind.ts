@@ -41,6 +41,8 @@ export interface Kind<Checked, Spec = JobSpec> {
 
 /** How workers run jobs (from their configuration). */
 export interface RunOptions {
+  /** The service's settings: a job that waited for its dataset is checked against them. */
+  config: Readonly<Config>;
   /** Least time between two checkpoints of a running job. */
   checkpointMs: number;
   /** The longest a job may train, counting earlier tries (0: no limit). */

@@ -3,9 +3,10 @@
 // an error into the job's end or BullMQ's next try. Needs no BullMQ: workers/processor.ts is the
 // glue. Not what a kind does (training.ts), nor the moves themselves (lifecycle.ts).
 import { AppError } from '../errors.js';
-import { finalStatuses, isTrainingSpec, type JobPayload } from '../spec/index.js';
+import { finalStatuses, isAwaiting, type JobPayload, kindOfSpec } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import type { Stores } from '../store/index.js';
+import { awaitDataset } from './awaiting.js';
 import {
   type Attempt,
   type JobOutcome,
@@ -38,7 +39,10 @@ export async function runJob(
     return { status: outcome === fencedOut ? 'fenced' : 'cancelled' };
   }
   try {
-    return await kindOf(job).run(taken);
+    // a job submitted on a dataset still processing waits for it here, then gets its full spec
+    const ready = isAwaiting(job.spec) ? await awaitDataset(taken, options.config) : taken;
+    if ('status' in ready) return ready;
+    return await kindOf(job).run(ready);
   } catch (error) {
     throw await ended(taken, error);
   }
@@ -80,7 +84,7 @@ async function ended(t: Try, error: unknown): Promise<unknown> {
     await failQuietly(t, 'invalid_input', message);
     return new RefusedInputError(message);
   }
-  const what = isTrainingSpec(job.spec) ? 'training' : 'the batch of predictions';
+  const what = kindOfSpec(job.spec) === 'training' ? 'training' : 'the batch of predictions';
   const message = `${what} stopped by an internal error: ${(error as Error).message}`;
   const internal = { code: 'internal' as const, message };
   if (attempt.made + 1 < attempt.max)

@@ -16,6 +16,7 @@ import type {
 } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
 import { isPrivateAddress, type Notify } from '../webhooks.js';
+import { awaitingSpecOf } from './awaiting.js';
 import { enqueueJob, type Logger } from './enqueue.js';
 import type { Kind, Prepared } from './kind.js';
 import { kinds } from './kinds.js';
@@ -106,7 +107,9 @@ async function storeInline(
   prepared: Prepared,
   kind: JobKind,
 ): Promise<string | null> {
-  if (!prepared.dataset) return (await stores.datasets.save(prepared.inline!)).id;
+  // in Redis: its job's scripts delete it with the job (a job's body is at most MAX_BODY_BYTES)
+  if (!prepared.dataset)
+    return (await stores.datasets.save(prepared.inline!, { inRedis: true })).id;
   const adds = kind === 'training' ? 'it adds a model' : 'it stores its output';
   await stores.usage.check(0, `a new job (${adds})`);
   return null;
@@ -133,7 +136,11 @@ export async function submitJob(
   const definition = kinds[kind] as unknown as Kind<unknown, Submitted>;
   const checked = definition.check(config, spec);
   checkWebhook(config, stores.keys.tenant, spec);
-  const prepared = await definition.prepare(config, stores, spec, checked);
+  // on a dataset still processing: recorded and queued as submitted, checked once it is ready
+  const awaiting = await awaitingSpecOf(stores, spec, kind);
+  const prepared: Prepared = awaiting
+    ? { inline: null, dataset: awaiting.dataset, record: () => awaiting }
+    : await definition.prepare(config, stores, spec, checked);
   let jobId = newId();
   if (idempotencyKey) {
     const reserved = await reserveKey(config, stores, idempotencyKey, spec);

@@ -20,7 +20,7 @@ import {
   resolveTableTraining,
   resolveTraining,
 } from '../spec/index.js';
-import { checkStoredSize, type StoredModel, type Stores } from '../store/index.js';
+import { checkStoredSize, readyOrRefuse, type StoredModel, type Stores } from '../store/index.js';
 
 /** The job's training with every default filled in, within MAX_JOB_THREADS. */
 export function resolveJobTraining(config: Readonly<Config>, spec: JobSpec): ResolvedTraining {
@@ -85,8 +85,8 @@ export async function checkDataset(
     return { network, training, ref, inline: null, ...sizeOf(shape) };
   };
   if ('id' in dataset) {
-    const meta = await stores.datasets.meta(dataset.id);
-    if (!meta) {
+    const stored = await stores.datasets.meta(dataset.id);
+    if (!stored) {
       throw new ValidationError([
         {
           path: 'dataset.id',
@@ -94,6 +94,7 @@ export async function checkDataset(
         },
       ]);
     }
+    const meta = readyOrRefuse(stored, 'dataset.id');
     const { id, columns, task, preprocessing } = dataset;
     const choices = defined({ columns, task, preprocessing });
     if (!isTable(meta)) {

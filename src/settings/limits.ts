@@ -12,8 +12,20 @@ export const limitSettings = {
   maxDatasetBytes: {
     env: 'MAX_DATASET_BYTES',
     ...int(1024),
+    default: String(2 * 1024 * 1024 * 1024),
+    doc: 'The largest dataset upload (`POST /v1/datasets`; a `content-encoding: gzip` one counted decompressed), refused mid-stream with nothing kept, or imported model file (`POST /v1/models`); more is a 413.',
+  },
+  maxDatasetJsonBytes: {
+    env: 'MAX_DATASET_JSON_BYTES',
+    ...int(1024),
     default: String(50 * 1024 * 1024),
-    doc: 'The largest dataset upload (`POST /v1/datasets`; a `content-encoding: gzip` one counted decompressed) or imported model file (`POST /v1/models`); more is a 413.',
+    doc: 'The largest JSON body of `POST /v1/datasets` (records or rows: parsed whole by the API); more is a 413. A bigger table goes as CSV, NDJSON, Parquet or Arrow.',
+  },
+  datasetInlineBytes: {
+    env: 'DATASET_INLINE_BYTES',
+    ...int(0),
+    default: String(8 * 1024 * 1024),
+    doc: 'Uploads (CSV, NDJSON, Parquet, Arrow) up to this size are read by the API as they arrive and answered 201 with the profile; a larger one is streamed to the blob store and read by a worker: 202, `status: "processing"` (0: every such upload goes to a worker).',
   },
   maxJsonDepth: {
     env: 'MAX_JSON_DEPTH',

@@ -49,12 +49,11 @@ export const storageSettings = {
     default: '1000',
     doc: "The most per-epoch points a model's history keeps (evenly spaced, first and last epoch among them).",
   },
-  // one Redis value holds at most 512 MB (proto-max-bulk-len)
   maxDatasetStoredBytes: {
     env: 'MAX_DATASET_STORED_BYTES',
-    ...int(1024, 512 * 1024 * 1024),
-    default: String(256 * 1024 * 1024),
-    doc: "The bytes one stored dataset may take in Redis (at most Redis's largest value); more is a 413.",
+    ...int(1024),
+    default: String(2 * 1024 * 1024 * 1024),
+    doc: "The bytes one stored dataset may take: its file in the blob store (4 bytes a value, with a table's distinct texts) and its profile; more is a 413 (or, for an upload a worker reads, its `failed` status).",
   },
   blobUrl: {
     env: 'BLOB_URL',

@@ -133,13 +133,44 @@ export const batchPredictionSpecSchema = z
   .meta({ id: 'BatchPredictionSpec' });
 export type BatchPredictionSpec = z.infer<typeof batchPredictionSpecSchema>;
 
+/**
+ * The recorded spec of a job submitted on a dataset still processing (issue 16): what was
+ * submitted, checked against the dataset (and replaced by its kind's spec) once it is ready.
+ */
+export const awaitingSpecSchema = z
+  .object({
+    kind: z.literal('awaiting-dataset'),
+    /** The job's kind, once its dataset is ready. */
+    for: z.enum(jobKinds),
+    dataset: z.object({ id: z.string() }),
+    /** The request as submitted (checked then for what needs no data). */
+    submitted: z.record(z.string(), z.unknown()),
+    webhook: webhookSchema.optional(),
+  })
+  .meta({
+    id: 'AwaitingSpec',
+    description:
+      'a job waiting for its dataset to be ready: checked against it then, and its spec replaced by the full one',
+  });
+export type AwaitingSpec = z.infer<typeof awaitingSpecSchema>;
+
 /** A job's recorded spec of any kind: training's (no `kind`, as every job before kinds) or another. */
-export const anyJobSpecSchema = z.union([jobSpecRecordSchema, batchPredictionSpecSchema]);
+export const anyJobSpecSchema = z.union([
+  jobSpecRecordSchema,
+  batchPredictionSpecSchema,
+  awaitingSpecSchema,
+]);
 export type AnyJobSpec = z.infer<typeof anyJobSpecSchema>;
 
-/** The kind a recorded spec is of. */
+/** The kind a recorded spec is of (a job awaiting its dataset: the kind it will be). */
 export function kindOfSpec(spec: AnyJobSpec): JobKind {
-  return 'kind' in spec ? spec.kind : 'training';
+  if (!('kind' in spec)) return 'training';
+  return spec.kind === 'awaiting-dataset' ? spec.for : spec.kind;
+}
+
+/** A job still waiting for its dataset. */
+export function isAwaiting(spec: AnyJobSpec): spec is AwaitingSpec {
+  return 'kind' in spec && spec.kind === 'awaiting-dataset';
 }
 
 /** A training spec, narrowed (training's code is handed only training jobs). */

@@ -1,23 +1,40 @@
-// Datasets in Redis: one hash per dataset, written in one HSET so a dataset is whole or absent.
-// Rows (JSON {inputs, …} and CSV ?targets=): its metadata as JSON and its inputs and targets as
-// raw little-endian float32 bytes (classification: a little-endian int32 class index per row, no
-// one-hot targets). Tables (issue 14: CSV, JSON records, NDJSON with a label): the metadata with
-// the profile, and the EncodedTable: `header` and `dictionaries` as JSON, `codes` as raw
-// little-endian int32 bytes. Size limits of rows are the caller's (storedBytesOf says what a save
-// would write), a table's are checked by saveTable; retention is not kept here.
+// Datasets: one Redis hash per dataset holding its metadata (`meta`, JSON: shape, classes, a
+// table's profile, its `status`), and its values in the blob store (issue 16) as one dataset
+// file (src/data/dataset-file.ts: rows' float32 inputs and int32 class indices or float32
+// targets; a table's header, dictionaries and int32 codes), named by the hash's `blob`.
+// Identical data is stored once: `keys.blobRefs` counts the records naming each blob, changed
+// in the record's own Lua script (dataset-scripts.ts), and the blob goes with its last record.
+// A big upload is first a `processing` record naming its raw upload (`source`), which a worker
+// reads (src/jobs/dataset-processing.ts) and makes `ready` or `failed`. Datasets stored before
+// issue 16, or by a store made without a blob store (tests of other parts), keep their values
+// in the hash itself (`inputs`, `labels` | `targets`, or `header`, `dictionaries`, `codes`):
+// both are read. Size limits of rows are the caller's (storedBytesOf), a table's are checked
+// by saveTable; retention is not kept here.
+import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
+import { readDatasetFile, rowsFile, tableFile } from '../data/dataset-file.js';
 import type { EncodedTable } from '../data/encoded-table.js';
 import type { DataRows } from '../data/index.js';
 import { type TargetKind, targetKindOf } from '../data/shape.js';
 import type { TableDataset } from '../data/table-dataset.js';
-import { AppError } from '../errors.js';
+import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { BlobStore } from './blobs/index.js';
+import {
+  deleteScript,
+  failScript,
+  finishScript,
+  pendingScript,
+  saveScript,
+} from './dataset-scripts.js';
+import { dropScript } from './model-scripts.js';
 import type { Keys } from './redis.js';
-import { charge, release, type Usage } from './usage.js';
+import { charge, type Usage, usageKey } from './usage.js';
 
 /** A dataset of numeric rows (JSON {inputs, targets | labels}, CSV ?targets=): no `format`. */
 export interface RowsDatasetMeta {
   id: string;
+  status: 'ready';
   format?: undefined;
   rows: number;
   features: number;
@@ -32,6 +49,7 @@ export interface RowsDatasetMeta {
 /** A table (issue 14): its profile, label and dropped rows, and the shape a job is checked on. */
 export interface TableDatasetMeta {
   id: string;
+  status: 'ready';
   format: 'table';
   /** Stored rows: the rows whose label is missing are not among them. */
   rows: number;
@@ -51,7 +69,36 @@ export interface TableDatasetMeta {
   createdAt: string;
 }
 
-export type DatasetMeta = RowsDatasetMeta | TableDatasetMeta;
+/** The kinds of upload a worker reads (the streamed ones). */
+export type UploadKind = 'csv' | 'ndjson' | 'parquet' | 'arrow';
+
+/** A big upload a worker is reading (`processing`), or could not read (`failed`). */
+export interface PendingDatasetMeta {
+  id: string;
+  status: 'processing' | 'failed';
+  /** What was uploaded: its kind, and its bytes (decompressed). */
+  upload: { kind: UploadKind; bytes: number };
+  /** Why it failed: a sentence, and the problems found (row, column or query field) if any. */
+  error?: { message: string; errors?: Issue[] };
+  createdAt: string;
+  /** When it failed. */
+  finishedAt?: string;
+}
+
+/** A dataset ready to train on. */
+export type ReadyDatasetMeta = RowsDatasetMeta | TableDatasetMeta;
+export type DatasetMeta = ReadyDatasetMeta | PendingDatasetMeta;
+
+/** True when the dataset can be read (its status is `ready`). */
+export function isReady(meta: DatasetMeta): meta is ReadyDatasetMeta {
+  return meta.status === 'ready';
+}
+
+// A meta as stored: those written before issue 16 have no status, and were all ready.
+function parseMeta(json: string): DatasetMeta {
+  const meta = JSON.parse(json) as DatasetMeta;
+  return meta.status ? meta : ({ ...(meta as object), status: 'ready' } as DatasetMeta);
+}
 
 const bytesOf = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const copyOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
@@ -85,6 +132,7 @@ function tableFields(dataset: TableDataset, id: string) {
     Buffer.byteLength(data.header) + Buffer.byteLength(data.dictionaries) + data.codes.length;
   const meta: TableDatasetMeta = {
     id,
+    status: 'ready',
     format: 'table',
     rows: table.rows,
     features: dataset.features,
@@ -98,30 +146,164 @@ function tableFields(dataset: TableDataset, id: string) {
     bytes: dataBytes,
     createdAt: new Date().toISOString(),
   };
-  // the meta's length depends on the digits of `bytes`: settles in a step or two
+  const json = withBytes(meta, dataBytes);
+  return { meta, fields: { meta: json, ...data } };
+}
+
+// The meta's JSON with `bytes` = dataBytes + the JSON's own length, which depends on the digits
+// of `bytes`: settles in a step or two.
+function withBytes(meta: ReadyDatasetMeta, dataBytes: number): string {
   for (let json = JSON.stringify(meta); ; json = JSON.stringify(meta)) {
     const bytes = dataBytes + Buffer.byteLength(json);
-    if (bytes === meta.bytes) return { meta, fields: { meta: json, ...data } };
+    if (bytes === meta.bytes) return json;
     meta.bytes = bytes;
   }
 }
 
-/** `usage`: the tenant's storage, checked before a save and charged with it. */
-export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage) {
+function tableTooLarge(dataset: TableDataset, bytes: number, maxBytes: number): AppError {
+  const { rows } = dataset.table;
+  const columns = dataset.table.header.length;
+  return new AppError(
+    'payload_too_large',
+    `the table would take ${bytes} bytes stored (${rows} rows of ${columns} columns, 4 bytes a cell, with their distinct values and profile); this service stores at most ${maxBytes} bytes per dataset (MAX_DATASET_STORED_BYTES): use fewer rows or columns`,
+  );
+}
+
+const chunksBytes = (chunks: Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
+
+async function* chunksOf(stream: Readable): AsyncIterable<Uint8Array> {
+  for await (const chunk of stream) yield chunk as Uint8Array;
+}
+
+/** The values a worker read from a processing dataset's upload. */
+export type ReadData = { rows: DataRows } | { table: TableDataset };
+
+/**
+ * `usage`: the tenant's storage, checked before a save and charged with it. With `blobs`, a
+ * dataset's values are a blob; without (tests of other parts), in its hash, as before issue 16.
+ */
+export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs?: BlobStore) {
+  const item = (id: string) => `dataset:${id}`;
+
+  // Deletes a blob no record names (marked as being deleted by the script that said so).
+  async function deleteBlob(sha256: string): Promise<void> {
+    if (!blobs || sha256 === '') return;
+    await blobs.delete(sha256);
+    await redis.hdel(keys.blobDeleting, sha256);
+  }
+
+  // After a put whose record was not written: the blob goes unless a record names it.
+  async function dropIfUnreferenced(sha256: string): Promise<void> {
+    const marked = await redis.eval(dropScript, 2, keys.blobRefs, keys.blobDeleting, sha256);
+    if (marked === 1) await deleteBlob(sha256);
+  }
+
+  // Puts the file and runs `record` with its blob until the blob is not being deleted: a delete
+  // of this very content under way is waited out, then the content put again.
+  async function withBlob<T>(
+    file: Buffer[],
+    record: (blob: string, bytes: number) => Promise<T | 'deleting'>,
+  ): Promise<T> {
+    for (;;) {
+      const put = await blobs!.put(Readable.from(file));
+      let answer: T | 'deleting';
+      try {
+        answer = await record(put.sha256, put.bytes);
+      } catch (error) {
+        await dropIfUnreferenced(put.sha256).catch(() => {});
+        throw error;
+      }
+      if (answer !== 'deleting') return answer;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  // The dataset file a record names, read into its typed arrays.
+  async function fileOf(id: string, blob: string) {
+    const stream = blobs ? await blobs.get(blob) : null;
+    if (!stream) throw new Error(`dataset ${id}: its file ${blob} is not in the blob store`);
+    return readDatasetFile(chunksOf(stream));
+  }
+
+  function rowsMetaOf(data: DataRows, bytes: number): RowsDatasetMeta {
+    return {
+      id: newId(),
+      status: 'ready',
+      rows: data.rows,
+      features: data.features,
+      outputs: data.outputs,
+      ...(data.classes ? { classes: data.classes } : {}),
+      ...(data.featureNames ? { featureNames: data.featureNames } : {}),
+      targetKind: targetKindOf(data),
+      bytes,
+      createdAt: new Date().toISOString(),
+    };
+  }
+
+  // Stores a ready dataset's file under a new record (or, with `finishing`, makes that processing
+  // record ready): 'gone' when the processing record is not there any more.
+  async function saveFile(
+    meta: ReadyDatasetMeta,
+    file: Buffer[],
+    finishing = false,
+  ): Promise<ReadyDatasetMeta | 'gone'> {
+    const json = JSON.stringify(meta);
+    return withBlob(file, async (blob) => {
+      const answer = (await redis.eval(
+        finishing ? finishScript : saveScript,
+        4,
+        keys.dataset(meta.id),
+        usageKey(keys),
+        keys.blobRefs,
+        keys.blobDeleting,
+        item(meta.id),
+        json,
+        blob,
+        meta.bytes,
+      )) as 'ok' | 'deleting' | 'gone' | [string, string];
+      if (answer === 'deleting') return answer;
+      if (answer === 'gone') {
+        await dropIfUnreferenced(blob);
+        return 'gone';
+      }
+      if (Array.isArray(answer)) await deleteBlob(answer[1]);
+      return meta;
+    });
+  }
+
+  function tableMetaOf(dataset: TableDataset, id: string): TableDatasetMeta {
+    return {
+      id,
+      status: 'ready',
+      format: 'table',
+      rows: dataset.table.rows,
+      features: dataset.features,
+      outputs: dataset.outputs,
+      ...(dataset.classes ? { classes: dataset.classes } : {}),
+      targetKind: dataset.targetKind,
+      ...(dataset.label ? { label: dataset.label } : {}),
+      droppedRows: dataset.droppedRows,
+      missingTokens: dataset.missingTokens,
+      columns: dataset.columns,
+      bytes: 0,
+      createdAt: new Date().toISOString(),
+    };
+  }
+
   return {
-    /** Stores classification data as class indices only, whatever one-hot targets it carries. */
-    async save(data: DataRows): Promise<RowsDatasetMeta> {
-      const meta: RowsDatasetMeta = {
-        id: newId(),
-        rows: data.rows,
-        features: data.features,
-        outputs: data.outputs,
-        ...(data.classes ? { classes: data.classes } : {}),
-        ...(data.featureNames ? { featureNames: data.featureNames } : {}),
-        targetKind: targetKindOf(data),
-        bytes: storedBytesOf(data),
-        createdAt: new Date().toISOString(),
-      };
+    /**
+     * Stores classification data as class indices only, whatever one-hot targets it carries.
+     * `inRedis`: in the hash even with a blob store, for a job's own rows (sent with it, so at
+     * most MAX_BODY_BYTES), which its job's scripts delete with it (job-scripts.ts).
+     */
+    async save(data: DataRows, options: { inRedis?: boolean } = {}): Promise<RowsDatasetMeta> {
+      if (blobs && !options.inRedis) {
+        const file = rowsFile(data);
+        const meta = rowsMetaOf(data, chunksBytes(file));
+        await usage.check(meta.bytes, `storing this dataset`);
+        return (await saveFile(meta, file)) as RowsDatasetMeta;
+      }
+      const meta = rowsMetaOf(data, storedBytesOf(data));
       await usage.check(meta.bytes, `storing this dataset`);
       const rows = data.labels
         ? { labels: bytesOf(data.labels) }
@@ -131,45 +313,142 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage) {
         inputs: bytesOf(data.inputs),
         ...rows,
       });
-      await charge(write, keys, `dataset:${meta.id}`, meta.bytes).exec();
+      await charge(write, keys, item(meta.id), meta.bytes).exec();
       return meta;
     },
 
     /**
-     * Stores a table, refused (413 naming MAX_DATASET_STORED_BYTES) when its hash would take
-     * more than `maxBytes`, or the tenant's quota; charged to the tenant's usage.
+     * Stores a table, refused (413 naming MAX_DATASET_STORED_BYTES) when it would take more than
+     * `maxBytes`, or the tenant's quota; charged to the tenant's usage.
      */
     async saveTable(dataset: TableDataset, maxBytes: number): Promise<TableDatasetMeta> {
-      const { meta, fields } = tableFields(dataset, newId());
-      if (meta.bytes > maxBytes) {
-        const { rows } = dataset.table;
-        const columns = dataset.table.header.length;
-        throw new AppError(
-          'payload_too_large',
-          `the table would take ${meta.bytes} bytes stored (${rows} rows of ${columns} columns, 4 bytes a cell, with their distinct values and profile); this service stores at most ${maxBytes} bytes per dataset (MAX_DATASET_STORED_BYTES): use fewer rows or columns`,
-        );
+      if (blobs) {
+        const file = tableFile(dataset.table);
+        const meta = { ...tableMetaOf(dataset, newId()), bytes: chunksBytes(file) };
+        if (meta.bytes > maxBytes) throw tableTooLarge(dataset, meta.bytes, maxBytes);
+        await usage.check(meta.bytes, 'storing this dataset');
+        return (await saveFile(meta, file)) as TableDatasetMeta;
       }
+      const { meta, fields } = tableFields(dataset, newId());
+      if (meta.bytes > maxBytes) throw tableTooLarge(dataset, meta.bytes, maxBytes);
       await usage.check(meta.bytes, 'storing this dataset');
       const write = redis.multi().hset(keys.dataset(meta.id), fields);
-      await charge(write, keys, `dataset:${meta.id}`, meta.bytes).exec();
+      await charge(write, keys, item(meta.id), meta.bytes).exec();
       return meta;
     },
 
     /**
-     * A stored table and its meta, or null when there is no dataset `id`. Throws for a dataset
-     * of rows (meta.format is not 'table'): read that with load().
+     * A new `processing` dataset, to be read by a worker from `upload`, a blob already put (the
+     * record counts it, so it stays until the dataset is ready, failed or deleted). Throws a 503
+     * in the rare case that the same content is being deleted meanwhile: the client sends again.
+     */
+    async createPending(
+      upload: { sha256: string; bytes: number },
+      kind: UploadKind,
+    ): Promise<PendingDatasetMeta> {
+      const meta: PendingDatasetMeta = {
+        id: newId(),
+        status: 'processing',
+        upload: { kind, bytes: upload.bytes },
+        createdAt: new Date().toISOString(),
+      };
+      const answer = await redis.eval(
+        pendingScript,
+        3,
+        keys.dataset(meta.id),
+        keys.blobRefs,
+        keys.blobDeleting,
+        JSON.stringify(meta),
+        upload.sha256,
+      );
+      if (answer === 'deleting') {
+        throw new AppError(
+          'unavailable',
+          'the same content was being deleted as it was uploaded: send the upload again',
+        );
+      }
+      return meta;
+    },
+
+    /** A processing dataset's upload as a stream, or null when it is not processing any more. */
+    async upload(id: string): Promise<Readable | null> {
+      const source = await redis.hget(keys.dataset(id), 'source');
+      if (!source || !blobs) return null;
+      return blobs.get(source);
+    },
+
+    /**
+     * Makes processing dataset `id` ready with what a worker read from its upload; 'gone' when
+     * it is not processing any more (deleted meanwhile, or made ready or failed by another try),
+     * in which case nothing is kept. Refused past `maxBytes` or the quota (the caller fails it).
+     */
+    async finish(id: string, read: ReadData, maxBytes: number): Promise<ReadyDatasetMeta | 'gone'> {
+      if (!blobs) throw new Error('a processing dataset needs a blob store');
+      const pending = await this.meta(id);
+      if (!pending || pending.status !== 'processing') return 'gone';
+      let meta: ReadyDatasetMeta;
+      let file: Buffer[];
+      if ('table' in read) {
+        file = tableFile(read.table.table);
+        meta = { ...tableMetaOf(read.table, id), bytes: chunksBytes(file) };
+        if (meta.bytes > maxBytes) throw tableTooLarge(read.table, meta.bytes, maxBytes);
+      } else {
+        checkStoredSize(read.rows, maxBytes);
+        file = rowsFile(read.rows);
+        meta = { ...rowsMetaOf(read.rows, chunksBytes(file)), id };
+      }
+      meta.createdAt = pending.createdAt;
+      await usage.check(meta.bytes, 'storing this dataset');
+      return saveFile(meta, file, true);
+    },
+
+    /** Marks processing dataset `id` failed for `error`; false when it is not processing. */
+    async fail(id: string, error: NonNullable<PendingDatasetMeta['error']>): Promise<boolean> {
+      const pending = await this.meta(id);
+      if (!pending || pending.status !== 'processing') return false;
+      const meta: PendingDatasetMeta = {
+        ...pending,
+        status: 'failed',
+        error,
+        finishedAt: new Date().toISOString(),
+      };
+      const answer = (await redis.eval(
+        failScript,
+        3,
+        keys.dataset(id),
+        keys.blobRefs,
+        keys.blobDeleting,
+        JSON.stringify(meta),
+      )) as 'gone' | [string, string];
+      if (answer === 'gone') return false;
+      await deleteBlob(answer[1]);
+      return true;
+    },
+
+    /**
+     * A stored table and its meta, or null when there is no ready dataset `id`. Throws for a
+     * dataset of rows (meta.format is not 'table'): read that with load().
      */
     async loadTable(id: string): Promise<{ meta: TableDatasetMeta; table: EncodedTable } | null> {
-      const fields = ['meta', 'header', 'dictionaries', 'codes'] as const;
-      const [meta, header, dictionaries, codes] = await redis.hmgetBuffer(
-        keys.dataset(id),
-        ...fields,
-      );
+      const [meta, blob] = await redis.hmget(keys.dataset(id), 'meta', 'blob');
       if (!meta) return null;
-      const m = JSON.parse(meta.toString('utf8')) as DatasetMeta;
+      const m = parseMeta(meta);
+      if (!isReady(m)) return null;
       if (m.format !== 'table') {
         throw new Error(`dataset ${id} holds rows, not a table: read it with load()`);
       }
+      if (blob) {
+        const { head, arrays } = await fileOf(id, blob);
+        const table: EncodedTable = {
+          header: head.header!,
+          rows: m.rows,
+          dictionaries: head.dictionaries!,
+          codes: arrays.codes as Int32Array,
+        };
+        return { meta: m, table };
+      }
+      const fields = ['header', 'dictionaries', 'codes'] as const;
+      const [header, dictionaries, codes] = await redis.hmgetBuffer(keys.dataset(id), ...fields);
       if (!header || !dictionaries || !codes)
         throw new Error(`dataset ${id}: its table is not whole`);
       const table: EncodedTable = {
@@ -183,45 +462,74 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage) {
 
     async meta(id: string): Promise<DatasetMeta | null> {
       const json = await redis.hget(keys.dataset(id), 'meta');
-      return json ? (JSON.parse(json) as DatasetMeta) : null;
+      return json ? parseMeta(json) : null;
     },
 
     /**
      * The stored rows; classification data without targets (withTargets expands them). Datasets
      * stored before issue 12 also hold one-hot `targets` beside their labels: those are not read.
-     * Throws for a table (meta.format 'table'): read that with loadTable().
+     * Null when there is no ready dataset `id`. Throws for a table (meta.format 'table'): read
+     * that with loadTable().
      */
     async load(id: string): Promise<DataRows | null> {
       const key = keys.dataset(id);
-      const [meta, inputs, labels] = await redis.hmgetBuffer(key, 'meta', 'inputs', 'labels');
+      const [meta, blob] = await redis.hmget(key, 'meta', 'blob');
       if (!meta) return null;
-      const m = JSON.parse(meta.toString('utf8')) as DatasetMeta;
+      const m = parseMeta(meta);
+      if (!isReady(m)) return null;
       if (m.format === 'table') {
         throw new Error(`dataset ${id} is a table, not rows: read it with loadTable()`);
       }
-      if (!inputs) return null;
-      const rows: DataRows = {
+      const shape = {
         rows: m.rows,
         features: m.features,
         outputs: m.outputs,
-        inputs: new Float32Array(copyOf(inputs)),
         ...(m.classes ? { classes: m.classes } : {}),
         ...(m.featureNames ? { featureNames: m.featureNames } : {}),
       };
+      if (blob) {
+        const { arrays } = await fileOf(id, blob);
+        const inputs = arrays.inputs as Float32Array;
+        if (arrays.labels) return { ...shape, inputs, labels: arrays.labels as Int32Array };
+        return { ...shape, inputs, targets: arrays.targets as Float32Array };
+      }
+      const [inputs, labels] = await redis.hmgetBuffer(key, 'inputs', 'labels');
+      if (!inputs) return null;
+      const rows: DataRows = { ...shape, inputs: new Float32Array(copyOf(inputs)) };
       if (labels) return { ...rows, labels: new Int32Array(copyOf(labels)) };
       const targets = await redis.hgetBuffer(key, 'targets');
       return targets ? { ...rows, targets: new Float32Array(copyOf(targets)) } : null;
     },
 
-    /** True when something was deleted. */
+    /** True when something was deleted; the blobs it alone named go with it. */
     async delete(id: string): Promise<boolean> {
-      const write = redis.multi().unlink(keys.dataset(id));
-      const [[, deleted]] = (await release(write, keys, `dataset:${id}`).exec()) as [
-        [Error | null, number],
-      ];
-      return deleted > 0;
+      const answer = (await redis.eval(
+        deleteScript,
+        4,
+        keys.dataset(id),
+        usageKey(keys),
+        keys.blobRefs,
+        keys.blobDeleting,
+        item(id),
+      )) as [number, ...string[]];
+      const [deleted, ...drops] = answer;
+      await Promise.all(drops.map(deleteBlob));
+      return deleted === 1;
     },
   };
 }
 
 export type DatasetStore = ReturnType<typeof createDatasetStore>;
+
+/**
+ * `meta` when it is ready; else a ValidationError under `path` saying why it cannot be used yet
+ * (failed: its reason; processing: to wait, which a submitted job does by itself).
+ */
+export function readyOrRefuse(meta: DatasetMeta, path: string): ReadyDatasetMeta {
+  if (isReady(meta)) return meta;
+  const message =
+    meta.status === 'failed'
+      ? `could not be read (${meta.error?.message ?? 'no reason recorded'}): fix the file and upload it again`
+      : 'is still being read by a worker: wait until GET /v1/datasets/:id says ready';
+  throw new ValidationError([{ path, message }]);
+}

@@ -18,7 +18,7 @@ export interface StoreOptions {
   maxJobEvents?: number;
   /** The most bytes of datasets and models a tenant may store (0: no quota). */
   storageQuotaBytes?: number;
-  /** Where models' files go (issue 16); without one, models keep their weights in Redis. */
+  /** Where datasets' and models' bytes go (issue 16); without one, they stay in Redis. */
   blobs?: BlobStore;
 }
 
@@ -37,7 +37,7 @@ export function createStores(
     keys,
     usage,
     checkpoints: createCheckpointStore(redis, keys, ttl),
-    datasets: createDatasetStore(redis, keys, usage),
+    datasets: createDatasetStore(redis, keys, usage, options.blobs),
     events: createEventStore(redis, keys, maxEvents),
     idempotency: createIdempotencyStore(redis, keys),
     jobs: createJobStore(redis, keys, { finishedTtlSeconds: ttl, maxEvents }),
@@ -67,9 +67,15 @@ export function storesByTenant(
 export {
   checkStoredSize,
   type DatasetMeta,
+  isReady,
+  type PendingDatasetMeta,
+  type ReadData,
+  type ReadyDatasetMeta,
   type RowsDatasetMeta,
+  readyOrRefuse,
   storedBytesOf,
   type TableDatasetMeta,
+  type UploadKind,
 } from './datasets.js';
 export * from './events.js';
 export type { Fence } from './fence.js';

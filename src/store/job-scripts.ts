@@ -144,3 +144,10 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('HINCRBY', KEYS[5], 'queued', -1)
 return 'ok'
 `;
+
+// KEYS: job hash. ARGV: fence, spec JSON. 'ok', or 'fenced' (nothing written).
+export const setSpecScript = `${fencedOutLua}
+if fencedOut(KEYS[1], ARGV[1]) then return 'fenced' end
+redis.call('HSET', KEYS[1], 'spec', ARGV[2])
+return 'ok'
+`;

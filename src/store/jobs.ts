@@ -16,6 +16,7 @@ import {
   createScript,
   discardScript,
   removeScript,
+  setSpecScript,
   sweepBatch,
   sweepScript,
   transitionScript,
@@ -158,6 +159,16 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
         ...pairs,
       );
       return result as 'ok' | 'missing' | 'full' | 'fenced' | JobStatus;
+    },
+
+    /**
+     * Replaces the record's spec (a job that waited for its dataset, jobs/awaiting.ts), unless
+     * the try lost the job: 'fenced' then, nothing written.
+     */
+    async setSpec(id: string, spec: JobRecord['spec'], fence: Fence): Promise<'ok' | 'fenced'> {
+      return (await redis.eval(setSpecScript, 1, keys.job(id), fence, JSON.stringify(spec))) as
+        | 'ok'
+        | 'fenced';
     },
 
     /**

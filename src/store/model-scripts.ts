@@ -6,7 +6,7 @@ import { usageLua } from './usage.js';
 
 // Lua: the blob reference count. unref counts one record fewer and, at none, marks the blob as
 // being deleted (for a minute at most) and answers its key, for the caller to delete the blob.
-const blobRefsLua = `
+export const blobRefsLua = `
 local function nowMs()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -9,6 +9,7 @@ import { withTargets } from '../../src/data/index.js';
 import { connectRedis, createStores, type Stores } from '../../src/store/index.js';
 import { follow } from '../helpers/events.js';
 import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
+import { datasetFile } from '../helpers/store.js';
 
 const maxStoredBytes = 100_000;
 
@@ -21,7 +22,9 @@ beforeAll(async () => {
   });
   await service.startWorker({ MAX_DATASET_CELLS: '1000000' });
   redis = connectRedis(service.config.redisUrl);
-  stores = createStores(redis, service.config.keyPrefix, defaultTenant);
+  stores = createStores(redis, service.config.keyPrefix, defaultTenant, {
+    blobs: service.app.services.blobs,
+  });
 });
 afterAll(async () => {
   await redis?.quit();
@@ -97,10 +100,13 @@ describe('a small upload of many rows and one large class index', () => {
     const upload = await uploadRows(oneBigClass(10_000));
     expect(upload.status).toBe(201);
     const meta = (await upload.json()) as { id: string };
-    expect(meta).toMatchObject({ rows: 10_000, features: 1, outputs: 10_000, bytes: 80_000 });
+    expect(meta).toMatchObject({ rows: 10_000, features: 1, outputs: 10_000 });
     const key = `${service.config.keyPrefix}:tenant:default:dataset:${meta.id}`;
-    expect(await redis.hstrlen(key, 'inputs')).toBe(40_000);
-    expect(await redis.hstrlen(key, 'labels')).toBe(40_000);
+    // 40,000 bytes of inputs and 40,000 of class indices in its file, and a small head
+    const file = await datasetFile(redis, key, service.app.services.blobs);
+    expect((meta as unknown as { bytes: number }).bytes).toBe(file.bytes);
+    expect(file.bytes - 80_000).toBeGreaterThan(0);
+    expect(file.bytes - 80_000).toBeLessThan(200);
     expect(await redis.hexists(key, 'targets')).toBe(0);
     const stored = (await stores.datasets.load(meta.id))!;
     expect(stored.labels![6000]).toBe(9999);

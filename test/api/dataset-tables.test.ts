@@ -14,6 +14,7 @@ import { tableDataset } from '../../src/data/table-dataset.js';
 import { inlineBytes, inlineCells } from '../../src/data/table-upload.js';
 import { connectRedis, createStores, type Stores } from '../../src/store/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { datasetFile } from '../helpers/store.js';
 
 let service: TestService;
 let redis: Redis;
@@ -21,7 +22,9 @@ let stores: Stores;
 beforeAll(async () => {
   service = await startService();
   redis = connectRedis(service.config.redisUrl);
-  stores = createStores(redis, service.config.keyPrefix, defaultTenant);
+  stores = createStores(redis, service.config.keyPrefix, defaultTenant, {
+    blobs: service.app.services.blobs,
+  });
 });
 afterAll(async () => {
   await redis?.quit();
@@ -174,9 +177,9 @@ describe('cars.csv with ?label=Miles_per_Gallon', () => {
     expect(stored.meta).toEqual(meta);
     expect(stored.table).toEqual(encodeTable({ header, rows: keptRows }));
     const key = `${service.config.keyPrefix}:tenant:default:dataset:${meta.id}`;
-    let bytes = 0;
-    for (const field of await redis.hkeys(key)) bytes += await redis.hstrlen(key, field);
-    expect(meta.bytes).toBe(bytes);
+    const file = await datasetFile(redis, key, service.app.services.blobs);
+    expect(file.fields).toEqual(['blob', 'meta']);
+    expect(meta.bytes).toBe(file.bytes);
   });
 });
 

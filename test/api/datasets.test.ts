@@ -10,6 +10,7 @@ import { defaultTenant } from '../../src/config.js';
 import { connectRedis, createStores, type Stores } from '../../src/store/index.js';
 import { irisCsv } from '../helpers/iris.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { datasetFile } from '../helpers/store.js';
 
 const maxBodyBytes = 2048;
 const maxDatasetBytes = 8192;
@@ -19,10 +20,16 @@ let redis: Redis;
 let stores: Stores;
 beforeAll(async () => {
   service = await startService({
-    env: { MAX_BODY_BYTES: String(maxBodyBytes), MAX_DATASET_BYTES: String(maxDatasetBytes) },
+    env: {
+      MAX_BODY_BYTES: String(maxBodyBytes),
+      MAX_DATASET_BYTES: String(maxDatasetBytes),
+      MAX_DATASET_JSON_BYTES: String(maxDatasetBytes),
+    },
   });
   redis = connectRedis(service.config.redisUrl);
-  stores = createStores(redis, service.config.keyPrefix, defaultTenant);
+  stores = createStores(redis, service.config.keyPrefix, defaultTenant, {
+    blobs: service.app.services.blobs,
+  });
 });
 afterAll(async () => {
   await redis?.quit();
@@ -78,7 +85,14 @@ describe('POST /v1/datasets', () => {
     expect(res.statusCode).toBe(201);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const meta = res.json();
-    expect(meta).toMatchObject({ rows: 3, features: 2, outputs: 1, targetKind: 'real', bytes: 36 });
+    expect(meta).toMatchObject({ rows: 3, features: 2, outputs: 1, targetKind: 'real' });
+    // its file in the blob store: 36 bytes of values (6 inputs and 3 targets) and a small head
+    const key = `${service.config.keyPrefix}:tenant:default:dataset:${meta.id}`;
+    const file = await datasetFile(redis, key, service.app.services.blobs);
+    expect(file.fields).toEqual(['blob', 'meta']);
+    expect(meta.bytes).toBe(file.bytes);
+    expect(meta.bytes - 36).toBeGreaterThan(12);
+    expect(meta.bytes - 36).toBeLessThan(200);
     expect(meta.classes).toBeUndefined();
     expect(res.headers.location).toBe(`/v1/datasets/${meta.id}`);
     expect(Number.isNaN(Date.parse(meta.createdAt))).toBe(false);
@@ -98,12 +112,16 @@ describe('POST /v1/datasets', () => {
       classes: [0, 1, 2],
       targetKind: 'distribution',
     });
-    expect(byIndex.json().bytes).toBe(3 * 4 + 3 * 4); // inputs and an int32 index per row
     const stored = (await stores.datasets.load(byIndex.json().id))!;
     expect(stored.targets).toBeUndefined();
     expect(Array.from(stored.labels!)).toEqual([2, 0, 2]);
+    expect(stored.labels).toBeInstanceOf(Int32Array);
+    // inputs and an int32 index per row (no one-hot targets), and the file's head
     const key = `${service.config.keyPrefix}:tenant:default:dataset:${byIndex.json().id}`;
-    expect((await redis.hkeys(key)).sort()).toEqual(['inputs', 'labels', 'meta']);
+    const file = await datasetFile(redis, key, service.app.services.blobs);
+    expect(file.fields).toEqual(['blob', 'meta']);
+    expect(byIndex.json().bytes).toBe(file.bytes);
+    expect(file.bytes - (3 * 4 + 3 * 4)).toBeLessThan(200);
 
     const byName = await upload({ inputs: [[0], [1], [2]], labels: ['b', 'a', 'c'] });
     expect(byName.statusCode).toBe(201);

@@ -171,7 +171,9 @@ describe('the stream of a finished job', () => {
 
   it('whose events expired (or were deleted): 204, from the start or from any id', async () => {
     const { id, ids } = await cancelledJob();
-    const stores = createStores(redis, service.config.keyPrefix, 'carol');
+    const stores = createStores(redis, service.config.keyPrefix, 'carol', {
+      blobs: service.app.services.blobs,
+    });
     expect(await redis.del(stores.keys.jobEvents(id))).toBe(1);
     for (const from of ['0-0', ids[1]!]) {
       const res = await fetch(`${service.url}/v1/jobs/${id}/events`, {
@@ -185,7 +187,9 @@ describe('the stream of a finished job', () => {
     const id = await submit(carol.key);
     const stream = await open(id, carol.key);
     await stream.read((t) => t.includes(': heartbeat'));
-    const stores = createStores(redis, service.config.keyPrefix, 'carol');
+    const stores = createStores(redis, service.config.keyPrefix, 'carol', {
+      blobs: service.app.services.blobs,
+    });
     expect(await redis.del(stores.keys.job(id), stores.keys.jobEvents(id))).toBe(2);
     const { text, ended } = await stream.read(() => false);
     expect(ended).toBe(true);

@@ -510,7 +510,10 @@ describe('POST /v1/datasets', () => {
 });
 
 describe('POST /v1/datasets: hostile tables (issue 14)', () => {
-  const tableStores = () => createStores(redis, service.config.keyPrefix, defaultTenant);
+  const tableStores = () =>
+    createStores(redis, service.config.keyPrefix, defaultTenant, {
+      blobs: service.app.services.blobs,
+    });
   const datasetKeys = async () =>
     (await keysUnder(redis, service.config.keyPrefix)).filter((k) => k.includes(':dataset:'));
   const post = (query: string, body: string | Uint8Array, type = 'text/csv'): Request => ({

@@ -16,7 +16,9 @@ let stores: Stores;
 beforeAll(async () => {
   service = await startService();
   redis = connectRedis(service.config.redisUrl);
-  stores = createStores(redis, service.config.keyPrefix, defaultTenant);
+  stores = createStores(redis, service.config.keyPrefix, defaultTenant, {
+    blobs: service.app.services.blobs,
+  });
 });
 afterAll(async () => {
   await redis?.quit();

@@ -48,3 +48,20 @@ export function storedModel(id: string, fields: Partial<StoredModel> = {}): Stor
     ...fields,
   };
 }
+
+/**
+ * The bytes of the dataset file a stored dataset names (its hash's `blob`) in `blobs`, and the
+ * hash's fields: what a dataset's `bytes` counts (issue 16).
+ */
+export async function datasetFile(
+  redis: import('ioredis').Redis,
+  key: string,
+  blobs: import('../../src/store/blobs/index.js').BlobStore,
+): Promise<{ fields: string[]; bytes: number }> {
+  const fields = (await redis.hkeys(key)).sort();
+  const blob = await redis.hget(key, 'blob');
+  let bytes = 0;
+  const stream = blob ? await blobs.get(blob) : null;
+  if (stream) for await (const chunk of stream) bytes += (chunk as Buffer).length;
+  return { fields, bytes };
+}

@@ -1,6 +1,7 @@
 // One try of a job run in this process, with no BullMQ Worker: src/jobs/run.ts against real
 // Redis, from queued to each end a try can reach, with the events written and the webhook told.
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { RefusedInputError, type RunOptions } from '../../src/jobs/kind.js';
 import { createLifecycle } from '../../src/jobs/lifecycle.js';
 import { runJob } from '../../src/jobs/run.js';
@@ -26,6 +27,7 @@ const notify: Notify = async ({ jobId }, events) => {
 };
 
 const options: RunOptions = {
+  config: loadConfig({}),
   checkpointMs: 60_000,
   maxJobSeconds: 0,
   maxDatasetCells: 1_000_000,

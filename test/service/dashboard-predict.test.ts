@@ -105,7 +105,9 @@ beforeAll(async () => {
     finishedAt: at,
     modelId: classifierId,
   };
-  const stores = createStores(redis, service.config.keyPrefix, 'alice');
+  const stores = createStores(redis, service.config.keyPrefix, 'alice', {
+    blobs: service.app.services.blobs,
+  });
   expect(await stores.jobs.create(record, { type: 'status', status: 'succeeded', at })).toBe('ok');
   await redis.quit();
 }, long);

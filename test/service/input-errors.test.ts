@@ -47,7 +47,9 @@ describe('input at fault', () => {
 
   it('a job that reaches a worker anyway fails invalid_input after exactly one try', async () => {
     // queued as an API without the check would have: record first, then the queue
-    const stores = createStores(redis, service.config.keyPrefix, defaultTenant);
+    const stores = createStores(redis, service.config.keyPrefix, defaultTenant, {
+      blobs: service.app.services.blobs,
+    });
     const jobId = newId();
     const at = new Date().toISOString();
     const spec = { network, dataset: tooFewRows, training: resolveTraining({ epochs: 5 }) };

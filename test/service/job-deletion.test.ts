@@ -41,7 +41,10 @@ afterAll(async () => {
   await service?.stop();
 });
 
-const stores = () => createStores(redis, service.config.keyPrefix, 'alice');
+const stores = () =>
+  createStores(redis, service.config.keyPrefix, 'alice', {
+    blobs: service.app.services.blobs,
+  });
 
 /** Alice's job once `done(job)` (waitForJob, with her key). */
 async function waitFor(id: string, done: (job: any) => boolean) {

@@ -37,7 +37,9 @@ describe('a job of many epochs', () => {
     const done = await waitForJob(service, id, (j) => j.status === 'succeeded', 120_000);
     expect(done.metrics.epochs).toBe(epochs);
     const redis = connectRedis(service.config.redisUrl);
-    const stores = createStores(redis, service.config.keyPrefix, 'default');
+    const stores = createStores(redis, service.config.keyPrefix, 'default', {
+      blobs: service.app.services.blobs,
+    });
     try {
       // MAXLEN ~ trims whole stream nodes (100 entries here), so a little over 200 may stay
       const length = await redis.xlen(stores.keys.jobEvents(id));

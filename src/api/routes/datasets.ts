@@ -3,13 +3,22 @@
 // and stored encoded, or numeric rows (JSON {inputs, targets} or {inputs, labels}, CSV with
 // ?targets=a,b) stored as float32; stored once and trained on by id. The body's forms and their
 // refusals are dataset-upload.ts's.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import {
+  type BodyHead,
+  checkUploadQuery,
+  headOf,
+  readUpload,
+  StreamBody,
+  type UploadQuery,
+  uploadQuery,
+} from '../../data/dataset-upload.js';
 import { AppError } from '../../errors.js';
-import { checkStoredSize, type DatasetMeta } from '../../store/index.js';
+import { BlobTooLargeError, type PutBlob } from '../../store/blobs/index.js';
+import { checkStoredSize, type DatasetMeta, type UploadKind } from '../../store/index.js';
 import { decodedBody } from '../body-encoding.js';
-import { readUpload, StreamBody, uploadQuery } from '../dataset-upload.js';
 import {
   authProblems,
   datasetMetaSchema,
@@ -27,7 +36,9 @@ const streamTypes = {
 } as const;
 
 export async function datasetRoutes(app: FastifyInstance): Promise<void> {
-  const { maxDatasetBytes, maxDatasetCells, maxDatasetStoredBytes } = app.services.config;
+  const { maxDatasetBytes, maxDatasetCells, maxDatasetStoredBytes, datasetInlineBytes } =
+    app.services.config;
+  const { maxDatasetJsonBytes } = app.services.config;
   const limits = { maxBytes: maxDatasetBytes, maxCells: maxDatasetCells };
   // no parseAs: the handler streams the body, and counts its bytes against MAX_DATASET_BYTES
   for (const kind of ['csv', 'ndjson', 'parquet', 'arrow'] as const) {
@@ -42,7 +53,9 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post('/v1/datasets', {
-    bodyLimit: maxDatasetBytes,
+    // JSON bodies are parsed whole; streamed ones are counted against MAX_DATASET_BYTES as they come
+    bodyLimit: maxDatasetJsonBytes,
+    config: { bodyLimitSetting: 'MAX_DATASET_JSON_BYTES' },
     // content-encoding: gzip is decompressed as it arrives, MAX_DATASET_BYTES counted decompressed
     preParsing: async (request, _reply, payload) =>
       decodedBody(payload, request.headers['content-encoding'], maxDatasetBytes),
@@ -87,6 +100,9 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
       },
       response: {
         201: datasetMetaSchema,
+        202: datasetMetaSchema.describe(
+          'a big upload (past DATASET_INLINE_BYTES): stored, and being read by a worker (status processing); GET its Location until ready or failed',
+        ),
         400: problems[400],
         413: problems[413],
         415: problems[415],
@@ -95,8 +111,14 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     handler: async (request, reply) => {
-      const { body } = request;
+      let { body } = request;
       const stores = request.stores.datasets;
+      // a streamed upload past DATASET_INLINE_BYTES goes to the blob store and a worker
+      if (body instanceof StreamBody) {
+        const head = await headOf(body.stream, Math.min(datasetInlineBytes, maxDatasetBytes));
+        if (!head.whole) return readLater(request, request.query, reply, body.kind, head);
+        body = new StreamBody(body.kind, head.all());
+      }
       let upload: Awaited<ReturnType<typeof readUpload>>;
       try {
         upload = await readUpload(body, request.query, limits);
@@ -115,6 +137,49 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(201).header('location', `/v1/datasets/${meta.id}`).send(meta);
     },
   });
+
+  // A big upload: streamed into the blob store (hashed and counted as it arrives, refused past
+  // MAX_DATASET_BYTES with nothing kept), recorded `processing` and queued for a worker to read.
+  async function readLater(
+    request: FastifyRequest,
+    query: UploadQuery,
+    reply: FastifyReply,
+    kind: UploadKind,
+    head: BodyHead,
+  ) {
+    const { blobs, datasetQueue } = app.services;
+    const refuse = (error: unknown) => {
+      reply.header('connection', 'close'); // the rest is not read
+      return error;
+    };
+    try {
+      checkUploadQuery(kind, query);
+      await request.stores.usage.check(0, 'a new dataset');
+    } catch (error) {
+      throw refuse(error);
+    }
+    let put: PutBlob;
+    try {
+      put = await blobs.put(head.all(), { maxBytes: maxDatasetBytes });
+    } catch (error) {
+      if (!(error instanceof BlobTooLargeError)) throw error;
+      const limit = `the limit of ${maxDatasetBytes} bytes (MAX_DATASET_BYTES)`;
+      throw refuse(new AppError('payload_too_large', `the body is larger than ${limit}`));
+    }
+    const stores = request.stores.datasets;
+    const meta = await stores.createPending(put, kind);
+    const job = { tenant: request.stores.keys.tenant, datasetId: meta.id, kind, query };
+    try {
+      await datasetQueue.add('read', job, { jobId: `${job.tenant}:${meta.id}` });
+    } catch (error) {
+      await stores.delete(meta.id).catch(() => false);
+      throw new AppError(
+        'unavailable',
+        `the upload could not be queued for reading (${(error as Error).message}): send it again`,
+      );
+    }
+    return reply.code(202).header('location', `/v1/datasets/${meta.id}`).send(meta);
+  }
 
   r.get('/v1/datasets/:id', {
     schema: {

@@ -2,16 +2,16 @@
 // records, NDJSON; issue 16: Parquet, Arrow IPC) profiled and encoded, or numeric rows as before (JSON {inputs, targets |
 // labels}, CSV with ?targets=). Streams (CSV, NDJSON) are read as they arrive. Refusals name the
 // query field or the body's line, row or column. Not the storing (the route calls the store).
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { readCsvStream, type StreamLimits } from '../data/csv-stream.js';
-import type { DataRows } from '../data/index.js';
-import { loadDataset } from '../data/resolve.js';
-import { type Table, tableFromRecords } from '../data/table.js';
-import type { TableDataset } from '../data/table-dataset.js';
-import { readRecordsTable, readTableUpload, type TableRequest } from '../data/table-upload.js';
 import { ValidationError } from '../errors.js';
 import { datasetSchema, parseOrThrow } from '../spec/index.js';
+import { readCsvStream, type StreamLimits } from './csv-stream.js';
+import type { DataRows } from './index.js';
+import { loadDataset } from './resolve.js';
+import { type Table, tableFromRecords } from './table.js';
+import type { TableDataset } from './table-dataset.js';
+import { readRecordsTable, readTableUpload, type TableRequest } from './table-upload.js';
 
 export const uploadQuery = z.strictObject({
   label: z
@@ -79,6 +79,54 @@ export async function readUpload(
     return { table: await asQuery(() => readRecordsTable(table, request)) };
   }
   return { rows: readJsonRows(body, limits.maxCells) };
+}
+
+/**
+ * Refuses what is wrong with the query of a streamed upload before any of it is read: what a
+ * worker reading it later (a big upload) would refuse first.
+ */
+export function checkUploadQuery(kind: TableRequest['kind'], query: UploadQuery): void {
+  if (kind === 'csv' && query.targets !== undefined) refuseTableOptions(query);
+  else {
+    refuseTargets(query);
+    tableRequest(query);
+  }
+}
+
+/** A streamed body's first bytes, up to just past `limit`, and whether that was all of it. */
+export interface BodyHead {
+  chunks: Buffer[];
+  bytes: number;
+  /** The body ended within the limit: `chunks` is all of it. */
+  whole: boolean;
+  /** The whole body as a stream again: the head's chunks, then the rest as it arrives. */
+  all(): Readable;
+}
+
+/** Reads the head of `source` (at most one chunk past `limit`), leaving the rest unread. */
+export async function headOf(source: Readable, limit: number): Promise<BodyHead> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  // next() by hand: leaving a for-await loop would end the iterator the rest is read from
+  const rest = source.iterator({ destroyOnReturn: false });
+  let whole = false;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) {
+      whole = true;
+      break;
+    }
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
+    chunks.push(chunk);
+    bytes += chunk.length;
+    if (bytes > limit) break;
+  }
+  async function* again() {
+    yield* chunks;
+    if (whole) return;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  }
+  return { chunks, bytes, whole, all: () => Readable.from(again(), { objectMode: false }) };
 }
 
 function csvOptions(query: UploadQuery) {
