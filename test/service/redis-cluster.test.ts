@@ -1,0 +1,82 @@
+// The whole service on a Redis Cluster: three masters of this test's own (test/helpers/
+// redis-cluster.ts). The service gets REDIS_CLUSTER_NODES and a REDIS_URL whose host and port
+// nothing listens on, so a connection that bypassed the cluster would fail. A job through queue,
+// worker process and thread, its events over SSE, predict; then every key the service wrote is
+// on one master, in the one slot of its `{prefix}` hash tag, BullMQ's keys for the job among them.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultTenant } from '../../src/config.js';
+import { queueName } from '../../src/queue.js';
+import { keysFor } from '../../src/store/redis.js';
+import { type RedisCluster, redisCluster } from '../helpers/redis-cluster.js';
+import { runsAJob } from '../helpers/runs-a-job.js';
+import { freePort, http, startService, type TestService } from '../helpers/service.js';
+
+describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
+  let cluster: RedisCluster;
+  let service: TestService;
+
+  beforeAll(async () => {
+    cluster = await redisCluster();
+    const nowhere = await freePort(); // REDIS_URL's port: nothing listens there
+    service = await startService({
+      env: {
+        REDIS_URL: `redis://127.0.0.1:${nowhere}`,
+        REDIS_CLUSTER_NODES: cluster.nodes,
+        RATE_LIMIT_PER_MINUTE: '1000', // the limiter's script runs on the cluster too
+      },
+      workers: 1,
+    });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await cluster?.remove();
+  });
+
+  /** Every key under the service's prefix on the node at `port`. */
+  const keysOn = (port: number) => {
+    const reply = cluster.cli(port, '--scan', '--pattern', `${service.config.keyPrefix}:*`);
+    return reply === '' ? [] : reply.split('\n');
+  };
+
+  it('runs a job, every key of the service in the one slot of its {prefix} hash tag', async () => {
+    expect(service.config.keyPrefix).toMatch(/^\{bp:test:[\w-]+\}$/);
+    const id = await runsAJob(service);
+    const { body: job } = await http(service, 'GET', `/v1/jobs/${id}`);
+
+    // the three masters share the slots; the service's keys are all on the one owning its tag
+    const owners = cluster.ports.filter((port) => keysOn(port).length > 0);
+    expect(owners).toHaveLength(1);
+    const keys = keysOn(owners[0]!);
+    const prefix = service.config.keyPrefix;
+    const ours = keysFor(prefix, defaultTenant);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        ours.job(id),
+        ours.jobEvents(id),
+        ours.jobModel(id),
+        ours.model(job.modelId),
+        ours.jobs,
+        ours.jobCounts,
+        `${prefix}:${queueName}:${id}`, // BullMQ's hash of the job
+        `${prefix}:${queueName}:completed`,
+        `${prefix}:${queueName}:meta`,
+      ]),
+    );
+    const slot = cluster.cli(owners[0]!, 'cluster', 'keyslot', prefix.slice(1, -1));
+    const slots = new Set(keys.map((key) => cluster.cli(owners[0]!, 'cluster', 'keyslot', key)));
+    expect([...slots]).toEqual([slot]);
+    expect(cluster.cli(owners[0]!, 'cluster', 'countkeysinslot', slot)).toBe(String(keys.length));
+    // and none on the Redis BullMQ or ioredis would reach by default (127.0.0.1:6379)
+    expect(cluster.cli(6379, '--scan', '--pattern', `${prefix}:*`)).toBe('');
+  });
+
+  it('a second job runs too, and the API lists both', async () => {
+    const second = await runsAJob(service);
+    const listed = await http(service, 'GET', '/v1/jobs');
+    expect(listed.status).toBe(200);
+    expect(listed.body.jobs.map((j: { id: string }) => j.id)).toContain(second);
+    expect(listed.body.jobs).toHaveLength(2);
+  });
+});
