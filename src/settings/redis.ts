@@ -76,12 +76,6 @@ export const redisSettings = {
     default: '',
     doc: "Redis Sentinel: the sentinels to ask where the master is (an IPv6 host in brackets). With REDIS_SENTINEL_NAME, every connection goes to the master they name, with REDIS_URL's username, password, database and TLS (its host and port are then unused), and follows a failover. Empty: no Sentinel.",
   },
-  redisClusterNodes: {
-    env: 'REDIS_CLUSTER_NODES',
-    ...custom(addressList(parseClusterNodes), '`host:port,…`'),
-    default: '',
-    doc: "Redis Cluster: some of its nodes (an IPv6 host in brackets; the rest are found from them). Every connection is then an ioredis Cluster, with REDIS_URL's username, password and TLS on each node (its host and port unused; database 0 only), and KEY_PREFIX becomes one hash tag, `{bp}`: every key on one shard, so that each script's keys share a slot. Empty: no cluster.",
-  },
   redisSentinelName: {
     env: 'REDIS_SENTINEL_NAME',
     ...matching(/^[^\s]*$/, 'must be the master group name, without spaces', 'a name'),
@@ -95,11 +89,17 @@ export const redisSettings = {
     secret: true,
     doc: "The sentinels' own password (their `requirepass`), when they have one; the master's is REDIS_URL's.",
   },
+  redisClusterNodes: {
+    env: 'REDIS_CLUSTER_NODES',
+    ...custom(addressList(parseClusterNodes), '`host:port,…`'),
+    default: '',
+    doc: "Redis Cluster: some of its nodes (an IPv6 host in brackets; the rest are found from them). Every connection is then an ioredis Cluster, with REDIS_URL's username, password and TLS on each node (its host and port unused; database 0 only), and KEY_PREFIX becomes one hash tag, `{bp}`: every key on one shard, so that each script's keys share a slot. Empty: no cluster.",
+  },
   redisTlsCa: {
     env: 'REDIS_TLS_CA',
     ...text('a PEM file'),
     default: '',
-    doc: "The CA that signed a `rediss://` server's certificate (and the sentinels'); empty: the system's CAs.",
+    doc: "The CA that signed a `rediss://` server's certificate (and the sentinels', the cluster's nodes'); empty: the system's CAs.",
   },
   keyPrefix: {
     env: 'KEY_PREFIX',
