@@ -64,6 +64,8 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
         `${prefix}:${queueName}:meta`,
       ]),
     );
+    // the rate limiter counted this test's requests there too
+    expect(keys.filter((key) => key.startsWith(`${prefix}:ratelimit:`))).toHaveLength(1);
     const slot = cluster.cli(owners[0]!, 'cluster', 'keyslot', prefix.slice(1, -1));
     const slots = new Set(keys.map((key) => cluster.cli(owners[0]!, 'cluster', 'keyslot', key)));
     expect([...slots]).toEqual([slot]);
