@@ -160,10 +160,13 @@ export function duplicateRedis(redis: Redis, options: RedisOptions = {}): Redis 
 /**
  * The servers a SCAN must visit to see every key: the one server, or each master of a cluster
  * (ioredis's Cluster has no cluster-wide SCAN; with one hash tag our keys are all on one master).
+ * A cluster's masters are known once it has read the slots, so this waits for that.
  */
-export function scanTargets(redis: Redis): Redis[] {
+export async function scanTargets(redis: Redis): Promise<Redis[]> {
   const cluster: unknown = redis;
-  return cluster instanceof Cluster ? cluster.nodes('master') : [redis];
+  if (!(cluster instanceof Cluster)) return [redis];
+  await cluster.ping(); // queued until the cluster is ready; throws if it cannot be reached
+  return cluster.nodes('master');
 }
 
 // BullMQ makes (and closes) its own connections from options, always as a plain `Redis`; a

@@ -18,7 +18,7 @@ return 1
 export async function listUnlistedModels(redis: Redis, prefix: string): Promise<number> {
   const pattern = new RegExp(`^${escapeRegExp(prefix)}:tenant:(.+):model:([\\w-]+)$`);
   let added = 0;
-  for (const server of scanTargets(redis)) {
+  for (const server of await scanTargets(redis)) {
     let cursor = '0';
     do {
       const [next, batch] = await server.scan(

@@ -112,7 +112,7 @@ export function epochBucketOf(seconds: number): string {
 /** Every key under the prefix, sorted (by SCAN: never blocks Redis as KEYS would). */
 export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for (const server of scanTargets(redis)) {
+  for (const server of await scanTargets(redis)) {
     let cursor = '0';
     do {
       const [next, batch] = await server.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);

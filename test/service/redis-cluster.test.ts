@@ -6,11 +6,14 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTenant } from '../../src/config.js';
+import { newId } from '../../src/ids.js';
 import { queueName } from '../../src/queue.js';
-import { keysFor } from '../../src/store/redis.js';
+import { listUnlistedModels } from '../../src/store/model-backfill.js';
+import { connectRedis, keysFor, keysUnder } from '../../src/store/redis.js';
 import { type RedisCluster, redisCluster } from '../helpers/redis-cluster.js';
 import { runsAJob } from '../helpers/runs-a-job.js';
 import { freePort, http, startService, type TestService } from '../helpers/service.js';
+import { storedModel } from '../helpers/store.js';
 
 describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
   let cluster: RedisCluster;
@@ -80,5 +83,24 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     expect(listed.status).toBe(200);
     expect(listed.body.jobs.map((j: { id: string }) => j.id)).toContain(second);
     expect(listed.body.jobs).toHaveLength(2);
+  });
+
+  it('SCANs see every master: the keys under the prefix, and a model stored before the registry', async () => {
+    const redis = connectRedis(service.config);
+    try {
+      const prefix = service.config.keyPrefix;
+      const onNodes = cluster.ports.flatMap(keysOn).sort();
+      expect(onNodes.length).toBeGreaterThan(10);
+      expect(await keysUnder(redis, prefix)).toEqual(onNodes);
+      // a model as stored before the registry: a document, no summary, not listed
+      const id = newId();
+      const { id: _, ...doc } = storedModel(id);
+      await redis.set(keysFor(prefix, defaultTenant).model(id), JSON.stringify(doc));
+      expect(await listUnlistedModels(redis, prefix)).toBe(1);
+      const listed = await http(service, 'GET', '/v1/models');
+      expect(listed.body.models.map((m: { id: string }) => m.id)).toContain(id);
+    } finally {
+      await redis.quit();
+    }
   });
 });
