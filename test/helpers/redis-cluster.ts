@@ -1,6 +1,7 @@
 // A Redis Cluster of a test's own: three redis-server masters (no replicas, no persistence) on
-// free ports, their nodes-N.conf in a scratch folder, joined by `redis-cli --cluster create`.
-// remove() stops them and removes the folder.
+// free ports, their nodes-N.conf in a scratch folder, joined by `redis-cli --cluster create`;
+// optionally with a password, and TLS only (clients and the cluster bus) with a certificate of
+// the caller's. remove() stops them and removes the folder.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,13 +25,34 @@ async function until(what: string, check: () => boolean): Promise<void> {
   throw new Error(`gave up waiting: ${what}`);
 }
 
-export async function redisCluster(size = 3): Promise<RedisCluster> {
+export interface ClusterOptions {
+  /** Every node's requirepass (and masterauth). */
+  password?: string;
+  /** TLS only, with this certificate and key (the certificate is its own CA). */
+  tls?: { cert: string; key: string };
+}
+
+export async function redisCluster({ password, tls }: ClusterOptions = {}): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'backprop-redis-cluster-'));
   const ports: number[] = [];
-  for (let i = 0; i < size; i++) ports.push(await freePort());
+  for (let i = 0; i < 3; i++) ports.push(await freePort());
   const servers: ChildProcess[] = [];
+  const cliArgs = [
+    ...(password ? ['-a', password, '--no-auth-warning'] : []),
+    ...(tls ? ['--tls', '--cacert', tls.cert] : []),
+  ];
+  const serverArgs = (port: number) => [
+    ...(password ? ['--requirepass', password, '--masterauth', password] : []),
+    ...(tls
+      ? [
+          ...['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes'],
+          ...['--tls-cert-file', tls.cert, '--tls-key-file', tls.key],
+          ...['--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no'],
+        ]
+      : ['--port', String(port)]),
+  ];
   const cli = (port: number, ...args: string[]) =>
-    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cliArgs, ...args], {
       encoding: 'utf8',
     }).stdout.trim();
   const cluster: RedisCluster = {
@@ -48,7 +70,7 @@ export async function redisCluster(size = 3): Promise<RedisCluster> {
   };
   try {
     for (const [n, port] of ports.entries()) {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
+      const args = [...serverArgs(port), '--bind', '127.0.0.1', '--dir', dir];
       const clustered = [
         '--cluster-enabled',
         'yes',
@@ -65,6 +87,7 @@ export async function redisCluster(size = 3): Promise<RedisCluster> {
     const create = spawnSync(
       'redis-cli',
       [
+        ...cliArgs,
         '--cluster',
         'create',
         ...ports.map((p) => `127.0.0.1:${p}`),

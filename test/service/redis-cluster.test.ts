@@ -3,7 +3,12 @@
 // nothing listens on, so a connection that bypassed the cluster would fail. A job through queue,
 // worker process and thread, its events over SSE, predict; then every key the service wrote is
 // on one master, in the one slot of its `{prefix}` hash tag, BullMQ's keys for the job among them.
+// Then a cluster with TLS only and a password: REDIS_URL's rediss:// and password on every node.
 
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTenant } from '../../src/config.js';
 import { newId } from '../../src/ids.js';
@@ -102,5 +107,50 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     } finally {
       await redis.quit();
     }
+  });
+});
+
+describe('Redis Cluster over TLS with a password (rediss://, REDIS_TLS_CA)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backprop-cluster-tls-'));
+  const tls = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+  const password = 'cluster-secret';
+  let cluster: RedisCluster;
+  let service: TestService;
+
+  beforeAll(async () => {
+    // a throwaway certificate for 127.0.0.1 (the address the nodes announce), its own CA
+    const made = spawnSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+        ...['-keyout', tls.key, '-out', tls.cert, '-days', '1', '-subj', '/CN=backprop-test'],
+        ...['-addext', 'subjectAltName=IP:127.0.0.1'],
+      ],
+      { encoding: 'utf8' },
+    );
+    if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+    cluster = await redisCluster({ password, tls });
+    const nowhere = await freePort();
+    service = await startService({
+      env: {
+        REDIS_URL: `rediss://:${password}@127.0.0.1:${nowhere}`,
+        REDIS_TLS_CA: tls.cert,
+        REDIS_CLUSTER_NODES: cluster.nodes,
+      },
+      workers: 1,
+    });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await cluster?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a job, its keys on the cluster', async () => {
+    const id = await runsAJob(service);
+    const key = keysFor(service.config.keyPrefix, defaultTenant).job(id);
+    const found = cluster.ports.map((port) => cluster.cli(port, '-c', 'exists', key));
+    expect(found).toEqual(['1', '1', '1']); // -c follows the MOVED to the owning node
   });
 });
