@@ -170,8 +170,10 @@ export async function scanTargets(redis: Redis): Promise<Redis[]> {
 }
 
 // BullMQ makes (and closes) its own connections from options, always as a plain `Redis`; a
-// Cluster it takes only as a made instance, which it then shares and never closes. So options
-// for a cluster carry its nodes under this key, and BullMQ's client factory makes a Cluster of them.
+// Cluster it takes only as a made instance, which a Queue then shares and never closes. So options
+// for a cluster carry its nodes under this key, and BullMQ's client factory (process-wide, set
+// once the first cluster's options are made) makes a Cluster of them, and of other options what
+// BullMQ itself would make.
 const clusterNodesKey = Symbol('backprop.clusterNodes');
 
 function bullClient(options: RedisOptions & { [clusterNodesKey]?: ServerAddress[] }) {
