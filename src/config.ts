@@ -32,6 +32,9 @@ export function loadConfig(
   const config = values as Config;
   // Node requires a request's headers time-out to be at most the request's
   config.headersTimeoutMs = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
+  // In a cluster a script or MULTI touches keys of one hash slot only, and ours touch a job's keys
+  // with prefix-wide ones (blob-refs, metrics): the whole prefix is one hash tag, and BullMQ's too
+  if (config.redisClusterNodes.length > 0) config.keyPrefix = `{${config.keyPrefix}}`;
   return Object.freeze(config);
 }
 

@@ -1,6 +1,6 @@
 // REDIS_URL read once into the parts every connection is made from: host (IPv6 without its
 // brackets), port, TLS for rediss:, the decoded username and password, the database number.
-// REDIS_SENTINELS read into the Sentinels' addresses. Pure: no connection, no file;
+// REDIS_SENTINELS and REDIS_CLUSTER_NODES read into addresses. Pure: no connection, no file;
 // src/store/connection.ts turns these into ioredis options.
 
 import { isIP } from 'node:net';
@@ -43,28 +43,39 @@ export function parseRedisUrl(text: string): RedisAddress | string {
   };
 }
 
-/** One Sentinel's address: host (IPv6 without its brackets) and port. */
-export interface SentinelAddress {
+/** A server's address (a sentinel, a cluster node): host (IPv6 without its brackets) and port. */
+export interface ServerAddress {
   host: string;
   port: number;
 }
+
+export type SentinelAddress = ServerAddress;
 
 /**
  * REDIS_SENTINELS (`host:port,…`, an IPv6 host in brackets) read into addresses; empty text is
  * none. Or a sentence saying what is wrong with it.
  */
-export function parseSentinels(text: string): SentinelAddress[] | string {
+export function parseSentinels(text: string): ServerAddress[] | string {
+  return parseAddresses(text, 'sentinel', '[::1]:26379');
+}
+
+/** REDIS_CLUSTER_NODES (`host:port,…`), as parseSentinels reads REDIS_SENTINELS. */
+export function parseClusterNodes(text: string): ServerAddress[] | string {
+  return parseAddresses(text, 'node', '[::1]:7000');
+}
+
+function parseAddresses(text: string, noun: string, example: string): ServerAddress[] | string {
   if (text.trim() === '') return [];
-  const sentinels: SentinelAddress[] = [];
+  const addresses: ServerAddress[] = [];
   for (const item of text.split(',').map((part) => part.trim())) {
     const match = /^(?:\[([^\]]+)\]|([^\s:[\]/@]+)):(\d{1,5})$/.exec(item);
     const host = match?.[1] ?? match?.[2];
     const port = Number(match?.[3]);
     if (!match || host === undefined || port < 1 || port > 65535)
-      return `each sentinel is host:port with a port from 1 to 65535, an IPv6 host in brackets ([::1]:26379), separated by commas; not ${JSON.stringify(item)}`;
+      return `each ${noun} is host:port with a port from 1 to 65535, an IPv6 host in brackets (${example}), separated by commas; not ${JSON.stringify(item)}`;
     if (match[1] !== undefined && isIP(host) !== 6)
       return `only an IPv6 address goes in brackets, not [${host}]`;
-    sentinels.push({ host, port });
+    addresses.push({ host, port });
   }
-  return sentinels;
+  return addresses;
 }

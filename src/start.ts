@@ -37,6 +37,13 @@ async function ensureRedis(): Promise<void> {
   // a redis-server of our own only where it can stand in: plain, on this machine
   const local = ['127.0.0.1', 'localhost', '::1'].includes(address.host) && !address.tls;
   const found = spawnSync('redis-server', ['--version']).status === 0;
+  if (config.redisClusterNodes.length > 0) {
+    const nodes = config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(', ');
+    process.stderr.write(
+      `backprop: no Redis Cluster answers at ${nodes}: check REDIS_CLUSTER_NODES (nodes of a cluster whose cluster_state is ok) and REDIS_URL's password\n`,
+    );
+    process.exit(1);
+  }
   if (config.redisSentinels.length > 0) {
     const sentinels = config.redisSentinels.map((s) => `${s.host}:${s.port}`).join(', ');
     process.stderr.write(

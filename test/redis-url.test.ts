@@ -1,9 +1,10 @@
 // REDIS_URL read into the parts every connection is made from (issue 12, defect 4: the queue's
 // connection kept IPv6 brackets and dropped TLS), and the configuration refusing what it cannot
 // connect to with a sentence naming the fix.
+
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { parseRedisUrl, parseSentinels } from '../src/redis-url.js';
+import { parseClusterNodes, parseRedisUrl, parseSentinels } from '../src/redis-url.js';
 import { bullConnection, redisOptions } from '../src/store/index.js';
 
 describe('parseRedisUrl', () => {
@@ -133,5 +134,41 @@ describe('Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_NAME)', () => {
     };
     expect(redisOptions(config)).toEqual(expected);
     expect(bullConnection(config)).toEqual({ ...expected, maxRetriesPerRequest: null });
+  });
+});
+
+describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
+  it('reads host:port lists as the sentinels are read', () => {
+    expect(parseClusterNodes(' ')).toEqual([]);
+    expect(parseClusterNodes('node-1.example.com:7000,[fd00::2]:7001')).toEqual([
+      { host: 'node-1.example.com', port: 7000 },
+      { host: 'fd00::2', port: 7001 },
+    ]);
+    expect(parseClusterNodes('n1:7000;n2:7000')).toMatch(
+      /^each node is host:port .*; not "n1:7000;n2:7000"$/,
+    );
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'n1' })).toThrow(
+      'bad configuration: REDIS_CLUSTER_NODES: each node is host:port with a port from 1 to 65535',
+    );
+  });
+
+  it('refuses Sentinel beside it, and a database other than 0, saying what to unset', () => {
+    expect(() =>
+      loadConfig({
+        REDIS_CLUSTER_NODES: 'n1:7000',
+        REDIS_SENTINELS: 's1:1',
+        REDIS_SENTINEL_NAME: 'm',
+      }),
+    ).toThrow(
+      'bad configuration: REDIS_CLUSTER_NODES: a Redis Cluster fails over by itself, without sentinels: unset REDIS_SENTINELS and REDIS_SENTINEL_NAME',
+    );
+    expect(() =>
+      loadConfig({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_URL: 'redis://h:6379/2' }),
+    ).toThrow(
+      'bad configuration: REDIS_URL: a Redis Cluster has only database 0, not /2: drop the /2 from REDIS_URL',
+    );
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_URL: 'redis://h:6379/0' }).keyPrefix,
+    ).toBe('{bp}');
   });
 });

@@ -3,7 +3,16 @@
 // The connections themselves are made in connection.ts.
 import type { Redis } from 'ioredis';
 
-export { bullConnection, connectRedis, type RedisTarget, redisOptions } from './connection.js';
+import { scanTargets } from './connection.js';
+
+export {
+  bullConnection,
+  connectRedis,
+  duplicateRedis,
+  type RedisTarget,
+  redisOptions,
+  scanTargets,
+} from './connection.js';
 
 export type Keys = ReturnType<typeof keysFor>;
 
@@ -103,12 +112,14 @@ export function epochBucketOf(seconds: number): string {
 /** Every key under the prefix, sorted (by SCAN: never blocks Redis as KEYS would). */
 export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const server of await scanTargets(redis)) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await server.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return keys.sort();
 }
 

@@ -80,9 +80,10 @@ describe('the range the README shows is the range enforced', () => {
       [
         'REDIS_URL',
         'REDIS_TLS_CA',
-        'REDIS_SENTINELS', // these three: test/redis-url.test.ts
+        'REDIS_SENTINELS', // these four: test/redis-url.test.ts
         'REDIS_SENTINEL_NAME',
         'REDIS_SENTINEL_PASSWORD',
+        'REDIS_CLUSTER_NODES',
         'KEY_PREFIX',
         'HOST',
         'LOG_LEVEL',

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { finalEventTypes, finalStatuses } from '../../spec/index.js';
-import { compareEventIds, type StoredEvent } from '../../store/index.js';
+import { compareEventIds, duplicateRedis, type StoredEvent } from '../../store/index.js';
 import { createEventHub, type Subscription } from '../event-hub.js';
 import { authProblems, idParams, problems } from '../schemas.js';
 
@@ -102,7 +102,7 @@ async function follow(request: FastifyRequest, id: string, writer: Writer, event
 export async function eventRoutes(app: FastifyInstance): Promise<void> {
   const { redis, config } = app.services;
   const hub = createEventHub(
-    redis.duplicate({ connectionName: `${config.keyPrefix}:api-events`, lazyConnect: true }),
+    duplicateRedis(redis, { connectionName: `${config.keyPrefix}:api-events`, lazyConnect: true }),
     redis,
   );
   const openByTenant = new Map<string, number>();
