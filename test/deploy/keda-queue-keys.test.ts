@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config.js';
-import { queueName } from '../../src/queue.js';
+import { datasetQueueName, queueName } from '../../src/queue.js';
 import { bullConnection, connectRedis } from '../../src/store/index.js';
 import { redisCluster } from '../helpers/redis-cluster.js';
 
@@ -21,7 +21,9 @@ const scaledObject = parseAllDocuments(file)
     (d) => d.toJS() as { kind: string; spec: { triggers: { metadata: { listName: string } }[] } },
   )
   .find((d) => d.kind === 'ScaledObject')!;
-const [waitList, activeList] = scaledObject.spec.triggers.map((t) => t.metadata.listName);
+const [waitList, activeList, datasetsList] = scaledObject.spec.triggers.map(
+  (t) => t.metadata.listName,
+);
 
 const prefix = `bp:test:keda-${randomUUID().slice(0, 8)}`;
 /** The manifest's key (for KEY_PREFIX `bp`) under this test's prefix. */
@@ -69,6 +71,20 @@ describe("the ScaledObject's lists on a real Redis", () => {
     expect(await redis.llen(wait)).toBe(0);
     expect(await redis.llen(active)).toBe(0);
     await worker.close();
+  });
+});
+
+describe("the ScaledObject's datasets list on a real Redis", () => {
+  it('LLEN counts the big uploads waiting for a worker (issue 16)', async () => {
+    const datasets = new Queue(datasetQueueName, { connection, prefix });
+    try {
+      await datasets.addBulk([1, 2, 3].map((n) => ({ name: 'read', data: { n } })));
+      expect(await redis.llen(ours(datasetsList!))).toBe(3);
+      expect(await datasets.getWaitingCount()).toBe(3);
+    } finally {
+      await datasets.obliterate({ force: true });
+      await datasets.close();
+    }
   });
 });
 

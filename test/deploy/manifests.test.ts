@@ -16,7 +16,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { healthRoutes } from '../../src/api/routes/health.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { queueName } from '../../src/queue.js';
+import { datasetQueueName, queueName } from '../../src/queue.js';
 import { parseRedisUrl } from '../../src/redis-url.js';
 import { settings } from '../../src/settings/index.js';
 
@@ -376,11 +376,18 @@ describe('deploy/: Kubernetes manifests', () => {
     const env = environmentOf(onlyContainer(worker));
     const config = loadConfig({ ...env, API_KEYS: someKeys });
     const keys = new QueueKeys(config.keyPrefix).getKeys(queueName);
-    expect(scaler.spec.triggers.map((t) => t.metadata.listName)).toEqual([keys.wait, keys.active]);
+    const datasets = new QueueKeys(config.keyPrefix).getKeys(datasetQueueName);
+    expect(scaler.spec.triggers.map((t) => t.metadata.listName)).toEqual([
+      keys.wait,
+      keys.active,
+      datasets.wait,
+    ]);
     const redis = parseRedisUrl(config.redisUrl);
     if (typeof redis === 'string') throw new Error(redis);
     for (const trigger of scaler.spec.triggers) {
-      expect(trigger.metadata.listLength).toBe(String(config.workerConcurrency));
+      // a worker reads one big upload at a time
+      const perWorker = trigger.metadata.listName === datasets.wait ? 1 : config.workerConcurrency;
+      expect(trigger.metadata.listLength).toBe(String(perWorker));
       expect(trigger.metadata.address).toBe(`${redis.host}:${redis.port}`);
       expect(trigger.metadata.databaseIndex).toBe(String(redis.db ?? 0));
       expect(trigger.metadata.enableTLS).toBe(String(redis.tls));
