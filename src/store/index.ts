@@ -18,7 +18,9 @@ export interface StoreOptions {
   maxJobEvents?: number;
   /** The most bytes of datasets and models a tenant may store (0: no quota). */
   storageQuotaBytes?: number;
-  /** Where models' files go (issue 16); without one, models keep their weights in Redis. */
+  /**
+   * Where models' files and checkpoints' arrays go (issue 16); without one, both stay in Redis.
+   */
   blobs?: BlobStore;
 }
 
@@ -36,11 +38,15 @@ export function createStores(
   return {
     keys,
     usage,
-    checkpoints: createCheckpointStore(redis, keys, ttl),
+    checkpoints: createCheckpointStore(redis, keys, ttl, options.blobs),
     datasets: createDatasetStore(redis, keys, usage),
     events: createEventStore(redis, keys, maxEvents),
     idempotency: createIdempotencyStore(redis, keys),
-    jobs: createJobStore(redis, keys, { finishedTtlSeconds: ttl, maxEvents }),
+    jobs: createJobStore(redis, keys, {
+      finishedTtlSeconds: ttl,
+      maxEvents,
+      blobs: options.blobs,
+    }),
     models: createModelStore(redis, keys, options.blobs),
     outputs: createOutputStore(redis, keys),
   };
