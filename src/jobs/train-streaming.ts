@@ -62,6 +62,7 @@ function createRecorder({ t, checkpoint, history }: StreamingRun, guard: Guard) 
   const { job, options, fence } = t;
   const writes: Promise<unknown>[] = [];
   let saving: Promise<void> = Promise.resolve();
+  let inFlight = false;
   const epochHooks = job.spec.webhook?.events.includes('epoch') === true;
   let hooked = Number.NEGATIVE_INFINITY;
   // reports' elapsedMs runs on over the whole job (and from a checkpoint): an epoch took the step
@@ -85,10 +86,17 @@ function createRecorder({ t, checkpoint, history }: StreamingRun, guard: Guard) 
       writes.push(t.lifecycle.epoch(job, event, epochs, seconds, fence, tell).then(guard.heard));
     },
     checkpointIfDue(training: Training) {
-      if (performance.now() - saved < options.checkpointMs) return;
+      // not while the last one is still being written (a blob put, then Redis): saves queued
+      // behind a slow store would each hold a copy and leave the latest further behind
+      if (inFlight || performance.now() - saved < options.checkpointMs) return;
       const copy = training.checkpoint(); // copies, so training may go on at once
       const kept = copyHistory(history);
-      saving = saving.then(() => save(copy, kept));
+      inFlight = true;
+      saving = saving
+        .then(() => save(copy, kept))
+        .finally(() => {
+          inFlight = false;
+        });
       saved = performance.now();
     },
     /** Shutting down: this batch boundary's state goes to Redis for the next worker. */
