@@ -62,7 +62,6 @@ function createRecorder({ t, checkpoint, history }: StreamingRun, guard: Guard) 
   const { job, options, fence } = t;
   const writes: Promise<unknown>[] = [];
   let saving: Promise<void> = Promise.resolve();
-  let inFlight = false;
   const epochHooks = job.spec.webhook?.events.includes('epoch') === true;
   let hooked = Number.NEGATIVE_INFINITY;
   // reports' elapsedMs runs on over the whole job (and from a checkpoint): an epoch took the step
@@ -86,17 +85,10 @@ function createRecorder({ t, checkpoint, history }: StreamingRun, guard: Guard) 
       writes.push(t.lifecycle.epoch(job, event, epochs, seconds, fence, tell).then(guard.heard));
     },
     checkpointIfDue(training: Training) {
-      // not while the last one is still being written (a blob put, then Redis): saves queued
-      // behind a slow store would each hold a copy and leave the latest further behind
-      if (inFlight || performance.now() - saved < options.checkpointMs) return;
+      if (performance.now() - saved < options.checkpointMs) return;
       const copy = training.checkpoint(); // copies, so training may go on at once
       const kept = copyHistory(history);
-      inFlight = true;
-      saving = saving
-        .then(() => save(copy, kept))
-        .finally(() => {
-          inFlight = false;
-        });
+      saving = saving.then(() => save(copy, kept));
       saved = performance.now();
     },
     /** Shutting down: this batch boundary's state goes to Redis for the next worker. */
@@ -105,7 +97,10 @@ function createRecorder({ t, checkpoint, history }: StreamingRun, guard: Guard) 
       await save(training.checkpoint(), history);
     },
     settle: () => Promise.all([...writes, saving]),
-    drain: () => Promise.all(writes.splice(0)),
+    // the checkpoint too: its save (a blob put, then Redis) is a dozen steps, each waiting for
+    // the event loop, which turns only between slices: left to run beside training it would
+    // finish seconds of epochs late, and a crash meanwhile lose them
+    drain: () => Promise.all([...writes.splice(0), saving]),
   };
 }
 
