@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultTenant } from '../../src/config.js';
 import type { TrainCheckpoint } from '../../src/engine/index.js';
-import { decodeCheckpointFile } from '../../src/spec/checkpoint-file.js';
+import { decodeCheckpointFile, encodeCheckpointFile } from '../../src/spec/checkpoint-file.js';
 import { fileBlobStore } from '../../src/store/blobs/file-blobs.js';
 import { connectRedis, createStores, deleteKeysUnder } from '../../src/store/index.js';
 import { recordOnlySpec } from '../helpers/store.js';
@@ -177,6 +178,30 @@ describe('checkpoints in the blob store', () => {
     expect(await inBlobs.jobs.remove('b3')).toBe('ok');
     expect(await listed()).toEqual([]);
     expect(await redis.exists(keys.blobRefs, keys.blobDeleting)).toBe(0);
+  });
+
+  it('a save waits out a delete of the same content, then stores the blob again', async () => {
+    const c = checkpoint(true);
+    const file = encodeCheckpointFile({
+      order: c.order,
+      params: c.params,
+      slots: c.optimizer.slots,
+      best: c.best,
+    });
+    const { sha256 } = await blobs.put(Readable.from(file.chunks, { objectMode: false }));
+    // as a delete leaves it between its script and its blob delete
+    await redis.hset(keys.blobDeleting, sha256, Date.now() + 60_000);
+    const saving = inBlobs.checkpoints.save('b5', c);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await redis.exists(keys.checkpoint('b5'))).toBe(0); // still waiting
+    await blobs.delete(sha256);
+    await redis.hdel(keys.blobDeleting, sha256);
+    expect(await saving).toBe('ok');
+    expect(await redis.hget(keys.checkpoint('b5'), 'blob')).toBe(sha256);
+    expect(await listed()).toEqual([sha256]);
+    expect(await inBlobs.checkpoints.load('b5')).toEqual(c);
+    await inBlobs.checkpoints.delete('b5');
+    expect(await listed()).toEqual([]);
   });
 
   it('reads a checkpoint saved inline (before the blob store), and replaces it with a blob', async () => {
