@@ -99,7 +99,9 @@ const paramsFrom = (buffer: Buffer, meta: Meta): Parameters => {
 export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0, blobs?: BlobStore) {
   const { deleteBlob, dropIfUnreferenced } = blobRefs(redis, keys, blobs);
 
-  // The hash's fields besides the blob, written in one script.
+  // Replaces the hash with `fields` in one script, then deletes the blob of the checkpoint it
+  // replaced. The checkpoint is written by then: a blob store failing now only leaves that blob
+  // to the orphan sweep (blob-sweep.ts), not the try to fail.
   async function write(
     jobId: string,
     fence: Fence,
@@ -119,7 +121,7 @@ export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0, 
       ...Object.entries(fields).flat(),
     )) as 'fenced' | 'deleting' | [string, string];
     if (typeof answer === 'string') return answer;
-    await deleteBlob(answer[1]); // the checkpoint this one replaced, now named by none
+    await deleteBlob(answer[1]).catch(() => {});
     return 'ok';
   }
 
