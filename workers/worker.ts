@@ -1,6 +1,7 @@
 // A worker process: a BullMQ Worker on the `training` queue whose processor runs sandboxed in
 // worker threads (concurrency from config), plus a subscriber that turns cancel requests
-// published by any API into BullMQ cancellations of the jobs this process runs.
+// published by any API into BullMQ cancellations of the jobs this process runs, and the orphaned
+// blobs' sweep every BLOB_SWEEP_SECONDS.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { defaultTenant, loadConfigOrExit } from '../src/config.js';
@@ -9,8 +10,15 @@ import { createLifecycle } from '../src/jobs/lifecycle.js';
 import { createLogger } from '../src/log.js';
 import { type DatasetJob, datasetQueueName, queueName } from '../src/queue.js';
 import type { JobError, JobPayload } from '../src/spec/index.js';
+import { startBlobSweeps } from '../src/store/blob-sweep.js';
 import { lazyBlobStore } from '../src/store/blobs/index.js';
-import { bullConnection, channelsFor, connectRedis, storesByTenant } from '../src/store/index.js';
+import {
+  blobKeysFor,
+  bullConnection,
+  channelsFor,
+  connectRedis,
+  storesByTenant,
+} from '../src/store/index.js';
 import { enableRelaxedSimd } from '../src/wasm-features.js';
 import { createNotify, createWebhookQueueFor, createWebhookWorker } from '../src/webhooks.js';
 
@@ -19,11 +27,19 @@ enableRelaxedSimd(config.wasmRelaxedSimd); // before any training thread compile
 const log = createLogger(config.logLevel, 'worker');
 const redis = connectRedis(config);
 const subscriber = connectRedis(config);
+const blobs = lazyBlobStore(config);
 const storesFor = storesByTenant(redis, config.keyPrefix, {
   finishedTtlSeconds: config.finishedJobTtlSeconds,
   maxJobEvents: config.maxJobEvents,
   storageQuotaBytes: config.maxTenantStorageBytes,
-  blobs: lazyBlobStore(config),
+  blobs,
+});
+const stopBlobSweeps = startBlobSweeps({
+  blobs,
+  redis,
+  keys: blobKeysFor(config.keyPrefix),
+  everySeconds: config.blobSweepSeconds,
+  log,
 });
 
 const worker = new Worker<JobPayload>(
@@ -125,7 +141,8 @@ async function shutdown(signal: string) {
   const closed = Promise.all([worker.close(), datasetWorker.close()]);
   worker.cancelAllJobs(handoffReason);
   await closed;
-  await Promise.all([deliverer.close(), webhookQueue.close()]);
+  await Promise.all([deliverer.close(), webhookQueue.close(), stopBlobSweeps()]);
+  await blobs.close();
   subscriber.disconnect();
   await redis.quit();
   process.exit(0);

@@ -97,7 +97,10 @@ function createRecorder({ t, checkpoint, history }: StreamingRun, guard: Guard) 
       await save(training.checkpoint(), history);
     },
     settle: () => Promise.all([...writes, saving]),
-    drain: () => Promise.all(writes.splice(0)),
+    // the checkpoint too: its save (a blob put, then Redis) is a dozen steps, each waiting for
+    // the event loop, which turns only between slices: left to run beside training it would
+    // finish seconds of epochs late, and a crash meanwhile lose them
+    drain: () => Promise.all([...writes.splice(0), saving]),
   };
 }
 

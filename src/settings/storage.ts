@@ -74,6 +74,12 @@ export const storageSettings = {
     default: '',
     doc: 'The region of an `s3://` `BLOB_URL`; empty: `us-east-1`.',
   },
+  blobSweepSeconds: {
+    env: 'BLOB_SWEEP_SECONDS',
+    ...int(0),
+    default: '3600',
+    doc: 'How often a worker deletes the blobs no record names that are over an hour old (one worker a round; 0: never), the bytes a record that expired or a process that died left behind.',
+  },
   idempotencyTtlSeconds: {
     env: 'IDEMPOTENCY_TTL_SECONDS',
     ...int(1),

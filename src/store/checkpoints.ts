@@ -1,24 +1,53 @@
 // Each running job's latest checkpoint (engine TrainCheckpoint): one Redis hash per job, replaced
-// whole in one MULTI, so a reader sees the previous checkpoint or the next, never half of one.
-// Float buffers are stored as their raw bytes (exact); the rest as JSON (doubles round-trip).
+// whole in one Lua step, so a reader sees the previous checkpoint or the next, never half of one.
+// Its arrays (sample order, W, b, optimizer slots, best weights) are one checkpoint file
+// (spec/checkpoint-file.ts) in the blob store (issue 16), the hash keeping the rest as JSON
+// (doubles round-trip) and the blob's `{blob, bytes}`; the blob's reference count (blob-refs.ts)
+// changes in the script that replaces or deletes the hash, so a replaced checkpoint's blob goes,
+// and so does the last one's when its job ends (job-scripts.ts). A hash that expires by its TTL
+// leaves its blob to the orphan sweep (blob-sweep.ts). Checkpoints written before issue 16, or by
+// a store made without a blob store, hold their arrays' raw bytes in the hash: both are read.
 // The model's bounded history rides along: the event stream it was once rebuilt from is trimmed.
+import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { EpochReport, Parameters, TrainCheckpoint } from '../engine/index.js';
+import { decodeCheckpointFile, encodeCheckpointFile } from '../spec/checkpoint-file.js';
 import type { HistoryState } from '../spec/history.js';
+import { blobRefs, blobRefsLua } from './blob-refs.js';
+import type { BlobStore } from './blobs/index.js';
 import { type Fence, fencedOutLua } from './fence.js';
 import type { Keys } from './redis.js';
 
 /** A checkpoint with the history of the epochs it has completed. */
 export type StoredCheckpoint = TrainCheckpoint & { history?: HistoryState };
 
-// KEYS: job hash, checkpoint. ARGV: fence, TTL (0: none), field/value pairs. Replaces the
-// checkpoint whole unless the try lost the job.
-const saveScript = `${fencedOutLua}
+// KEYS: job hash, checkpoint, the blob refs, the blobs being deleted. ARGV: fence, TTL (0:
+// none), the blob ('' for arrays inline), field/value pairs. Replaces the checkpoint whole unless
+// the try lost the job ('fenced') or its blob is being deleted ('deleting': put it again, then
+// save). Else {'ok', the previous checkpoint's blob when no record names it any more ('' if none)}.
+const saveScript = `${fencedOutLua}${blobRefsLua}
 if fencedOut(KEYS[1], ARGV[1]) then return 'fenced' end
+local blob = ARGV[3]
+if blob ~= '' and beingDeleted(KEYS[4], blob) then return 'deleting' end
+local old = redis.call('HGET', KEYS[2], 'blob') or ''
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], unpack(ARGV, 3, #ARGV))
+redis.call('HSET', KEYS[2], unpack(ARGV, 4, #ARGV))
 if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
-return 'ok'
+local drop = ''
+if old ~= blob then
+  if blob ~= '' then redis.call('HINCRBY', KEYS[3], blob, 1) end
+  if old ~= '' then drop = unref(KEYS[3], KEYS[4], old) end
+end
+return {'ok', drop}
+`;
+
+// KEYS: checkpoint, the blob refs, the blobs being deleted. Deletes the checkpoint; its blob
+// when no record names it any more ('' if none).
+const deleteScript = `${blobRefsLua}
+local blob = redis.call('HGET', KEYS[1], 'blob') or ''
+redis.call('DEL', KEYS[1])
+if blob == '' then return '' end
+return unref(KEYS[2], KEYS[3], blob)
 `;
 
 interface Meta {
@@ -63,10 +92,77 @@ const paramsFrom = (buffer: Buffer, meta: Meta): Parameters => {
   return { W: parts.slice(0, meta.W.length), b: parts.slice(meta.W.length) };
 };
 
-/** `ttlSeconds` (0: none) bounds how long a checkpoint of a job nobody finishes can linger. */
-export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) {
+/**
+ * `ttlSeconds` (0: none) bounds how long a checkpoint of a job nobody finishes can linger. With
+ * `blobs`, the arrays go to the blob store; without (tests of other parts), inline in the hash.
+ */
+export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0, blobs?: BlobStore) {
+  const { deleteBlob, dropIfUnreferenced } = blobRefs(redis, keys, blobs);
+
+  // Replaces the hash with `fields` in one script, then deletes the blob of the checkpoint it
+  // replaced. The checkpoint is written by then: a blob store failing now only leaves that blob
+  // to the orphan sweep (blob-sweep.ts), not the try to fail.
+  async function write(
+    jobId: string,
+    fence: Fence,
+    blob: string,
+    fields: Record<string, string | Buffer | number>,
+  ): Promise<'ok' | 'fenced' | 'deleting'> {
+    const answer = (await redis.eval(
+      saveScript,
+      4,
+      keys.job(jobId),
+      keys.checkpoint(jobId),
+      keys.blobRefs,
+      keys.blobDeleting,
+      fence,
+      ttlSeconds,
+      blob,
+      ...Object.entries(fields).flat(),
+    )) as 'fenced' | 'deleting' | [string, string];
+    if (typeof answer === 'string') return answer;
+    await deleteBlob(answer[1]).catch(() => {});
+    return 'ok';
+  }
+
+  async function saveInBlob(
+    store: BlobStore,
+    jobId: string,
+    c: TrainCheckpoint,
+    fence: Fence,
+    meta: string,
+  ): Promise<'ok' | 'fenced'> {
+    for (;;) {
+      const file = encodeCheckpointFile({
+        order: c.order,
+        params: c.params,
+        slots: c.optimizer.slots,
+        best: c.best,
+      });
+      const put = await store.put(Readable.from(file.chunks, { objectMode: false }));
+      let answer: Awaited<ReturnType<typeof write>>;
+      try {
+        answer = await write(jobId, fence, put.sha256, {
+          meta,
+          blob: put.sha256,
+          bytes: put.bytes,
+        });
+      } catch (error) {
+        await dropIfUnreferenced(put.sha256).catch(() => {});
+        throw error;
+      }
+      if (answer === 'deleting') {
+        // a delete of this very content is under way: once it is done, put it again
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (answer === 'fenced') await dropIfUnreferenced(put.sha256);
+      return answer;
+    }
+  }
+
   return {
-    /** 'fenced' (nothing written) when `fence` is no longer the job's. */
+    /** 'fenced' (nothing written, no blob left) when `fence` is no longer the job's. */
     async save(
       jobId: string,
       c: TrainCheckpoint,
@@ -93,6 +189,7 @@ export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) 
         savedAt: new Date().toISOString(),
         ...(history ? { history } : {}),
       };
+      if (blobs) return saveInBlob(blobs, jobId, c, fence, JSON.stringify(meta));
       const fields: Record<string, string | Buffer> = {
         meta: JSON.stringify(meta),
         order: bytesOf([c.order]),
@@ -100,31 +197,32 @@ export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) 
         optimizer: bytesOf(c.optimizer.slots),
       };
       if (c.best) fields.best = bytesOf([...c.best.W, ...c.best.b]);
-      return (await redis.eval(
-        saveScript,
-        2,
-        keys.job(jobId),
-        keys.checkpoint(jobId),
-        fence,
-        ttlSeconds,
-        ...Object.entries(fields).flat(),
-      )) as 'ok' | 'fenced';
+      // no blob, so never 'deleting'
+      return (await write(jobId, fence, '', fields)) as 'ok' | 'fenced';
     },
 
     async load(jobId: string): Promise<StoredCheckpoint | null> {
       const h = await redis.hgetallBuffer(keys.checkpoint(jobId));
       if (!h.meta) return null;
       const meta = JSON.parse(h.meta.toString('utf8')) as Meta;
+      const arrays = h.blob
+        ? await arraysOf(jobId, h.blob.toString('utf8'))
+        : {
+            order: new Uint32Array(new Uint8Array(h.order!).buffer),
+            params: paramsFrom(h.params!, meta),
+            slots: floatsFrom(h.optimizer!, meta.slots),
+            best: meta.hasBest ? paramsFrom(h.best!, meta) : null,
+          };
       return {
         epoch: meta.epoch,
         position: meta.position,
         errorSum: meta.errorSum,
         correct: meta.correct,
         random: meta.random,
-        order: new Uint32Array(new Uint8Array(h.order!).buffer),
-        params: paramsFrom(h.params!, meta),
-        optimizer: { steps: meta.optimizerSteps, slots: floatsFrom(h.optimizer!, meta.slots) },
-        best: meta.hasBest ? paramsFrom(h.best!, meta) : null,
+        order: arrays.order,
+        params: arrays.params,
+        optimizer: { steps: meta.optimizerSteps, slots: arrays.slots },
+        best: arrays.best,
         bestError: meta.bestError ?? Number.POSITIVE_INFINITY,
         ...(meta.bestReport ? { bestReport: meta.bestReport } : {}),
         ...(meta.last ? { last: meta.last } : {}),
@@ -135,10 +233,28 @@ export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0) 
       };
     },
 
+    /** Deletes the job's checkpoint and its blob (when no other record names it). */
     async delete(jobId: string): Promise<void> {
-      await redis.del(keys.checkpoint(jobId));
+      const drop = (await redis.eval(
+        deleteScript,
+        3,
+        keys.checkpoint(jobId),
+        keys.blobRefs,
+        keys.blobDeleting,
+      )) as string;
+      await deleteBlob(drop);
     },
   };
+
+  // The arrays of a checkpoint that keeps them in the blob store.
+  async function arraysOf(jobId: string, blob: string) {
+    const stream = blobs ? await blobs.get(blob) : null;
+    if (!stream)
+      throw new Error(`job ${jobId}: its checkpoint file ${blob} is not in the blob store`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return decodeCheckpointFile(Buffer.concat(chunks));
+  }
 }
 
 export type CheckpointStore = ReturnType<typeof createCheckpointStore>;

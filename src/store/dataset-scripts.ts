@@ -2,7 +2,7 @@
 // counts and the tenant's usage change together in one of these, so Redis applies them whole.
 // A record names up to two blobs: `blob`, its data (a dataset file), and while it is processing
 // `source`, the upload it is being read from. Not the key names (redis.ts), nor the calls.
-import { blobRefsLua } from './model-scripts.js';
+import { blobRefsLua } from './blob-refs.js';
 import { usageLua } from './usage.js';
 
 // KEYS: the dataset, the tenant's usage, the blob refs, the blobs being deleted.

@@ -19,6 +19,7 @@ import { type TargetKind, targetKindOf } from '../data/shape.js';
 import type { TableDataset } from '../data/table-dataset.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
+import { blobRefs } from './blob-refs.js';
 import type { BlobStore } from './blobs/index.js';
 import {
   deleteScript,
@@ -27,7 +28,6 @@ import {
   pendingScript,
   saveScript,
 } from './dataset-scripts.js';
-import { dropScript } from './model-scripts.js';
 import type { Keys } from './redis.js';
 import { charge, type Usage, usageKey } from './usage.js';
 
@@ -185,18 +185,7 @@ export type ReadData = { rows: DataRows } | { table: TableDataset };
 export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs?: BlobStore) {
   const item = (id: string) => `dataset:${id}`;
 
-  // Deletes a blob no record names (marked as being deleted by the script that said so).
-  async function deleteBlob(sha256: string): Promise<void> {
-    if (!blobs || sha256 === '') return;
-    await blobs.delete(sha256);
-    await redis.hdel(keys.blobDeleting, sha256);
-  }
-
-  // After a put whose record was not written: the blob goes unless a record names it.
-  async function dropIfUnreferenced(sha256: string): Promise<void> {
-    const marked = await redis.eval(dropScript, 2, keys.blobRefs, keys.blobDeleting, sha256);
-    if (marked === 1) await deleteBlob(sha256);
-  }
+  const { deleteBlob, dropIfUnreferenced } = blobRefs(redis, keys, blobs);
 
   // Puts the file and runs `record` with its blob until the blob is not being deleted: a delete
   // of this very content under way is waited out, then the content put again.

@@ -18,7 +18,7 @@ export interface StoreOptions {
   maxJobEvents?: number;
   /** The most bytes of datasets and models a tenant may store (0: no quota). */
   storageQuotaBytes?: number;
-  /** Where datasets' and models' bytes go (issue 16); without one, they stay in Redis. */
+  /** Where datasets', models' and checkpoints' bytes go (issue 16); without one, in Redis. */
   blobs?: BlobStore;
 }
 
@@ -36,11 +36,15 @@ export function createStores(
   return {
     keys,
     usage,
-    checkpoints: createCheckpointStore(redis, keys, ttl),
+    checkpoints: createCheckpointStore(redis, keys, ttl, options.blobs),
     datasets: createDatasetStore(redis, keys, usage, options.blobs),
     events: createEventStore(redis, keys, maxEvents),
     idempotency: createIdempotencyStore(redis, keys),
-    jobs: createJobStore(redis, keys, { finishedTtlSeconds: ttl, maxEvents }),
+    jobs: createJobStore(redis, keys, {
+      finishedTtlSeconds: ttl,
+      maxEvents,
+      blobs: options.blobs,
+    }),
     models: createModelStore(redis, keys, options.blobs),
     outputs: createOutputStore(redis, keys),
   };

@@ -1,6 +1,7 @@
 // The Lua steps of the job store (store/jobs.ts): each job's state change, with its events,
 // its fence check and what it owns, happens in one of these. Not called from elsewhere.
 import { finalStatuses } from '../spec/index.js';
+import { blobRefsLua } from './blob-refs.js';
 import { appendLua } from './events.js';
 import { fencedOutLua } from './fence.js';
 import { usageLua } from './usage.js';
@@ -20,18 +21,30 @@ appendEvent(KEYS[2], tonumber(ARGV[3]), ARGV[#ARGV])
 return 'ok'
 `;
 
-// What a job owns goes when it finishes: its checkpoint and inline dataset (and that one's bytes
-// from the tenant's usage) at once; its record, stream, model-id claim and Idempotency-Key
-// expire after the TTL (0: kept), when the sweep takes it off the lists. KEYS as transition's.
-const finishLua = `
+// A checkpoint's blob, unreferenced as its hash is deleted (blob-refs.ts): the blob's key when
+// no record names it any more, for the caller to delete, else ''.
+const dropCheckpointLua = `
+local function dropCheckpoint(checkpoint, refs, deleting)
+  local blob = redis.call('HGET', checkpoint, 'blob')
+  redis.call('DEL', checkpoint)
+  if not blob then return '' end
+  return unref(refs, deleting, blob)
+end
+`;
+
+// What a job owns goes when it finishes: its checkpoint (answering its blob, as dropCheckpoint)
+// and inline dataset (and that one's bytes from the tenant's usage) at once; its record, stream,
+// model-id claim and Idempotency-Key expire after the TTL (0: kept), when the sweep takes it off
+// the lists. KEYS as transition's.
+const finishLua = `${blobRefsLua}${dropCheckpointLua}
 local function finish(id, ttl, datasetPrefix, idempotencyPrefix)
-  redis.call('DEL', KEYS[6])
+  local drop = dropCheckpoint(KEYS[6], KEYS[8], KEYS[9])
   local owned = redis.call('HGET', KEYS[1], 'ownedDataset')
   if owned then
     redis.call('UNLINK', datasetPrefix .. owned)
     release(KEYS[5], 'dataset:' .. owned)
   end
-  if ttl <= 0 then return end
+  if ttl <= 0 then return drop end
   -- a batch-predictions job's output (store/outputs.ts: the record's key and ':output')
   for _, key in ipairs({KEYS[1], KEYS[2], KEYS[7], KEYS[1] .. ':output'}) do
     redis.call('EXPIRE', key, ttl)
@@ -41,15 +54,17 @@ local function finish(id, ttl, datasetPrefix, idempotencyPrefix)
   if idempotency then redis.call('EXPIRE', idempotencyPrefix .. idempotency, ttl, 'LT') end
   local t = redis.call('TIME')
   redis.call('ZADD', KEYS[4], tonumber(t[1]) + ttl, id)
+  return drop
 end
 `;
 
 // KEYS: job hash, event stream, the service's counts by status, the tenant's expiring-jobs set,
-// its usage hash, the job's checkpoint, its model-id claim. ARGV: id, status-set prefix,
-// allowed from (comma list), to, event count n, TTL of a finished job (-1: not finishing), cap
-// on the target status set (0: none), fence ('' for none), stream maxlen, dataset key prefix,
-// idempotency key prefix, n event JSONs, then field/value pairs. Returns 'ok', 'full' (the target set holds cap jobs),
-// 'fenced', the current status, or 'missing'.
+// its usage hash, the job's checkpoint, its model-id claim, the blob refs, the blobs being
+// deleted. ARGV: id, status-set prefix, allowed from (comma list), to, event count n, TTL of a
+// finished job (-1: not finishing), cap on the target status set (0: none), fence ('' for none),
+// stream maxlen, dataset key prefix, idempotency key prefix, n event JSONs, then field/value
+// pairs. Returns {'ok', the checkpoint's blob to delete ('' for none)}, 'full' (the target set
+// holds cap jobs), 'fenced', the current status, or 'missing'.
 export const transitionScript = `${fencedOutLua}${appendLua}${usageLua}${finishLua}
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return 'missing' end
@@ -69,8 +84,9 @@ redis.call('HINCRBY', KEYS[3], current, -1)
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
 for i = 12, 11 + n do appendEvent(KEYS[2], tonumber(ARGV[9]), ARGV[i]) end
 local ttl = tonumber(ARGV[6])
-if ttl >= 0 then finish(ARGV[1], ttl, ARGV[10], ARGV[11]) end
-return 'ok'
+local drop = ''
+if ttl >= 0 then drop = finish(ARGV[1], ttl, ARGV[10], ARGV[11]) end
+return {'ok', drop}
 `;
 
 // KEYS: the tenant's expiring-jobs set, all-jobs set, the service's counts by status, the
@@ -91,10 +107,11 @@ return #ids
 `;
 
 // KEYS: job hash, event stream, checkpoint, model-id claim, all-jobs set, expiring-jobs set,
-// the service's counts, the tenant's usage. ARGV: id, status-set prefix, dataset key prefix,
-// idempotency key prefix. Deletes a finished job and all it owns (not its model); returns 'ok',
+// the service's counts, the tenant's usage, the blob refs, the blobs being deleted. ARGV: id,
+// status-set prefix, dataset key prefix, idempotency key prefix. Deletes a finished job and all
+// it owns (not its model); returns {'ok', a checkpoint's blob to delete ('' for none)},
 // 'missing' or the status of a job not finished.
-export const removeScript = `${usageLua}
+export const removeScript = `${usageLua}${blobRefsLua}${dropCheckpointLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 local finished = {${finalStatuses.map((s) => `${s} = true`).join(', ')}}
@@ -109,13 +126,15 @@ if key then
   local entry = redis.call('GET', ARGV[4] .. key)
   if entry and cjson.decode(entry).jobId == ARGV[1] then redis.call('DEL', ARGV[4] .. key) end
 end
-redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[1] .. ':output')
+-- none left normally (the job's end dropped it), but a blob must never outlive its record
+local drop = dropCheckpoint(KEYS[3], KEYS[9], KEYS[10])
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[4], KEYS[1] .. ':output')
 release(KEYS[8], 'output:' .. ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', ARGV[2] .. status, ARGV[1])
 redis.call('HINCRBY', KEYS[7], status, -1)
-return 'ok'
+return {'ok', drop}
 `;
 
 // KEYS: job hash. A try takes the running job: a new fence, the progress written so far (read

@@ -9,6 +9,8 @@ import {
   type JobStatus,
   type Progress,
 } from '../spec/index.js';
+import { blobRefs } from './blob-refs.js';
+import type { BlobStore } from './blobs/index.js';
 import type { Fence } from './fence.js';
 import { fromHash, toHash } from './job-record.js';
 import {
@@ -36,11 +38,17 @@ export interface JobStoreOptions {
   finishedTtlSeconds?: number;
   /** About how many events each job's stream keeps (0: all). */
   maxEvents?: number;
+  /** Where checkpoints' blobs are: a job's end deletes its last one's. */
+  blobs?: BlobStore | undefined;
 }
 
 export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOptions = {}) {
   const ttl = options.finishedTtlSeconds ?? 0;
   const maxEvents = options.maxEvents ?? 0;
+  const { deleteBlob } = blobRefs(redis, keys, options.blobs);
+  // After a script that ended a job: its checkpoint's blob goes. The job's change is made, so a
+  // blob store that fails now only leaves the blob to the orphan sweep (blob-sweep.ts).
+  const dropCheckpointBlob = (sha256: string) => deleteBlob(sha256).catch(() => {});
   /** Takes finished jobs past their TTL off the lists (and out of the counts). */
   const sweep = () =>
     redis.eval(
@@ -134,9 +142,9 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
       fence: Fence = '',
     ): Promise<'ok' | 'missing' | 'full' | 'fenced' | JobStatus> {
       const pairs = Object.entries(toHash(fields)).flat();
-      const result = await redis.eval(
+      const result = (await redis.eval(
         transitionScript,
-        7,
+        9,
         keys.job(id),
         keys.jobEvents(id),
         keys.jobCounts,
@@ -144,6 +152,8 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
         usageKey(keys),
         keys.checkpoint(id),
         keys.jobModel(id),
+        keys.blobRefs,
+        keys.blobDeleting,
         id,
         keys.jobsByStatus,
         from.join(','),
@@ -157,8 +167,10 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
         keys.idempotency(''),
         ...events.map((e) => JSON.stringify(e)),
         ...pairs,
-      );
-      return result as 'ok' | 'missing' | 'full' | 'fenced' | JobStatus;
+      )) as 'missing' | 'full' | 'fenced' | JobStatus | [string, string];
+      if (typeof result === 'string') return result;
+      await dropCheckpointBlob(result[1]);
+      return 'ok';
     },
 
     /**
@@ -192,9 +204,9 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
      * not finished.
      */
     async remove(id: string): Promise<'ok' | 'missing' | JobStatus> {
-      return (await redis.eval(
+      const result = (await redis.eval(
         removeScript,
-        8,
+        10,
         keys.job(id),
         keys.jobEvents(id),
         keys.checkpoint(id),
@@ -203,11 +215,16 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
         keys.expiringJobs,
         keys.jobCounts,
         usageKey(keys),
+        keys.blobRefs,
+        keys.blobDeleting,
         id,
         keys.jobsByStatus,
         keys.dataset(''),
         keys.idempotency(''),
-      )) as 'ok' | 'missing' | JobStatus;
+      )) as 'missing' | JobStatus | [string, string];
+      if (typeof result === 'string') return result;
+      await dropCheckpointBlob(result[1]);
+      return 'ok';
     },
 
     /** Removes a queued job as if never created (its enqueue failed): 'ok', or why not. */

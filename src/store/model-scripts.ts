@@ -1,34 +1,11 @@
 // The model store's Lua scripts (store/models.ts): each write of a model's record, its name's
 // registry and its blob's reference count happens in one of these, so Redis applies it whole.
 // Not the key names (redis.ts), nor the calls (models.ts).
+import { blobRefsLua } from './blob-refs.js';
 import { fencedOutLua } from './fence.js';
 import { usageLua } from './usage.js';
 
-// Lua: the blob reference count. unref counts one record fewer and, at none, marks the blob as
-// being deleted (for a minute at most) and answers its key, for the caller to delete the blob.
-export const blobRefsLua = `
-local function nowMs()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function beingDeleted(deleting, sha)
-  return tonumber(redis.call('HGET', deleting, sha) or '0') > nowMs()
-end
-local function unref(refs, deleting, sha)
-  if redis.call('HINCRBY', refs, sha, -1) > 0 then return '' end
-  redis.call('HDEL', refs, sha)
-  redis.call('HSET', deleting, sha, nowMs() + 60000)
-  return sha
-end
-`;
-
-// KEYS: the blob refs, the blobs being deleted. ARGV: the blob. 1 (marked: delete it) when no
-// record names it and no delete is under way; else 0.
-export const dropScript = `${blobRefsLua}
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 or beingDeleted(KEYS[2], ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], nowMs() + 60000)
-return 1
-`;
+export { dropScript } from './blob-refs.js';
 
 // JSON of an object with `,"version":N` added before its closing brace (Lua: the version is only
 // known inside the script).

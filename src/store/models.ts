@@ -23,15 +23,10 @@ import { AppError } from '../errors.js';
 import type { ModelDocument, ModelNaming, ModelRef } from '../spec/index.js';
 import { decodeModelFile, encodeModelFile } from '../spec/model-file.js';
 import { latestAlias, parseModelRef } from '../spec/model-ref.js';
+import { blobRefs } from './blob-refs.js';
 import type { BlobStore } from './blobs/index.js';
 import type { Fence } from './fence.js';
-import {
-  deleteScript,
-  dropScript,
-  resolveScript,
-  saveScript,
-  setAliasScript,
-} from './model-scripts.js';
+import { deleteScript, resolveScript, saveScript, setAliasScript } from './model-scripts.js';
 import type { Keys } from './redis.js';
 import { usageKey } from './usage.js';
 
@@ -133,6 +128,7 @@ export interface NameRecord {
  */
 export function createModelStore(redis: Redis, keys: Keys, blobs?: BlobStore) {
   const nameKeys = (name: string) => [keys.nameVersions(name), keys.nameAliases(name)];
+  const { deleteBlob, dropIfUnreferenced } = blobRefs(redis, keys, blobs);
 
   async function write(model: StoredModel, fence: Fence): Promise<'fenced' | StoredModel> {
     const { version: _, ...unversioned } = model;
@@ -162,19 +158,6 @@ export function createModelStore(redis: Redis, keys: Keys, blobs?: BlobStore) {
       if (answer === 'fenced') await dropIfUnreferenced(put.sha256);
       return answer;
     }
-  }
-
-  // Deletes a blob no record names (marked as being deleted by the script that said so).
-  async function deleteBlob(sha256: string): Promise<void> {
-    if (!blobs || sha256 === '') return;
-    await blobs.delete(sha256);
-    await redis.hdel(keys.blobDeleting, sha256);
-  }
-
-  // After a put whose record was not written: the blob goes unless a record names it.
-  async function dropIfUnreferenced(sha256: string): Promise<void> {
-    const marked = await redis.eval(dropScript, 2, keys.blobRefs, keys.blobDeleting, sha256);
-    if (marked === 1) await deleteBlob(sha256);
   }
 
   // The weights of a record that keeps them in the blob store, read from its model file.

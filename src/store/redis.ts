@@ -44,10 +44,7 @@ export function keysFor(prefix: string, tenant: string) {
     /** Every tenant's jobs by status, counted together (for /metrics). */
     jobCounts: `${prefix}:metrics:jobs-by-status`,
     model: (id: string) => `${own}:model:${id}`,
-    /** Blob key → how many records name it (a hash for the whole prefix: blobs are shared). */
-    blobRefs: `${prefix}:blob-refs`,
-    /** Blob key → until when (ms) it is being deleted: a save of that content waits, then puts it again. */
-    blobDeleting: `${prefix}:blob-deleting`,
+    ...blobKeysFor(prefix),
     /** A model's summary hash (json, name, version): what the model list reads. */
     modelSummary: (id: string) => `${own}:model:${id}:summary`,
     /** Sorted set of every model id (score 0, ordered by id = creation time). */
@@ -62,6 +59,18 @@ export function keysFor(prefix: string, tenant: string) {
     nameCounter: (name: string) => `${own}:name:${name}:counter`,
     idempotency: (key: string) => `${own}:idempotency:${key}`,
     ...channelsFor(prefix),
+  };
+}
+
+/** The blob store's bookkeeping, one for the whole prefix (blobs are shared: blob-refs.ts). */
+export function blobKeysFor(prefix: string) {
+  return {
+    /** Blob key → how many records name it. */
+    blobRefs: `${prefix}:blob-refs`,
+    /** Blob key → until when (ms) it is being deleted: a save of that content waits, then puts it again. */
+    blobDeleting: `${prefix}:blob-deleting`,
+    /** Held (SET NX, expiring) by the process whose orphan sweep runs this round. */
+    blobSweep: `${prefix}:blob-sweep`,
   };
 }
 

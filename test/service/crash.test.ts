@@ -22,6 +22,7 @@ let service: TestService;
 let worker: ChildProcess;
 let expected: unknown; // the weights of the job trained without interruption
 let expectedHistory: { epoch: number }[] = []; // and its history
+let referenceModel = ''; // and its model's id
 // a webhook receiver: each message must arrive once, crashes or not
 const messages: { id: string; payload: any }[] = [];
 const receiver = createServer((req, res) => {
@@ -54,6 +55,7 @@ beforeAll(async () => {
   const reference = await submit();
   const done = await waitForJob(service, reference, (j) => j.status === 'succeeded', 120_000);
   expected = await weightsOf(done.modelId);
+  referenceModel = done.modelId;
   expectedHistory = (await http(service, 'GET', `/v1/models/${done.modelId}`)).body.history;
 });
 afterAll(async () => {
@@ -77,15 +79,19 @@ const weightsOf = async (modelId: string) =>
 describe('a worker killed mid-training', () => {
   it('twice: the job completes on another worker with bit-identical weights', async () => {
     const redis = connectRedis(service.config.redisUrl);
+    const blobs = await service.blobs();
     try {
       const id = await submit({ url: hookUrl, events: ['status', 'epoch', 'done'] });
       const lost: number[] = [];
       for (const atEpoch of [12, 26]) {
         await waitForJob(service, id, (j) => j.progress.epoch >= atEpoch, 120_000);
-        // a checkpoint is there to resume from
-        expect(
-          await redis.exists(`${service.config.keyPrefix}:tenant:default:job:${id}:checkpoint`),
-        ).toBe(1);
+        // a checkpoint is there to resume from, its arrays a blob in the blob store
+        const blob = await redis.hget(
+          `${service.config.keyPrefix}:tenant:default:job:${id}:checkpoint`,
+          'blob',
+        );
+        expect(blob).toMatch(/^[0-9a-f]{64}$/);
+        expect(await blobs.exists(blob!)).toBe(true);
         const killedAt = (await http(service, 'GET', `/v1/jobs/${id}`)).body.progress.epoch;
         await new Promise((r) => worker.once('exit', r).kill('SIGKILL'));
         worker = await service.startWorker();
@@ -117,10 +123,21 @@ describe('a worker killed mid-training', () => {
       expect(expectedHistory.map((h) => h.epoch)).toEqual([
         1, 5, 9, 13, 17, 21, 25, 29, 33, 37, 40,
       ]);
-      // and the checkpoint is gone with the job
+      // and the checkpoint is gone with the job, its blobs too: the two models' files are all
+      // the blob store holds
       expect(
         await redis.exists(`${service.config.keyPrefix}:tenant:default:job:${id}:checkpoint`),
       ).toBe(0);
+      const modelBlobs = await Promise.all(
+        [referenceModel, finished.modelId].map(async (modelId) => {
+          const key = `${service.config.keyPrefix}:tenant:default:model:${modelId}`;
+          return (JSON.parse((await redis.get(key))!) as { weights: { blob: string } }).weights
+            .blob;
+        }),
+      );
+      const stored: string[] = [];
+      for await (const key of blobs.list()) stored.push(key);
+      expect(stored.sort()).toEqual(modelBlobs.sort());
       // its webhook heard each message once: the status changes, the epochs, done
       await new Promise((r) => setTimeout(r, 500)); // deliveries trail the job a little
       const ids = messages.map((m) => m.id);
@@ -140,7 +157,7 @@ describe('a worker killed mid-training', () => {
       for (const epochs of lost) expect(epochs).toBeLessThanOrEqual(4);
       process.stdout.write(`epochs lost per crash: ${lost.join(', ')}\n`);
     } finally {
-      await redis.quit();
+      await Promise.all([redis.quit(), blobs.close()]);
     }
   });
 

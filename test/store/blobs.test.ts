@@ -195,6 +195,20 @@ describe.each(implementations)('the blob store on $name', ({ open }) => {
     await expect(store.get('../../etc/passwd')).rejects.toThrow(/not a blob key/);
   });
 
+  it("tells a blob's length and when it was stored; null for an absent key", async () => {
+    await empty();
+    const before = Date.now();
+    const { sha256 } = await store.put(streamOf(randomBytes(3000)));
+    const stat = await store.stat(sha256);
+    expect(stat?.bytes).toBe(3000);
+    // S3's LastModified is to the second
+    expect(stat!.modifiedAt.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(stat!.modifiedAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(await store.stat(sha256Of(Buffer.from('never stored')))).toBeNull();
+    await store.delete(sha256);
+    expect(await store.stat(sha256)).toBeNull();
+  });
+
   it('lists every blob it holds', async () => {
     await empty();
     const keys: string[] = [];

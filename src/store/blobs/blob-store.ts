@@ -21,6 +21,13 @@ export interface PutOptions {
   maxBytes?: number;
 }
 
+/** What the store knows of one blob. */
+export interface BlobStat {
+  bytes: number;
+  /** When it was stored (a put of content already held does not change it). */
+  modifiedAt: Date;
+}
+
 /** A store of immutable byte strings addressed by their SHA-256. */
 export interface BlobStore {
   /** Where it keeps them, for logs: `file:///…` or `s3://bucket/prefix/`. */
@@ -34,6 +41,8 @@ export interface BlobStore {
   /** The content as a stream, or null when no blob has this key. */
   get(sha256: string): Promise<Readable | null>;
   exists(sha256: string): Promise<boolean>;
+  /** Its length and age (for the orphan sweep's grace), or null when no blob has this key. */
+  stat(sha256: string): Promise<BlobStat | null>;
   /** Removes it; false when it was not there. */
   delete(sha256: string): Promise<boolean>;
   /** Every key held, in no particular order (for sweeps and the tests' "no orphans"). */

@@ -8,12 +8,19 @@
 
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { type BlobStore, checkKey, metered, type PutBlob, type PutOptions } from './blob-store.js';
+import {
+  type BlobStat,
+  type BlobStore,
+  checkKey,
+  metered,
+  type PutBlob,
+  type PutOptions,
+} from './blob-store.js';
 
 const incoming = '.incoming';
 
@@ -65,6 +72,16 @@ export function fileBlobStore(dir: string): BlobStore {
     },
 
     exists,
+
+    async stat(sha256: string): Promise<BlobStat | null> {
+      try {
+        const { size, mtime } = await stat(pathOf(sha256));
+        return { bytes: size, modifiedAt: mtime };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
 
     async delete(sha256: string): Promise<boolean> {
       try {

@@ -6,7 +6,13 @@ import { packageRoot } from '../../paths.js';
 import type { BlobStore } from './blob-store.js';
 import { fileBlobStore } from './file-blobs.js';
 
-export { type BlobStore, BlobTooLargeError, type PutBlob, type PutOptions } from './blob-store.js';
+export {
+  type BlobStat,
+  type BlobStore,
+  BlobTooLargeError,
+  type PutBlob,
+  type PutOptions,
+} from './blob-store.js';
 
 /** The settings a blob store is opened from (a Config has them). */
 export interface BlobSettings {
@@ -51,6 +57,7 @@ export function lazyBlobStore(settings: BlobSettings): BlobStore {
     put: async (source, options) => (await store()).put(source, options),
     get: async (sha256) => (await store()).get(sha256),
     exists: async (sha256) => (await store()).exists(sha256),
+    stat: async (sha256) => (await store()).stat(sha256),
     delete: async (sha256) => (await store()).delete(sha256),
     async *list() {
       yield* (await store()).list();

@@ -18,7 +18,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { S3BlobAddress } from '../../blob-url.js';
-import { type BlobStore, checkKey, metered, type PutBlob, type PutOptions } from './blob-store.js';
+import {
+  type BlobStat,
+  type BlobStore,
+  checkKey,
+  metered,
+  type PutBlob,
+  type PutOptions,
+} from './blob-store.js';
 
 /** The most one CopyObject copies. */
 export const maxS3BlobBytes = 5 * 1024 ** 3;
@@ -111,6 +118,17 @@ export async function s3BlobStore(
     },
 
     exists,
+
+    async stat(sha256: string): Promise<BlobStat | null> {
+      try {
+        const head = await client.send(new s3.HeadObjectCommand({ Bucket, Key: keyOf(sha256) }));
+        // the CopyObject that published it set LastModified
+        return { bytes: head.ContentLength ?? 0, modifiedAt: head.LastModified ?? new Date(0) };
+      } catch (error) {
+        if (missing(error)) return null;
+        throw error;
+      }
+    },
 
     async delete(sha256: string): Promise<boolean> {
       // S3 answers a delete of a missing key with success: ask first
