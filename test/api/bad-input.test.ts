@@ -46,6 +46,7 @@ beforeAll(async () => {
     env: {
       MAX_BODY_BYTES: String(maxBodyBytes),
       MAX_DATASET_BYTES: String(maxDatasetBytes),
+      MAX_DATASET_JSON_BYTES: String(maxDatasetBytes),
       MAX_PREDICT_ROWS: String(maxPredictRows),
     },
   });
@@ -518,7 +519,7 @@ const datasetCases: BadCase[] = [
     'inputs.0.0.__proto__',
   ),
   postDataset(
-    'JSON past MAX_DATASET_BYTES',
+    'JSON past MAX_DATASET_JSON_BYTES',
     json({ inputs: Array.from({ length: 800 }, () => [1, 2]), labels: Array(800).fill(0) }),
     413,
   ),

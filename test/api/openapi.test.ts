@@ -102,7 +102,12 @@ describe('the OpenAPI document', () => {
     expect(schemas.Dataset.anyOf).toEqual([
       { $ref: '#/components/schemas/TableDataset' },
       { $ref: '#/components/schemas/RowsDataset' },
+      { $ref: '#/components/schemas/PendingDataset' },
     ]);
+    // a big upload (issue 16): 202 with the same schema, processing first
+    const later = doc.paths['/v1/datasets'].post.responses['202'].content['application/json'];
+    expect(later.schema.$ref).toBe('#/components/schemas/Dataset');
+    expect(schemas.PendingDataset.properties.status.enum).toEqual(['processing', 'failed']);
     const table = schemas.TableDataset;
     expect(table.required).toEqual(
       expect.arrayContaining(['format', 'columns', 'droppedRows', 'missingTokens']),
