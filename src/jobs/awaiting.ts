@@ -8,9 +8,8 @@ import type { Config } from '../config.js';
 import { type AwaitingSpec, type FailureCode, isAwaiting } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import type { Stores } from '../store/index.js';
-import { handoffReason, type JobOutcome, type Kind, type Try } from './kind.js';
+import { handoffReason, type JobOutcome, type Kind, type Submitted, type Try } from './kind.js';
 import { kinds } from './kinds.js';
-import type { Submitted } from './submit.js';
 
 /** How often a waiting job reads its dataset's status. */
 const pollMs = 500;

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { DataRows } from '../data/index.js';
 import type {
   AnyJobSpec,
+  BatchPredictionSubmit,
   DatasetRef,
   JobPayload,
   JobSpec,
@@ -13,6 +14,9 @@ import type {
 import type { Fence, Stores } from '../store/index.js';
 import type { Notify } from '../webhooks.js';
 import type { Lifecycle } from './lifecycle.js';
+
+/** What a client submits: a job spec (training), or a batch of predictions with its model. */
+export type Submitted = JobSpec | BatchPredictionSubmit;
 
 /** What a kind makes of a submitted job once its data is checked. */
 export interface Prepared {

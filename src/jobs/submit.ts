@@ -7,18 +7,12 @@ import type { Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { TrainingQueue } from '../queue.js';
-import type {
-  BatchPredictionSubmit,
-  JobKind,
-  JobRecord,
-  JobSpec,
-  JobSpecRecord,
-} from '../spec/index.js';
+import type { JobKind, JobRecord, JobSpecRecord } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
 import { isPrivateAddress, type Notify } from '../webhooks.js';
 import { awaitingSpecOf } from './awaiting.js';
 import { enqueueJob, type Logger } from './enqueue.js';
-import type { Kind, Prepared } from './kind.js';
+import type { Kind, Prepared, Submitted } from './kind.js';
 import { kinds } from './kinds.js';
 import { createLifecycle } from './lifecycle.js';
 
@@ -41,8 +35,7 @@ function queueFull(config: Readonly<Config>): AppError {
   );
 }
 
-/** What a client submits: a job spec (training), or a batch of predictions with its model. */
-export type Submitted = JobSpec | BatchPredictionSubmit;
+export type { Submitted } from './kind.js';
 
 // A webhook is signed with the tenant's secret, and reaches no private address unless allowed.
 function checkWebhook(config: Readonly<Config>, tenant: string, spec: Submitted): void {
