@@ -11,7 +11,8 @@ const alice = newApiKey('alice');
 const bob = newApiKey('bob');
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
-// 50 rows of 3 features and one target: 200 float32s, 800 bytes stored
+// 50 rows of 3 features and one target: 200 float32s, 800 bytes (inline with a job, in Redis),
+// and a head of about a hundred more uploaded (its dataset file in the blob store)
 const rows = {
   inputs: Array.from({ length: 50 }, (_, i) => [i / 50, (i % 7) / 7, (i % 3) / 3]),
   targets: Array.from({ length: 50 }, (_, i) => [(i % 2) * 1.0]),
@@ -52,22 +53,26 @@ describe('MAX_TENANT_STORAGE_BYTES', () => {
     const first = await upload(alice.key);
     const second = await upload(alice.key);
     expect([first.status, second.status]).toEqual([201, 201]);
-    expect(await usage('alice')).toBe(1600);
+    const stored = first.body.bytes as number;
+    expect(stored - 800).toBeGreaterThan(0);
+    expect(stored - 800).toBeLessThan(200);
+    expect(second.body.bytes).toBe(stored);
+    expect(await usage('alice')).toBe(2 * stored);
     const refused = await upload(alice.key);
     expect(refused.status).toBe(413);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(refused.body.type).toBe('/problems/quota-exceeded');
     expect(refused.body.detail).toContain('MAX_TENANT_STORAGE_BYTES');
-    expect(refused.body.detail).toContain('stores 1600 bytes');
+    expect(refused.body.detail).toContain(`stores ${2 * stored} bytes`);
     expect(refused.body.detail).toContain(`quota is ${quota} bytes`);
     expect(refused.body.detail).toContain('DELETE /v1/datasets/:id');
-    expect(await usage('alice')).toBe(1600);
+    expect(await usage('alice')).toBe(2 * stored);
     const keys = createStores(redis, service.config.keyPrefix, 'alice').keys;
     expect(await redis.keys(keys.dataset('*'))).toHaveLength(2);
 
     // another tenant has its own room
     expect((await upload(bob.key)).status).toBe(201);
-    expect(await usage('bob')).toBe(800);
+    expect(await usage('bob')).toBe(stored);
 
     // a job with inline rows past the quota: 413, and no record, dataset or key stays
     const job = { network: { ...xorNetwork, inputSize: 3 }, dataset: rows, training: {} };
@@ -88,13 +93,16 @@ describe('MAX_TENANT_STORAGE_BYTES', () => {
       as(alice.key),
     );
     expect(deleted.status).toBe(204);
-    expect(await usage('alice')).toBe(800);
+    expect(await usage('alice')).toBe(stored);
     expect((await upload(alice.key)).status).toBe(201);
-    expect(await usage('alice')).toBe(1600);
+    expect(await usage('alice')).toBe(2 * stored);
   });
 
   it("a worker's model counts; a job when the quota is used up is refused", async () => {
     const keys = createStores(redis, service.config.keyPrefix, 'bob').keys;
+    const dataset = await usage('bob'); // the dataset bob uploaded in the test before
+    expect(dataset).toBeGreaterThan(800);
+    expect(dataset).toBeLessThan(1000);
     const job = {
       network: xorNetwork,
       dataset: { generator: 'xor', samples: 8, seed: 1 },
@@ -109,7 +117,7 @@ describe('MAX_TENANT_STORAGE_BYTES', () => {
     expect(fileBytes).toBeGreaterThan(100);
     const modelBytes = Buffer.byteLength(record) + fileBytes;
     expect(modelBytes).toBeGreaterThan(500);
-    expect(await usage('bob')).toBe(800 + modelBytes);
+    expect(await usage('bob')).toBe(dataset + modelBytes);
 
     // bob is now past his quota (the model was stored after his job was let in)
     const refused = await http(service, 'POST', '/v1/jobs', job, as(bob.key));
@@ -123,7 +131,7 @@ describe('MAX_TENANT_STORAGE_BYTES', () => {
       as(bob.key),
     );
     expect(deleted.status).toBe(204);
-    expect(await usage('bob')).toBe(800);
+    expect(await usage('bob')).toBe(dataset);
     expect((await http(service, 'POST', '/v1/jobs', job, as(bob.key))).status).toBe(202);
   });
 });
