@@ -1,13 +1,14 @@
 // The whole service over a rediss:// URL (a redis-server of this test's own with TLS only, its
-// certificate self-signed here and trusted through REDIS_TLS_CA) and over redis://[::1] (bound to
-// IPv6 loopback only): /readyz, a job that runs to completion in a worker process and its thread,
-// its event stream over SSE, and predict. Issue 12, defect 4: the queue ignored both forms.
+// certificate self-signed here and trusted through REDIS_TLS_CA), over redis://[::1] (bound to
+// IPv6 loopback only), and as an ACL user of its own in a database of its own (issue 16): /readyz,
+// a job that runs to completion in a worker process and its thread, its event stream over SSE,
+// and predict. Issue 12, defect 4: the queue ignored both first forms.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runsAJob } from '../helpers/runs-a-job.js';
 import { freePort, startService, type TestService } from '../helpers/service.js';
 
@@ -84,4 +85,43 @@ describe('redis://[::1]:port', () => {
   afterAll(() => service?.stop());
 
   it('runs a job to completion, streams its events and predicts', () => runsAJob(service));
+});
+
+describe('redis://USER:PASSWORD@host:port/DB, an ACL user (the default user off)', () => {
+  let service: TestService;
+  let port: number;
+  const cli = (...args: string[]) =>
+    spawnSync(
+      'redis-cli',
+      ['-p', String(port), '--user', 'svc', '--pass', 's3cret', '--no-auth-warning', ...args],
+      { encoding: 'utf8' },
+    ).stdout.trim();
+  beforeAll(async () => {
+    port = await freePort();
+    await startRedis(
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--user', 'default', 'off'],
+        ...['--user', 'svc', 'on', '>s3cret', '~*', '&*', '+@all'],
+      ],
+      ['-p', String(port), '--user', 'svc', '--pass', 's3cret', '--no-auth-warning'],
+    );
+    service = await startService({
+      env: { REDIS_URL: `redis://svc:s3cret@127.0.0.1:${port}/3` },
+      workers: 1,
+    });
+  });
+  afterAll(() => service?.stop());
+
+  it('runs a job to completion as that user, every key in that database', async () => {
+    // without the user nothing answers: the service could not have used the default one
+    const anonymous = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
+    expect(anonymous.stdout.trim()).toMatch(/NOAUTH/);
+    await runsAJob(service);
+    expect(Number(cli('-n', '3', 'dbsize'))).toBeGreaterThan(0);
+    expect(Number(cli('-n', '0', 'dbsize'))).toBe(0);
+    // the API's and the worker's connections, and BullMQ's, all as svc
+    const clients = cli('client', 'list').split('\n');
+    expect(clients.length).toBeGreaterThan(2);
+    for (const line of clients) expect(line).toMatch(/ user=svc /);
+  });
 });
