@@ -366,6 +366,20 @@ export const modelSummarySchema = z
   })
   .meta({ id: 'ModelSummary' });
 
+export const datasetListSchema = z.object({
+  datasets: z.array(datasetMetaSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const datasetListQuery = z.strictObject({
+  status: z
+    .enum(['processing', 'ready', 'failed'])
+    .optional()
+    .describe('only the datasets in this status'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(64).optional().describe("the previous page's nextCursor"),
+});
+
 export const modelListSchema = z.object({
   models: z.array(modelSummarySchema),
   nextCursor: z.string().nullable(),

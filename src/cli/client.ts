@@ -17,6 +17,7 @@ export type Predictions = { outputs: number[][]; classes?: (string | number)[] }
 export type ModelView = components['schemas']['Model'];
 export type ModelSummary = components['schemas']['ModelSummary'];
 export type ModelList = { models: ModelSummary[]; nextCursor: string | null };
+export type DatasetList = { datasets: AnyDatasetMeta[]; nextCursor: string | null };
 export type ModelAlias = components['schemas']['ModelAlias'];
 /** The filters of GET /v1/models. */
 export type ModelQuery = {
@@ -99,6 +100,7 @@ export interface ServerClient {
   /** The model a reference (id, NAME, NAME@VERSION, NAME@ALIAS) names. */
   model(ref: string): Promise<ModelView>;
   models(query: ModelQuery): Promise<ModelList>;
+  datasets(query: { status?: string; limit?: number; cursor?: string }): Promise<DatasetList>;
   setAlias(name: string, alias: string, version: number): Promise<ModelAlias>;
   deleteAlias(name: string, alias: string): Promise<void>;
   deleteModel(ref: string): Promise<void>;
@@ -227,6 +229,12 @@ export function connect(server: string | undefined, apiKey: string | undefined):
         })
       ).body,
     model: async (ref) => (await call<ModelView>('GET', idPath('/v1/models', ref))).body,
+    async datasets(query) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+      const search = params.size > 0 ? `?${params}` : '';
+      return (await call<DatasetList>('GET', `/v1/datasets${search}`)).body;
+    },
     async models(query) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));

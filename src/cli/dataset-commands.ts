@@ -5,9 +5,10 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { connect, type DatasetMeta } from './client.js';
+import { type AnyDatasetMeta, connect, type DatasetMeta } from './client.js';
 import { readBytes, UsageError } from './io.js';
-import { print, type ServerOptions, say, withServer } from './server-options.js';
+import { parseLimit } from './model-commands.js';
+import { print, printTable, type ServerOptions, say, withServer } from './server-options.js';
 import { describeTable } from './table-report.js';
 
 const contentTypes: Record<string, string> = {
@@ -29,7 +30,38 @@ interface UploadOptions extends ServerOptions {
 }
 
 export function registerDatasetCommands(cli: Command): void {
-  withServer(cli.command('datasets').description('datasets on the server').command('upload'))
+  const datasets = cli.command('datasets').description('datasets on the server');
+  withServer(datasets.command('list'))
+    .description('list your uploaded datasets, newest first: id, status, shape, created')
+    .addOption(
+      new Option('--status <status>', 'only those in this status').choices([
+        'processing',
+        'ready',
+        'failed',
+      ]),
+    )
+    .option('--limit <n>', 'at most this many (1-100, default 20)')
+    .option('--cursor <cursor>', 'the next page, as the previous one said')
+    .option('--json', 'print the JSON answer')
+    .action(async (o: ListOptions) => {
+      const query = {
+        ...(o.status ? { status: o.status } : {}),
+        ...(o.limit ? { limit: parseLimit(o.limit)! } : {}),
+        ...(o.cursor ? { cursor: o.cursor } : {}),
+      };
+      const list = await connect(o.server, o.apiKey).datasets(query);
+      if (o.json) {
+        print(JSON.stringify(list));
+        return;
+      }
+      printTable([
+        ['ID', 'STATUS', 'SHAPE', 'CREATED'],
+        ...list.datasets.map((d) => [d.id, d.status, shapeOrReason(d), d.createdAt]),
+      ]);
+      if (list.datasets.length === 0) say('no datasets');
+      if (list.nextCursor) say(`more: backprop datasets list --cursor ${list.nextCursor}`);
+    });
+  withServer(datasets.command('upload'))
     .description(
       'upload a table (CSV, JSON records, NDJSON, Parquet or Arrow IPC, by extension) and print its id (its profile on stderr)',
     )
@@ -79,6 +111,20 @@ export function registerDatasetCommands(cli: Command): void {
       if ('format' in meta && meta.format === 'table')
         for (const line of describeTable(meta)) say(line);
     });
+}
+
+interface ListOptions extends ServerOptions {
+  status?: string;
+  limit?: string;
+  cursor?: string;
+  json?: boolean;
+}
+
+// A ready dataset's shape; a big upload's size while it is read, or why it failed.
+function shapeOrReason(d: AnyDatasetMeta): string {
+  if (d.status === 'ready') return describeShape(d);
+  if (d.status === 'processing') return `${d.upload.kind}, ${d.upload.bytes} bytes being read`;
+  return d.error?.message ?? 'failed';
 }
 
 export function describeShape(meta: DatasetMeta): string {

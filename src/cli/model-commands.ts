@@ -119,7 +119,7 @@ function checked(schema: z.ZodType<string>, value: string, what: string): string
   return parsed.data;
 }
 
-function parseLimit(value: string | undefined): number | undefined {
+export function parseLimit(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 100)

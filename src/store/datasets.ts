@@ -240,15 +240,17 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
     return withBlob(file, async (blob) => {
       const answer = (await redis.eval(
         finishing ? finishScript : saveScript,
-        4,
+        5,
         keys.dataset(meta.id),
         usageKey(keys),
         keys.blobRefs,
         keys.blobDeleting,
+        keys.datasets,
         item(meta.id),
         json,
         blob,
         meta.bytes,
+        meta.id,
       )) as 'ok' | 'deleting' | 'gone' | [string, string];
       if (answer === 'deleting') return answer;
       if (answer === 'gone') {
@@ -302,6 +304,8 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
         inputs: bytesOf(data.inputs),
         ...rows,
       });
+      // a job's own rows go with the job (job-scripts.ts), unlisted
+      if (!options.inRedis) write.zadd(keys.datasets, 0, meta.id);
       await charge(write, keys, item(meta.id), meta.bytes).exec();
       return meta;
     },
@@ -321,7 +325,10 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
       const { meta, fields } = tableFields(dataset, newId());
       if (meta.bytes > maxBytes) throw tableTooLarge(dataset, meta.bytes, maxBytes);
       await usage.check(meta.bytes, 'storing this dataset');
-      const write = redis.multi().hset(keys.dataset(meta.id), fields);
+      const write = redis
+        .multi()
+        .hset(keys.dataset(meta.id), fields)
+        .zadd(keys.datasets, 0, meta.id);
       await charge(write, keys, item(meta.id), meta.bytes).exec();
       return meta;
     },
@@ -343,12 +350,14 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
       };
       const answer = await redis.eval(
         pendingScript,
-        3,
+        4,
         keys.dataset(meta.id),
         keys.blobRefs,
         keys.blobDeleting,
+        keys.datasets,
         JSON.stringify(meta),
         upload.sha256,
+        meta.id,
       );
       if (answer === 'deleting') {
         throw new AppError(
@@ -490,16 +499,55 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
       return targets ? { ...rows, targets: new Float32Array(copyOf(targets)) } : null;
     },
 
+    /**
+     * The tenant's uploaded datasets, newest first, `limit` a page after `cursor` (the last id of
+     * the page before), those of `status` only when given. Datasets stored before the list
+     * (issue 16) are not in it.
+     */
+    async list(options: {
+      limit: number;
+      cursor?: string | undefined;
+      status?: DatasetMeta['status'] | undefined;
+    }): Promise<{ datasets: DatasetMeta[]; nextCursor: string | null }> {
+      const found: DatasetMeta[] = [];
+      let cursor = options.cursor;
+      for (;;) {
+        const batch = await redis.zrevrangebylex(
+          keys.datasets,
+          cursor ? `(${cursor}` : '+',
+          '-',
+          'LIMIT',
+          0,
+          200,
+        );
+        if (batch.length === 0) return { datasets: found, nextCursor: null };
+        const read = redis.pipeline();
+        for (const id of batch) read.hget(keys.dataset(id), 'meta');
+        const metas = ((await read.exec()) ?? []).map(([, json]) => json as string | null);
+        for (const json of metas) {
+          if (!json) continue; // deleted meanwhile
+          const meta = parseMeta(json);
+          if (options.status && meta.status !== options.status) continue;
+          if (found.length === options.limit)
+            return { datasets: found, nextCursor: found.at(-1)!.id };
+          found.push(meta);
+        }
+        cursor = batch.at(-1);
+      }
+    },
+
     /** True when something was deleted; the blobs it alone named go with it. */
     async delete(id: string): Promise<boolean> {
       const answer = (await redis.eval(
         deleteScript,
-        4,
+        5,
         keys.dataset(id),
         usageKey(keys),
         keys.blobRefs,
         keys.blobDeleting,
+        keys.datasets,
         item(id),
+        id,
       )) as [number, ...string[]];
       const [deleted, ...drops] = answer;
       await Promise.all(drops.map(deleteBlob));

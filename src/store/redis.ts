@@ -29,6 +29,8 @@ export function keysFor(prefix: string, tenant: string) {
     /** Every key of this tenant starts with this. */
     own,
     dataset: (id: string) => `${own}:dataset:${id}`,
+    /** Sorted set of the uploaded datasets' ids (score 0, by id = creation time; not a job's own rows). */
+    datasets: `${own}:datasets`,
     job: (id: string) => `${own}:job:${id}`,
     jobEvents: (id: string) => `${own}:job:${id}:events`,
     /** The id of the model a job makes (claimed once). */

@@ -252,3 +252,53 @@ describe('GET and DELETE /v1/datasets/:id', () => {
     expect(await stores.datasets.meta(b.id)).toEqual(b);
   });
 });
+
+describe('GET /v1/datasets', () => {
+  const list = async (query = '') => {
+    const res = await service.app.inject({ method: 'GET', url: `/v1/datasets${query}` });
+    expect(res.statusCode).toBe(200);
+    return res.json() as { datasets: { id: string; status: string }[]; nextCursor: string | null };
+  };
+
+  it('lists uploads newest first, a page at a time, without deleted ones or a job’s own rows', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await upload({ inputs: [[i], [i + 1]], targets: [[0], [1]] });
+      ids.push(res.json().id);
+    }
+    // a job's inline rows are stored with the job, not listed
+    const job = await service.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: {
+        network: { inputSize: 1, layers: [{ units: 1, activation: 'identity' }], divergence: 'l2' },
+        dataset: { inputs: [[1], [2]], targets: [[1], [2]] },
+      },
+    });
+    expect(job.statusCode).toBe(202);
+
+    const all = await list('?limit=100');
+    const newest = [...ids].reverse();
+    expect(all.datasets.map((d) => d.id).slice(0, 3)).toEqual(newest);
+    expect(all.datasets.every((d) => d.status === 'ready')).toBe(true);
+    const shown = await service.app.inject({ method: 'GET', url: `/v1/datasets/${ids[2]}` });
+    expect(all.datasets[0]).toEqual(shown.json());
+
+    const first = await list('?limit=2');
+    expect(first.datasets.map((d) => d.id)).toEqual(newest.slice(0, 2));
+    expect(first.nextCursor).toBe(newest[1]);
+    const second = await list(`?limit=2&cursor=${first.nextCursor}`);
+    expect(second.datasets[0]!.id).toBe(newest[2]);
+
+    await service.app.inject({ method: 'DELETE', url: `/v1/datasets/${ids[1]}` });
+    expect((await list('?limit=100')).datasets.map((d) => d.id)).not.toContain(ids[1]);
+    expect((await list('?status=processing')).datasets).toEqual([]);
+    expect((await list('?status=ready&limit=1')).datasets[0]!.id).toBe(ids[2]);
+  });
+
+  it('refuses a bad query with a 400 naming it', async () => {
+    const res = await service.app.inject({ method: 'GET', url: '/v1/datasets?status=done' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('query.status');
+  });
+});

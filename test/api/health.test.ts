@@ -25,6 +25,7 @@ async function closedPort(): Promise<number> {
 // Every route under /v1, as OpenAPI writes it.
 const v1Routes = [
   'post /v1/datasets',
+  'get /v1/datasets',
   'get /v1/datasets/{id}',
   'delete /v1/datasets/{id}',
   'post /v1/jobs',
@@ -94,6 +95,7 @@ describe('with Redis unreachable', () => {
     const requests = [
       { method: 'GET' as const, url: '/v1/jobs' },
       { method: 'GET' as const, url: '/v1/datasets/01ANY' },
+      { method: 'GET' as const, url: '/v1/datasets' },
       {
         method: 'POST' as const,
         url: '/v1/jobs',

@@ -319,6 +319,24 @@ describe('datasets', () => {
     expect(status.stdout).toMatch(/^evaluation\n {2}evaluation on 30 held-out rows/m);
   });
 
+  it('datasets list shows the uploads newest first, their status and shape', async () => {
+    expect((await run(['datasets', 'upload', irisCsv, '--label', 'label'])).status).toBe(0);
+    const up = await run(['datasets', 'upload', irisCsv, '--label', 'label']);
+    expect(up.status, up.stderr).toBe(0);
+    const id = up.stdout.trim();
+    const listed = await run(['datasets', 'list', '--limit', '1']);
+    expect(listed.status, listed.stderr).toBe(0);
+    const [header, row] = listed.stdout.trim().split('\n');
+    expect(header).toMatch(/^ID\s+STATUS\s+SHAPE\s+CREATED$/);
+    expect(row).toMatch(new RegExp(`^${id}\\s+ready\\s+150 rows, 4 features → 3 classes`));
+    expect(listed.stderr).toMatch(/more: backprop datasets list --cursor \w+/);
+    const json = await run(['datasets', 'list', '--json', '--status', 'ready']);
+    expect(JSON.parse(json.stdout).datasets[0].id).toBe(id);
+    const bad = await run(['datasets', 'list', '--limit', '0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('submit uploads a {csv: path} dataset first (relative to the job) and submits its id', async () => {
     const lines = Array.from({ length: 20 }, (_, i) => `${i / 10},${(3 * i) / 10 + 1}`);
     write('line.csv', `x,y\n${lines.join('\n')}\n`);

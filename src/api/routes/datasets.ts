@@ -21,6 +21,8 @@ import { checkStoredSize, type DatasetMeta, type UploadKind } from '../../store/
 import { decodedBody } from '../body-encoding.js';
 import {
   authProblems,
+  datasetListQuery,
+  datasetListSchema,
   datasetMetaSchema,
   datasetUploadSchema,
   idParams,
@@ -180,6 +182,18 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     }
     return reply.code(202).header('location', `/v1/datasets/${meta.id}`).send(meta);
   }
+
+  r.get('/v1/datasets', {
+    schema: {
+      summary: 'Your uploaded datasets, newest first',
+      description:
+        "Each dataset's meta as GET /v1/datasets/:id shows it (a table's profile included), a page at a time: pass `nextCursor` as `cursor` for the next. `status=processing` lists the big uploads workers are still reading. Datasets uploaded before the list existed (issue 16) are found by their id only; rows sent inline with a job are not listed (they go with the job).",
+      tags: ['datasets'],
+      querystring: datasetListQuery,
+      response: { 200: datasetListSchema, 400: problems[400], ...authProblems, 503: problems[503] },
+    },
+    handler: async (request) => request.stores.datasets.list(request.query),
+  });
 
   r.get('/v1/datasets/:id', {
     schema: {
