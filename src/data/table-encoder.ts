@@ -93,6 +93,18 @@ export class TableEncoder implements RowStore<EncodedRows> {
     this.columns.push(column);
   }
 
+  /**
+   * A whole column at once, for a table read column by column (a typed file's): every column
+   * `rows` long, and no row added by add().
+   */
+  addWholeColumn(name: string, rows: number, cellAt: (r: number) => Cell): void {
+    const column = new CodeColumn();
+    for (let r = 0; r < rows; r++) column.push(presentOf(cellAt(r), this.missing));
+    this.header.push(name);
+    this.columns.push(column);
+    this.rows = rows;
+  }
+
   add(row: readonly Cell[]): void {
     const { columns, missing } = this;
     // one more than profiling lists, so that it knows there were more

@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode, type Issue, ValidationError } from '../errors.js';
-import { type FileKind, readArrowTable, typedTable } from './arrow-table.js';
+import { encodeTyped, type FileKind, readArrowTable } from './arrow-table.js';
 import type { FileType } from './column-profile.js';
 import { readCsvEncoded, type StreamLimits } from './csv-stream.js';
 import type { Task } from './label-task.js';
@@ -61,12 +61,13 @@ export async function readTableUpload(
 /** The table made from a body's stream; what the thread runs, and the caller for small ones. */
 export async function readTable(request: TableRequest, source: Readable): Promise<TableDataset> {
   const { limits, label } = request;
+  const missingTokens = request.missingTokens ?? defaultMissingTokens;
   if (request.kind === 'parquet' || request.kind === 'arrow') {
     const file = readArrowTable(request.kind, await wholeBody(source, limits.maxBytes));
-    const { fileTypes, ...table } = typedTable(request.kind, file, limits.maxCells);
-    return tableOf(table, { ...request, fileTypes });
+    const typed = encodeTyped(request.kind, file, limits.maxCells, missingTokens);
+    const options = uploadOptions(checkLabel(typed.table.header, label), request);
+    return encodedDataset(typed.table, { ...options, fileTypes: typed.fileTypes });
   }
-  const missingTokens = request.missingTokens ?? defaultMissingTokens;
   const table =
     request.kind === 'csv'
       ? await readCsvEncoded(source, limits, missingTokens, (header) => checkLabel(header, label))

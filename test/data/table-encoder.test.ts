@@ -3,8 +3,10 @@
 // Table by readCsvTableStream / readNdjsonStream, then tableOf): the same profiles, label,
 // dropped rows, classes and EncodedTable, or the same refusals in the same order.
 import { Readable } from 'node:stream';
+import * as arrow from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type FileKind, readArrowTable, typedTable } from '../../src/data/arrow-table.js';
 import { readCsvTableStream } from '../../src/data/csv-stream.js';
 import type { Task } from '../../src/data/label-task.js';
 import { readNdjsonStream } from '../../src/data/ndjson-stream.js';
@@ -28,7 +30,7 @@ async function outcome(made: () => Promise<TableDataset>): Promise<Outcome> {
 }
 
 /** The body in the given pieces (so slices and lines break anywhere). */
-const body = (text: string, cuts: number[]) => {
+const body = (text: string | Uint8Array, cuts: number[]) => {
   const bytes = Buffer.from(text);
   const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
   const pieces = [0, ...at].map((start, i) => bytes.subarray(start, [...at, bytes.length][i]));
@@ -36,7 +38,16 @@ const body = (text: string, cuts: number[]) => {
 };
 
 // The rows path: the body read into a Table of every row, then profiled and encoded.
-async function rowsPath(request: TableRequest, text: string, cuts: number[]) {
+async function rowsPath(request: TableRequest, text: string | Uint8Array, cuts: number[]) {
+  if (typeof text !== 'string') {
+    const kind = request.kind as FileKind;
+    const { fileTypes, ...table } = typedTable(
+      kind,
+      readArrowTable(kind, text),
+      request.limits.maxCells,
+    );
+    return tableOf(table, { ...request, fileTypes });
+  }
   const source = body(text, cuts);
   const table =
     request.kind === 'csv'
@@ -45,7 +56,7 @@ async function rowsPath(request: TableRequest, text: string, cuts: number[]) {
   return tableOf(table, request);
 }
 
-async function expectSame(request: TableRequest, text: string, cuts: number[] = []) {
+async function expectSame(request: TableRequest, text: string | Uint8Array, cuts: number[] = []) {
   const encoded = await outcome(() => readTable(request, body(text, cuts)));
   const rows = await outcome(() => rowsPath(request, text, cuts));
   expect(encoded).toStrictEqual(rows);
@@ -160,7 +171,7 @@ const ndjsonBody: fc.Arbitrary<Body> = fc
     return fc.array(line, { maxLength: 25 }).map((lines) => ({ names, text: lines.join('\n') }));
   });
 
-const request = (kind: 'csv' | 'ndjson', names: string[]): fc.Arbitrary<TableRequest> =>
+const request = (kind: TableRequest['kind'], names: string[]): fc.Arbitrary<TableRequest> =>
   fc
     .record({
       label: fc.oneof(
@@ -173,9 +184,41 @@ const request = (kind: 'csv' | 'ndjson', names: string[]): fc.Arbitrary<TableReq
     })
     .map(({ maxCells, ...options }) => ({
       kind,
-      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<TableRequest>),
+      ...(Object.fromEntries(
+        Object.entries(options).filter(([, v]) => v !== undefined),
+      ) as Partial<TableRequest>),
       limits: { maxBytes: 1e6, maxCells },
     }));
+
+// Arrow columns of each type the encoder meets: floats (NaN, -0, Infinity), ints, strings with
+// the missing tokens, booleans, dates and dictionaries, with nulls.
+const arrowColumn = (rows: number) => {
+  const of = <T>(type: arrow.DataType, values: fc.Arbitrary<T>) =>
+    fc
+      .array(fc.option(values, { freq: 5, nil: null }), { minLength: rows, maxLength: rows })
+      .map((v) => arrow.vectorFromArray(v, type) as arrow.Vector);
+  return fc.oneof(
+    of(new arrow.Float64(), fc.oneof(fc.double(), fc.constantFrom(-0, 0, 1.5, 2))),
+    of(new arrow.Int32(), fc.integer({ min: -2, max: 3 })),
+    of(new arrow.Utf8(), fc.oneof(missingText, fc.constantFrom('cat', 'dog', ' 7 ', '2020-01-02'))),
+    of(new arrow.Bool(), fc.boolean()),
+    of(
+      new arrow.DateDay(),
+      fc.integer({ min: 0, max: 3 }).map((d) => new Date(d * 86_400_000)),
+    ),
+    of(new arrow.Dictionary(new arrow.Utf8(), new arrow.Int8()), fc.constantFrom('a', 'b', 'NA')),
+  );
+};
+
+const arrowBody = fc.tuple(goodNames, fc.integer({ min: 0, max: 25 })).chain(([names, rows]) =>
+  fc.tuple(...names.map(() => arrowColumn(rows))).map((vectors) => ({
+    names,
+    bytes: arrow.tableToIPC(
+      new arrow.Table(Object.fromEntries(names.map((n, c) => [n, vectors[c]!]))),
+      'file',
+    ),
+  })),
+);
 
 /** A body and a request for it, and where the body is cut into pieces. */
 const upload = (kind: 'csv' | 'ndjson') =>
@@ -198,6 +241,18 @@ describe('a table encoded as it is read', () => {
       );
     });
   }
+
+  it('gives Arrow IPC the rows path’s dataset or refusals exactly', async () => {
+    const upload = arrowBody.chain(({ names, bytes }) =>
+      fc.tuple(fc.constant(bytes), request('arrow', names)),
+    );
+    await fc.assert(
+      fc.asyncProperty(upload, async ([bytes, r]) => {
+        await expectSame(r, bytes);
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   const csv = { kind: 'csv', limits: { maxBytes: 1e8, maxCells: 1e8 } } as const;
 
