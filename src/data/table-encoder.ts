@@ -24,7 +24,8 @@ const negativeZero = Symbol('-0');
 /** One column's distinct present values (first seen first; 1 and "1" apart) and row codes. */
 class CodeColumn {
   readonly values: Present[] = [];
-  private readonly index = new Map<Present | symbol, number>();
+  // dropped once the table is read (seal): the codes say the rest
+  private index: Map<Present | symbol, number> | undefined = new Map();
   private chunks: Int32Array[] = [new Int32Array(64)];
   length = 0;
 
@@ -32,10 +33,10 @@ class CodeColumn {
     let code = -1;
     if (cell !== undefined) {
       const key = Object.is(cell, -0) ? negativeZero : cell;
-      const known = this.index.get(key);
+      const known = this.index!.get(key);
       if (known === undefined) {
         code = this.values.length;
-        this.index.set(key, code);
+        this.index!.set(key, code);
         this.values.push(cell);
       } else code = known;
     }
@@ -56,6 +57,11 @@ class CodeColumn {
   /** Row r's code, -1 where missing. */
   code(r: number): number {
     return this.chunks[r >>> chunkBits]![r & chunkMask]!;
+  }
+
+  /** No more rows: the Map from value to code is let go. */
+  seal(): void {
+    this.index = undefined;
   }
 
   release(): void {
@@ -116,6 +122,7 @@ export class TableEncoder implements RowStore<EncodedRows> {
   }
 
   finish(): EncodedRows {
+    for (const column of this.columns) column.seal();
     return new EncodedRows(this.header, this.rows, this.columns, this.longRows, [
       ...this.missingTokens,
     ]);
