@@ -8,16 +8,17 @@
 //
 // Measured 2026-12-05 on the 2-core box, Node 20 (bytes per cell = bytes over the baseline /
 // (N × 10)). "Held after parsing" is what the parsed body keeps, after a gc: the old rows of
-// strings, or the codes (4 B a cell) and each column's distinct values (about 83 B each here:
-// the text, its Map entry and its slot; this table has many: 746,861 in 1e7 cells). The peaks
-// count garbage V8 has not collected yet, so they vary from run to run (21 to 39 B at 1e6 new).
+// strings, or the codes (4 B a cell) and each column's distinct values (about 40 B each: the
+// text and its slot; this table has many, 746,861 in 1e7 cells, 173,288 in 1e6). The peaks count
+// garbage V8 has not collected yet, so they vary from run to run (21 to 39 B at 1e6, new).
 //                      heap+arrayBuffers peak   RSS peak   held after parsing   dataset
-//   1e5 rows, before        82.5 B/cell         112.3         43.1 B/cell       10.4 B/cell
-//   1e5 rows, after         59.3                 94.4         17.4              10.5
-//   1e6 rows, before        81.9                 98.3         43.1               6.6
-//   1e6 rows, after         21.7                 44.0         10.2               6.6
+//   1e5 rows, before        98.4 B/cell          80.7         43.3 B/cell       10.1 B/cell
+//   1e5 rows, after         56.2                 62.1         11.6              10.1
+//   1e6 rows, before        95.3                 95.1         43.1               6.6
+//   1e6 rows, after         29.4                 36.3          6.8               6.6
 // With the old space capped (--max-old-space-size), 1e6 rows (64 MB of CSV): before, out of
-// memory at 400 MB (it ran at 600); after, it runs in 120 MB (out of memory at 90).
+// memory at 400 MB (it ran at 600); after, it runs in 100 MB (peak 11.9 B/cell; out of memory
+// at 70).
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
