@@ -20,6 +20,7 @@ import { readParquet } from 'parquet-wasm';
 import { ValidationError } from '../errors.js';
 import type { FileType } from './column-profile.js';
 import type { Table } from './table.js';
+import { type EncodedRows, TableEncoder } from './table-encoder.js';
 
 export type FileKind = 'parquet' | 'arrow';
 
@@ -55,6 +56,35 @@ function refuse(kind: FileKind, reason: string): never {
 
 /** The table's rows as cells, each column as its declared type; refused past maxCells. */
 export function typedTable(kind: FileKind, source: arrow.Table, maxCells: number): TypedTable {
+  const { header, rows, fileTypes, cellAt } = typedColumns(kind, source, maxCells);
+  const out: (string | number | boolean | null)[][] = Array.from({ length: rows }, () =>
+    new Array(header.length).fill(null),
+  );
+  header.forEach((_, c) => {
+    for (let r = 0; r < rows; r++) out[r]![c] = cellAt(c, r);
+  });
+  return { header, rows: out, fileTypes };
+}
+
+/**
+ * The same cells encoded a column at a time (table-encoder.ts), never made into rows: the
+ * upload's reader; typedTable is the same table as rows.
+ */
+export function encodeTyped(
+  kind: FileKind,
+  source: arrow.Table,
+  maxCells: number,
+  missingTokens: readonly string[],
+): { table: EncodedRows; fileTypes: Record<string, FileType> } {
+  const { header, rows, fileTypes, cellAt } = typedColumns(kind, source, maxCells);
+  const encoder = new TableEncoder(missingTokens);
+  header.forEach((name, c) => encoder.addWholeColumn(name, rows, (r) => cellAt(c, r)));
+  return { table: encoder.finish(), fileTypes };
+}
+
+// The header, each column's declared type and a reader of its cells, or the refusals: past
+// maxCells, or a column of a type this service cannot read.
+function typedColumns(kind: FileKind, source: arrow.Table, maxCells: number) {
   const header = source.schema.fields.map((f) => f.name);
   const rows = source.numRows;
   if (rows * header.length > maxCells) {
@@ -79,17 +109,12 @@ export function typedTable(kind: FileKind, source: arrow.Table, maxCells: number
     fileTypes[field.name] = reader.type;
     return reader;
   });
-  const out: (string | number | boolean | null)[][] = Array.from({ length: rows }, () =>
-    new Array(header.length).fill(null),
-  );
-  readers.forEach((reader, c) => {
-    const vector = source.getChildAt(c)!;
-    for (let r = 0; r < rows; r++) {
-      const value = vector.get(r);
-      out[r]![c] = value === null || value === undefined ? null : reader.read(value);
-    }
-  });
-  return { header, rows: out, fileTypes };
+  const vectors = readers.map((_, c) => source.getChildAt(c)!);
+  const cellAt = (c: number, r: number): string | number | boolean | null => {
+    const value = vectors[c]!.get(r);
+    return value === null || value === undefined ? null : readers[c]!.read(value);
+  };
+  return { header, rows, fileTypes, cellAt };
 }
 
 interface Reader {

@@ -2,7 +2,8 @@
 // (utf8-stream.ts: 16 KiB at most, the event loop turning between them, MAX_DATASET_BYTES and
 // UTF-8 checked), so a large upload never holds the API for more than one slice's parse (issue 12).
 // Two readers: numeric rows (readCsvStream: ?targets=, the CLI's and issue 12's path) and a table
-// of text cells (readCsvTableStream: issue 14, profiled afterwards). Not the whole-text reader
+// of text cells (issue 14, profiled afterwards), encoded as it is read (readCsvEncoded, issue 16)
+// or kept as a Table (readCsvTableStream). Not the whole-text reader
 // (csv.ts) nor the row checks (csv-rows.ts, profile.ts).
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
@@ -10,7 +11,8 @@ import { ValidationError } from '../errors.js';
 import { type CsvOptions, type CsvRecord, checkRecordCount, csvParseOptions } from './csv.js';
 import { CsvRows } from './csv-rows.js';
 import type { DataRows } from './dataset.js';
-import type { Table } from './table.js';
+import { ArrayRows, type RowStore, type Table } from './table.js';
+import { type EncodedRows, TableEncoder } from './table-encoder.js';
 import { utf8Slices } from './utf8-stream.js';
 
 export interface StreamLimits {
@@ -53,34 +55,59 @@ export async function readCsvTableStream(
   limits: StreamLimits,
   checkHeader: (header: readonly string[]) => void = () => {},
 ): Promise<Table> {
+  return readCsvInto(source, limits, checkHeader, () => new ArrayRows());
+}
+
+/**
+ * The same, encoded as it is read (table-encoder.ts): no row is kept as strings. The upload's
+ * reader; readCsvTableStream is the same rows as a Table.
+ */
+export async function readCsvEncoded(
+  source: Readable,
+  limits: StreamLimits,
+  missingTokens: readonly string[],
+  checkHeader: (header: readonly string[]) => void = () => {},
+): Promise<EncodedRows> {
+  return readCsvInto(source, limits, checkHeader, () => new TableEncoder(missingTokens));
+}
+
+async function readCsvInto<T>(
+  source: Readable,
+  limits: StreamLimits,
+  checkHeader: (header: readonly string[]) => void,
+  store: () => RowStore<T>,
+): Promise<T> {
   const table = await readRecords(source, limits, (header) => {
     checkHeader(header);
-    return new TableRows(header, limits.maxCells);
+    return new TableRows(header, limits.maxCells, store());
   });
   return table.finish();
 }
 
-class TableRows implements RecordSink {
-  private readonly rows: string[][] = [];
+// The records after the header into a RowStore, up to maxCells cells.
+class TableRows<T> implements RecordSink {
   full = false;
 
   constructor(
     private readonly header: string[],
     private readonly maxCells: number,
-  ) {}
+    private readonly store: RowStore<T>,
+  ) {
+    for (const name of header) store.addColumn(name);
+  }
 
   add({ record }: CsvRecord): void {
     const width = this.header.length;
-    if ((this.rows.length + 1) * width > this.maxCells) {
+    if ((this.store.count + 1) * width > this.maxCells) {
       this.full = true;
       return;
     }
-    this.rows.push(record);
+    this.store.add(record);
   }
 
-  finish(): Table {
+  finish(): T {
     if (this.full) {
-      const seen = `has more than ${this.rows.length} rows of ${this.header.length} columns`;
+      const seen = `has more than ${this.store.count} rows of ${this.header.length} columns`;
       throw new ValidationError([
         {
           path: 'csv',
@@ -88,7 +115,7 @@ class TableRows implements RecordSink {
         },
       ]);
     }
-    return { header: this.header, rows: this.rows };
+    return this.store.finish();
   }
 }
 

@@ -5,12 +5,30 @@
 import type { Readable } from 'node:stream';
 import { ValidationError } from '../errors.js';
 import type { StreamLimits } from './csv-stream.js';
-import { RecordRows, type Table } from './table.js';
+import { ArrayRows, RecordRows, type RowStore, type Table } from './table.js';
+import { type EncodedRows, TableEncoder } from './table-encoder.js';
 import { utf8Slices } from './utf8-stream.js';
 
 /** The records of an NDJSON body as a table; reading stops at the first limit or too many problems. */
 export async function readNdjsonStream(source: Readable, limits: StreamLimits): Promise<Table> {
-  const rows = new RecordRows();
+  return readNdjsonInto(source, limits, new ArrayRows());
+}
+
+/** The same, encoded as it is read (table-encoder.ts): the upload's reader. */
+export async function readNdjsonEncoded(
+  source: Readable,
+  limits: StreamLimits,
+  missingTokens: readonly string[],
+): Promise<EncodedRows> {
+  return readNdjsonInto(source, limits, new TableEncoder(missingTokens));
+}
+
+async function readNdjsonInto<T>(
+  source: Readable,
+  limits: StreamLimits,
+  store: RowStore<T>,
+): Promise<T> {
+  const rows = new RecordRows(store);
   let line = 0;
   let partial = '';
   let overLimit = false;
@@ -48,7 +66,7 @@ export async function readNdjsonStream(source: Readable, limits: StreamLimits): 
     ]);
   }
   const table = rows.finish();
-  if (table.rows.length === 0) {
+  if (rows.count === 0) {
     throw new ValidationError([
       { path: 'ndjson', message: 'holds no records: send one JSON object per line' },
     ]);

@@ -35,7 +35,7 @@ import {
   tasks,
 } from './label-task.js';
 import { describe } from './labels.js';
-import { missingSet, presentOf } from './missing.js';
+import { missingSet, type Present, presentOf } from './missing.js';
 import type { Table } from './table.js';
 
 export interface ProfileOptions {
@@ -66,29 +66,65 @@ export interface TableProfile {
   label?: LabelProfile;
 }
 
+/**
+ * What profiling reads: a header, a number of rows, each column's cells on demand (one column
+ * at a time, so a table encoded as it was read is never made into rows: table-encoder.ts) and
+ * the rows longer than the header.
+ */
+export interface ColumnSource {
+  header: readonly string[];
+  rows: number;
+  /** Rows longer than the header, in order, [row counted from 0, cells]: read while refusing. */
+  longRows(): Iterable<LongRow>;
+  /** Column c's cells: present values, undefined where missing. */
+  cells(c: number): (Present | undefined)[];
+}
+
+export type LongRow = readonly [row: number, cells: number];
+
 export function profileTable(table: Table, options: ProfileOptions = {}): TableProfile {
+  return profileColumns(tableSource(table, missingSet(options.missingTokens)), options);
+}
+
+/** The profile of a ColumnSource, whose cells are already read as missing or not. */
+export function profileColumns(source: ColumnSource, options: ProfileOptions = {}): TableProfile {
   const issues = new IssueList();
-  checkShape(issues, table);
-  const overrides = readOverrides(issues, table.header, options);
+  checkShape(issues, source);
+  const overrides = readOverrides(issues, source.header, options);
   issues.throwIfAny();
-  const missing = missingSet(options.missingTokens);
-  const columnAt = (c: number): Column => columnOf(table, c, missing);
+  const columnAt = (c: number): Column => columnOf(source, c);
   const declared = new Map(Object.entries(options.fileTypes ?? {}));
-  const columns = table.header.map((_, c) =>
+  const columns = source.header.map((_, c) =>
     profileColumn(issues, columnAt(c), overrides, declared),
   );
   issues.throwIfAny();
-  const profile: TableProfile = { rows: table.rows.length, columns: columns as ColumnProfile[] };
+  const profile: TableProfile = { rows: source.rows, columns: columns as ColumnProfile[] };
   if (options.label === undefined) return profile;
-  const c = table.header.indexOf(options.label);
+  const c = source.header.indexOf(options.label);
   const choice = inferTask(profile.columns[c]!, profile.rows, options.task);
   const label = { name: options.label, ...choice, droppedRows: droppedRows(columnAt(c).cells) };
   return { ...profile, label };
 }
 
-function checkShape(issues: IssueList, { header, rows }: Table): void {
+function tableSource(table: Table, missing: ReadonlySet<string>): ColumnSource {
+  const width = table.header.length;
+  return {
+    header: table.header,
+    rows: table.rows.length,
+    *longRows() {
+      for (let r = 0; r < table.rows.length; r++) {
+        const n = table.rows[r]!.length;
+        if (n > width) yield [r, n] as const;
+      }
+    },
+    cells: (c) => table.rows.map((row) => presentOf(row[c], missing)),
+  };
+}
+
+function checkShape(issues: IssueList, source: ColumnSource): void {
+  const { header, rows } = source;
   if (header.length === 0) issues.add('header', 'names no columns; give a header row');
-  if (rows.length === 0) issues.add('rows', 'the table has no rows; give at least one');
+  if (rows === 0) issues.add('rows', 'the table has no rows; give at least one');
   const first = new Map<string, number>();
   header.forEach((name, c) => {
     const seen = first.get(name);
@@ -98,14 +134,12 @@ function checkShape(issues: IssueList, { header, rows }: Table): void {
       issues.add('header', `columns ${seen + 1} and ${c + 1} are both named ${name}; rename one`);
     } else first.set(name, c);
   });
-  for (let r = 0; r < rows.length && !issues.full; r++) {
-    const n = rows[r]!.length;
-    if (n > header.length) {
-      issues.add(
-        'rows',
-        `row ${r + 1} has ${n} cells but the header names ${header.length} columns; name every column or remove the extra cells`,
-      );
-    }
+  for (const [r, n] of source.longRows()) {
+    if (issues.full) break;
+    issues.add(
+      'rows',
+      `row ${r + 1} has ${n} cells but the header names ${header.length} columns; name every column or remove the extra cells`,
+    );
   }
 }
 
@@ -164,11 +198,11 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-function columnOf(table: Table, c: number, missingTokens: ReadonlySet<string>): Column {
-  const cells = table.rows.map((row) => presentOf(row[c], missingTokens));
+function columnOf(source: ColumnSource, c: number): Column {
+  const cells = source.cells(c);
   let missing = 0;
   for (const cell of cells) if (cell === undefined) missing++;
-  return { name: table.header[c]!, cells, missing };
+  return { name: source.header[c]!, cells, missing };
 }
 
 function profileColumn(

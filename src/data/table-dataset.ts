@@ -9,9 +9,16 @@ import { type EncodedTable, encodeTable } from './encoded-table.js';
 import type { Task, TaskChoice } from './label-task.js';
 import { defaultMissingTokens, missingSet, presentOf } from './missing.js';
 import { planTable } from './preprocess/plan.js';
-import { profileTable, unknownColumn } from './profile.js';
+import {
+  type ProfileOptions,
+  profileColumns,
+  profileTable,
+  type TableProfile,
+  unknownColumn,
+} from './profile.js';
 import type { TargetKind } from './shape.js';
 import type { Table } from './table.js';
+import type { EncodedRows } from './table-encoder.js';
 
 export interface TableUploadOptions {
   /** The label column; a table without one can be scored (batch predictions), not trained on. */
@@ -54,9 +61,52 @@ const forbiddenName = '__proto__';
 
 /** The table to store; a ValidationError under header, rows, label or task when it cannot be. */
 export function tableDataset(table: Table, options: TableUploadOptions): TableDataset {
-  checkNames(table.header, options.label);
   const missingTokens = [...(options.missingTokens ?? defaultMissingTokens)];
-  if (options.label === undefined) return unlabelled(table, missingTokens, options.fileTypes);
+  let kept: Table | undefined;
+  const keptRows = (label: string | undefined) => {
+    if (label === undefined) return table;
+    kept ??= withLabel(table, label, missingTokens);
+    return kept;
+  };
+  const rows: ProfiledRows = {
+    header: table.header,
+    profile: (profileOptions, label) => profileTable(keptRows(label), profileOptions),
+    encode: (label) => encodeTable(keptRows(label), missingTokens),
+  };
+  return datasetOf(rows, missingTokens, options);
+}
+
+/**
+ * The same for a table encoded as it was read (table-encoder.ts: its missing tokens are the ones
+ * it was read with), never made into rows: identical to tableDataset of the same rows.
+ */
+export function encodedDataset(
+  table: EncodedRows,
+  options: Omit<TableUploadOptions, 'missingTokens'>,
+): TableDataset {
+  const rows: ProfiledRows = {
+    header: table.header,
+    profile: (profileOptions, label) => profileColumns(table.source(label), profileOptions),
+    encode: (label) => table.encoded(label),
+  };
+  return datasetOf(rows, table.missingTokens, options);
+}
+
+// What datasetOf reads: the rows profiled and encoded, all of them, or those whose `label` is
+// present.
+interface ProfiledRows {
+  header: readonly string[];
+  profile(options: ProfileOptions, label?: string): TableProfile;
+  encode(label?: string): EncodedTable;
+}
+
+function datasetOf(
+  rows: ProfiledRows,
+  missingTokens: string[],
+  options: Omit<TableUploadOptions, 'missingTokens'>,
+): TableDataset {
+  checkNames(rows.header, options.label);
+  if (options.label === undefined) return unlabelled(rows, missingTokens, options.fileTypes);
   const fileTypes = options.fileTypes ? { fileTypes: options.fileTypes } : {};
   const profileOptions = {
     missingTokens,
@@ -64,13 +114,13 @@ export function tableDataset(table: Table, options: TableUploadOptions): TableDa
     ...task(options.task),
     ...fileTypes,
   };
-  const first = profileTable(table, profileOptions);
+  const first = rows.profile(profileOptions);
   const dropped = first.label!.droppedRows;
-  const kept = dropped.count === 0 ? table : withLabel(table, options.label, missingTokens);
-  const profile = dropped.count === 0 ? first : profileTable(kept, profileOptions);
-  const encoded = encodeTable(kept, missingTokens);
+  const kept = dropped.count === 0 ? undefined : options.label;
+  const profile = dropped.count === 0 ? first : rows.profile(profileOptions, kept);
+  const encoded = rows.encode(kept);
   const { name, task: chosen, reason } = profile.label!;
-  const c = table.header.indexOf(name);
+  const c = rows.header.indexOf(name);
   const classes =
     chosen === 'classification' ? classesOf(encoded, c, profile.columns[c]!) : undefined;
   return {
@@ -92,13 +142,13 @@ export function tableDataset(table: Table, options: TableUploadOptions): TableDa
 // A table without a label: every row kept and profiled, nothing to learn (no width, no
 // outputs); a job may score it (batch predictions) but not train on it (job-data.ts refuses).
 function unlabelled(
-  table: Table,
+  rows: ProfiledRows,
   missingTokens: string[],
   fileTypes: TableUploadOptions['fileTypes'],
 ): TableDataset {
-  const profile = profileTable(table, { missingTokens, ...(fileTypes ? { fileTypes } : {}) });
+  const profile = rows.profile({ missingTokens, ...(fileTypes ? { fileTypes } : {}) });
   return {
-    table: encodeTable(table, missingTokens),
+    table: rows.encode(),
     columns: profile.columns,
     droppedRows: [],
     missingTokens,
@@ -154,7 +204,7 @@ function withLabel(table: Table, label: string, missingTokens: readonly string[]
 
 // Every column but the label skipped (text, id, ignored) is no refusal here: a job may set
 // their types (dataset.columns), and its plan says what is left to learn from then.
-function inputWidth(profile: ReturnType<typeof profileTable>): number {
+function inputWidth(profile: TableProfile): number {
   try {
     return planTable(profile).width;
   } catch (error) {

@@ -9,13 +9,14 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode, type Issue, ValidationError } from '../errors.js';
-import { type FileKind, readArrowTable, typedTable } from './arrow-table.js';
+import { encodeTyped, type FileKind, readArrowTable } from './arrow-table.js';
 import type { FileType } from './column-profile.js';
-import { readCsvTableStream, type StreamLimits } from './csv-stream.js';
+import { readCsvEncoded, type StreamLimits } from './csv-stream.js';
 import type { Task } from './label-task.js';
-import { readNdjsonStream } from './ndjson-stream.js';
+import { defaultMissingTokens } from './missing.js';
+import { readNdjsonEncoded } from './ndjson-stream.js';
 import type { Table } from './table.js';
-import { checkLabel, type TableDataset, tableDataset } from './table-dataset.js';
+import { checkLabel, encodedDataset, type TableDataset, tableDataset } from './table-dataset.js';
 
 /** Bodies up to this size are read on the calling thread. */
 export const inlineBytes = 512 * 1024;
@@ -60,16 +61,18 @@ export async function readTableUpload(
 /** The table made from a body's stream; what the thread runs, and the caller for small ones. */
 export async function readTable(request: TableRequest, source: Readable): Promise<TableDataset> {
   const { limits, label } = request;
+  const missingTokens = request.missingTokens ?? defaultMissingTokens;
   if (request.kind === 'parquet' || request.kind === 'arrow') {
     const file = readArrowTable(request.kind, await wholeBody(source, limits.maxBytes));
-    const { fileTypes, ...table } = typedTable(request.kind, file, limits.maxCells);
-    return tableOf(table, { ...request, fileTypes });
+    const typed = encodeTyped(request.kind, file, limits.maxCells, missingTokens);
+    const options = uploadOptions(checkLabel(typed.table.header, label), request);
+    return encodedDataset(typed.table, { ...options, fileTypes: typed.fileTypes });
   }
   const table =
     request.kind === 'csv'
-      ? await readCsvTableStream(source, limits, (header) => checkLabel(header, label))
-      : await readNdjsonStream(source, limits);
-  return tableOf(table, request);
+      ? await readCsvEncoded(source, limits, missingTokens, (header) => checkLabel(header, label))
+      : await readNdjsonEncoded(source, limits, missingTokens);
+  return encodedDataset(table, uploadOptions(checkLabel(table.header, label), request));
 }
 
 /** A table already parsed (JSON records, or a typed file's with its types) made ready to store. */
@@ -79,12 +82,16 @@ export function tableOf(
 ): TableDataset {
   const label = checkLabel(table.header, request.label);
   return tableDataset(table, {
-    ...(label !== undefined ? { label } : {}),
-    ...(request.task ? { task: request.task } : {}),
+    ...uploadOptions(label, request),
     ...(request.missingTokens ? { missingTokens: request.missingTokens } : {}),
     ...(request.fileTypes ? { fileTypes: request.fileTypes } : {}),
   });
 }
+
+const uploadOptions = (label: string | undefined, request: { task?: Task }) => ({
+  ...(label !== undefined ? { label } : {}),
+  ...(request.task ? { task: request.task } : {}),
+});
 
 // A typed file is read whole (Parquet's footer is at its end): its bytes in one buffer.
 async function wholeBody(source: Readable, maxBytes: number): Promise<Uint8Array> {

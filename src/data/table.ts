@@ -18,7 +18,7 @@ export interface Table {
  * boolean or null are refused under `records.<row>.<key>` (rows counted from 0, as in JSON).
  */
 export function tableFromRecords(records: readonly unknown[]): Table {
-  const table = new RecordRows();
+  const table = new RecordRows(new ArrayRows());
   records.forEach((record, r) => {
     table.add(record, `records.${r}`);
   });
@@ -26,23 +26,61 @@ export function tableFromRecords(records: readonly unknown[]): Table {
 }
 
 /**
- * Records taken one at a time (an NDJSON stream's lines), each under its own path in a refusal;
- * a row holds the cells of the columns seen so far (a column first seen later is missing in the
- * rows before it). finish() throws every problem found, at most maxIssues.
+ * Where rows go as they are read: columns added by name (a CSV's header, or a record's key when
+ * first seen: missing in the rows before), then rows, each cell under its column's index.
+ * ArrayRows keeps them as a Table; table-encoder.ts encodes them as they come.
  */
-export class RecordRows {
-  private readonly header: string[] = [];
-  private readonly index = new Map<string, number>();
-  private readonly rows: Cell[][] = [];
-  private readonly issues = new IssueList();
-
+export interface RowStore<T> {
   /** Rows taken so far. */
+  readonly count: number;
+  addColumn(name: string): void;
+  add(row: readonly Cell[]): void;
+  finish(): T;
+}
+
+/** Rows kept as they are, a Table at the end (every row as wide as the header, or wider). */
+export class ArrayRows implements RowStore<Table> {
+  private readonly header: string[] = [];
+  private readonly rows: Cell[][] = [];
+
   get count(): number {
     return this.rows.length;
   }
+
+  addColumn(name: string): void {
+    this.header.push(name);
+  }
+
+  add(row: readonly Cell[]): void {
+    this.rows.push(row as Cell[]);
+  }
+
+  /** The table, undefined where a row left a cell out. */
+  finish(): Table {
+    const width = this.header.length;
+    for (const row of this.rows) for (let c = row.length; c < width; c++) row.push(undefined);
+    return { header: this.header, rows: this.rows };
+  }
+}
+
+/**
+ * Records taken one at a time (an NDJSON stream's lines), each under its own path in a refusal,
+ * into a RowStore; a row holds the cells of the columns seen so far (a column first seen later
+ * is missing in the rows before it). finish() throws every problem found, at most maxIssues.
+ */
+export class RecordRows<T> {
+  private readonly index = new Map<string, number>();
+  private readonly issues = new IssueList();
+
+  constructor(private readonly store: RowStore<T>) {}
+
+  /** Rows taken so far. */
+  get count(): number {
+    return this.store.count;
+  }
   /** Columns seen so far. */
   get width(): number {
-    return this.header.length;
+    return this.index.size;
   }
   /** True once too many problems were found to look further. */
   get full(): boolean {
@@ -63,9 +101,9 @@ export class RecordRows {
     for (const key of Object.keys(record)) {
       let c = this.index.get(key);
       if (c === undefined) {
-        c = this.header.length;
+        c = this.index.size;
         this.index.set(key, c);
-        this.header.push(key);
+        this.store.addColumn(key);
       }
       const value = record[key];
       if (isCell(value)) row[c] = value;
@@ -74,15 +112,13 @@ export class RecordRows {
         this.issues.add(`${at}.${key}`, `must be a string, number, boolean or null (got ${got})`);
       }
     }
-    this.rows.push(row);
+    this.store.add(row);
   }
 
-  /** The table, every row as wide as the header (undefined where a record left a key out). */
-  finish(): Table {
+  /** The store's table (undefined where a record left a key out), or every problem found. */
+  finish(): T {
     this.issues.throwIfAny();
-    const width = this.header.length;
-    for (const row of this.rows) for (let c = row.length; c < width; c++) row.push(undefined);
-    return { header: this.header, rows: this.rows };
+    return this.store.finish();
   }
 }
 
