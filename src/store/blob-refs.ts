@@ -4,8 +4,9 @@
 // script that takes a count to zero marks the blob in `keys.blobDeleting` and answers its key;
 // its caller deletes the blob, then the mark. Not the records (models.ts, checkpoints.ts, …) nor
 // the bytes (blobs/).
+import type { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import type { BlobStore } from './blobs/index.js';
+import type { BlobStore, PutBlob } from './blobs/index.js';
 import type { Keys } from './redis.js';
 
 // Lua: the blob reference count. unref counts one record fewer and, at none, marks the blob as
@@ -42,17 +43,50 @@ export function blobRefs(redis: Redis, keys: Keys, blobs: BlobStore | undefined)
     await blobs.delete(sha256);
     await redis.hdel(keys.blobDeleting, sha256);
   }
+  /**
+   * After a put whose record was not written (fenced out, failed): the blob goes unless a
+   * record names it. True when it was deleted.
+   */
+  async function dropIfUnreferenced(sha256: string): Promise<boolean> {
+    const marked = await redis.eval(dropScript, 2, keys.blobRefs, keys.blobDeleting, sha256);
+    if (marked !== 1) return false;
+    await deleteBlob(sha256);
+    return true;
+  }
   return {
     deleteBlob,
+    /**
+     * Puts `content()` and writes the record naming it with `record`, whose script answers
+     * 'deleting' while a delete of this very content is under way: then, once it is done, puts
+     * it again. A record not written (the write threw, or it answered 'fenced': a try that lost
+     * its job) leaves no blob behind. What `record` answered.
+     */
+    async putAndRecord<T>(
+      store: BlobStore,
+      content: () => Readable,
+      record: (put: PutBlob) => Promise<T | 'deleting'>,
+    ): Promise<T> {
+      for (;;) {
+        const put = await store.put(content());
+        let answer: T | 'deleting';
+        try {
+          answer = await record(put);
+        } catch (error) {
+          await dropIfUnreferenced(put.sha256).catch(() => {});
+          throw error;
+        }
+        if (answer === 'deleting') {
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        if (answer === 'fenced') await dropIfUnreferenced(put.sha256);
+        return answer;
+      }
+    },
     /**
      * After a put whose record was not written (fenced out, failed): the blob goes unless a
      * record names it. True when it was deleted.
      */
-    async dropIfUnreferenced(sha256: string): Promise<boolean> {
-      const marked = await redis.eval(dropScript, 2, keys.blobRefs, keys.blobDeleting, sha256);
-      if (marked !== 1) return false;
-      await deleteBlob(sha256);
-      return true;
-    },
+    dropIfUnreferenced,
   };
 }

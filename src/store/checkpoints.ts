@@ -97,7 +97,8 @@ const paramsFrom = (buffer: Buffer, meta: Meta): Parameters => {
  * `blobs`, the arrays go to the blob store; without (tests of other parts), inline in the hash.
  */
 export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0, blobs?: BlobStore) {
-  const { deleteBlob, dropIfUnreferenced } = blobRefs(redis, keys, blobs);
+  const refs = blobRefs(redis, keys, blobs);
+  const { deleteBlob } = refs;
 
   // Replaces the hash with `fields` in one script, then deletes the blob of the checkpoint it
   // replaced. The checkpoint is written by then: a blob store failing now only leaves that blob
@@ -132,33 +133,13 @@ export function createCheckpointStore(redis: Redis, keys: Keys, ttlSeconds = 0, 
     fence: Fence,
     meta: string,
   ): Promise<'ok' | 'fenced'> {
-    for (;;) {
-      const file = encodeCheckpointFile({
-        order: c.order,
-        params: c.params,
-        slots: c.optimizer.slots,
-        best: c.best,
-      });
-      const put = await store.put(Readable.from(file.chunks, { objectMode: false }));
-      let answer: Awaited<ReturnType<typeof write>>;
-      try {
-        answer = await write(jobId, fence, put.sha256, {
-          meta,
-          blob: put.sha256,
-          bytes: put.bytes,
-        });
-      } catch (error) {
-        await dropIfUnreferenced(put.sha256).catch(() => {});
-        throw error;
-      }
-      if (answer === 'deleting') {
-        // a delete of this very content is under way: once it is done, put it again
-        await new Promise((r) => setTimeout(r, 50));
-        continue;
-      }
-      if (answer === 'fenced') await dropIfUnreferenced(put.sha256);
-      return answer;
-    }
+    // the file's chunks are a generator, read once: made again for each put
+    const arrays = { order: c.order, params: c.params, slots: c.optimizer.slots, best: c.best };
+    return refs.putAndRecord(
+      store,
+      () => Readable.from(encodeCheckpointFile(arrays).chunks, { objectMode: false }),
+      (put) => write(jobId, fence, put.sha256, { meta, blob: put.sha256, bytes: put.bytes }),
+    );
   }
 
   return {

@@ -120,6 +120,25 @@ export function checkStoredSize(data: DataRows, maxBytes: number): void {
   );
 }
 
+// A table's meta (its profile, shape and label) as stored; `bytes` set by the caller.
+function tableMetaOf(dataset: TableDataset, id: string): TableDatasetMeta {
+  return {
+    id,
+    status: 'ready',
+    format: 'table',
+    rows: dataset.table.rows,
+    features: dataset.features,
+    outputs: dataset.outputs,
+    ...(dataset.classes ? { classes: dataset.classes } : {}),
+    targetKind: dataset.targetKind,
+    ...(dataset.label ? { label: dataset.label } : {}),
+    droppedRows: dataset.droppedRows,
+    missingTokens: dataset.missingTokens,
+    columns: dataset.columns,
+    bytes: 0,
+    createdAt: new Date().toISOString(),
+  };
+}
 // A table's hash fields, and the bytes they take: the meta counts itself, `bytes` included.
 function tableFields(dataset: TableDataset, id: string) {
   const { table } = dataset;
@@ -130,22 +149,7 @@ function tableFields(dataset: TableDataset, id: string) {
   };
   const dataBytes =
     Buffer.byteLength(data.header) + Buffer.byteLength(data.dictionaries) + data.codes.length;
-  const meta: TableDatasetMeta = {
-    id,
-    status: 'ready',
-    format: 'table',
-    rows: table.rows,
-    features: dataset.features,
-    outputs: dataset.outputs,
-    ...(dataset.classes ? { classes: dataset.classes } : {}),
-    targetKind: dataset.targetKind,
-    ...(dataset.label ? { label: dataset.label } : {}),
-    droppedRows: dataset.droppedRows,
-    missingTokens: dataset.missingTokens,
-    columns: dataset.columns,
-    bytes: dataBytes,
-    createdAt: new Date().toISOString(),
-  };
+  const meta: TableDatasetMeta = { ...tableMetaOf(dataset, id), bytes: dataBytes };
   const json = withBytes(meta, dataBytes);
   return { meta, fields: { meta: json, ...data } };
 }
@@ -185,27 +189,8 @@ export type ReadData = { rows: DataRows } | { table: TableDataset };
 export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs?: BlobStore) {
   const item = (id: string) => `dataset:${id}`;
 
-  const { deleteBlob, dropIfUnreferenced } = blobRefs(redis, keys, blobs);
-
-  // Puts the file and runs `record` with its blob until the blob is not being deleted: a delete
-  // of this very content under way is waited out, then the content put again.
-  async function withBlob<T>(
-    file: Buffer[],
-    record: (blob: string, bytes: number) => Promise<T | 'deleting'>,
-  ): Promise<T> {
-    for (;;) {
-      const put = await blobs!.put(Readable.from(file));
-      let answer: T | 'deleting';
-      try {
-        answer = await record(put.sha256, put.bytes);
-      } catch (error) {
-        await dropIfUnreferenced(put.sha256).catch(() => {});
-        throw error;
-      }
-      if (answer !== 'deleting') return answer;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const refs = blobRefs(redis, keys, blobs);
+  const { deleteBlob, dropIfUnreferenced } = refs;
 
   // The dataset file a record names, read into its typed arrays.
   async function fileOf(id: string, blob: string) {
@@ -237,48 +222,33 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
     finishing = false,
   ): Promise<ReadyDatasetMeta | 'gone'> {
     const json = JSON.stringify(meta);
-    return withBlob(file, async (blob) => {
-      const answer = (await redis.eval(
-        finishing ? finishScript : saveScript,
-        5,
-        keys.dataset(meta.id),
-        usageKey(keys),
-        keys.blobRefs,
-        keys.blobDeleting,
-        keys.datasets,
-        item(meta.id),
-        json,
-        blob,
-        meta.bytes,
-        meta.id,
-      )) as 'ok' | 'deleting' | 'gone' | [string, string];
-      if (answer === 'deleting') return answer;
-      if (answer === 'gone') {
-        await dropIfUnreferenced(blob);
-        return 'gone';
-      }
-      if (Array.isArray(answer)) await deleteBlob(answer[1]);
-      return meta;
-    });
-  }
-
-  function tableMetaOf(dataset: TableDataset, id: string): TableDatasetMeta {
-    return {
-      id,
-      status: 'ready',
-      format: 'table',
-      rows: dataset.table.rows,
-      features: dataset.features,
-      outputs: dataset.outputs,
-      ...(dataset.classes ? { classes: dataset.classes } : {}),
-      targetKind: dataset.targetKind,
-      ...(dataset.label ? { label: dataset.label } : {}),
-      droppedRows: dataset.droppedRows,
-      missingTokens: dataset.missingTokens,
-      columns: dataset.columns,
-      bytes: 0,
-      createdAt: new Date().toISOString(),
-    };
+    return refs.putAndRecord(
+      blobs!,
+      () => Readable.from(file),
+      async ({ sha256: blob }) => {
+        const answer = (await redis.eval(
+          finishing ? finishScript : saveScript,
+          5,
+          keys.dataset(meta.id),
+          usageKey(keys),
+          keys.blobRefs,
+          keys.blobDeleting,
+          keys.datasets,
+          item(meta.id),
+          json,
+          blob,
+          meta.bytes,
+          meta.id,
+        )) as 'ok' | 'deleting' | 'gone' | [string, string];
+        if (answer === 'deleting') return answer;
+        if (answer === 'gone') {
+          await dropIfUnreferenced(blob);
+          return 'gone';
+        }
+        if (Array.isArray(answer)) await deleteBlob(answer[1]);
+        return meta;
+      },
+    );
   }
 
   return {

@@ -128,7 +128,8 @@ export interface NameRecord {
  */
 export function createModelStore(redis: Redis, keys: Keys, blobs?: BlobStore) {
   const nameKeys = (name: string) => [keys.nameVersions(name), keys.nameAliases(name)];
-  const { deleteBlob, dropIfUnreferenced } = blobRefs(redis, keys, blobs);
+  const refs = blobRefs(redis, keys, blobs);
+  const { deleteBlob } = refs;
 
   async function write(model: StoredModel, fence: Fence): Promise<'fenced' | StoredModel> {
     const { version: _, ...unversioned } = model;
@@ -139,25 +140,15 @@ export function createModelStore(redis: Redis, keys: Keys, blobs?: BlobStore) {
         | StoredModel;
     const file = encodeModelFile(fileDocumentOf(unversioned));
     const bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
-    for (;;) {
-      const put = await blobs.put(Readable.from(bytes));
-      const weights: WeightsBlob = { blob: put.sha256, bytes: put.bytes };
-      const record = JSON.stringify({ ...unversioned, weights });
-      let answer: Awaited<ReturnType<typeof writeRecord>>;
-      try {
-        answer = await writeRecord(unversioned, record, put.sha256, put.bytes, fence);
-      } catch (error) {
-        await dropIfUnreferenced(put.sha256).catch(() => {});
-        throw error;
-      }
-      if (answer === 'deleting') {
-        // a delete of this very content is under way: once it is done, put it again
-        await new Promise((r) => setTimeout(r, 50));
-        continue;
-      }
-      if (answer === 'fenced') await dropIfUnreferenced(put.sha256);
-      return answer;
-    }
+    return refs.putAndRecord(
+      blobs,
+      () => Readable.from(bytes),
+      (put) => {
+        const weights: WeightsBlob = { blob: put.sha256, bytes: put.bytes };
+        const record = JSON.stringify({ ...unversioned, weights });
+        return writeRecord(unversioned, record, put.sha256, put.bytes, fence);
+      },
+    );
   }
 
   // The weights of a record that keeps them in the blob store, read from its model file.
