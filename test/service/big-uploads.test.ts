@@ -10,6 +10,7 @@
 // content-length past MAX_DATASET_BYTES is a 413 leaving no dataset and no blob.
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as arrow from 'apache-arrow';
@@ -133,6 +134,14 @@ async function settled(id: string, ms = 40_000) {
   }
 }
 
+async function waitUntil(condition: () => boolean, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not so after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const without = ({ id: _id, createdAt: _at, ...rest }: any) => rest;
 
 const storesOf = async (service: TestService) => {
@@ -173,7 +182,7 @@ describe('before a worker runs: uploads wait processing, jobs on them wait', () 
   let mainId: string;
   let deletedId: string;
   let badLabelId: string;
-  let jobs: { fits: string; misfit: string; onFailed: string };
+  let jobs: { fits: string; misfit: string; onFailed: string; onDeleted?: string };
 
   it('a CSV past DATASET_INLINE_BYTES: 202, Location, processing with its kind and bytes', async () => {
     expect(mainCsv.length).toBeGreaterThan(50_000);
@@ -223,6 +232,10 @@ describe('before a worker runs: uploads wait processing, jobs on them wait', () 
       }),
       onFailed: await submit({ dataset: { id: badLabelId }, training }),
     };
+    // its dataset deleted while it waits: the job fails naming that, once a worker takes it
+    const doomed = await postBig('label=kind', csvOf(makeColumns(300, 9)));
+    jobs.onDeleted = await submit({ dataset: { id: doomed }, training });
+    expect((await http(big, 'DELETE', `/v1/datasets/${doomed}`)).status).toBe(204);
     const recorded = await http(big, 'GET', `/v1/jobs/${jobs.fits}`);
     expect(recorded.body.spec).toEqual({
       kind: 'awaiting-dataset',
@@ -282,6 +295,16 @@ describe('before a worker runs: uploads wait processing, jobs on them wait', () 
     expect(onFailed.error.message).toContain(
       `dataset.id: could not be read (${failedDataset.error.message})`,
     );
+
+    const onDeleted = await waitForJob(
+      big,
+      jobs.onDeleted!,
+      (j) => j.status === 'failed' || j.status === 'succeeded',
+    );
+    expect(onDeleted.error).toEqual({
+      code: 'dataset_missing',
+      message: 'the dataset was deleted before the job ran',
+    });
 
     expect(await readEnded(deletedId)).toEqual({ state: 'completed', returnvalue: 'gone' });
     expect(await redis.exists(datasetKey(big, deletedId))).toBe(0);
@@ -452,6 +475,34 @@ describe('with a worker: one blob for the same data, none left behind', () => {
 
     expect((await http(big, 'DELETE', `/v1/datasets/${second}`)).status).toBe(204);
     expect(await blobList(big)).toEqual(before);
+  });
+});
+
+describe('an upload whose client goes away mid-stream', () => {
+  it('leaves no dataset, no blob and no partial file', async () => {
+    const folder = fileURLToPath(big.env.BLOB_URL!);
+    const partial = () => readdirSync(join(folder, '.incoming'));
+    const before = { blobs: await blobList(big), keys: await redis.keys(datasetKey(big, '*')) };
+    const abort = new AbortController();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(csvOf(makeColumns(400, 51))));
+      },
+      pull: () => new Promise(() => {}), // the rest never comes
+    });
+    const sent = fetch(`${big.url}/v1/datasets?label=kind`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body,
+      duplex: 'half',
+      signal: abort.signal,
+    } as RequestInit).catch((error: Error) => error);
+    await waitUntil(() => partial().length === 1); // the put under way
+    abort.abort();
+    expect(await sent).toBeInstanceOf(Error);
+    await waitUntil(() => partial().length === 0);
+    expect(await blobList(big)).toEqual(before.blobs);
+    expect(await redis.keys(datasetKey(big, '*'))).toEqual(before.keys);
   });
 });
 
