@@ -436,6 +436,18 @@ describe('with a worker: refused input ends failed with the reason, its upload g
     expect(await blobList(big)).not.toContain(sha256(csv));
   });
 
+  it('a cut Parquet file: the refusal a small one gets', async () => {
+    const file = parquetOf(makeColumns(600, 24));
+    const cut = file.subarray(0, file.length - 200);
+    const id = await postBig('label=kind', cut, 'application/vnd.apache.parquet');
+    const failed = await settled(id);
+    const direct = await post(small, 'label=kind', cut, 'application/vnd.apache.parquet');
+    expect(direct.status, JSON.stringify(direct.body)).toBe(400);
+    expect(failed.status).toBe('failed');
+    expect(failed.error.errors).toEqual(direct.body.errors);
+    expect(await blobList(big)).not.toContain(sha256(cut));
+  });
+
   it('past MAX_DATASET_CELLS: the setting named', async () => {
     const csv = csvOf(makeColumns(6000, 23));
     const id = await postBig('label=kind', csv);
