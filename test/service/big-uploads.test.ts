@@ -20,6 +20,7 @@ import * as parquet from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTenant } from '../../src/config.js';
 import { encodeTable } from '../../src/data/encoded-table.js';
+import { inlineBytes } from '../../src/data/table-upload.js';
 import { connectRedis, createStores } from '../../src/store/index.js';
 import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
 
@@ -350,6 +351,19 @@ describe('with a worker: other forms read to ready, as small', () => {
     expect(without(ready)).toEqual(without(direct.body));
     return { id, ready, direct: direct.body };
   }
+
+  it('a CSV past the table thread size (inlineBytes), read in a thread of the worker', async () => {
+    const lines = ['note,size,kind'];
+    for (let r = 0; r < 6000; r++)
+      lines.push(
+        `"word ${r % 97}, ${'x'.repeat(60 + (r % 50))}",${r % 23},${r % 3 === 0 ? 'a' : 'b'}`,
+      );
+    const csv = `${lines.join('\n')}\n`;
+    expect(csv.length).toBeGreaterThan(inlineBytes);
+    const { ready } = await sameAsSmall('label=kind', csv, 'text/csv');
+    expect(ready.rows).toBe(6000);
+    expect(ready.classes).toEqual(['a', 'b']);
+  });
 
   it('NDJSON', async () => {
     const { ready } = await sameAsSmall('label=kind', ndjsonOf(columns), 'application/x-ndjson');
