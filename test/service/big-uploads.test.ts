@@ -238,6 +238,7 @@ describe('before a worker runs: uploads wait processing, jobs on them wait', () 
     jobs.onDeleted = await submit({ dataset: { id: doomed }, training });
     expect((await http(big, 'DELETE', `/v1/datasets/${doomed}`)).status).toBe(204);
     const recorded = await http(big, 'GET', `/v1/jobs/${jobs.fits}`);
+    expect(recorded.body).toMatchObject({ kind: 'training', status: 'queued' });
     expect(recorded.body.spec).toEqual({
       kind: 'awaiting-dataset',
       for: 'training',
