@@ -298,6 +298,19 @@ describe('before a worker runs: uploads wait processing, jobs on them wait', () 
       `dataset.id: could not be read (${failedDataset.error.message})`,
     );
 
+    // a job submitted on it now is refused at once, with the same reason
+    const late = await http(big, 'POST', '/v1/jobs', {
+      dataset: { id: badLabelId },
+      training: { epochs: 3 },
+    });
+    expect(late.status).toBe(400);
+    expect(late.body.errors).toEqual([
+      {
+        path: 'dataset.id',
+        message: `could not be read (${failedDataset.error.message}): fix the file and upload it again`,
+      },
+    ]);
+
     const onDeleted = await waitForJob(
       big,
       jobs.onDeleted!,
@@ -601,6 +614,21 @@ describe('a body streamed past MAX_DATASET_BYTES', () => {
     expect(problem.detail).toContain('MAX_DATASET_BYTES');
     const keys = await redis.keys(`${limited.config.keyPrefix}:tenant:*`);
     expect(keys).toEqual([]);
+    expect(await blobList(limited)).toEqual([]);
+    const folder = fileURLToPath(limited.env.BLOB_URL!);
+    const files = readdirSync(folder, { recursive: true, withFileTypes: true }).filter((f) =>
+      f.isFile(),
+    );
+    expect(files.map((f) => f.name)).toEqual([]);
+  });
+
+  it('a small gzip body decompressing past it: 413 naming MAX_DATASET_BYTES, nothing left', async () => {
+    const bomb = gzipSync(`a,b,c\n${'1,2,3\n'.repeat(20_000)}`);
+    expect(bomb.length).toBeLessThan(8192);
+    const r = await post(limited, 'label=c', bomb, 'text/csv', { 'content-encoding': 'gzip' });
+    expect(r.status, JSON.stringify(r.body)).toBe(413);
+    expect(r.body.detail).toContain('MAX_DATASET_BYTES');
+    expect(await redis.keys(`${limited.config.keyPrefix}:tenant:*`)).toEqual([]);
     expect(await blobList(limited)).toEqual([]);
     const folder = fileURLToPath(limited.env.BLOB_URL!);
     const files = readdirSync(folder, { recursive: true, withFileTypes: true }).filter((f) =>
