@@ -547,7 +547,7 @@ describe('an upload whose client goes away mid-stream', () => {
 });
 
 describe('with a worker: a batch of predictions on a processing dataset waits', () => {
-  it('submitted before the read, scored after it', async () => {
+  it('submitted before the read, scored after it', { timeout: 90_000 }, async () => {
     // the worker stopped, so that the dataset stays processing
     const worker = big.workers[0]!;
     await new Promise((r) => worker.once('exit', r).kill('SIGTERM'));
@@ -562,6 +562,13 @@ describe('with a worker: a batch of predictions on a processing dataset waits', 
       for: 'batch-predictions',
       dataset: { id },
     });
+    // and an upload whose raw bytes are lost from the blob store before it is read
+    const lostCsv = csvOf(makeColumns(300, 43));
+    const lost = await postBig('label=kind', lostCsv);
+    const blobs = await big.blobs();
+    expect(await blobs.delete(sha256(lostCsv))).toBe(true);
+    await blobs.close();
+
     await big.startWorker();
     const batch = await waitForJob(
       big,
@@ -576,6 +583,14 @@ describe('with a worker: a batch of predictions on a processing dataset waits', 
     const rows = parse(await output.text(), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(700);
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['prediction']));
+
+    // the lost upload ends failed once the worker's tries are spent, not processing for ever
+    const failed = await settled(lost, 60_000);
+    expect(failed.status).toBe('failed');
+    expect(failed.error.message).toMatch(
+      /^a worker could not read the upload \(.*\): upload it again$/,
+    );
+    expect(failed.error.message).toContain(sha256(lostCsv));
   });
 });
 
