@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as arrow from 'apache-arrow';
@@ -591,6 +592,38 @@ describe('with a worker: a batch of predictions on a processing dataset waits', 
       /^a worker could not read the upload \(.*\): upload it again$/,
     );
     expect(failed.error.message).toContain(sha256(lostCsv));
+  });
+});
+
+describe('with a worker: a job waiting on a dataset still processing', () => {
+  it('is cancelled while it waits', async () => {
+    // a processing dataset no worker is reading (recorded, never queued): it stays processing
+    const csv = csvOf(makeColumns(200, 61));
+    const blobs = await big.blobs();
+    const put = await blobs.put(Readable.from([Buffer.from(csv)]));
+    await blobs.close();
+    const mine = await storesOf(big);
+    const pending = await mine.stores.datasets.createPending(put, 'csv');
+    await mine.close();
+
+    const submitted = await http(big, 'POST', '/v1/jobs', {
+      dataset: { id: pending.id },
+      training: { epochs: 3, seed: 1 },
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    await waitForJob(big, submitted.body.id, (j) => j.status === 'running');
+    const cancel = await http(big, 'POST', `/v1/jobs/${submitted.body.id}/cancel`);
+    expect(cancel.status, JSON.stringify(cancel.body)).toBeLessThan(300);
+    const ended = await waitForJob(
+      big,
+      submitted.body.id,
+      (j) => !['queued', 'running'].includes(j.status),
+    );
+    expect(ended.status).toBe('cancelled');
+    expect(ended.spec.kind).toBe('awaiting-dataset');
+
+    expect((await http(big, 'DELETE', `/v1/datasets/${pending.id}`)).status).toBe(204);
+    expect(await blobList(big)).not.toContain(put.sha256);
   });
 });
 
