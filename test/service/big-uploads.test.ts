@@ -627,6 +627,46 @@ describe('with a worker: a job waiting on a dataset still processing', () => {
   });
 });
 
+describe('with a worker: a job waiting on a dataset when its worker stops', () => {
+  it('is handed back, and trained by the next worker once the dataset is read', async () => {
+    const csv = csvOf(makeColumns(200, 62));
+    const blobs = await big.blobs();
+    const put = await blobs.put(Readable.from([Buffer.from(csv)]));
+    await blobs.close();
+    const mine = await storesOf(big);
+    const pending = await mine.stores.datasets.createPending(put, 'csv');
+    await mine.close();
+    const submitted = await http(big, 'POST', '/v1/jobs', {
+      dataset: { id: pending.id },
+      training: { epochs: 3, seed: 1 },
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    await waitForJob(big, submitted.body.id, (j) => j.status === 'running');
+
+    // a graceful stop: the waiting job does not hold it up
+    const worker = big.workers.at(-1)!;
+    const code = await new Promise((r) => worker.once('exit', r).kill('SIGTERM'));
+    expect(code).toBe(0);
+    await big.startWorker();
+    // now the read is queued, as the API would have
+    await big.app.services.datasetQueue.add('read', {
+      tenant: defaultTenant,
+      datasetId: pending.id,
+      kind: 'csv',
+      query: { label: 'kind' },
+    });
+    const done = await waitForJob(
+      big,
+      submitted.body.id,
+      (j) => !['queued', 'running'].includes(j.status),
+      60_000,
+    );
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    const ready = await settled(pending.id);
+    expect(done.spec.network.inputSize).toBe(ready.features);
+  });
+});
+
 describe('a body streamed past MAX_DATASET_BYTES', () => {
   let limited: TestService;
   beforeAll(async () => {
