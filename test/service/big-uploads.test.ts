@@ -84,8 +84,8 @@ function ndjsonOf(c: Columns): string {
     .join('\n');
 }
 
-function parquetOf(c: Columns): Uint8Array {
-  const table = new arrow.Table({
+function arrowTableOf(c: Columns): arrow.Table {
+  return new arrow.Table({
     x: arrow.vectorFromArray(c.x, new arrow.Float64()),
     n: arrow.vectorFromArray(c.n, new arrow.Int32()),
     color: arrow.vectorFromArray(c.color, new arrow.Utf8()),
@@ -96,6 +96,10 @@ function parquetOf(c: Columns): Uint8Array {
     ),
     kind: arrow.vectorFromArray(c.kind, new arrow.Utf8()),
   });
+}
+
+function parquetOf(c: Columns): Uint8Array {
+  const table = arrowTableOf(c);
   return parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')));
 }
 
@@ -386,6 +390,16 @@ describe('with a worker: other forms read to ready, as small', () => {
     expect(ready.columns.find((c: any) => c.name === 'flag').type).toBe('boolean');
   });
 
+  it('an Arrow IPC stream', async () => {
+    const stream = arrow.tableToIPC(arrowTableOf(columns), 'stream');
+    const { ready } = await sameAsSmall(
+      'label=kind',
+      stream,
+      'application/vnd.apache.arrow.stream',
+    );
+    expect(ready.rows).toBe(1500 - columns.kind.filter((k) => k === null).length);
+  });
+
   it('Parquet', async () => {
     const { ready } = await sameAsSmall(
       'label=kind',
@@ -429,6 +443,30 @@ describe('with a worker: other forms read to ready, as small', () => {
 });
 
 describe('with a worker: refused input ends failed with the reason, its upload gone', () => {
+  it('a query wrong whatever the body says is a 400 at once, nothing stored', async () => {
+    const before = { blobs: await blobList(big), keys: await redis.keys(datasetKey(big, '*')) };
+    const csv = csvOf(makeColumns(300, 25));
+    const both = await post(big, 'targets=x&task=regression', csv);
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toEqual([
+      {
+        path: 'query.task',
+        message:
+          'is for tables (?label=COLUMN); ?targets= reads numeric rows: leave out task or targets',
+      },
+    ]);
+    const ndjsonTargets = await post(
+      big,
+      'targets=x',
+      ndjsonOf(makeColumns(300, 25)),
+      'application/x-ndjson',
+    );
+    expect(ndjsonTargets.status).toBe(400);
+    expect(ndjsonTargets.body.errors[0].path).toBe('query.targets');
+    expect(await blobList(big)).toEqual(before.blobs);
+    expect(await redis.keys(datasetKey(big, '*'))).toEqual(before.keys);
+  });
+
   it('?label= naming no column: query.label, naming the columns', async () => {
     const csv = csvOf(makeColumns(400, 21));
     const id = await postBig('label=Kind', csv);
