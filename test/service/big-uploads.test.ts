@@ -705,6 +705,24 @@ describe('with a worker: a job waiting on a dataset when its worker stops', () =
   });
 });
 
+describe('a worker with a small MAX_DATASET_STORED_BYTES', () => {
+  it('fails an upload whose dataset file would pass it, naming the setting; nothing kept', async () => {
+    for (const worker of big.workers.filter((w) => w.exitCode === null && w.signalCode === null)) {
+      await new Promise((r) => worker.once('exit', r).kill('SIGTERM'));
+    }
+    await big.startWorker({ MAX_DATASET_STORED_BYTES: '4096' });
+    const before = await blobList(big);
+    const csv = csvOf(makeColumns(500, 71));
+    const id = await postBig('label=kind', csv);
+    const failed = await settled(id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error.message).toMatch(
+      /^the table would take \d+ bytes stored \(\d+ rows of 6 columns.*at most 4096 bytes per dataset \(MAX_DATASET_STORED_BYTES\)/,
+    );
+    expect(await blobList(big)).toEqual(before);
+  });
+});
+
 describe('a body streamed past MAX_DATASET_BYTES', () => {
   let limited: TestService;
   beforeAll(async () => {
