@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTenant } from '../../src/config.js';
 import { encodeTable } from '../../src/data/encoded-table.js';
 import { inlineBytes } from '../../src/data/table-upload.js';
-import { connectRedis, createStores } from '../../src/store/index.js';
+import { connectRedis, createStores, keysFor } from '../../src/store/index.js';
 import { http, startService, type TestService, waitForJob } from '../helpers/service.js';
 
 let big: TestService; // uploads past 1024 bytes go to a worker (started by the tests below)
@@ -608,6 +608,13 @@ describe('with a worker: a batch of predictions on a processing dataset waits', 
     expect(await blobs.delete(sha256(lostCsv))).toBe(true);
     await blobs.close();
 
+    // and the same file twice while no worker reads: one raw upload, counted twice
+    const twinCsv = csvOf(makeColumns(300, 44));
+    const twins = [await postBig('label=kind', twinCsv), await postBig('label=kind', twinCsv)];
+    expect(
+      await redis.hget(keysFor(big.config.keyPrefix, defaultTenant).blobRefs, sha256(twinCsv)),
+    ).toBe('2');
+
     await big.startWorker();
     const batch = await waitForJob(
       big,
@@ -622,6 +629,17 @@ describe('with a worker: a batch of predictions on a processing dataset waits', 
     const rows = parse(await output.text(), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(700);
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['prediction']));
+
+    const [twinA, twinB] = [await settled(twins[0]!), await settled(twins[1]!)];
+    expect([twinA.status, twinB.status]).toEqual(['ready', 'ready']);
+    expect(without(twinA)).toEqual(without(twinB));
+    const twinBlob = await redis.hget(datasetKey(big, twins[0]!), 'blob');
+    expect(await redis.hget(datasetKey(big, twins[1]!), 'blob')).toBe(twinBlob);
+    await readEnded(twins[1]!);
+    await readEnded(twins[0]!);
+    const held = await blobList(big);
+    expect(held).toContain(twinBlob);
+    expect(held).not.toContain(sha256(twinCsv));
 
     // the lost upload ends failed once the worker's tries are spent, not processing for ever
     const failed = await settled(lost, 60_000);
