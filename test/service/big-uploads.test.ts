@@ -1,13 +1,16 @@
 // Big uploads read by a worker (issue 16), through the real service (DATASET_INLINE_BYTES=1024)
-// and a real worker process: a CSV table answered 202 processing is read into the same profile
+// and real worker processes: a CSV table answered 202 processing is read into the same profile
 // and the same stored table a small upload of it gets (201 from a service with the default
-// setting), and so are NDJSON, Parquet, a numeric CSV with ?targets= and a gzipped body; refused
-// input (a label naming no column, a row too long, MAX_DATASET_CELLS) ends `failed` with the
-// reason a 400 would give, its raw upload gone; the same file twice is stored once and goes with
-// its last dataset; a dataset deleted while processing leaves nothing when the worker comes;
-// jobs submitted on a processing dataset wait for it, then train, fail as their input's fault,
-// or fail with the dataset's reason; a batch of predictions waits too. A body streamed without
-// content-length past MAX_DATASET_BYTES is a 413 leaving no dataset and no blob.
+// setting), and so are NDJSON, Parquet, an Arrow stream, a numeric CSV with ?targets=, a gzipped
+// body and a CSV past the table thread's size; refused input (a label naming no column, a row
+// too long, a cut Parquet file, MAX_DATASET_CELLS, the worker's MAX_DATASET_STORED_BYTES) ends
+// `failed` with the reason a 400 would give, its raw upload gone; an upload lost from the blob
+// store ends failed too; the same file twice is stored once and goes with its last dataset; a
+// dataset deleted while processing, or an upload whose client goes away, leaves nothing. Jobs on
+// a processing dataset wait for it, then train, fail as their input's fault, fail with the
+// dataset's reason or its deletion, are cancelled or handed back while they wait; a batch of
+// predictions waits too. A body past MAX_DATASET_BYTES (streamed without content-length, or
+// gzip) is a 413 leaving no dataset and no blob.
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
