@@ -338,11 +338,17 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
       return meta;
     },
 
-    /** A processing dataset's upload as a stream, or null when it is not processing any more. */
+    /**
+     * A processing dataset's upload as a stream, or null when it is not processing any more.
+     * Throws when the upload is missing from the blob store: the read is tried again, and the
+     * last try marks it failed (workers/worker.ts) rather than leave it processing for ever.
+     */
     async upload(id: string): Promise<Readable | null> {
       const source = await redis.hget(keys.dataset(id), 'source');
       if (!source || !blobs) return null;
-      return blobs.get(source);
+      const stream = await blobs.get(source);
+      if (!stream) throw new Error(`its upload ${source} is not in the blob store`);
+      return stream;
     },
 
     /**

@@ -172,7 +172,8 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     const meta = await stores.createPending(put, kind);
     const job = { tenant: request.stores.keys.tenant, datasetId: meta.id, kind, query };
     try {
-      await datasetQueue.add('read', job, { jobId: `${job.tenant}:${meta.id}` });
+      // one read per dataset; BullMQ refuses ':' in a custom job id, tenants have no '.'
+      await datasetQueue.add('read', job, { jobId: `${job.tenant}.${meta.id}` });
     } catch (error) {
       await stores.delete(meta.id).catch(() => false);
       throw new AppError(
