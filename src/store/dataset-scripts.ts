@@ -18,9 +18,8 @@ return 'ok'
 `;
 
 // KEYS: the dataset, the blob refs, the blobs being deleted, the tenant's dataset list.
-// ARGV: meta JSON, the upload's blob, the id.
+// ARGV: meta JSON, the upload's blob (its own: salted, never shared), the id.
 export const pendingScript = `${blobRefsLua}
-if beingDeleted(KEYS[3], ARGV[2]) then return 'deleting' end
 redis.call('ZADD', KEYS[4], 0, ARGV[3])
 redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'source', ARGV[2])
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)

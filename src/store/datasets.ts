@@ -10,6 +10,7 @@
 // in the hash itself (`inputs`, `labels` | `targets`, or `header`, `dictionaries`, `codes`):
 // both are read. Size limits of rows are the caller's (storedBytesOf), a table's are checked
 // by saveTable; retention is not kept here.
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { readDatasetFile, rowsFile, tableFile } from '../data/dataset-file.js';
@@ -173,6 +174,27 @@ function tableTooLarge(dataset: TableDataset, bytes: number, maxBytes: number): 
   );
 }
 
+/** The random bytes a raw upload's blob starts with (createPending). */
+const saltBytes = 16;
+
+async function* salt(source: Readable): AsyncIterable<Buffer> {
+  yield randomBytes(saltBytes);
+  for await (const chunk of source) yield chunk as Buffer;
+}
+
+async function* unsalted(stream: Readable): AsyncIterable<Buffer> {
+  let skip = saltBytes;
+  for await (const chunk of stream) {
+    const buffer = chunk as Buffer;
+    if (skip >= buffer.length) {
+      skip -= buffer.length;
+      continue;
+    }
+    yield skip > 0 ? buffer.subarray(skip) : buffer;
+    skip = 0;
+  }
+}
+
 const chunksBytes = (chunks: Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
 
 async function* chunksOf(stream: Readable): AsyncIterable<Uint8Array> {
@@ -304,36 +326,41 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
     },
 
     /**
-     * A new `processing` dataset, to be read by a worker from `upload`, a blob already put (the
-     * record counts it, so it stays until the dataset is ready, failed or deleted). Throws a 503
-     * in the rare case that the same content is being deleted meanwhile: the client sends again.
+     * A new `processing` dataset, to be read by a worker from `source`, streamed into the blob
+     * store first (a BlobTooLargeError past `maxBytes`, nothing kept). The raw upload is a blob
+     * of its own, after 16 random bytes: never shared with an identical upload, so one dataset's
+     * read ending (which deletes its upload) cannot take another's away; the record counts it
+     * until the dataset is ready, failed or deleted.
      */
     async createPending(
-      upload: { sha256: string; bytes: number },
+      source: Readable,
       kind: UploadKind,
+      maxBytes: number,
     ): Promise<PendingDatasetMeta> {
+      if (!blobs) throw new Error('a processing dataset needs a blob store');
+      const salted = Readable.from(salt(source), { objectMode: false });
+      const put = await blobs.put(salted, { maxBytes: maxBytes + saltBytes });
       const meta: PendingDatasetMeta = {
         id: newId(),
         status: 'processing',
-        upload: { kind, bytes: upload.bytes },
+        upload: { kind, bytes: put.bytes - saltBytes },
         createdAt: new Date().toISOString(),
       };
-      const answer = await redis.eval(
-        pendingScript,
-        4,
-        keys.dataset(meta.id),
-        keys.blobRefs,
-        keys.blobDeleting,
-        keys.datasets,
-        JSON.stringify(meta),
-        upload.sha256,
-        meta.id,
-      );
-      if (answer === 'deleting') {
-        throw new AppError(
-          'unavailable',
-          'the same content was being deleted as it was uploaded: send the upload again',
+      try {
+        await redis.eval(
+          pendingScript,
+          4,
+          keys.dataset(meta.id),
+          keys.blobRefs,
+          keys.blobDeleting,
+          keys.datasets,
+          JSON.stringify(meta),
+          put.sha256,
+          meta.id,
         );
+      } catch (error) {
+        await dropIfUnreferenced(put.sha256).catch(() => {});
+        throw error;
       }
       return meta;
     },
@@ -348,7 +375,7 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
       if (!source || !blobs) return null;
       const stream = await blobs.get(source);
       if (!stream) throw new Error(`its upload ${source} is not in the blob store`);
-      return stream;
+      return Readable.from(unsalted(stream), { objectMode: false });
     },
 
     /**

@@ -16,8 +16,13 @@ import {
   uploadQuery,
 } from '../../data/dataset-upload.js';
 import { AppError } from '../../errors.js';
-import { BlobTooLargeError, type PutBlob } from '../../store/blobs/index.js';
-import { checkStoredSize, type DatasetMeta, type UploadKind } from '../../store/index.js';
+import { BlobTooLargeError } from '../../store/blobs/index.js';
+import {
+  checkStoredSize,
+  type DatasetMeta,
+  type PendingDatasetMeta,
+  type UploadKind,
+} from '../../store/index.js';
 import { decodedBody } from '../body-encoding.js';
 import {
   authProblems,
@@ -149,7 +154,7 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     kind: UploadKind,
     head: BodyHead,
   ) {
-    const { blobs, datasetQueue } = app.services;
+    const { datasetQueue } = app.services;
     const refuse = (error: unknown) => {
       reply.header('connection', 'close'); // the rest is not read
       return error;
@@ -160,16 +165,15 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     } catch (error) {
       throw refuse(error);
     }
-    let put: PutBlob;
+    const stores = request.stores.datasets;
+    let meta: PendingDatasetMeta;
     try {
-      put = await blobs.put(head.all(), { maxBytes: maxDatasetBytes });
+      meta = await stores.createPending(head.all(), kind, maxDatasetBytes);
     } catch (error) {
       if (!(error instanceof BlobTooLargeError)) throw error;
       const limit = `the limit of ${maxDatasetBytes} bytes (MAX_DATASET_BYTES)`;
       throw refuse(new AppError('payload_too_large', `the body is larger than ${limit}`));
     }
-    const stores = request.stores.datasets;
-    const meta = await stores.createPending(put, kind);
     const job = { tenant: request.stores.keys.tenant, datasetId: meta.id, kind, query };
     try {
       // one read per dataset; BullMQ refuses ':' in a custom job id, tenants have no '.'
