@@ -144,9 +144,11 @@ export function connect(server: string | undefined, apiKey: string | undefined):
       seen = (await call<AnyDatasetMeta>('GET', idPath('/v1/datasets', seen.id))).body;
     }
     if (seen.status === 'ready') return seen;
-    const details = (seen.error?.errors ?? []).map((e) =>
+    const issues = (seen.error?.errors ?? []).map((e) =>
       e.path ? `${e.path}: ${e.message}` : e.message,
     );
+    // one problem is the message itself: not printed twice
+    const details = issues.length === 1 && issues[0] === seen.error?.message ? [] : issues;
     throw new ServerError(
       `dataset ${seen.id} could not be read: ${seen.error?.message ?? 'no reason given'}`,
       2,

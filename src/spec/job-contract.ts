@@ -357,15 +357,27 @@ export const outputPath = (jobId: string) => `/v1/jobs/${jobId}/output`;
 export function jobView(r: JobRecord): JobView {
   const spec = r.spec;
   const kind = kindOfSpec(spec);
+  // a training job awaiting its dataset has no seed or epochs settled yet: the epochs it asked for
+  const asked = isAwaiting(spec)
+    ? (spec.submitted.training as { epochs?: unknown } | undefined)?.epochs
+    : undefined;
   const made = isTrainingSpec(spec)
     ? {
         seed: spec.training.seed,
         progress: r.progress ?? { epoch: 0, epochs: spec.training.epochs, error: null },
       }
-    : {
-        progress: r.progress ?? { rows: 0, of: 0 },
-        ...(r.status === 'succeeded' ? { output: outputPath(r.id) } : {}),
-      };
+    : kind === 'training'
+      ? {
+          progress: r.progress ?? {
+            epoch: 0,
+            epochs: typeof asked === 'number' ? asked : 0,
+            error: null,
+          },
+        }
+      : {
+          progress: r.progress ?? { rows: 0, of: 0 },
+          ...(r.status === 'succeeded' ? { output: outputPath(r.id) } : {}),
+        };
   return {
     id: r.id,
     kind,

@@ -61,14 +61,12 @@ describe('backprop datasets upload of a file a worker reads', () => {
     expect(r.stderr).toContain('3 classes (Europe, Japan, USA)');
   });
 
-  // client.ts's ready() lists the single issue again under the message (a small upload's refusal
-  // does not: problemError drops a lone detail equal to the message), so only the first line is
-  // checked here
   it('exits 2 with the reason when the worker refuses it (a --label naming no column)', async () => {
     const r = await run(['datasets', 'upload', big, '--label', 'Continent']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1); // one problem: the message, not repeated under it
     expect(lines[0]).toMatch(
       /^backprop: dataset [0-9A-Z]{26} could not be read: query\.label: no column named Continent; the columns are Name, Miles_per_Gallon, .*Origin/,
     );

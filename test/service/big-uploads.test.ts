@@ -267,6 +267,9 @@ describe('before a worker runs: uploads wait processing, jobs on them wait', () 
       dataset: { id: mainId },
       submitted: { dataset: { id: mainId }, training },
     });
+    // no seed settled yet; its progress counts the epochs it asked for
+    expect(recorded.body.seed).toBeUndefined();
+    expect(recorded.body.progress).toEqual({ epoch: 0, epochs: training.epochs, error: null });
   });
 
   it('once a worker runs: the dataset is read, the jobs end as they should, the deleted one stays gone', async () => {
