@@ -1,0 +1,121 @@
+// The `## Big data` section of BENCHMARKS.md from one run of bench/big-data.ts (issue 16: big
+// uploads streamed through the API into the blob store and read by a worker, then training on
+// 10^5, 10^6 and 10^7 rows), and the figures' types. Pure: no processes, no I/O.
+
+const MB = 1e6;
+
+/** One upload of a generated CSV: through the API, then read by the worker. */
+export interface UploadFigures {
+  /** What was uploaded, in words. */
+  what: string;
+  /** 202: streamed to the blob store and read by the worker; 201: small enough for the API. */
+  answered: number;
+  fileBytes: number;
+  /** Seconds from the request's first byte to the API's 202. */
+  uploadSeconds: number;
+  uploadMBps: number;
+  /** The API process's RSS (VmRSS) just before the upload, and at most while it ran, bytes. */
+  apiRssBefore: number;
+  apiRssPeak: number;
+  /** Seconds from the 202 to the GET that first answered `ready` (polled every 200 ms). */
+  processingSeconds: number;
+  /** The worker process's RSS before the upload, and at most until the dataset was ready. */
+  workerRssBefore: number;
+  workerRssPeak: number;
+  rows: number;
+  /** rows × columns of the upload's values (a table: its columns; numeric rows: inputs + targets). */
+  cells: number;
+  /** The dataset file's bytes (meta.bytes). */
+  storedBytes: number;
+}
+
+/** One training job on a numeric dataset, in a worker process started for it alone. */
+export interface TrainingFigures {
+  rows: number;
+  inputs: number;
+  epochs: number;
+  /** elapsedMs of each epoch event, differenced: milliseconds each epoch took. */
+  epochMs: number[];
+  /** samplesPerSecond of the last epoch event. */
+  samplesPerSecond: number;
+  /** The worker's RSS idle before the job, and at most while it ran, bytes. */
+  workerRssBefore: number;
+  workerRssPeak: number;
+  /** The dataset file's bytes. */
+  storedBytes: number;
+  /** Seconds from POST /v1/jobs to the `done` event. */
+  jobSeconds: number;
+}
+
+export interface BigDataRun {
+  date: string;
+  machine: string;
+  /** The network and training of every job, in words. */
+  job: string;
+  uploads: UploadFigures[];
+  training: TrainingFigures[];
+}
+
+const mb = (bytes: number) => (bytes / MB).toFixed(0);
+const mb1 = (bytes: number) => (bytes / MB).toFixed(1);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const power = (rows: number) => {
+  const e = Math.log10(rows);
+  return Number.isInteger(e) ? `10^${e}` : fmt(rows);
+};
+
+/** The epoch that stands for a job: the last one (the first also sets up the run). */
+export const epochMsOf = (t: TrainingFigures) => t.epochMs[t.epochMs.length - 1] ?? Number.NaN;
+
+/** RSS growth a value of the inputs while training: (peak − idle) ÷ (rows × inputs). */
+export const bytesPerCell = (t: TrainingFigures) =>
+  (t.workerRssPeak - t.workerRssBefore) / (t.rows * t.inputs);
+
+/** The `## Big data` section. */
+export function bigDataSection(run: BigDataRun, notes: string): string {
+  const uploads = run.uploads.map(
+    (u) =>
+      `| ${u.what} | ${mb1(u.fileBytes)} | ${u.uploadMBps.toFixed(0)} | ${mb(u.apiRssBefore)} | ${mb(u.apiRssPeak)} | **${mb1(u.apiRssPeak - u.apiRssBefore)}** | ${u.processingSeconds.toFixed(1)} | ${mb(u.workerRssBefore)} | ${mb(u.workerRssPeak)} | ${fmt(u.rows)} | ${fmt(u.cells)} | ${mb1(u.storedBytes)} |`,
+  );
+  const training = run.training.map((t, i) => {
+    const before = run.training[i - 1];
+    const ratio = before ? `${(epochMsOf(t) / epochMsOf(before)).toFixed(1)}×` : '-';
+    return `| ${power(t.rows)} | ${mb1(t.storedBytes)} | ${t.epochMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} | ${ratio} | ${fmt(t.samplesPerSecond)} | ${mb(t.workerRssBefore)} | ${mb(t.workerRssPeak)} | ${mb(t.workerRssPeak - t.workerRssBefore)} | **${bytesPerCell(t).toFixed(1)}** |`;
+  });
+  return `## Big data
+
+Written by \`npm run bench:data\` (bench/big-data.ts, about 15 minutes; not part of \`npm run
+bench\`). One API process (\`npm run start:api\`'s command) and one worker process
+(\`dist/workers/worker.js\`) on this machine against the local Redis, on a key prefix and a
+\`BLOB_URL\` temp folder of their own, logs at warn, \`DATASET_INLINE_BYTES\` at its default
+(8 MiB: every upload here is streamed into the blob store, answered 202 and read by the worker);
+\`MAX_TENANT_STORAGE_BYTES=0\` and \`REQUEST_TIMEOUT_MS=600000\` so that the biggest upload is not
+stopped by a quota or a timeout that a bench has no use for. The CSVs are generated into a temp
+file first (streamed to disk) and uploaded with a streamed request body (\`fetch\` of a
+\`ReadableStream\`, \`duplex: 'half'\`). RSS is each process's \`VmRSS\` from /proc, sampled every
+100 ms. MB = 10^6 bytes.
+
+- Date: ${run.date}
+- Machine: ${run.machine}
+
+Uploads (\`POST /v1/datasets\`, \`text/csv\`): MB/s = the file's bytes ÷ the time to the 202; the
+API's RSS before the upload and at most during it; the worker's read = from the 202 to the first
+\`GET /v1/datasets/:id\` answering \`ready\` (polled every 200 ms), with the worker's RSS before
+and at most meanwhile; stored = the dataset file (\`bytes\`).
+
+| upload | MB | MB/s | API RSS before MB | API RSS peak MB | API growth MB | worker read s | worker RSS before MB | worker RSS peak MB | rows | cells | stored MB |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+${uploads.join('\n')}
+
+Training (${run.job}), each job in a worker process started for it alone (the upload was read
+by another one), so the RSS before is an idle worker's: epoch seconds from the \`epoch\` events'
+\`elapsedMs\` (differenced; the first epoch also sets up the run), ÷ previous = the last epoch's
+time over the previous row's; bytes a cell = (RSS peak − before) ÷ (rows × ${run.training[0]?.inputs ?? 8} inputs).
+
+| rows | stored MB | epoch s | ÷ previous | samples/s | worker RSS before MB | worker RSS peak MB | growth MB | bytes a cell |
+|---|---|---|---|---|---|---|---|---|
+${training.join('\n')}
+
+${notes.trim()}
+`;
+}
