@@ -36,6 +36,10 @@ export interface TrainingFigures {
   epochs: number;
   /** elapsedMs of each epoch event, differenced: milliseconds each epoch took. */
   epochMs: number[];
+  /** The same for the same job with `shuffle: false` (rows in stored order), run after it. */
+  unshuffledEpochMs: number[];
+  /** The same again, shuffled, in a worker started with CHECKPOINT_INTERVAL_MS of a day. */
+  noCheckpointEpochMs: number[];
   /** samplesPerSecond of the last epoch event. */
   samplesPerSecond: number;
   /** The worker's RSS idle before the job, and at most while it ran, bytes. */
@@ -45,6 +49,8 @@ export interface TrainingFigures {
   storedBytes: number;
   /** Seconds from POST /v1/jobs to the `done` event. */
   jobSeconds: number;
+  /** The machine's 1-minute load average after the three jobs: other work on the cores. */
+  loadAverage: number;
 }
 
 export interface BigDataRun {
@@ -64,12 +70,26 @@ const power = (rows: number) => {
   return Number.isInteger(e) ? `10^${e}` : fmt(rows);
 };
 
-/** The epoch that stands for a job: the last one (the first also sets up the run). */
-export const epochMsOf = (t: TrainingFigures) => t.epochMs[t.epochMs.length - 1] ?? Number.NaN;
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The epoch time that stands for a job: the median of its epochs but the first (which also sets up the run). */
+export const epochMsOf = (t: TrainingFigures) => median(t.epochMs.slice(1));
+export const unshuffledMsOf = (t: TrainingFigures) => median(t.unshuffledEpochMs.slice(1));
+export const noCheckpointMsOf = (t: TrainingFigures) => median(t.noCheckpointEpochMs.slice(1));
 
 /** RSS growth a value of the inputs while training: (peak − idle) ÷ (rows × inputs). */
 export const bytesPerCell = (t: TrainingFigures) =>
   (t.workerRssPeak - t.workerRssBefore) / (t.rows * t.inputs);
+
+/** The growth a value between two sizes: what the rows cost without the fixed part (thread, kernels). */
+export const marginalBytesPerCell = (t: TrainingFigures, before: TrainingFigures) =>
+  (t.workerRssPeak - t.workerRssBefore - (before.workerRssPeak - before.workerRssBefore)) /
+  ((t.rows - before.rows) * t.inputs);
 
 /** The `## Big data` section. */
 export function bigDataSection(run: BigDataRun, notes: string): string {
@@ -79,8 +99,11 @@ export function bigDataSection(run: BigDataRun, notes: string): string {
   );
   const training = run.training.map((t, i) => {
     const before = run.training[i - 1];
-    const ratio = before ? `${(epochMsOf(t) / epochMsOf(before)).toFixed(1)}×` : '-';
-    return `| ${power(t.rows)} | ${mb1(t.storedBytes)} | ${t.epochMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} | ${ratio} | ${fmt(t.samplesPerSecond)} | ${mb(t.workerRssBefore)} | ${mb(t.workerRssPeak)} | ${mb(t.workerRssPeak - t.workerRssBefore)} | **${bytesPerCell(t).toFixed(1)}** |`;
+    const ratio = (ms: (x: TrainingFigures) => number) =>
+      before ? `${(ms(t) / ms(before)).toFixed(1)}×` : '-';
+    const marginal = before ? marginalBytesPerCell(t, before).toFixed(1) : '-';
+    const s3 = (ms: number) => (ms / 1000).toFixed(3);
+    return `| ${power(t.rows)} | ${t.epochs} | ${mb1(t.storedBytes)} | ${s3(epochMsOf(t))} | ${ratio(epochMsOf)} | ${s3(unshuffledMsOf(t))} | ${ratio(unshuffledMsOf)} | ${s3(noCheckpointMsOf(t))} | ${ratio(noCheckpointMsOf)} | ${fmt(t.samplesPerSecond)} | ${mb(t.workerRssBefore)} | ${mb(t.workerRssPeak)} | ${mb(t.workerRssPeak - t.workerRssBefore)} | **${bytesPerCell(t).toFixed(1)}** | ${marginal} | ${t.loadAverage.toFixed(1)} |`;
   });
   return `## Big data
 
@@ -108,12 +131,19 @@ and at most meanwhile; stored = the dataset file (\`bytes\`).
 ${uploads.join('\n')}
 
 Training (${run.job}), each job in a worker process started for it alone (the upload was read
-by another one), so the RSS before is an idle worker's: epoch seconds from the \`epoch\` events'
-\`elapsedMs\` (differenced; the first epoch also sets up the run), ÷ previous = the last epoch's
-time over the previous row's; bytes a cell = (RSS peak − before) ÷ (rows × ${run.training[0]?.inputs ?? 8} inputs).
+by another one), so the RSS before is an idle worker's. Epoch s = the median over the epochs
+but the first (which also sets up the run) of the \`epoch\` events' \`elapsedMs\`, differenced;
+÷ previous = that over the previous row's; unshuffled = the same job again with
+\`shuffle: false\` (rows read in stored order), in the same worker after it; no checkpoints =
+the shuffled job again in a worker started with \`CHECKPOINT_INTERVAL_MS=86400000\` (by default a
+running job copies and saves a checkpoint every 5 s: its weights and the shuffle order, 4 bytes
+a row); samples/s = the
+last epoch event's. Bytes a cell = (RSS peak − before) ÷ (rows × ${run.training[0]?.inputs ?? 8} inputs); marginal = the
+growth over the previous row's ÷ the added cells (without the fixed part: the training thread,
+its kernels). Load = the machine's 1-minute load average after the three jobs.
 
-| rows | stored MB | epoch s | ÷ previous | samples/s | worker RSS before MB | worker RSS peak MB | growth MB | bytes a cell |
-|---|---|---|---|---|---|---|---|---|
+| rows | epochs | stored MB | epoch s | ÷ previous | unshuffled epoch s | ÷ previous | no checkpoints epoch s | ÷ previous | samples/s | worker RSS before MB | worker RSS peak MB | growth MB | bytes a cell | marginal bytes a cell | load |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${training.join('\n')}
 
 ${notes.trim()}

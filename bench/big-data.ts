@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +25,7 @@ import {
   bigDataSection,
   bytesPerCell,
   epochMsOf,
+  median,
   type TrainingFigures,
   type UploadFigures,
 } from './big-data-report.js';
@@ -41,9 +42,14 @@ const smallTableBytes = 20 * MB;
 const bigTableBytes = Number(process.env.BENCH_BIG_MB ?? 210) * MB;
 const trainingRows = (process.env.BENCH_ROWS ?? '100000,1000000,10000000').split(',').map(Number);
 const inputs = 8;
-const epochs = Number(process.env.BENCH_EPOCHS ?? 2);
 
-const job = (id: string) => ({
+/** Epochs a job on `rows` rows: about 10^7 samples, at least 2 and at most 20 (BENCH_EPOCHS: all). */
+const epochsFor = (rows: number) =>
+  process.env.BENCH_EPOCHS
+    ? Number(process.env.BENCH_EPOCHS)
+    : Math.min(20, Math.max(2, Math.round(1e7 / rows)));
+
+const job = (id: string, epochs: number, shuffle: boolean) => ({
   network: {
     inputSize: inputs,
     layers: [
@@ -53,9 +59,17 @@ const job = (id: string) => ({
     divergence: 'l2',
   },
   dataset: { id },
-  training: { epochs, batchSize: 256, optimizer: 'adam', learningRate: 0.001, seed: 1, threads: 1 },
+  training: {
+    epochs,
+    batchSize: 256,
+    optimizer: 'adam',
+    learningRate: 0.001,
+    seed: 1,
+    threads: 1,
+    shuffle,
+  },
 });
-const jobWords = `${inputs}-16-1 relu/identity, l2, Adam, batch 256, ${epochs} epochs, threads 1, the other training options at their defaults (standardize on, no held-out rows)`;
+const jobWords = `${inputs}-16-1 relu/identity, l2, Adam, batch 256, about 10^7 samples (20 epochs of 10^5 rows, 10 of 10^6, 2 of 10^7), threads 1, the other training options at their defaults (standardize on, no held-out rows)`;
 
 // --- generated data -------------------------------------------------------------------------
 
@@ -267,9 +281,10 @@ async function followJob(api: string, id: string): Promise<EpochEvent[]> {
       if (event.type === 'epoch') {
         const e = event as EpochEvent;
         epochs.push(e);
-        log(
-          `  epoch ${e.epoch}: elapsed ${(e.elapsedMs / 1000).toFixed(2)} s, ${Math.round(e.samplesPerSecond)} samples/s`,
-        );
+        if (e.epoch <= 2)
+          log(
+            `  epoch ${e.epoch}: elapsed ${(e.elapsedMs / 1000).toFixed(2)} s, ${Math.round(e.samplesPerSecond)} samples/s`,
+          );
       }
       if (event.type === 'done') {
         await res.body.cancel().catch(() => {});
@@ -305,10 +320,10 @@ async function measure(): Promise<BigDataRun> {
   let apiProcess: ChildProcess | undefined;
   const sampler = new RssSampler(() => [apiProcess?.pid, worker?.pid]);
 
-  async function startWorker(): Promise<ChildProcess> {
+  async function startWorker(more: Record<string, string> = {}): Promise<ChildProcess> {
     const w = await start(
       ['dist/workers/worker.js'],
-      { ...env, LOG_LEVEL: 'info' },
+      { ...env, ...more, LOG_LEVEL: 'info' },
       'worker ready',
     );
     children.push(w);
@@ -367,6 +382,25 @@ async function measure(): Promise<BigDataRun> {
     if (!res.ok) log(`  DELETE /v1/datasets/${id} answered ${res.status}`);
   }
 
+  /** One job on dataset `id`, followed to its end: each epoch's milliseconds. */
+  async function train(id: string, epochs: number, shuffle: boolean) {
+    const began = performance.now();
+    const res = await fetch(`${api}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(job(id, epochs, shuffle)),
+    });
+    const posted = (await res.json()) as { id: string };
+    if (res.status !== 202)
+      throw new Error(`POST /v1/jobs answered ${res.status}: ${JSON.stringify(posted)}`);
+    const events = await followJob(api, posted.id);
+    return {
+      epochMs: events.map((e, i) => e.elapsedMs - (events[i - 1]?.elapsedMs ?? 0)),
+      samplesPerSecond: events[events.length - 1]?.samplesPerSecond ?? Number.NaN,
+      jobSeconds: (performance.now() - began) / 1000,
+    };
+  }
+
   const uploads: UploadFigures[] = [];
   const training: TrainingFigures[] = [];
   try {
@@ -408,33 +442,35 @@ async function measure(): Promise<BigDataRun> {
       worker = await startWorker();
       sampler.reset();
       const workerRssBefore = rssOf(worker.pid);
-      const began = performance.now();
-      const res = await fetch(`${api}/v1/jobs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(job(id)),
-      });
-      const posted = (await res.json()) as { id: string };
-      if (res.status !== 202)
-        throw new Error(`POST /v1/jobs answered ${res.status}: ${JSON.stringify(posted)}`);
-      log(`training on ${rows} rows (job ${posted.id})`);
-      const events = await followJob(api, posted.id);
-      const jobSeconds = (performance.now() - began) / 1000;
+      const epochs = epochsFor(rows);
+      log(`training on ${rows} rows, ${epochs} epochs`);
+      const shuffled = await train(id, epochs, true);
       const workerRssPeak = sampler.peak(worker.pid);
+      // the same job with rows in stored order: what the shuffle's random reads cost
+      log(`the same without shuffling`);
+      const unshuffled = await train(id, epochs, false);
+      // and shuffled again in a worker that takes no checkpoint (one a day): what they cost
+      log('the same shuffled, without checkpoints');
+      await stopWorker(worker);
+      worker = await startWorker({ CHECKPOINT_INTERVAL_MS: '86400000' });
+      const unsaved = await train(id, epochs, true);
       const figures: TrainingFigures = {
         rows,
         inputs,
-        epochs: events.length,
-        epochMs: events.map((e, i) => e.elapsedMs - (events[i - 1]?.elapsedMs ?? 0)),
-        samplesPerSecond: events[events.length - 1]?.samplesPerSecond ?? Number.NaN,
+        epochs,
+        epochMs: shuffled.epochMs,
+        unshuffledEpochMs: unshuffled.epochMs,
+        noCheckpointEpochMs: unsaved.epochMs,
+        samplesPerSecond: shuffled.samplesPerSecond,
         workerRssBefore,
         workerRssPeak,
         storedBytes: read.storedBytes,
-        jobSeconds,
+        jobSeconds: shuffled.jobSeconds,
+        loadAverage: loadavg()[0]!,
       };
       training.push(figures);
       log(
-        `  epochs ${figures.epochMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s; worker RSS ${(workerRssBefore / MB).toFixed(0)} → peak ${(workerRssPeak / MB).toFixed(0)} MB: ${bytesPerCell(figures).toFixed(1)} bytes a cell; job ${jobSeconds.toFixed(1)} s`,
+        `  epoch ${(epochMsOf(figures) / 1000).toFixed(3)} s (unshuffled ${(median(figures.unshuffledEpochMs.slice(1)) / 1000).toFixed(3)} s, no checkpoints ${(median(figures.noCheckpointEpochMs.slice(1)) / 1000).toFixed(3)} s); worker RSS ${(workerRssBefore / MB).toFixed(0)} → peak ${(workerRssPeak / MB).toFixed(0)} MB: ${bytesPerCell(figures).toFixed(1)} bytes a cell; job ${figures.jobSeconds.toFixed(1)} s; load ${figures.loadAverage.toFixed(1)}`,
       );
       await deleteDataset(id);
     }
