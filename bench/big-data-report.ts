@@ -71,13 +71,6 @@ const power = (rows: number) => {
   return Number.isInteger(e) ? `10^${e}` : fmt(rows);
 };
 
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 // The epoch time that stands for a job: the fastest of its epochs but the first (which also sets
 // up the run). The machine is shared: other work only ever slows an epoch down, so the fastest
 // is the one it disturbed least (the JSON keeps every epoch).
@@ -147,8 +140,8 @@ the first (which also sets up the run), from the \`epoch\` events' \`elapsedMs\`
 the shuffled job again in a worker started with \`CHECKPOINT_INTERVAL_MS=86400000\` (by default a
 running job copies and saves a checkpoint every 5 s: its weights and the shuffle order, 4 bytes
 a row); samples/s = rows ÷ epoch s. Bytes a cell = (RSS peak − before) ÷ (rows × ${run.training[0]?.inputs ?? 8} inputs);
-marginal = the growth over the previous row's ÷ the added cells (without the fixed part: the training thread,
-its kernels). Load = the machine's 1-minute load average after the three jobs.
+marginal = the growth over the previous row's ÷ the added cells (without the fixed part: the
+training thread, its kernels). Load = the machine's 1-minute load average after the three jobs.
 
 | rows | epochs | stored MB | epoch s | ÷ previous | unshuffled epoch s | ÷ previous | no checkpoints epoch s | ÷ previous | samples/s | worker RSS before MB | worker RSS peak MB | growth MB | bytes a cell | marginal bytes a cell | load |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
@@ -186,7 +179,7 @@ function notesOf(r: BigDataRun): string {
   if (ts.length > 1) {
     const last = ts[ts.length - 1]!;
     parts.push(
-      `**Epoch time.** Shuffled (the default), ten times the rows took ${ratioOf(ts, epochMsOf).join(' then ')} the time (${ts.map((t) => rate(t, epochMsOf(t))).join(', ')} samples/s): not linear. The same jobs with rows read in stored order took ${ratioOf(ts, unshuffledMsOf).join(' then ')} (${ts.map((t) => rate(t, unshuffledMsOf(t))).join(', ')} samples/s), and without checkpoints ${ratioOf(ts, noCheckpointMsOf).join(' then ')}: in stored order an epoch is close to linear in the rows (about the same samples/s at every size), and what grows faster is the cost of the shuffle's random reads: every epoch shuffles the order (a Uint32 a row) and each batch gathers its rows by it (\`gather\` in src/engine/epoch.ts), and the more rows (${mb1(ts[0]!.storedBytes)} MB at ${power(ts[0]!.rows)}, ${mb(last.storedBytes)} MB at ${power(last.rows)}) the fewer of those reads find the row in a cache, while a network this small (8-16-1) does too little work a row to hide them. Checkpoints every 5 s cost nothing measurable: ${power(last.rows)} rows without them ${(noCheckpointMsOf(last) / 1000).toFixed(2)} s, with them ${(epochMsOf(last) / 1000).toFixed(2)} s; the ${power(ts[1]!.rows)}-row jobs end before the first is due, so there the two columns differ by the machine's noise alone (${(Math.abs(noCheckpointMsOf(ts[1]!) / epochMsOf(ts[1]!) - 1) * 100).toFixed(0)} %, with the load average above ${Math.floor(Math.min(...ts.map((t) => t.loadAverage)))} on 2 cores: other work shared them).`,
+      `**Epoch time.** Shuffled (the default), ten times the rows took ${ratioOf(ts, epochMsOf).join(' then ')} the time (${ts.map((t) => rate(t, epochMsOf(t))).join(', ')} samples/s): not linear. The same jobs with rows read in stored order took ${ratioOf(ts, unshuffledMsOf).join(' then ')} (${ts.map((t) => rate(t, unshuffledMsOf(t))).join(', ')} samples/s), and without checkpoints ${ratioOf(ts, noCheckpointMsOf).join(' then ')}: in stored order an epoch is close to linear in the rows (about the same samples/s at every size), and what grows faster is the cost of the shuffle's random reads: every epoch shuffles the order (a Uint32 a row) and each batch gathers its rows by it (\`gather\` in src/engine/epoch.ts), and the more rows (${mb1(ts[0]!.storedBytes)} MB at ${power(ts[0]!.rows)}, ${mb(last.storedBytes)} MB at ${power(last.rows)}) the fewer of those reads find the row in a cache, while a network this small (8-16-1) does too little work a row to hide them. Checkpoints every 5 s cost nothing measurable: ${power(last.rows)} rows without them ${(noCheckpointMsOf(last) / 1000).toFixed(2)} s, with them ${(epochMsOf(last) / 1000).toFixed(2)} s; the ${power(ts[1]!.rows)}-row jobs end before the first is due, so there the two columns differ by the machine's noise alone (${(Math.abs(noCheckpointMsOf(ts[1]!) / epochMsOf(ts[1]!) - 1) * 100).toFixed(0)} % here; the load average was ${Math.min(...ts.map((t) => t.loadAverage)).toFixed(1)} to ${Math.max(...ts.map((t) => t.loadAverage)).toFixed(1)} on 2 cores: other work shared them).`,
     );
     const marginal = marginalBytesPerCell(last, ts[ts.length - 2]!);
     parts.push(

@@ -25,9 +25,10 @@ import {
   bigDataSection,
   bytesPerCell,
   epochMsOf,
-  median,
+  noCheckpointMsOf,
   type TrainingFigures,
   type UploadFigures,
+  unshuffledMsOf,
 } from './big-data-report.js';
 import { withSection } from './markdown-sections.js';
 import { start, stopAndClean, waitForHttp } from './processes.js';
@@ -474,7 +475,7 @@ async function measure(): Promise<BigDataRun> {
       };
       training.push(figures);
       log(
-        `  epoch ${(epochMsOf(figures) / 1000).toFixed(3)} s (unshuffled ${(median(figures.unshuffledEpochMs.slice(1)) / 1000).toFixed(3)} s, no checkpoints ${(median(figures.noCheckpointEpochMs.slice(1)) / 1000).toFixed(3)} s); worker RSS ${(workerRssBefore / MB).toFixed(0)} → peak ${(workerRssPeak / MB).toFixed(0)} MB: ${bytesPerCell(figures).toFixed(1)} bytes a cell; job ${figures.jobSeconds.toFixed(1)} s; load ${figures.loadAverage.toFixed(1)}`,
+        `  epoch ${(epochMsOf(figures) / 1000).toFixed(3)} s (unshuffled ${(unshuffledMsOf(figures) / 1000).toFixed(3)} s, no checkpoints ${(noCheckpointMsOf(figures) / 1000).toFixed(3)} s); worker RSS ${(workerRssBefore / MB).toFixed(0)} → peak ${(workerRssPeak / MB).toFixed(0)} MB: ${bytesPerCell(figures).toFixed(1)} bytes a cell; job ${figures.jobSeconds.toFixed(1)} s; load ${figures.loadAverage.toFixed(1)}`,
       );
       await deleteDataset(id);
     }
