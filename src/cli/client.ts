@@ -164,6 +164,9 @@ export function connect(server: string | undefined, apiKey: string | undefined):
   ): Promise<{ status: number; body: T }> {
     let response: Response;
     let text: string;
+    // a big upload has a second more per megabyte to go out
+    const size = body && 'data' in body ? body.data.length : 0;
+    const timeoutMs = requestTimeoutMs + Math.ceil(size / 1000);
     try {
       response = await fetch(at(path), {
         method,
@@ -174,13 +177,13 @@ export function connect(server: string | undefined, apiKey: string | undefined):
           ...(body ? { 'content-type': 'json' in body ? 'application/json' : body.type } : {}),
         },
         ...(body ? { body: 'json' in body ? JSON.stringify(body.json) : body.data } : {}),
-        signal: AbortSignal.timeout(requestTimeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.text();
     } catch (error) {
       if ((error as Error).name === 'TimeoutError')
         throw new ServerError(
-          `the server at ${url} did not answer within ${requestTimeoutMs / 1000} s`,
+          `the server at ${url} did not answer within ${Math.round(timeoutMs / 1000)} s`,
           1,
         );
       throw unreachable(url, error);

@@ -24,8 +24,8 @@ export const apiSettings = {
   requestTimeoutMs: {
     env: 'REQUEST_TIMEOUT_MS',
     ...int(100),
-    default: '60000',
-    doc: "The longest a request's headers and body may take to arrive, else 408; event streams are answers, so it does not end them.",
+    default: '600000',
+    doc: "The longest a request's headers and body may take to arrive, else 408; event streams are answers, so it does not end them. Ten minutes by default: a dataset upload up to `MAX_DATASET_BYTES` (2 GiB) must arrive within it (3.6 MB/s); a slow sender of headers is cut off by `HEADERS_TIMEOUT_MS`.",
   },
   headersTimeoutMs: {
     env: 'HEADERS_TIMEOUT_MS',
