@@ -386,7 +386,7 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
     async finish(id: string, read: ReadData, maxBytes: number): Promise<ReadyDatasetMeta | 'gone'> {
       if (!blobs) throw new Error('a processing dataset needs a blob store');
       const pending = await this.meta(id);
-      if (!pending || pending.status !== 'processing') return 'gone';
+      if (pending?.status !== 'processing') return 'gone';
       let meta: ReadyDatasetMeta;
       let file: Buffer[];
       if ('table' in read) {
@@ -406,7 +406,7 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
     /** Marks processing dataset `id` failed for `error`; false when it is not processing. */
     async fail(id: string, error: NonNullable<PendingDatasetMeta['error']>): Promise<boolean> {
       const pending = await this.meta(id);
-      if (!pending || pending.status !== 'processing') return false;
+      if (pending?.status !== 'processing') return false;
       const meta: PendingDatasetMeta = {
         ...pending,
         status: 'failed',
