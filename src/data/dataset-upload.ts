@@ -1,7 +1,9 @@
-// What POST /v1/datasets reads, by its body and query: a table (issue 14: CSV with ?label=, JSON
-// records, NDJSON; issue 16: Parquet, Arrow IPC) profiled and encoded, or numeric rows as before (JSON {inputs, targets |
-// labels}, CSV with ?targets=). Streams (CSV, NDJSON) are read as they arrive. Refusals name the
-// query field or the body's line, row or column. Not the storing (the route calls the store).
+// What an upload (POST /v1/datasets) holds, by its body and query: a table (issue 14: CSV with
+// ?label=, JSON records, NDJSON; issue 16: Parquet, Arrow IPC) profiled and encoded, or numeric
+// rows as before (JSON {inputs, targets | labels}, CSV with ?targets=). Streams are read as they
+// arrive, by the API (a small upload) or by a worker from the blob store (a big one, issue 16:
+// jobs/dataset-processing.ts), alike. Refusals name the query field or the body's line, row or
+// column. Not the storing (the route and the worker call the store).
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';

@@ -1,8 +1,9 @@
 // Uploaded datasets: a table (CSV, JSON records, NDJSON, Parquet or Arrow IPC with ?label=COLUMN;
-// issues 14 and 16) profiled
-// and stored encoded, or numeric rows (JSON {inputs, targets} or {inputs, labels}, CSV with
-// ?targets=a,b) stored as float32; stored once and trained on by id. The body's forms and their
-// refusals are dataset-upload.ts's.
+// issues 14 and 16) profiled and stored encoded, or numeric rows (JSON {inputs, targets} or
+// {inputs, labels}, CSV with ?targets=a,b) stored as float32; stored once and trained on by id.
+// A streamed upload past DATASET_INLINE_BYTES is not read here: it goes into the blob store as it
+// arrives and a worker reads it (202, `processing`; issue 16). Listed, shown and deleted. The
+// body's forms and their refusals are data/dataset-upload.ts's.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -43,9 +44,13 @@ const streamTypes = {
 } as const;
 
 export async function datasetRoutes(app: FastifyInstance): Promise<void> {
-  const { maxDatasetBytes, maxDatasetCells, maxDatasetStoredBytes, datasetInlineBytes } =
-    app.services.config;
-  const { maxDatasetJsonBytes } = app.services.config;
+  const {
+    maxDatasetBytes,
+    maxDatasetCells,
+    maxDatasetStoredBytes,
+    maxDatasetJsonBytes,
+    datasetInlineBytes,
+  } = app.services.config;
   const limits = { maxBytes: maxDatasetBytes, maxCells: maxDatasetCells };
   // no parseAs: the handler streams the body, and counts its bytes against MAX_DATASET_BYTES
   for (const kind of ['csv', 'ndjson', 'parquet', 'arrow'] as const) {
