@@ -117,13 +117,29 @@ export function newJobPage(main, _params, { navigate }) {
     const query = new URLSearchParams({ label: labelColumn.value.trim() });
     const { ok, body } = await api(`/v1/datasets?${query}`, {
       method: 'POST',
-      text: await csv.text(),
+      text: csv, // the File itself: the browser streams it
       contentType: 'text/csv',
     });
     if (gone) return;
     if (!ok) return uploadStatus.replaceChildren(issueList('upload-errors', issuesOf(body)));
-    uploadStatus.textContent = `Dataset ${body.id}: ${body.rows} rows, ${body.features} features, ${body.outputs} outputs${body.classes ? ` (classes ${body.classes.join(', ')})` : ''}.`;
-    editor.value = JSON.stringify(suggestedSpec({ uploaded: body }), null, 2);
+    // a big file (issue 16): a worker reads it; its status is asked after until ready or failed
+    let meta = body;
+    while (meta.status === 'processing') {
+      uploadStatus.textContent = `Dataset ${meta.id}: a worker is reading its ${(meta.upload.bytes / 1e6).toFixed(1)} MB…`;
+      await new Promise((r) => setTimeout(r, 1000));
+      if (gone) return;
+      const seen = await api(`/v1/datasets/${meta.id}`);
+      if (gone) return;
+      if (!seen.ok)
+        return uploadStatus.replaceChildren(issueList('upload-errors', issuesOf(seen.body)));
+      meta = seen.body;
+    }
+    if (meta.status === 'failed') {
+      const errors = meta.error.errors ?? [{ path: '', message: meta.error.message }];
+      return uploadStatus.replaceChildren(issueList('upload-errors', errors));
+    }
+    uploadStatus.textContent = `Dataset ${meta.id}: ${meta.rows} rows, ${meta.features} features, ${meta.outputs} outputs${meta.classes ? ` (classes ${meta.classes.join(', ')})` : ''}.`;
+    editor.value = JSON.stringify(suggestedSpec({ uploaded: meta }), null, 2);
   }
 
   async function send(event) {
