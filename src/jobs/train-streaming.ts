@@ -20,10 +20,25 @@ import { handoffReason, type TrainingTry, type Try } from './kind.js';
 /** How long the engine runs before the thread lets its event loop turn. */
 const sliceMs = 50;
 
+/** A value handed over once: after take(), the box holds nothing (so the value may be freed). */
+export class Handover<T> {
+  #value: T | null;
+  constructor(value: T) {
+    this.#value = value;
+  }
+  take(): T {
+    const value = this.#value;
+    if (value === null) throw new Error('handed over already');
+    this.#value = null;
+    return value;
+  }
+}
+
 /** One try's training: its data, and where it starts (a checkpoint and its history, or none). */
 export interface StreamingRun {
   t: TrainingTry;
-  data: Dataset;
+  /** Its rows, taken once by the engine (which copies them into its arena). */
+  data: Handover<Dataset>;
   checkpoint: TrainCheckpoint | null;
   history: HistoryState;
   /** A warm start (training.initFrom): the model's weights and scaler; a checkpoint overrides. */
@@ -115,7 +130,8 @@ export async function trainStreaming(run: StreamingRun): Promise<StreamingEnd> {
     ...(team ? { team } : {}),
     ...(run.initial ? { start: run.initial } : {}),
   };
-  const training = createTraining(network, run.data, options, hooks, run.checkpoint ?? undefined);
+  const resume = run.checkpoint ?? undefined;
+  const training = createTraining(network, run.data.take(), options, hooks, resume);
   try {
     return await drive(training, guard, createRecorder(run, guard));
   } finally {

@@ -52,7 +52,7 @@ describe('the new-job page, uploading a CSV a worker reads', () => {
     const shown = await fetch(`${service.url}/v1/datasets/${id}`, {
       headers: { authorization: `Bearer ${alice.key}` },
     });
-    expect((await shown.json()).status).toBe('ready');
+    expect(((await shown.json()) as { status: string }).status).toBe('ready');
     const suggested = JSON.parse(await page.getByTestId('spec-editor').inputValue());
     expect(suggested.dataset).toEqual({ id });
 
