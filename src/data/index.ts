@@ -21,6 +21,7 @@ export {
   rowsOf,
   subsetRows,
 } from './dataset.js';
+export { foldsStream, stratifiedFolds } from './folds.js';
 export {
   type CirclesParams,
   circles,
