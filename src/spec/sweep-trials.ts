@@ -6,7 +6,14 @@ import { createRandom, deriveSeed } from '../engine/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import { friendlyIssues, plainMessages } from './issues.js';
 import { type JobSpec, jobSchema } from './job.js';
-import { type Distribution, kindOf, pathProblem, type Sweep, sweepSeed } from './sweep.js';
+import {
+  type Distribution,
+  kindOf,
+  pathProblem,
+  type Sweep,
+  sweepSeed,
+  trialCount,
+} from './sweep.js';
 
 export type ParamValue = number | string | boolean;
 /** A trial's parameters, keyed by the sweep's dotted paths. */
@@ -30,12 +37,13 @@ export function sampleTrials(sweep: Sampled): Trial[] {
   const paths = pathsOf(sweep.parameters);
   if (sweep.method === 'grid') return gridTrials(sweep.parameters, paths);
   const seed = sweepSeed(sweep);
+  const trials = trialCount(sweep);
   const columns = paths.map((path) => {
     const random = createRandom(deriveSeed(seed, hashOf(path)));
     const d = sweep.parameters[path]!;
-    return Array.from({ length: sweep.trials ?? 0 }, () => draw(d, random.next));
+    return Array.from({ length: trials }, () => draw(d, random.next));
   });
-  return Array.from({ length: sweep.trials ?? 0 }, (_, k) => ({
+  return Array.from({ length: trials }, (_, k) => ({
     params: Object.fromEntries(paths.map((path, p) => [path, columns[p]![k]!])),
   }));
 }

@@ -164,6 +164,8 @@ export const objectiveSchema = z
     }
   })
   .transform((o) => ({ metric: o.metric, goal: o.goal ?? naturalGoal(o.metric) }))
+  // the output's own schema, so that documents show a sweep's objective as stored (goal filled in)
+  .pipe(z.object({ metric: z.enum(objectiveMetrics), goal: z.enum(['minimize', 'maximize']) }))
   .meta({ id: 'SweepObjective' });
 
 export const ashaSchema = z
@@ -307,6 +309,11 @@ function checkGrid(
       ['trials'],
       `must be the grid's size (${size}) or left out: a grid runs every combination once; use method random to draw fewer`,
     );
+}
+
+/** How many trials the sweep runs: a grid's size, or the random draws asked for. */
+export function trialCount(sweep: Pick<Sweep, 'method' | 'trials' | 'parameters'>): number {
+  return sweep.method === 'grid' ? gridSize(sweep.parameters) : (sweep.trials ?? 0);
 }
 
 /** The sampler's seed: the sweep's, else the spec's training seed, else 0. */

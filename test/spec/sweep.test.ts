@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   checkTrialSpecs,
   draw,
@@ -12,6 +13,7 @@ import {
   sampleTrials,
   sweepSchema,
   sweepSeed,
+  trialCount,
   trialSpec,
 } from '../../src/spec/index.js';
 import { issuesOf, onlyIssue } from '../helpers/issues.js';
@@ -69,6 +71,31 @@ describe('sweepSchema', () => {
     expect(sweepSeed(sweep)).toBe(1);
     expect(sweepSeed({ ...sweep, seed: 7 })).toBe(7);
     expect(sweepSeed({ ...sweep, spec: { dataset: { builtin: 'iris' } } })).toBe(0);
+  });
+
+  it('has a JSON Schema for the API’s documents (the body as sent)', () => {
+    // the dataset is a custom schema documented by its meta; the route's transform handles it
+    const json = z.toJSONSchema(sweepSchema, { io: 'input', unrepresentable: 'any' }) as {
+      $ref: string;
+      $defs: Record<string, { properties: Record<string, unknown>; required: string[] }>;
+    };
+    expect(json.$ref).toBe('#/$defs/Sweep');
+    const sweep = json.$defs.Sweep!;
+    expect(Object.keys(sweep.properties).sort()).toEqual([
+      'earlyStopping',
+      'method',
+      'model',
+      'objective',
+      'parallel',
+      'parameters',
+      'seed',
+      'spec',
+      'trials',
+    ]);
+    expect(sweep.required.sort()).toEqual(['parameters', 'spec']);
+    expect(Object.keys(json.$defs)).toEqual(
+      expect.arrayContaining(['Distribution', 'SweepObjective', 'EarlyStopping']),
+    );
   });
 
   it('fills in ASHA’s defaults and an accuracy’s goal', () => {
@@ -265,6 +292,8 @@ describe('sampleTrials: grid', () => {
     const sweep = gridSweep();
     const trials = sampleTrials(sweep);
     expect(gridSize(sweep.parameters)).toBe(24);
+    expect(trialCount(sweep)).toBe(24);
+    expect(trialCount(parse(issueSweep))).toBe(20);
     expect(trials).toHaveLength(24);
     const keys = trials.map((t) => JSON.stringify(t.params));
     expect(new Set(keys).size).toBe(24);
