@@ -431,6 +431,41 @@ describe('sampleTrials: random', () => {
     expect(sorted[500]!).toBeLessThan(0.02);
   });
 
+  it('draw stays in every valid range, for any number in [0, 1) (property)', () => {
+    const end = fc.double({ min: -1e6, max: 1e6, noNaN: true });
+    const u = fc.double({ min: 0, max: 1 - 2 ** -53, noNaN: true });
+    fc.assert(
+      fc.property(end, end, u, (a, b, next) => {
+        fc.pre(a !== b);
+        const [lo, hi] = [Math.min(a, b), Math.max(a, b)];
+        const x = draw({ uniform: [lo, hi] }, () => next) as number;
+        expect(x >= lo && x <= hi).toBe(true);
+        const [ilo, ihi] = [Math.round(lo), Math.round(lo) + Math.round(hi - lo) + 1];
+        const k = draw({ intUniform: [ilo, ihi] }, () => next) as number;
+        expect(Number.isInteger(k) && k >= ilo && k <= ihi).toBe(true);
+        if (lo > 0) {
+          const y = draw({ logUniform: [lo, hi] }, () => next) as number;
+          expect(y >= lo && y <= hi).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it('a grid has as many trials as the product of its value counts, none twice (property)', () => {
+    const values = fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { minLength: 1, maxLength: 5 });
+    fc.assert(
+      fc.property(fc.array(values, { minLength: 1, maxLength: 4 }), (lists) => {
+        const parameters = Object.fromEntries(
+          lists.map((list, k) => [`training.p${k}`, { values: list }]),
+        );
+        const sweep = sweepWith({ method: 'grid', trials: undefined, parameters });
+        const trials = sampleTrials(sweep);
+        expect(trials).toHaveLength(lists.reduce((n, list) => n * list.length, 1));
+        expect(new Set(trials.map((t) => JSON.stringify(t.params))).size).toBe(trials.length);
+      }),
+    );
+  });
+
   it('draw maps the ends of [0, 1) to the ends of each range', () => {
     expect(draw({ intUniform: [8, 128] }, () => 0)).toBe(8);
     expect(draw({ intUniform: [8, 128] }, () => 1 - 2 ** -32)).toBe(128);
