@@ -6,14 +6,8 @@ import { createRandom, deriveSeed } from '../engine/index.js';
 import { type Issue, ValidationError } from '../errors.js';
 import { friendlyIssues, plainMessages } from './issues.js';
 import { type JobSpec, jobSchema } from './job.js';
-import {
-  type Distribution,
-  kindOf,
-  pathProblem,
-  type Sweep,
-  sweepSeed,
-  trialCount,
-} from './sweep.js';
+import { type Sweep, sweepSeed, trialCount } from './sweep.js';
+import { type Distribution, kindOf, pathProblem } from './sweep-parameters.js';
 
 export type ParamValue = number | string | boolean;
 /** A trial's parameters, keyed by the sweep's dotted paths. */
