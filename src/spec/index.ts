@@ -11,5 +11,8 @@ export * from './model-file.js';
 export * from './model-ref.js';
 export * from './network.js';
 export * from './preprocessing.js';
+export * from './sweep.js';
+export * from './sweep-parameters.js';
+export * from './sweep-trials.js';
 export * from './table-profile.js';
 export * from './training.js';
