@@ -98,8 +98,7 @@ export const distributionSchema = z
         }
       });
     }
-  })
-  .meta({ id: 'Distribution' });
+  });
 
 export type Distribution = z.infer<typeof distributionSchema>;
 
