@@ -108,4 +108,4 @@ export {
   type TrialEnd,
   type TrialStatus,
   trialStatuses,
-} from './sweeps.js';
+} from './sweep-record.js';

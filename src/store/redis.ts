@@ -68,8 +68,10 @@ export function keysFor(prefix: string, tenant: string) {
     sweepJobs: (id: string) => `${own}:sweep:${id}:jobs`,
     /** The rungs' epochs a sweep has recorded values at (a set; for delete). */
     sweepRungs: (id: string) => `${own}:sweep:${id}:rungs`,
-    /** One ASHA rung: hash job id → its 1-based place; the values in that order in `:values`. */
+    /** One ASHA rung: hash job id → its 1-based place (`''`: the rungs' prefix, for delete). */
     sweepRung: (id: string, epoch: number | '') => `${own}:sweep:${id}:rung:${epoch}`,
+    /** The values recorded at the rung, in arrival order (a list; sweep-scripts.ts's delete spells it too). */
+    sweepRungValues: (id: string, epoch: number) => `${own}:sweep:${id}:rung:${epoch}:values`,
     /** Sorted set of every sweep id (score 0, ordered by id = creation time). */
     sweeps: `${own}:sweeps`,
     /** Prefix of the per-status sorted sets of sweep ids: `${sweepsByStatus}running`, … */

@@ -7,8 +7,21 @@
 // Not the scheduling of trials nor ASHA's rule (spec/asha.ts): the jobs layer calls this.
 import type { Redis } from 'ioredis';
 import { newId } from '../ids.js';
-import type { ObjectiveMetric, Sweep, TrialParams } from '../spec/index.js';
+import { type Sweep, trialCount } from '../spec/index.js';
 import type { Keys } from './redis.js';
+import {
+  type NewTrial,
+  type SweepEnd,
+  type SweepListOptions,
+  type SweepSummary,
+  type SweepView,
+  summaryFields,
+  summaryOf,
+  type TrialEnd,
+  type TrialStatus,
+  trialStatuses,
+  trialsOf,
+} from './sweep-record.js';
 import {
   addTrialsScript,
   createScript,
@@ -19,94 +32,17 @@ import {
   trialStartedScript,
 } from './sweep-scripts.js';
 
-export const sweepStatuses = ['running', 'succeeded', 'failed', 'cancelled'] as const;
-export type SweepStatus = (typeof sweepStatuses)[number];
-export type SweepEnd = Exclude<SweepStatus, 'running'>;
-export const trialStatuses = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'pruned',
-  'cancelled',
-] as const;
-export type TrialStatus = (typeof trialStatuses)[number];
-export type TrialEnd = Exclude<TrialStatus, 'queued' | 'running'>;
-
-export interface NewTrial {
-  index: number;
-  params: TrialParams;
-  jobId: string;
-}
-
-export interface SweepTrial extends NewTrial {
-  status: TrialStatus;
-  /** The last epoch the trial reached (a rung recorded, or its end). */
-  epochs: number;
-  /** Its objective's value at its end; null while it runs, or for none (failed, not finite). */
-  metric: number | null;
-}
-
-/** The succeeded trial with the best metric by the sweep's goal (the first of equals). */
-export interface SweepBest {
-  index: number;
-  jobId: string;
-  metric: number;
-  params: TrialParams;
-}
-
-/** What the sweep list shows of each sweep. */
-export interface SweepSummary {
-  id: string;
-  status: SweepStatus;
-  createdAt: string;
-  finishedAt?: string;
-  objective: { metric: ObjectiveMetric; goal: 'minimize' | 'maximize' };
-  /** How many trials the sweep runs (trialCount of its request). */
-  trialCount: number;
-  counts: Record<TrialStatus, number>;
-  best: SweepBest | null;
-}
-
-/** A whole sweep: its request and its trials sorted by index. */
-export interface SweepView extends SweepSummary {
-  request: Sweep;
-  trials: SweepTrial[];
-}
-
-export interface SweepListOptions {
-  status?: SweepStatus | undefined;
-  limit: number;
-  /** The last id of the previous page. */
-  cursor?: string | undefined;
-}
-
-const summaryFields = [
-  'id',
-  'status',
-  'createdAt',
-  'finishedAt',
-  'metric',
-  'goal',
-  'trialCount',
-  'bestJob',
-  'bestIndex',
-  'bestMetric',
-  'bestParams',
-  ...trialStatuses.map((s) => `n:${s}`),
-] as const;
-
 export function createSweepStore(redis: Redis, keys: Keys) {
   const trialKeys = (id: string) => [keys.sweep(id), keys.sweepJobs(id), keys.sweepTrials(id)];
   return {
-    /** Stores a new running sweep, no trials yet (addTrials), `trialCount` of them to come. */
-    async create(request: Sweep, trialCount: number): Promise<SweepView> {
+    /** Stores a new running sweep, no trials yet (addTrials); trialCount(request) to come. */
+    async create(request: Sweep): Promise<SweepView> {
       const view: SweepView = {
         id: newId(),
         status: 'running',
         createdAt: new Date().toISOString(),
         objective: request.objective,
-        trialCount,
+        trialCount: trialCount(request),
         counts: Object.fromEntries(trialStatuses.map((s) => [s, 0])) as SweepView['counts'],
         best: null,
         request,
@@ -119,7 +55,7 @@ export function createSweepStore(redis: Redis, keys: Keys) {
         request: JSON.stringify(request),
         metric: request.objective.metric,
         goal: request.objective.goal,
-        trialCount,
+        trialCount: view.trialCount,
         ended: 0,
         ...Object.fromEntries(trialStatuses.map((s) => [`n:${s}`, 0])),
       };
@@ -182,7 +118,7 @@ export function createSweepStore(redis: Redis, keys: Keys) {
         ...trialKeys(sweepId),
         keys.sweepRungs(sweepId),
         keys.sweepRung(sweepId, rungEpoch),
-        `${keys.sweepRung(sweepId, rungEpoch)}:values`,
+        keys.sweepRungValues(sweepId, rungEpoch),
         rungEpoch,
         jobId,
         String(value),
@@ -302,50 +238,3 @@ export function createSweepStore(redis: Redis, keys: Keys) {
 }
 
 export type SweepStore = ReturnType<typeof createSweepStore>;
-
-function summaryOf(hash: Record<string, string>): SweepSummary {
-  return {
-    id: hash.id!,
-    status: hash.status as SweepStatus,
-    createdAt: hash.createdAt!,
-    ...(hash.finishedAt ? { finishedAt: hash.finishedAt } : {}),
-    objective: {
-      metric: hash.metric as ObjectiveMetric,
-      goal: hash.goal as 'minimize' | 'maximize',
-    },
-    trialCount: Number(hash.trialCount),
-    counts: Object.fromEntries(
-      trialStatuses.map((s) => [s, Number(hash[`n:${s}`] ?? 0)]),
-    ) as SweepSummary['counts'],
-    best: hash.bestJob
-      ? {
-          index: Number(hash.bestIndex),
-          jobId: hash.bestJob,
-          metric: Number(hash.bestMetric),
-          params: JSON.parse(hash.bestParams!) as TrialParams,
-        }
-      : null,
-  };
-}
-
-/** The trials hash's `<index>:<name>` fields as trials, by index. */
-function trialsOf(hash: Record<string, string>): SweepTrial[] {
-  const byIndex = new Map<number, Record<string, string>>();
-  for (const [field, value] of Object.entries(hash)) {
-    const colon = field.indexOf(':');
-    const index = Number(field.slice(0, colon));
-    const fields = byIndex.get(index) ?? {};
-    fields[field.slice(colon + 1)] = value;
-    byIndex.set(index, fields);
-  }
-  return [...byIndex.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, t]) => ({
-      index,
-      params: JSON.parse(t.params!) as TrialParams,
-      jobId: t.job!,
-      status: t.status as TrialStatus,
-      epochs: Number(t.epochs ?? 0),
-      metric: t.metric === undefined ? null : Number(t.metric),
-    }));
-}

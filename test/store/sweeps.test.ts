@@ -33,7 +33,7 @@ const trialsOf = (n: number) =>
 describe('sweep store', () => {
   it('creates a running sweep and adds its trials queued, sorted by index, params exact', async () => {
     const { sweeps } = createStores(redis, prefix, 'acme');
-    const sweep = await sweeps.create(sweepOf(3), 3);
+    const sweep = await sweeps.create(sweepOf(3));
     expect(sweep.status).toBe('running');
     const trials = trialsOf(3);
     expect(await sweeps.addTrials(sweep.id, [trials[2]!, trials[0]!])).toBe('ok');
@@ -57,7 +57,7 @@ describe('sweep store', () => {
 
   it('refuses trials past the count, taken indexes and job ids, all or none', async () => {
     const { sweeps } = createStores(redis, prefix, 'acme');
-    const sweep = await sweeps.create(sweepOf(2), 2);
+    const sweep = await sweeps.create(sweepOf(2));
     const [a, b] = trialsOf(2) as [ReturnType<typeof trialsOf>[0], ReturnType<typeof trialsOf>[0]];
     expect(await sweeps.addTrials(sweep.id, [a, { ...b, index: 2 }])).toBe('index');
     expect(await sweeps.addTrials(sweep.id, [{ ...a, index: -1 }])).toBe('index');
@@ -75,7 +75,7 @@ describe('sweep store', () => {
 
   it('keeps the best succeeded trial when minimizing: ties keep the first, pruned never best', async () => {
     const { sweeps } = createStores(redis, prefix, 'acme');
-    const sweep = await sweeps.create(sweepOf(6), 6);
+    const sweep = await sweeps.create(sweepOf(6));
     const trials = trialsOf(6);
     await sweeps.addTrials(sweep.id, trials);
     const id = (i: number) => trials[i]!.jobId;
@@ -126,7 +126,7 @@ describe('sweep store', () => {
 
   it('keeps the highest accuracy when maximizing, ties keeping the first', async () => {
     const { sweeps } = createStores(redis, prefix, 'acme');
-    const sweep = await sweeps.create(sweepOf(4, { metric: 'validationAccuracy' }), 4);
+    const sweep = await sweeps.create(sweepOf(4, { metric: 'validationAccuracy' }));
     expect(sweep.objective).toEqual({ metric: 'validationAccuracy', goal: 'maximize' });
     const trials = trialsOf(4);
     await sweeps.addTrials(sweep.id, trials);
@@ -149,7 +149,7 @@ describe('sweep store', () => {
 
   it('records a rung: each trial gets the values before its own, once', async () => {
     const { sweeps, keys } = createStores(redis, prefix, 'acme');
-    const sweep = await sweeps.create(sweepOf(4), 4);
+    const sweep = await sweeps.create(sweepOf(4));
     const trials = trialsOf(4);
     await sweeps.addTrials(sweep.id, trials);
     const id = (i: number) => trials[i]!.jobId;
@@ -160,7 +160,7 @@ describe('sweep store', () => {
     // resumed tries record again, with other values: the same answers, nothing appended
     expect(await sweeps.recordRung(sweep.id, 5, id(0), 9)).toEqual([]);
     expect(await sweeps.recordRung(sweep.id, 5, id(2), 9)).toEqual([0.5, 0.25]);
-    expect(await redis.lrange(`${keys.sweepRung(sweep.id, 5)}:values`, 0, -1)).toEqual([
+    expect(await redis.lrange(keys.sweepRungValues(sweep.id, 5), 0, -1)).toEqual([
       '0.5',
       '0.25',
       'NaN',
@@ -177,7 +177,7 @@ describe('sweep store', () => {
   it('records a rung from many connections at once: each sees a prefix of one order', async () => {
     const { sweeps } = createStores(redis, prefix, 'acme');
     const n = 16;
-    const sweep = await sweeps.create(sweepOf(n), n);
+    const sweep = await sweeps.create(sweepOf(n));
     const trials = trialsOf(n);
     await sweeps.addTrials(sweep.id, trials);
     const connections = trials.map(() => duplicateRedis(redis));
@@ -213,7 +213,7 @@ describe('sweep store', () => {
   it('lists sweeps newest first, by status, a page at a time', async () => {
     const { sweeps } = createStores(redis, prefix, 'lister');
     const made = [];
-    for (let i = 0; i < 5; i++) made.push(await sweeps.create(sweepOf(1), 1));
+    for (let i = 0; i < 5; i++) made.push(await sweeps.create(sweepOf(1)));
     await sweeps.finish(made[1]!.id, 'cancelled');
     await sweeps.finish(made[3]!.id, 'cancelled');
     const first = await sweeps.list({ limit: 2 });
@@ -244,7 +244,7 @@ describe('sweep store', () => {
 
   it('deletes only an ended sweep, and then no key of it is left', async () => {
     const { sweeps, keys } = createStores(redis, prefix, 'deleter');
-    const sweep = await sweeps.create(sweepOf(2), 2);
+    const sweep = await sweeps.create(sweepOf(2));
     const trials = trialsOf(2);
     await sweeps.addTrials(sweep.id, trials);
     await sweeps.recordRung(sweep.id, 5, trials[0]!.jobId, 0.5);
@@ -255,9 +255,9 @@ describe('sweep store', () => {
         keys.sweep(sweep.id),
         keys.sweepJobs(sweep.id),
         keys.sweepRung(sweep.id, 15),
-        `${keys.sweepRung(sweep.id, 15)}:values`,
+        keys.sweepRungValues(sweep.id, 15),
         keys.sweepRung(sweep.id, 5),
-        `${keys.sweepRung(sweep.id, 5)}:values`,
+        keys.sweepRungValues(sweep.id, 5),
         keys.sweepRungs(sweep.id),
         keys.sweepTrials(sweep.id),
         keys.sweeps,
@@ -277,7 +277,7 @@ describe('sweep store', () => {
   it('keeps tenants apart: another tenant neither sees nor changes a sweep', async () => {
     const acme = createStores(redis, prefix, 'acme-2');
     const other = createStores(redis, prefix, 'other');
-    const sweep = await acme.sweeps.create(sweepOf(1), 1);
+    const sweep = await acme.sweeps.create(sweepOf(1));
     const [trial] = trialsOf(1);
     await acme.sweeps.addTrials(sweep.id, [trial!]);
     expect(await other.sweeps.get(sweep.id)).toBeNull();
