@@ -210,6 +210,37 @@ describe('sweep store', () => {
     }
   });
 
+  it('ends trials from many connections at once: one of them is told every trial has ended', async () => {
+    const { sweeps } = createStores(redis, prefix, 'acme');
+    const n = 12;
+    const sweep = await sweeps.create(sweepOf(n));
+    const trials = trialsOf(n);
+    await sweeps.addTrials(sweep.id, trials);
+    const connections = trials.map(() => duplicateRedis(redis));
+    // metrics 0.6, 0.5, …: trials 6 and 7 share the lowest, 0 (the one that ends first is best)
+    const metricOf = (i: number) => Math.abs(6 - i) / 10 - (i === 7 ? 0.1 : 0);
+    try {
+      const results = await Promise.all(
+        trials.map((t, i) =>
+          createStores(connections[i]!, prefix, 'acme').sweeps.trialEnded(sweep.id, t.jobId, {
+            status: 'succeeded',
+            metric: metricOf(i),
+            epochs: 30,
+          }),
+        ),
+      );
+      expect(results.filter((r) => r !== 'missing' && r.allEnded)).toHaveLength(1);
+      const view = (await sweeps.get(sweep.id))!;
+      expect(view.counts).toMatchObject({ queued: 0, succeeded: n });
+      expect(view.best!.metric).toBe(0);
+      expect([trials[6]!.jobId, trials[7]!.jobId]).toContain(view.best!.jobId);
+      expect(view.best!.params).toEqual(trials[view.best!.index]!.params);
+      expect(view.trials.map((t) => t.metric)).toEqual(trials.map((_, i) => metricOf(i)));
+    } finally {
+      await Promise.all(connections.map((c) => c.quit()));
+    }
+  });
+
   it('lists sweeps newest first, by status, a page at a time', async () => {
     const { sweeps } = createStores(redis, prefix, 'lister');
     const made = [];
