@@ -9,6 +9,7 @@ import { createJobStore } from './jobs.js';
 import { createModelStore } from './models.js';
 import { createOutputStore } from './outputs.js';
 import { keysFor } from './redis.js';
+import { createSweepStore } from './sweeps.js';
 import { createUsage } from './usage.js';
 
 export interface StoreOptions {
@@ -47,6 +48,7 @@ export function createStores(
     }),
     models: createModelStore(redis, keys, options.blobs),
     outputs: createOutputStore(redis, keys),
+    sweeps: createSweepStore(redis, keys),
   };
 }
 
@@ -93,3 +95,17 @@ export {
   summaryOf,
 } from './models.js';
 export * from './redis.js';
+export {
+  type NewTrial,
+  type SweepBest,
+  type SweepEnd,
+  type SweepListOptions,
+  type SweepStatus,
+  type SweepSummary,
+  type SweepTrial,
+  type SweepView,
+  sweepStatuses,
+  type TrialEnd,
+  type TrialStatus,
+  trialStatuses,
+} from './sweep-record.js';
