@@ -3,14 +3,11 @@
 // a worker reads it; the command waits, then prints the id of the ready dataset (the same one
 // the server has) and exits 0; an upload the worker refuses (a --label naming no column) exits
 // 2 with the reason.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchFolder } from '../helpers/cli.js';
+import { runCliAsync, scratchFolder } from '../helpers/cli.js';
 import { http, startService, type TestService } from '../helpers/service.js';
 
-const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const carsCsv = readFileSync(new URL('../fixtures/cars.csv', import.meta.url), 'utf8');
 const scratch = scratchFolder('backprop-cli-big-upload');
 const idLine = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -24,18 +21,7 @@ afterAll(async () => {
   scratch.remove();
 });
 
-// Asynchronously: the API under test runs in this process, so spawnSync would block it.
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [main, ...args], {
-    env: { ...process.env, BACKPROP_SERVER: service.url },
-    stdio: 'pipe',
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const run = (args: string[]) => runCliAsync(args, { BACKPROP_SERVER: service.url });
 
 // cars.csv three times over: past 1024 bytes many times, so the server hands it to a worker
 const [header, ...rows] = carsCsv.trimEnd().split(/\r?\n/);
@@ -44,7 +30,7 @@ const big = scratch.write('big.csv', `${[header, ...rows, ...rows, ...rows].join
 describe('backprop datasets upload of a file a worker reads', () => {
   it('waits for the worker and prints the id of the ready dataset', async () => {
     const r = await run(['datasets', 'upload', big, '--label', 'Origin']);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     const id = r.stdout.trim();
     expect(id).toMatch(idLine);
     const meta = await http(service, 'GET', `/v1/datasets/${id}`);
@@ -63,7 +49,7 @@ describe('backprop datasets upload of a file a worker reads', () => {
 
   it('exits 2 with the reason when the worker refuses it (a --label naming no column)', async () => {
     const r = await run(['datasets', 'upload', big, '--label', 'Continent']);
-    expect(r.code).toBe(2);
+    expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1); // one problem: the message, not repeated under it

@@ -3,21 +3,17 @@
 // equal), for a matrix model and for a table model read by column name with blanks. The API runs
 // in this process, where Node 20 has no relaxed SIMD; the CLI turns it on (as it does by default):
 // predictions run the plain SIMD kernels either way (engine/predict.ts), so the bits agree.
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { fromLabels } from '../../src/data/index.js';
 import { decodeModelFile } from '../../src/spec/index.js';
-import { runCli, scratchFolder } from '../helpers/cli.js';
+import { runCli, runCliAsync, scratchFolder } from '../helpers/cli.js';
 import { irisCsv } from '../helpers/iris.js';
 import { startService, storeTrainedModel, type TestService } from '../helpers/service.js';
 import { classifierDocument, storeDocument } from '../helpers/table-model.js';
 
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const scratch = scratchFolder('backprop-cli-model-file');
 const alice = newApiKey('alice');
 const iris = irisCsv('test');
@@ -46,20 +42,8 @@ afterAll(async () => {
   scratch.remove();
 });
 
-// Asynchronously: the API under test runs in this process, so spawnSync would block it.
-function runAsync(
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, BACKPROP_SERVER: service.url, BACKPROP_API_KEY: alice.key };
-  const child = spawn(process.execPath, ['--import', tsx, main, ...args], { env, stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (status) => resolve({ status, stdout, stderr })),
-  );
-}
+const runAsync = (args: string[]) =>
+  runCliAsync(args, { BACKPROP_SERVER: service.url, BACKPROP_API_KEY: alice.key });
 
 async function servicePredict(id: string, body: unknown): Promise<string> {
   const response = await fetch(`${service.url}/v1/models/${id}/predict`, {

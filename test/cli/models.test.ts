@@ -1,23 +1,19 @@
 // `backprop models list | show | alias | unalias | delete | download` and `predict --model REF`
 // against the real service (API, a worker process, Redis, an API key): what they print is
 // checked against the API's own answers, and bad input is exit 2 with one line.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { type ApiClient, createApiClient, type paths } from '../../src/client.js';
 import { decodeModelFile } from '../../src/spec/index.js';
-import { scratchFolder } from '../helpers/cli.js';
+import { runCliAsync, scratchFolder } from '../helpers/cli.js';
 import { follow } from '../helpers/events.js';
 import { irisCsv } from '../helpers/iris.js';
 import { startService, type TestService, xorNetwork, xorRows } from '../helpers/service.js';
 
 type JobSpec = paths['/v1/jobs']['post']['requestBody']['content']['application/json'];
 
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const scratch = scratchFolder('backprop-cli-models');
 const alice = newApiKey('alice');
 
@@ -32,22 +28,8 @@ afterAll(async () => {
   scratch.remove();
 });
 
-// Asynchronously: the API under test runs in this process, so spawnSync would block it.
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, BACKPROP_SERVER: service.url, BACKPROP_API_KEY: alice.key };
-  const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
-    env,
-    cwd: scratch.dir,
-    stdio: 'pipe',
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (status) => resolve({ status, stdout, stderr })),
-  );
-}
+const run = (args: string[]) =>
+  runCliAsync(args, { BACKPROP_SERVER: service.url, BACKPROP_API_KEY: alice.key }, scratch.dir);
 
 async function train(job: JobSpec) {
   const { data, response } = await api.POST('/v1/jobs', { body: job });

@@ -1,6 +1,6 @@
 // Runs the `backprop` command from source in a child process, as a user would run it.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,29 @@ export function runCli(args: string[], cwd?: string, env?: Record<string, string
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * runCli without blocking: for a test whose API runs in its own process (spawnSync would hold
+ * the API's event loop up while the command waits on it). `env` adds to this process's.
+ */
+export function runCliAsync(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<CliRun> {
+  const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+    env: { ...process.env, ...env },
+    ...(cwd ? { cwd } : {}),
+    stdio: 'pipe',
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (status) => resolve({ status, stdout, stderr })),
+  );
 }
 
 /** A scratch folder for a test file's job specs and inputs: write() returns the file's path. */

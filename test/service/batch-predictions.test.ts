@@ -2,16 +2,14 @@
 // job (a real worker process), its CSV read back from GET /v1/jobs/:id/output and checked row by
 // row against POST /v1/models/:id/predict on the same rows; a table uploaded without a label; a
 // regression table; a numeric matrix model; a row that cannot be scored; refusals naming the field.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, createApiClient } from '../../src/client.js';
 import { defaultTenant } from '../../src/config.js';
 import { connectRedis, keysFor } from '../../src/store/index.js';
-import { scratchFolder } from '../helpers/cli.js';
+import { runCliAsync, scratchFolder } from '../helpers/cli.js';
 import { follow } from '../helpers/events.js';
 import { irisCsv } from '../helpers/iris.js';
 import { http, startService, type TestService } from '../helpers/service.js';
@@ -66,20 +64,7 @@ async function batch(ref: string, datasetId: string) {
   return { job, events, last: events[events.length - 1]! };
 }
 
-const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-
-// Asynchronously: the API under test runs in this process, so spawnSync would block it.
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [main, ...args], {
-    env: { ...process.env, BACKPROP_SERVER: service.url },
-    stdio: 'pipe',
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]) => runCliAsync(args, { BACKPROP_SERVER: service.url });
 
 async function outputOf(jobId: string) {
   const r = await fetch(`${service.url}/v1/jobs/${jobId}/output`);
@@ -190,13 +175,13 @@ describe('a classifier on a table with categories and blanks (penguins)', () => 
     try {
       const out = join(scratch.dir, 'scored.csv');
       const r = await cli(['batch-predict', modelId, datasetId, '-o', out]);
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.status, r.stderr).toBe(0);
       const [jobId, path] = r.stdout.trim().split('\n');
       expect(path).toBe(out);
       expect(r.stderr).toContain('rows scored');
       expect(readFileSync(out, 'utf8')).toBe(await outputOf(jobId!));
       const refused = await cli(['batch-predict', modelId, 'nosuchdataset', '-o', out]);
-      expect(refused.code).toBe(2);
+      expect(refused.status).toBe(2);
       expect(refused.stderr).toContain('dataset.id');
     } finally {
       scratch.remove();

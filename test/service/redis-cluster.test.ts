@@ -5,7 +5,6 @@
 // on one master, in the one slot of its `{prefix}` hash tag, BullMQ's keys for the job among them.
 // Then a cluster with TLS only and a password: REDIS_URL's rediss:// and password on every node.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { type RedisCluster, redisCluster } from '../helpers/redis-cluster.js';
 import { runsAJob } from '../helpers/runs-a-job.js';
 import { freePort, http, startService, type TestService } from '../helpers/service.js';
 import { storedModel } from '../helpers/store.js';
+import { makeCertificate } from '../helpers/tls-certificate.js';
 
 describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
   let cluster: RedisCluster;
@@ -112,23 +112,13 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
 
 describe('Redis Cluster over TLS with a password (rediss://, REDIS_TLS_CA)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'backprop-cluster-tls-'));
-  const tls = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+  // a throwaway certificate for 127.0.0.1 (the address the nodes announce), its own CA
+  const tls = makeCertificate(dir);
   const password = 'cluster-secret';
   let cluster: RedisCluster;
   let service: TestService;
 
   beforeAll(async () => {
-    // a throwaway certificate for 127.0.0.1 (the address the nodes announce), its own CA
-    const made = spawnSync(
-      'openssl',
-      [
-        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-        ...['-keyout', tls.key, '-out', tls.cert, '-days', '1', '-subj', '/CN=backprop-test'],
-        ...['-addext', 'subjectAltName=IP:127.0.0.1'],
-      ],
-      { encoding: 'utf8' },
-    );
-    if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
     cluster = await redisCluster({ password, tls });
     const nowhere = await freePort();
     service = await startService({

@@ -12,28 +12,15 @@ import { defaultTenant } from '../../src/config.js';
 import { keysFor } from '../../src/store/redis.js';
 import { runsAJob } from '../helpers/runs-a-job.js';
 import { freePort, startService, type TestService } from '../helpers/service.js';
+import { makeCertificate } from '../helpers/tls-certificate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-sentinel-tls-'));
-const cert = join(dir, 'cert.pem');
-const key = join(dir, 'key.pem');
+const { cert, key } = makeCertificate(dir);
 const servers: ChildProcess[] = [];
 const password = 'master-secret';
 const sentinelPassword = 'sentinel-secret';
 const name = 'bp-tls-master';
 const db = 2;
-
-function makeCertificate(): void {
-  const made = spawnSync(
-    'openssl',
-    [
-      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-      ...['-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=backprop-test'],
-      ...['-addext', 'subjectAltName=IP:127.0.0.1'],
-    ],
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-}
 
 const tlsFiles = ['--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert];
 
@@ -105,7 +92,6 @@ describe('Redis Sentinel over TLS (rediss:// + REDIS_SENTINELS + REDIS_TLS_CA)',
   let sentinelPorts: number[];
 
   beforeAll(async () => {
-    makeCertificate();
     masterPort = await freePort();
     const replicaPort = await freePort();
     sentinelPorts = [await freePort(), await freePort()];

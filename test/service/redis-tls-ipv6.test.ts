@@ -11,25 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runsAJob } from '../helpers/runs-a-job.js';
 import { freePort, startService, type TestService } from '../helpers/service.js';
+import { makeCertificate } from '../helpers/tls-certificate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-redis-tls-'));
-const cert = join(dir, 'cert.pem');
-const key = join(dir, 'key.pem');
+const { cert, key } = makeCertificate(dir);
 const servers: ChildProcess[] = [];
-
-// A throwaway certificate for 127.0.0.1, its own CA.
-function makeCertificate(): void {
-  const made = spawnSync(
-    'openssl',
-    [
-      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-      ...['-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=backprop-test'],
-      ...['-addext', 'subjectAltName=IP:127.0.0.1'],
-    ],
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-}
 
 // A redis-server of ours (no persistence); resolves once redis-cli gets PONG through `cliArgs`.
 async function startRedis(serverArgs: string[], cliArgs: string[]): Promise<void> {
@@ -55,7 +41,6 @@ afterAll(async () => {
 describe('rediss:// with the CA in REDIS_TLS_CA', () => {
   let service: TestService;
   beforeAll(async () => {
-    makeCertificate();
     const port = await freePort();
     await startRedis(
       [
