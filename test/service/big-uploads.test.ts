@@ -671,18 +671,23 @@ describe('with a worker: a batch of predictions on a processing dataset waits', 
   });
 });
 
+/** A processing dataset no worker will read (recorded, never queued), and its upload's blob. */
+async function unqueued(csv: string) {
+  const mine = await storesOf(big);
+  const pending = await mine.stores.datasets.createPending(
+    Readable.from([Buffer.from(csv)]),
+    'csv',
+    1e9,
+  );
+  const upload = (await redis.hget(mine.stores.keys.dataset(pending.id), 'source'))!;
+  await mine.close();
+  return { pending, upload };
+}
+
 describe('with a worker: a job waiting on a dataset still processing', () => {
   it('is cancelled while it waits', async () => {
     // a processing dataset no worker is reading (recorded, never queued): it stays processing
-    const csv = csvOf(makeColumns(200, 61));
-    const mine = await storesOf(big);
-    const pending = await mine.stores.datasets.createPending(
-      Readable.from([Buffer.from(csv)]),
-      'csv',
-      1e9,
-    );
-    const upload = (await redis.hget(mine.stores.keys.dataset(pending.id), 'source'))!;
-    await mine.close();
+    const { pending, upload } = await unqueued(csvOf(makeColumns(200, 61)));
 
     const submitted = await http(big, 'POST', '/v1/jobs', {
       dataset: { id: pending.id },
@@ -707,14 +712,7 @@ describe('with a worker: a job waiting on a dataset still processing', () => {
 
 describe('with a worker: a job waiting on a dataset when its worker stops', () => {
   it('is handed back, and trained by the next worker once the dataset is read', async () => {
-    const csv = csvOf(makeColumns(200, 62));
-    const mine = await storesOf(big);
-    const pending = await mine.stores.datasets.createPending(
-      Readable.from([Buffer.from(csv)]),
-      'csv',
-      1e9,
-    );
-    await mine.close();
+    const { pending } = await unqueued(csvOf(makeColumns(200, 62)));
     const submitted = await http(big, 'POST', '/v1/jobs', {
       dataset: { id: pending.id },
       training: { epochs: 3, seed: 1 },
