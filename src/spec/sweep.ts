@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { jobSchema } from './job.js';
 import { aliasNameSchema, modelNameSchema } from './model-ref.js';
 import { type Distribution, distributionSchema, kindOf, pathProblem } from './sweep-parameters.js';
+import { seedSchema } from './training.js';
 
 /** Trials one sweep may run (a grid's size included): a bound on what one request queues. */
 export const maxTrials = 1000;
@@ -103,13 +104,7 @@ const sweepFieldsSchema = z.strictObject({
       alias: aliasNameSchema.optional().describe('and given this alias, e.g. best'),
     })
     .optional(),
-  seed: z
-    .number()
-    .int('must be a whole number')
-    .min(0, 'must be 0 or more')
-    .max(4294967295, 'must fit in 32 bits')
-    .optional()
-    .describe("the sampler's seed (default: spec.training.seed, else 0)"),
+  seed: seedSchema.optional().describe("the sampler's seed (default: spec.training.seed, else 0)"),
 });
 
 // no OpenAPI id yet (.meta({id})): the schemas join the document with the sweeps routes (issue 17)

@@ -9,6 +9,13 @@ import {
 } from '../engine/index.js';
 import { defined } from './defined.js';
 
+/** A seed: a whole number that fits in 32 bits (what the engine's generator takes). */
+export const seedSchema = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must be 0 or more')
+  .max(4294967295, 'must fit in 32 bits');
+
 const fraction = (max: number, what: string) =>
   z
     .number()
@@ -104,11 +111,7 @@ export const trainingSchema = z.strictObject({
     .boolean()
     .optional()
     .describe('standardise features; the scaler is kept with the model (default true)'),
-  seed: z
-    .number()
-    .int('must be a whole number')
-    .min(0, 'must be 0 or more')
-    .max(4294967295, 'must fit in 32 bits')
+  seed: seedSchema
     .optional()
     .describe(
       'seed for initialisation, shuffles and the validation split (default: chosen at random and reported)',

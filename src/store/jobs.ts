@@ -23,7 +23,7 @@ import {
   sweepScript,
   transitionScript,
 } from './job-scripts.js';
-import type { Keys } from './redis.js';
+import { type Keys, pageOfIds } from './redis.js';
 import { usageKey } from './usage.js';
 
 export interface ListOptions {
@@ -107,15 +107,7 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
     }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
       await sweep();
       const set = status ? `${keys.jobsByStatus}${status}` : keys.jobs;
-      const ids = await redis.zrevrangebylex(
-        set,
-        cursor ? `(${cursor}` : '+',
-        '-',
-        'LIMIT',
-        0,
-        limit + 1,
-      );
-      const page = ids.slice(0, limit);
+      const { page, nextCursor } = await pageOfIds(redis, set, limit, cursor);
       const pipeline = redis.pipeline();
       for (const id of page) pipeline.hgetall(keys.job(id));
       const hashes = (await pipeline.exec()) ?? [];
@@ -123,7 +115,7 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
         .map(([, h]) => h as Record<string, string>)
         .filter((h) => h.status)
         .map(fromHash);
-      return { jobs, nextCursor: ids.length > limit ? page[page.length - 1]! : null };
+      return { jobs, nextCursor };
     },
 
     /**

@@ -158,3 +158,25 @@ export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<num
     deleted += await redis.unlink(...keys.slice(i, i + 500));
   return deleted;
 }
+
+/**
+ * A page of a sorted set of ids (score 0, ids ordering by creation time), newest first: at most
+ * `limit` after `cursor` (the last id of the page before), and the cursor of the next page.
+ */
+export async function pageOfIds(
+  redis: Redis,
+  set: string,
+  limit: number,
+  cursor?: string,
+): Promise<{ page: string[]; nextCursor: string | null }> {
+  const ids = await redis.zrevrangebylex(
+    set,
+    cursor ? `(${cursor}` : '+',
+    '-',
+    'LIMIT',
+    0,
+    limit + 1,
+  );
+  const page = ids.slice(0, limit);
+  return { page, nextCursor: ids.length > limit ? page[page.length - 1]! : null };
+}

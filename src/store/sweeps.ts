@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import { newId } from '../ids.js';
 import { type Sweep, trialCount } from '../spec/index.js';
-import type { Keys } from './redis.js';
+import { type Keys, pageOfIds } from './redis.js';
 import {
   type NewTrial,
   type SweepEnd,
@@ -190,15 +190,7 @@ export function createSweepStore(redis: Redis, keys: Keys) {
       cursor,
     }: SweepListOptions): Promise<{ sweeps: SweepSummary[]; nextCursor: string | null }> {
       const set = status ? `${keys.sweepsByStatus}${status}` : keys.sweeps;
-      const ids = await redis.zrevrangebylex(
-        set,
-        cursor ? `(${cursor}` : '+',
-        '-',
-        'LIMIT',
-        0,
-        limit + 1,
-      );
-      const page = ids.slice(0, limit);
+      const { page, nextCursor } = await pageOfIds(redis, set, limit, cursor);
       const pipeline = redis.pipeline();
       for (const id of page) pipeline.hmget(keys.sweep(id), ...summaryFields);
       const replies = (await pipeline.exec()) ?? [];
@@ -213,7 +205,7 @@ export function createSweepStore(redis: Redis, keys: Keys) {
         )
         .filter((h) => h.status)
         .map(summaryOf);
-      return { sweeps, nextCursor: ids.length > limit ? page[page.length - 1]! : null };
+      return { sweeps, nextCursor };
     },
 
     /**
