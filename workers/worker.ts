@@ -1,7 +1,8 @@
 // A worker process: a BullMQ Worker on the `training` queue whose processor runs sandboxed in
-// worker threads (concurrency from config), plus a subscriber that turns cancel requests
-// published by any API into BullMQ cancellations of the jobs this process runs, and the orphaned
-// blobs' sweep every BLOB_SWEEP_SECONDS.
+// worker threads (concurrency from config), one on the `datasets` queue reading big uploads (one
+// at a time, in a thread), a subscriber that turns cancel requests published by any API into
+// BullMQ cancellations of the jobs this process runs, and the orphaned blobs' sweep every
+// BLOB_SWEEP_SECONDS.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { defaultTenant, loadConfigOrExit } from '../src/config.js';
