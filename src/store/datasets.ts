@@ -16,12 +16,25 @@ import type { Redis } from 'ioredis';
 import { readDatasetFile, rowsFile, tableFile } from '../data/dataset-file.js';
 import type { EncodedTable } from '../data/encoded-table.js';
 import type { DataRows } from '../data/index.js';
-import { type TargetKind, targetKindOf } from '../data/shape.js';
+import { targetKindOf } from '../data/shape.js';
 import type { TableDataset } from '../data/table-dataset.js';
-import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import { blobRefs } from './blob-refs.js';
 import type { BlobStore } from './blobs/index.js';
+import {
+  checkStoredSize,
+  type DatasetMeta,
+  isReady,
+  type PendingDatasetMeta,
+  parseMeta,
+  type ReadyDatasetMeta,
+  type RowsDatasetMeta,
+  storedBytesOf,
+  type TableDatasetMeta,
+  tableMetaOf,
+  tableTooLarge,
+  type UploadKind,
+} from './dataset-meta.js';
 import {
   deleteScript,
   failScript,
@@ -32,114 +45,11 @@ import {
 import type { Keys } from './redis.js';
 import { charge, type Usage, usageKey } from './usage.js';
 
-/** A dataset of numeric rows (JSON {inputs, targets | labels}, CSV ?targets=): no `format`. */
-export interface RowsDatasetMeta {
-  id: string;
-  status: 'ready';
-  format?: undefined;
-  rows: number;
-  features: number;
-  outputs: number;
-  classes?: (string | number)[];
-  featureNames?: string[];
-  targetKind: TargetKind;
-  bytes: number;
-  createdAt: string;
-}
-
-/** A table (issue 14): its profile, label and dropped rows, and the shape a job is checked on. */
-export interface TableDatasetMeta {
-  id: string;
-  status: 'ready';
-  format: 'table';
-  /** Stored rows: the rows whose label is missing are not among them. */
-  rows: number;
-  /** The input width with the default preprocessing (planTable(profile).width). */
-  features: number;
-  /** Classes, or 1. */
-  outputs: number;
-  classes?: (string | number)[];
-  targetKind: TargetKind;
-  /** Absent for a table uploaded without ?label= (scored, not trained on). */
-  label?: TableDataset['label'];
-  droppedRows: TableDataset['droppedRows'];
-  missingTokens: string[];
-  columns: TableDataset['columns'];
-  /** What the hash holds: the meta JSON, header and dictionaries JSON and the codes. */
-  bytes: number;
-  createdAt: string;
-}
-
-/** The kinds of upload a worker reads (the streamed ones). */
-export type UploadKind = 'csv' | 'ndjson' | 'parquet' | 'arrow';
-
-/** A big upload a worker is reading (`processing`), or could not read (`failed`). */
-export interface PendingDatasetMeta {
-  id: string;
-  status: 'processing' | 'failed';
-  /** What was uploaded: its kind, and its bytes (decompressed). */
-  upload: { kind: UploadKind; bytes: number };
-  /** Why it failed: a sentence, and the problems found (row, column or query field) if any. */
-  error?: { message: string; errors?: Issue[] };
-  createdAt: string;
-  /** When it failed. */
-  finishedAt?: string;
-}
-
-/** A dataset ready to train on. */
-export type ReadyDatasetMeta = RowsDatasetMeta | TableDatasetMeta;
-export type DatasetMeta = ReadyDatasetMeta | PendingDatasetMeta;
-
-/** True when the dataset can be read (its status is `ready`). */
-export function isReady(meta: DatasetMeta): meta is ReadyDatasetMeta {
-  return meta.status === 'ready';
-}
-
-// A meta as stored: those written before issue 16 have no status, and were all ready.
-function parseMeta(json: string): DatasetMeta {
-  const meta = JSON.parse(json) as DatasetMeta;
-  return meta.status ? meta : ({ ...(meta as object), status: 'ready' } as DatasetMeta);
-}
+export * from './dataset-meta.js';
 
 const bytesOf = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const copyOf = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
 
-/** The bytes a save writes for `data`: inputs, and class indices or targets. */
-export function storedBytesOf(data: DataRows): number {
-  const perRow = data.labels ? 1 : data.outputs;
-  return 4 * data.rows * (data.features + perRow);
-}
-
-/** Refuses (413, naming MAX_DATASET_STORED_BYTES) data whose save would write over `maxBytes`. */
-export function checkStoredSize(data: DataRows, maxBytes: number): void {
-  const bytes = storedBytesOf(data);
-  if (bytes <= maxBytes) return;
-  const what = data.labels ? 'a class index' : `${data.outputs} targets`;
-  throw new AppError(
-    'payload_too_large',
-    `the dataset would take ${bytes} bytes stored (${data.rows} rows of ${data.features} features and ${what}, 4 bytes each); this service stores at most ${maxBytes} bytes per dataset (MAX_DATASET_STORED_BYTES): use fewer rows or columns`,
-  );
-}
-
-// A table's meta (its profile, shape and label) as stored; `bytes` set by the caller.
-function tableMetaOf(dataset: TableDataset, id: string): TableDatasetMeta {
-  return {
-    id,
-    status: 'ready',
-    format: 'table',
-    rows: dataset.table.rows,
-    features: dataset.features,
-    outputs: dataset.outputs,
-    ...(dataset.classes ? { classes: dataset.classes } : {}),
-    targetKind: dataset.targetKind,
-    ...(dataset.label ? { label: dataset.label } : {}),
-    droppedRows: dataset.droppedRows,
-    missingTokens: dataset.missingTokens,
-    columns: dataset.columns,
-    bytes: 0,
-    createdAt: new Date().toISOString(),
-  };
-}
 // A table's hash fields, and the bytes they take: the meta counts itself, `bytes` included.
 function tableFields(dataset: TableDataset, id: string) {
   const { table } = dataset;
@@ -165,15 +75,6 @@ function withBytes(meta: ReadyDatasetMeta, dataBytes: number): string {
   }
 }
 
-function tableTooLarge(dataset: TableDataset, bytes: number, maxBytes: number): AppError {
-  const { rows } = dataset.table;
-  const columns = dataset.table.header.length;
-  return new AppError(
-    'payload_too_large',
-    `the table would take ${bytes} bytes stored (${rows} rows of ${columns} columns, 4 bytes a cell, with their distinct values and profile); this service stores at most ${maxBytes} bytes per dataset (MAX_DATASET_STORED_BYTES): use fewer rows or columns`,
-  );
-}
-
 /** The random bytes a raw upload's blob starts with (createPending). */
 const saltBytes = 16;
 
@@ -197,10 +98,6 @@ async function* unsalted(stream: Readable): AsyncIterable<Buffer> {
 
 const chunksBytes = (chunks: Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
 
-async function* chunksOf(stream: Readable): AsyncIterable<Uint8Array> {
-  for await (const chunk of stream) yield chunk as Uint8Array;
-}
-
 /** The values a worker read from a processing dataset's upload. */
 export type ReadData = { rows: DataRows } | { table: TableDataset };
 
@@ -218,7 +115,7 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
   async function fileOf(id: string, blob: string) {
     const stream = blobs ? await blobs.get(blob) : null;
     if (!stream) throw new Error(`dataset ${id}: its file ${blob} is not in the blob store`);
-    return readDatasetFile(chunksOf(stream));
+    return readDatasetFile(stream as AsyncIterable<Uint8Array>);
   }
 
   function rowsMetaOf(data: DataRows, bytes: number): RowsDatasetMeta {
@@ -560,16 +457,3 @@ export function createDatasetStore(redis: Redis, keys: Keys, usage: Usage, blobs
 }
 
 export type DatasetStore = ReturnType<typeof createDatasetStore>;
-
-/**
- * `meta` when it is ready; else a ValidationError under `path` saying why it cannot be used yet
- * (failed: its reason; processing: to wait, which a submitted job does by itself).
- */
-export function readyOrRefuse(meta: DatasetMeta, path: string): ReadyDatasetMeta {
-  if (isReady(meta)) return meta;
-  const message =
-    meta.status === 'failed'
-      ? `could not be read (${meta.error?.message ?? 'no reason recorded'}): fix the file and upload it again`
-      : 'is still being read by a worker: wait until GET /v1/datasets/:id says ready';
-  throw new ValidationError([{ path, message }]);
-}
