@@ -5,10 +5,17 @@
 // one. A later try finds the spec settled in the record (the same seed, the same network).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
-import { type AwaitingSpec, type FailureCode, isAwaiting } from '../spec/index.js';
+import { type AwaitingSpec, isAwaiting } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import type { Stores } from '../store/index.js';
-import { handoffReason, type JobOutcome, type Kind, type Submitted, type Try } from './kind.js';
+import {
+  failTry,
+  handoffReason,
+  type JobOutcome,
+  type Kind,
+  type Submitted,
+  type Try,
+} from './kind.js';
 import { kinds } from './kinds.js';
 
 /** How often a waiting job reads its dataset's status. */
@@ -43,7 +50,7 @@ export async function awaitDataset(t: Try, config: Readonly<Config>): Promise<Tr
   if (record && !isAwaiting(record.spec)) return { ...t, job: { ...t.job, spec: record.spec } };
   for (;;) {
     const meta = await t.stores.datasets.meta(spec.dataset.id);
-    if (!meta) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
+    if (!meta) return failTry(t, 'dataset_missing', 'the dataset was deleted before the job ran');
     if (meta.status !== 'processing') break;
     if (t.signal?.aborted) return stopped(t);
     await sleep(pollMs, undefined, t.signal ? { signal: t.signal } : {}).catch(() => {});
@@ -57,11 +64,6 @@ export async function awaitDataset(t: Try, config: Readonly<Config>): Promise<Tr
   if ((await t.stores.jobs.setSpec(t.job.jobId, settled, t.fence)) === fencedOut)
     return { status: 'fenced' };
   return { ...t, job: { ...t.job, spec: settled } };
-}
-
-async function fail(t: Try, code: FailureCode, message: string): Promise<JobOutcome> {
-  const outcome = await t.lifecycle.fail(t.job, ['running'], { code, message }, t.fence);
-  return { status: outcome === fencedOut ? 'fenced' : 'failed' };
 }
 
 // Aborted while waiting: handed back (the worker is shutting down), or cancelled.

@@ -20,7 +20,6 @@ import { ValidationError } from '../errors.js';
 import {
   type BatchPredictionPayload,
   type BatchPredictionSubmit,
-  type FailureCode,
   isTrainingSpec,
   modelFromDocument,
   outputPath,
@@ -33,7 +32,7 @@ import {
   type StoredModel,
   type Stores,
 } from '../store/index.js';
-import { handoffReason, type JobOutcome, type Kind, type Try } from './kind.js';
+import { failTry, handoffReason, type JobOutcome, type Kind, type Try } from './kind.js';
 
 /** Rows scored and appended at a time: what bounds the memory a try needs beside its dataset. */
 export const chunkRows = 1000;
@@ -112,11 +111,6 @@ function checkFits(model: StoredModel, meta: ReadyDatasetMeta): void {
     refuse(`has ${meta.features} features per row; the model reads ${width}`);
 }
 
-async function fail(t: BatchTry, code: FailureCode, message: string): Promise<JobOutcome> {
-  const outcome = await t.lifecycle.fail(t.job, ['running'], { code, message }, t.fence);
-  return { status: outcome === fencedOut ? 'fenced' : 'failed' };
-}
-
 /** The rows to score, a chunk at a time, and the header of the CSV. */
 interface Source {
   rows: number;
@@ -128,7 +122,7 @@ async function scoreJob(t: BatchTry): Promise<JobOutcome> {
   const { model: pinned, dataset } = t.job.spec;
   const doc = await t.stores.models.get(pinned.id);
   if (!doc)
-    return fail(t, 'invalid_input', `the model ${pinned.id} was deleted before the job ran`);
+    return failTry(t, 'invalid_input', `the model ${pinned.id} was deleted before the job ran`);
   const model: ScoringModel = {
     preprocessing: doc.preprocessing,
     target: doc.target,
@@ -137,7 +131,7 @@ async function scoreJob(t: BatchTry): Promise<JobOutcome> {
   };
   const forward: Forward = createPredictor(modelFromDocument(doc), chunkRows);
   const source = await sourceOf(t.stores, dataset.id, model, forward);
-  if (!source) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
+  if (!source) return failTry(t, 'dataset_missing', 'the dataset was deleted before the job ran');
   // a try starts over: what an earlier one appended goes
   if ((await t.stores.outputs.clear(t.job.jobId, t.fence)) === fencedOut)
     return { status: 'fenced' };

@@ -7,10 +7,12 @@ import type {
   AnyJobSpec,
   BatchPredictionSubmit,
   DatasetRef,
+  FailureCode,
   JobPayload,
   JobSpec,
   TrainingPayload,
 } from '../spec/index.js';
+import { fencedOut } from '../store/fence.js';
 import type { Fence, Stores } from '../store/index.js';
 import type { Notify } from '../webhooks.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -99,6 +101,12 @@ export type TrainingTry = Try<TrainingPayload>;
 
 /** The reason a worker shutting down (SIGTERM) aborts its tries with: checkpoint and hand back. */
 export const handoffReason = 'handoff';
+
+/** Fails the try's running job (fenced): 'failed', or 'fenced' when another try has it. */
+export async function failTry(t: Try, code: FailureCode, message: string): Promise<JobOutcome> {
+  const outcome = await t.lifecycle.fail(t.job, ['running'], { code, message }, t.fence);
+  return { status: outcome === fencedOut ? 'fenced' : 'failed' };
+}
 
 /** A job's own input was refused as it ran: it fails once and is never tried again. */
 export class RefusedInputError extends Error {}

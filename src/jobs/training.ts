@@ -26,14 +26,13 @@ import { emptyHistory, historyOf } from '../spec/history.js';
 import {
   createModelDocument,
   type DatasetRef,
-  type FailureCode,
   isTrainingSpec,
   modelFromDocument,
   type ResolvedTraining,
 } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import { namingOf, type StoredModel, type Stores } from '../store/index.js';
-import type { JobOutcome, Kind, TrainingTry, Try } from './kind.js';
+import { failTry, type JobOutcome, type Kind, type TrainingTry, type Try } from './kind.js';
 import { Handover, trainStreaming } from './train-streaming.js';
 import {
   checkDataset,
@@ -79,11 +78,6 @@ async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | nul
   return (generators[generator] as (p: object) => Dataset)(params);
 }
 
-async function fail(t: TrainingTry, code: FailureCode, message: string): Promise<JobOutcome> {
-  const outcome = await t.lifecycle.fail(t.job, ['running'], { code, message }, t.fence);
-  return { status: outcome === fencedOut ? 'fenced' : 'failed' };
-}
-
 async function trainJob(t: TrainingTry): Promise<JobOutcome> {
   const initial = await modelToStartFromOf(t);
   if (initial && 'status' in initial) return initial;
@@ -98,10 +92,10 @@ async function trainJob(t: TrainingTry): Promise<JobOutcome> {
   if (result === 'handed_back' || result === 'fenced') return { status: result };
   if (result === 'time_limit') {
     const limit = `training ran longer than the ${t.options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`;
-    return fail(t, 'time_limit', limit);
+    return failTry(t, 'time_limit', limit);
   }
   if (result.reason === 'stopped') return cancelled(t, result.epochs);
-  if (result.reason === 'diverged') return fail(t, 'diverged', result.message);
+  if (result.reason === 'diverged') return failTry(t, 'diverged', result.message);
   const { network, training } = t.job.spec;
   const model = { shape: network, params: result.params, scaler: result.scaler };
   const { preprocessing, target } = rows;
@@ -144,7 +138,7 @@ async function modelToStartFromOf(t: TrainingTry): Promise<StoredModel | JobOutc
   const model = await t.stores.models.get(id);
   if (model) return model;
   const message = `the model ${id} to start from (training.initFrom) was deleted before the job ran`;
-  return fail(t, 'invalid_input', message);
+  return failTry(t, 'invalid_input', message);
 }
 
 // The model's weights, and its scaler when the job standardises its inputs: a matrix job's new
@@ -169,12 +163,16 @@ async function loadRows(
     if (meta && isTable(meta)) return loadTableRows(t, ref, initial);
   }
   const rows = await loadData(t.stores, ref);
-  if (!rows) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
+  if (!rows) return failTry(t, 'dataset_missing', 'the dataset was deleted before the job ran');
   // stored class indices become one-hot targets here, in the thread, once their size is known
   // to fit (a dataset stored under another MAX_DATASET_CELLS, issue 12)
   const { maxDatasetCells } = t.options;
   if (!rows.targets && rows.rows * rows.outputs > maxDatasetCells)
-    return fail(t, 'dataset_too_large', oneHotTooLarge(rows.rows, rows.outputs, maxDatasetCells));
+    return failTry(
+      t,
+      'dataset_too_large',
+      oneHotTooLarge(rows.rows, rows.outputs, maxDatasetCells),
+    );
   return holdOut(withTargets(rows), training);
 }
 
@@ -184,7 +182,7 @@ async function loadTableRows(
   initial: StoredModel | null,
 ): Promise<TrainingRows | JobOutcome> {
   const stored = await t.stores.datasets.loadTable(ref.id);
-  if (!stored) return fail(t, 'dataset_missing', 'the dataset was deleted before the job ran');
+  if (!stored) return failTry(t, 'dataset_missing', 'the dataset was deleted before the job ran');
   const { id: _, ...choices } = ref;
   const meta = stored.meta as typeof stored.meta & TableMeta;
   const plan = planStoredTable(meta, choices);
