@@ -147,6 +147,14 @@ function unlabelled(
   fileTypes: TableUploadOptions['fileTypes'],
 ): TableDataset {
   const profile = rows.profile({ missingTokens, ...(fileTypes ? { fileTypes } : {}) });
+  if (profile.rows > 0 && profile.columns.every((column) => column.missing === profile.rows)) {
+    throw new ValidationError([
+      {
+        path: 'rows',
+        message: `every cell of the ${profile.rows === 1 ? 'one row' : `${profile.rows} rows`} is missing (blank, null or one of ${missingTokens.join(', ')}): send a table with values`,
+      },
+    ]);
+  }
   return {
     table: rows.encode(),
     columns: profile.columns,

@@ -392,6 +392,15 @@ describe('the label', () => {
     ]);
   });
 
+  it('left out, on a table with no value at all: a 400 at rows, nothing stored', async () => {
+    const message = (rows: string) =>
+      `every cell of the ${rows} is missing (blank, null or one of NA, N/A, NaN, null, ?): send a table with values`;
+    await expectRefusal(post('', JSON.stringify([{ '!': null }]), 'application/json'), [
+      { path: 'rows', message: message('one row') },
+    ]);
+    await expectRefusal(postCsv('', 'a,b\nNA,\n,?\n'), [{ path: 'rows', message: message('2 rows') }]);
+  });
+
   it('misspelt: a 400 naming it, with the column it may mean', async () => {
     for (const [body, type] of bodies) {
       await expectRefusal(post('?label=miles_per_gallon', body, type), [
