@@ -2,7 +2,8 @@
 // whether a trial that reaches a rung goes on training or is pruned. Li et al. 2018, "A System
 // for Massively Parallel Hyperparameter Tuning" (MLSys 2020, arXiv:1810.05934), in its
 // early-stopping form, the one Ray Tune's ASHAScheduler runs: every trial starts, and at each rung
-// it is compared with the trials recorded there before it; nobody waits for a rung to fill.
+// it is compared with the trials recorded there before it. Which trials are "before it" is fixed
+// by rungPeers: those of lower index, so that a sweep prunes the same trials on every run.
 //   rungs     epochs minEpochs · η^k (k = 0, 1, …) below the job's epochs (rungsOf). A trial that
 //             reaches its last epoch has finished: there is nothing left to stop there.
 //   the rule  at rung r a trial with value x, the rung's recorded values V (other trials, before
@@ -90,4 +91,26 @@ function checkReductionFactor(reductionFactor: number): void {
       message: `${reductionFactor} is not a whole number from 2: give how many trials reach a rung for each that goes on, e.g. 3 (ASHA's usual η)`,
     },
   ]);
+}
+
+/** Where a lower-indexed trial stands at a rung, for rungPeers. */
+export type PeerAtRung = { value: number } | 'ended' | 'on its way';
+
+/**
+ * What trial `index` is judged against at a rung, so that every run of the same sweep prunes the
+ * same trials whatever the order trials arrive in (any number of workers or threads, a crash and
+ * a resumed try): the values of the trials of lower index that reached the rung, in index order.
+ * A lower trial that ended before the rung (pruned earlier, failed, or done training in fewer
+ * epochs) is not among them; while one is still on its way to the rung, 'wait'. This is ASHA's
+ * rule with the arrival order fixed to the trials' order, which is also the order they start in:
+ * trial 0 never waits, and a trial waits only for trials started before it.
+ */
+export function rungPeers(index: number, peerAt: (lower: number) => PeerAtRung): number[] | 'wait' {
+  const values: number[] = [];
+  for (let j = 0; j < index; j++) {
+    const peer = peerAt(j);
+    if (peer === 'on its way') return 'wait';
+    if (peer !== 'ended') values.push(peer.value);
+  }
+  return values;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
-import { type AshaGoal, ashaDecision, rungsOf } from '../../src/spec/asha.js';
+import {
+  type AshaGoal,
+  ashaDecision,
+  type PeerAtRung,
+  rungPeers,
+  rungsOf,
+} from '../../src/spec/asha.js';
 
 type Event = [trial: number, epoch: number, value: number, expected: 'continue' | 'prune'];
 
@@ -162,5 +168,50 @@ describe('rungsOf', () => {
     ]);
     expect(issues(() => rungsOf(1, 2.5, 27))[0]!.path).toBe('earlyStopping.reductionFactor');
     expect(() => rungsOf(1, 3, 0)).toThrow(RangeError);
+  });
+});
+
+describe('rungPeers', () => {
+  const peers = (index: number, table: PeerAtRung[]) => rungPeers(index, (j) => table[j]!);
+  it('gives the lower trials that reached the rung, in index order, leaving out those that ended', () => {
+    expect(peers(4, [{ value: 0.3 }, 'ended', { value: 0.1 }, { value: Number.NaN }])).toEqual([
+      0.3,
+      0.1,
+      Number.NaN,
+    ]);
+    expect(peers(0, [])).toEqual([]);
+  });
+  it('waits while a lower trial is still on its way, whatever the higher ones did', () => {
+    expect(peers(3, [{ value: 0.3 }, 'on its way', { value: 0.1 }, { value: 9 }])).toBe('wait');
+    expect(peers(1, [{ value: 0.3 }, 'on its way'])).toEqual([0.3]);
+  });
+  it('so the same curves prune the same trials in any order of arrival', () => {
+    // five trials' values at one rung; η = 2, minimize: decisions by index are fixed
+    const values = [0.5, 0.4, 0.6, 0.3, 0.7];
+    const decide = (order: number[]) => {
+      const recorded = new Map<number, number>();
+      const decisions = new Map<number, string>();
+      const pending = [...order];
+      while (pending.length > 0) {
+        const k = pending.findIndex((i) => {
+          recorded.set(i, values[i]!);
+          return (
+            rungPeers(i, (j) => (recorded.has(j) ? { value: recorded.get(j)! } : 'on its way')) !==
+            'wait'
+          );
+        });
+        const i = pending.splice(k, 1)[0]!;
+        const prior = rungPeers(i, (j) => ({ value: recorded.get(j)! })) as number[];
+        decisions.set(
+          i,
+          ashaDecision({ 1: prior }, values[i]!, 1, { reductionFactor: 2, goal: 'minimize' }),
+        );
+      }
+      return [...decisions.entries()].sort(([a], [b]) => a - b).map(([, d]) => d);
+    };
+    const inOrder = decide([0, 1, 2, 3, 4]);
+    expect(inOrder).toEqual(['continue', 'continue', 'prune', 'continue', 'prune']);
+    expect(decide([4, 2, 3, 0, 1])).toEqual(inOrder);
+    expect(decide([3, 1, 4, 0, 2])).toEqual(inOrder);
   });
 });
