@@ -62,16 +62,14 @@ export function keysFor(prefix: string, tenant: string) {
     idempotency: (key: string) => `${own}:idempotency:${key}`,
     /** A sweep's hash (issue 17): status, request, objective, best trial, counts by status. */
     sweep: (id: string) => `${own}:sweep:${id}`,
-    /** A sweep's trials, one hash: `<index>:params|job|status|epochs|metric` → value. */
+    /** A sweep's trials, one hash: `<index>:params|spec|job|status|epochs|metric` → value. */
     sweepTrials: (id: string) => `${own}:sweep:${id}:trials`,
     /** A sweep's trial jobs: hash job id → trial index. */
     sweepJobs: (id: string) => `${own}:sweep:${id}:jobs`,
     /** The rungs' epochs a sweep has recorded values at (a set; for delete). */
     sweepRungs: (id: string) => `${own}:sweep:${id}:rungs`,
-    /** One ASHA rung: hash job id → its 1-based place (`''`: the rungs' prefix, for delete). */
+    /** One ASHA rung: hash trial index → its value there (`''`: the rungs' prefix). */
     sweepRung: (id: string, epoch: number | '') => `${own}:sweep:${id}:rung:${epoch}`,
-    /** The values recorded at the rung, in arrival order (a list; sweep-scripts.ts's delete spells it too). */
-    sweepRungValues: (id: string, epoch: number) => `${own}:sweep:${id}:rung:${epoch}:values`,
     /** Sorted set of every sweep id (score 0, ordered by id = creation time). */
     sweeps: `${own}:sweeps`,
     /** Prefix of the per-status sorted sets of sweep ids: `${sweepsByStatus}running`, … */

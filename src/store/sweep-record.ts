@@ -1,11 +1,12 @@
 // A sweep's record as the sweep store (sweeps.ts) keeps it in Redis and gives it back: the
 // statuses, the views (whole, and the list's summary) and how they are read from the hashes.
-import type { ObjectiveMetric, Sweep, TrialParams } from '../spec/index.js';
+import type { JobSpec, ObjectiveMetric, Sweep, TrialParams } from '../spec/index.js';
 
 export const sweepStatuses = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type SweepStatus = (typeof sweepStatuses)[number];
 export type SweepEnd = Exclude<SweepStatus, 'running'>;
 export const trialStatuses = [
+  'pending',
   'queued',
   'running',
   'succeeded',
@@ -14,15 +15,21 @@ export const trialStatuses = [
   'cancelled',
 ] as const;
 export type TrialStatus = (typeof trialStatuses)[number];
-export type TrialEnd = Exclude<TrialStatus, 'queued' | 'running'>;
+export type TrialEnd = Exclude<TrialStatus, 'pending' | 'queued' | 'running'>;
 
+/** A trial as the sweep plans it: its parameters, its job spec, and the id its job will have. */
 export interface NewTrial {
-  index: number;
   params: TrialParams;
+  spec: JobSpec;
   jobId: string;
 }
 
-export interface SweepTrial extends NewTrial {
+export interface SweepTrial {
+  index: number;
+  params: TrialParams;
+  /** Its job's id: the job exists once the trial is queued (pending: not yet). */
+  jobId: string;
+  /** pending: waiting for one of the sweep's `parallel` places; then its job's status. */
   status: TrialStatus;
   /** The last epoch the trial reached (a rung recorded, or its end). */
   epochs: number;
@@ -34,8 +41,18 @@ export interface SweepTrial extends NewTrial {
 export interface SweepBest {
   index: number;
   jobId: string;
+  /** The trial's own model. */
+  modelId: string | null;
   metric: number;
   params: TrialParams;
+}
+
+/** The best trial's model as the sweep registered it under its `model` name (a new version). */
+export interface SweepModel {
+  id: string;
+  name: string;
+  version: number;
+  alias?: string;
 }
 
 /** What the sweep list shows of each sweep. */
@@ -49,6 +66,10 @@ export interface SweepSummary {
   trialCount: number;
   counts: Record<TrialStatus, number>;
   best: SweepBest | null;
+  /** Once the sweep has succeeded with a `model` name: the best trial's model under it. */
+  model?: SweepModel;
+  /** Why a sweep failed (every trial failed, or its best could not be registered). */
+  error?: string;
 }
 
 /** A whole sweep: its request and its trials sorted by index. */
@@ -76,6 +97,9 @@ export const summaryFields = [
   'bestIndex',
   'bestMetric',
   'bestParams',
+  'bestModel',
+  'model',
+  'error',
   ...trialStatuses.map((s) => `n:${s}`),
 ] as const;
 
@@ -98,10 +122,13 @@ export function summaryOf(hash: Record<string, string>): SweepSummary {
       ? {
           index: Number(hash.bestIndex),
           jobId: hash.bestJob,
+          modelId: hash.bestModel || null,
           metric: Number(hash.bestMetric),
           params: JSON.parse(hash.bestParams!) as TrialParams,
         }
       : null,
+    ...(hash.model ? { model: JSON.parse(hash.model) as SweepModel } : {}),
+    ...(hash.error ? { error: hash.error } : {}),
   };
 }
 
@@ -109,6 +136,7 @@ export function summaryOf(hash: Record<string, string>): SweepSummary {
 export function trialsOf(hash: Record<string, string>): SweepTrial[] {
   const byIndex = new Map<number, Record<string, string>>();
   for (const [field, value] of Object.entries(hash)) {
+    if (field.endsWith(':spec')) continue; // a trial's spec is read on its own (trialSpec)
     const colon = field.indexOf(':');
     const index = Number(field.slice(0, colon));
     const fields = byIndex.get(index) ?? {};

@@ -7,12 +7,13 @@
 // Not the scheduling of trials nor ASHA's rule (spec/asha.ts): the jobs layer calls this.
 import type { Redis } from 'ioredis';
 import { newId } from '../ids.js';
-import { type Sweep, trialCount } from '../spec/index.js';
+import type { JobSpec, Sweep } from '../spec/index.js';
 import { type Keys, pageOfIds } from './redis.js';
 import {
   type NewTrial,
   type SweepEnd,
   type SweepListOptions,
+  type SweepModel,
   type SweepSummary,
   type SweepView,
   summaryFields,
@@ -23,30 +24,43 @@ import {
   trialsOf,
 } from './sweep-record.js';
 import {
-  addTrialsScript,
   createScript,
   deleteScript,
   finishScript,
+  launchedScript,
   recordRungScript,
   trialEndedScript,
   trialStartedScript,
+  windowScript,
 } from './sweep-scripts.js';
+
+const noTrials = Object.fromEntries(trialStatuses.map((s) => [s, 0])) as SweepView['counts'];
+const withoutSpec = ({ spec: _, ...trial }: NewTrial) => trial;
 
 export function createSweepStore(redis: Redis, keys: Keys) {
   const trialKeys = (id: string) => [keys.sweep(id), keys.sweepJobs(id), keys.sweepTrials(id)];
   return {
-    /** Stores a new running sweep, no trials yet (addTrials); trialCount(request) to come. */
-    async create(request: Sweep): Promise<SweepView> {
+    /**
+     * Stores a new running sweep with all its trials pending, trial i being `trials[i]` (its
+     * job is made when it may start: window).
+     */
+    async create(request: Sweep, trials: readonly NewTrial[]): Promise<SweepView> {
       const view: SweepView = {
         id: newId(),
         status: 'running',
         createdAt: new Date().toISOString(),
         objective: request.objective,
-        trialCount: trialCount(request),
-        counts: Object.fromEntries(trialStatuses.map((s) => [s, 0])) as SweepView['counts'],
+        trialCount: trials.length,
+        counts: { ...noTrials, pending: trials.length },
         best: null,
         request,
-        trials: [],
+        trials: trials.map((t, index) => ({
+          ...withoutSpec(t),
+          index,
+          status: 'pending' as const,
+          epochs: 0,
+          metric: null,
+        })),
       };
       const fields = {
         id: view.id,
@@ -56,40 +70,54 @@ export function createSweepStore(redis: Redis, keys: Keys) {
         metric: request.objective.metric,
         goal: request.objective.goal,
         trialCount: view.trialCount,
+        parallel: request.parallel,
         ended: 0,
         ...Object.fromEntries(trialStatuses.map((s) => [`n:${s}`, 0])),
       };
+      const pairs = Object.entries(fields).flat();
       const result = await redis.eval(
         createScript,
-        3,
+        5,
         keys.sweep(view.id),
         keys.sweeps,
         `${keys.sweepsByStatus}running`,
+        keys.sweepTrials(view.id),
+        keys.sweepJobs(view.id),
         view.id,
-        ...Object.entries(fields).flat(),
+        pairs.length / 2,
+        ...pairs,
+        ...trials.flatMap((t) => [t.jobId, JSON.stringify(t.params), JSON.stringify(t.spec)]),
       );
       if (result !== 'ok') throw new Error(`sweep id ${view.id} already taken`);
       return view;
     },
 
     /**
-     * Adds trials, queued, all or none. 'ok' (a trial already added with the same job stays as
-     * it is), 'missing', 'index' (an index past trialCount), 'conflict' (an index or job id
-     * another trial has), or the status of a sweep no longer running.
+     * The pending trials that may start now (the first `parallel` trials not ended, by index,
+     * hold the places), with their specs; none once the sweep has ended.
      */
-    async addTrials(
-      sweepId: string,
-      trials: readonly NewTrial[],
-    ): Promise<'ok' | 'missing' | 'index' | 'conflict' | SweepEnd> {
-      if (trials.some((t) => !Number.isInteger(t.index) || t.index < 0)) return 'index';
-      return (await redis.eval(
-        addTrialsScript,
-        3,
+    async window(sweepId: string): Promise<{ index: number; jobId: string; spec: JobSpec }[]> {
+      const flat = (await redis.eval(
+        windowScript,
+        2,
         keys.sweep(sweepId),
         keys.sweepTrials(sweepId),
-        keys.sweepJobs(sweepId),
-        ...trials.flatMap((t) => [t.index, JSON.stringify(t.params), t.jobId]),
-      )) as 'ok' | 'missing' | 'index' | 'conflict' | SweepEnd;
+      )) as string[];
+      const out: { index: number; jobId: string; spec: JobSpec }[] = [];
+      for (let i = 0; i < flat.length; i += 3)
+        out.push({ index: Number(flat[i]), jobId: flat[i + 1]!, spec: JSON.parse(flat[i + 2]!) });
+      return out;
+    },
+
+    /** A pending trial's job is queued: 'ok', 'missing', or the trial's status if not pending. */
+    async launched(sweepId: string, index: number): Promise<'ok' | 'missing' | TrialStatus> {
+      return (await redis.eval(
+        launchedScript,
+        2,
+        keys.sweep(sweepId),
+        keys.sweepTrials(sweepId),
+        index,
+      )) as 'ok' | 'missing' | TrialStatus;
     },
 
     /** A queued trial starts running: 'ok', 'missing', or the trial's status if not queued. */
@@ -101,29 +129,30 @@ export function createSweepStore(redis: Redis, keys: Keys) {
     },
 
     /**
-     * The values recorded at the rung before this trial's, this trial's appended after them, in
-     * one step (spec/asha.ts: decide with ashaDecision on what this returns). Recording the same
-     * rung again for the job returns the same values and appends nothing. 'missing' when the
-     * sweep or the trial is not there.
+     * Records trial `index`'s value at the rung (once: a resumed try's is the same) and reads
+     * its peers there, as spec/asha.ts's rungPeers: the values of the lower trials that reached
+     * the rung, in index order, or 'wait' while one is on its way. 'missing' when the sweep or
+     * the trial is not there; no peers once the sweep has ended.
      */
     async recordRung(
       sweepId: string,
       rungEpoch: number,
-      jobId: string,
+      index: number,
       value: number,
-    ): Promise<number[] | 'missing'> {
-      const prior = (await redis.eval(
+    ): Promise<number[] | 'wait' | 'missing'> {
+      const answer = (await redis.eval(
         recordRungScript,
-        6,
-        ...trialKeys(sweepId),
+        4,
+        keys.sweep(sweepId),
+        keys.sweepTrials(sweepId),
         keys.sweepRungs(sweepId),
         keys.sweepRung(sweepId, rungEpoch),
-        keys.sweepRungValues(sweepId, rungEpoch),
         rungEpoch,
-        jobId,
+        index,
         String(value),
       )) as string[] | null;
-      return prior ? prior.map(Number) : 'missing';
+      if (!answer) return 'missing';
+      return answer[0] === 'wait' ? 'wait' : answer.slice(1).map(Number);
     },
 
     /**
@@ -135,7 +164,12 @@ export function createSweepStore(redis: Redis, keys: Keys) {
     async trialEnded(
       sweepId: string,
       jobId: string,
-      end: { status: TrialEnd; metric?: number | null | undefined; epochs?: number | undefined },
+      end: {
+        status: TrialEnd;
+        metric?: number | null | undefined;
+        epochs?: number | undefined;
+        modelId?: string | undefined;
+      },
     ): Promise<{ allEnded: boolean } | 'missing'> {
       const metric = end.metric != null && Number.isFinite(end.metric) ? String(end.metric) : '';
       const result = (await redis.eval(
@@ -146,21 +180,47 @@ export function createSweepStore(redis: Redis, keys: Keys) {
         end.status,
         metric,
         end.epochs === undefined ? '' : end.epochs,
+        end.modelId ?? '',
       )) as 'missing' | [string, number];
       return result === 'missing' ? result : { allEnded: result[1] === 1 };
     },
 
-    /** A running sweep ends: 'ok', 'missing', or the status it already had. */
-    async finish(sweepId: string, status: SweepEnd): Promise<'ok' | 'missing' | SweepEnd> {
-      return (await redis.eval(
+    /**
+     * A running sweep ends (cancelled: its pending trials too): the job ids of its trials still
+     * queued or running (for the caller to stop), 'missing', or the status it already had.
+     */
+    async finish(
+      sweepId: string,
+      status: SweepEnd,
+      more: { model?: SweepModel; error?: string } = {},
+    ): Promise<{ open: string[] } | 'missing' | SweepEnd> {
+      const answer = (await redis.eval(
         finishScript,
-        1,
+        3,
         keys.sweep(sweepId),
+        keys.sweepTrials(sweepId),
+        keys.sweepRungs(sweepId),
         sweepId,
         keys.sweepsByStatus,
         status,
         new Date().toISOString(),
-      )) as 'ok' | 'missing' | SweepEnd;
+        keys.sweepRung(sweepId, ''),
+        more.model ? JSON.stringify(more.model) : '',
+        more.error ?? '',
+      )) as string[] | 'missing' | SweepEnd;
+      return Array.isArray(answer) ? { open: answer.slice(1) } : answer;
+    },
+
+    /** A trial's job spec, as the sweep planned it; null when there is none. */
+    async trialSpec(sweepId: string, index: number): Promise<JobSpec | null> {
+      const json = await redis.hget(keys.sweepTrials(sweepId), `${index}:spec`);
+      return json ? (JSON.parse(json) as JobSpec) : null;
+    },
+
+    /** The trial a job is, or null. */
+    async trialOf(sweepId: string, jobId: string): Promise<number | null> {
+      const index = await redis.hget(keys.sweepJobs(sweepId), jobId);
+      return index === null ? null : Number(index);
     },
 
     /** The whole sweep, its trials sorted by index; null when there is none. */

@@ -55,7 +55,6 @@ describe('keys in a Redis Cluster', () => {
       keys.sweepJobs(id),
       keys.sweepRungs(id),
       keys.sweepRung(id, 5),
-      keys.sweepRungValues(id, 5),
       keys.sweeps,
       `${keys.sweepsByStatus}running`,
       ...Object.values(metricsKeysFor(prefix)),
