@@ -60,3 +60,37 @@ export function createDatasetQueue(config: Config): DatasetQueue {
     },
   });
 }
+
+/**
+ * The BullMQ queue `sweeps` (issue 17): one job per sweep, the parent of its trials (jobs on
+ * `training`, added as its flow children, at most `parallel` at once). It runs when its children
+ * have all finished: it starts the next trials, or ends the sweep (jobs/sweep-runs.ts).
+ */
+export const sweepQueueName = 'sweeps';
+
+/** What a sweep's parent job carries. */
+export interface SweepJob {
+  tenant: string;
+  sweepId: string;
+}
+
+export type SweepQueue = Queue<SweepJob>;
+
+export function createSweepQueue(config: Config): SweepQueue {
+  return new Queue(sweepQueueName, {
+    connection: bullConnection(config),
+    prefix: config.keyPrefix,
+    defaultJobOptions: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { count: config.keepFailedJobs },
+    },
+  });
+}
+
+/** Where a trial names its sweep's parent job (BullMQ's qualified queue name). */
+export const sweepParentOf = (config: Pick<Config, 'keyPrefix'>, sweepId: string) => ({
+  id: sweepId,
+  queue: `${config.keyPrefix}:${sweepQueueName}`,
+});

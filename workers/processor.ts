@@ -20,6 +20,9 @@ interface Context {
 
 let context: Context | undefined;
 
+/** How long a sweep's trial that gave its worker up at a rung waits before it is taken again. */
+const rungWaitDelayMs = 1000;
+
 function makeContext(): Context {
   const config = loadConfig();
   const redis = connectRedis(config, { maxRetriesPerRequest: config.workerRedisRetries });
@@ -65,6 +68,12 @@ export default async function processTrainingJob(
     // the WaitingError tells BullMQ this attempt neither completed nor failed
     await job.moveToWait(token);
     throw new WaitingError();
+  }
+  if (outcome.status === 'waiting_at_rung') {
+    // a sweep's trial that waited at a rung for lower trials: back in a moment, from the
+    // checkpoint just saved, leaving this worker to them
+    await job.moveToDelayed(Date.now() + rungWaitDelayMs, token);
+    throw new DelayedError();
   }
   if (outcome.status === 'throttled') {
     // the tenant has MAX_TENANT_RUNNING_JOBS training already: wait a little and ask again,

@@ -1,15 +1,24 @@
 // A worker process: a BullMQ Worker on the `training` queue whose processor runs sandboxed in
 // worker threads (concurrency from config), one on the `datasets` queue reading big uploads (one
-// at a time, in a thread), a subscriber that turns cancel requests published by any API into
+// at a time, in a thread), one on the `sweeps` queue running sweeps' parent jobs (start the next
+// trials, end the sweep: light, on this thread), a subscriber that turns cancel requests published by any API into
 // BullMQ cancellations of the jobs this process runs, and the orphaned blobs' sweep every
 // BLOB_SWEEP_SECONDS.
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'bullmq';
+import { WaitingChildrenError, Worker } from 'bullmq';
 import { defaultTenant, loadConfigOrExit } from '../src/config.js';
 import { handoffReason } from '../src/jobs/kind.js';
 import { createLifecycle } from '../src/jobs/lifecycle.js';
+import { afterTrial, reconcileSweep, type SweepRunDeps } from '../src/jobs/sweep-runs.js';
 import { createLogger } from '../src/log.js';
-import { type DatasetJob, datasetQueueName, queueName } from '../src/queue.js';
+import {
+  createTrainingQueue,
+  type DatasetJob,
+  datasetQueueName,
+  queueName,
+  type SweepJob,
+  sweepQueueName,
+} from '../src/queue.js';
 import type { JobError, JobPayload } from '../src/spec/index.js';
 import { startBlobSweeps } from '../src/store/blob-sweep.js';
 import { lazyBlobStore } from '../src/store/blobs/index.js';
@@ -100,13 +109,43 @@ const deliverer = createWebhookWorker(
   { allowPrivate: config.webhookAllowPrivate },
 );
 
+// sweeps (issue 17): a trial's end starts the next trials at once; the sweep's parent job, run
+// when all its children have finished, catches what a dead process did not tell, and ends it
+const trainingQueue = createTrainingQueue(config);
+trainingQueue.on('error', (err) => log.debug({ err }, 'training queue connection error'));
+const sweepDeps: SweepRunDeps = { config, queue: trainingQueue, notify };
+const trialEnded = (job: { data: JobPayload }) => {
+  if (!('sweep' in job.data.spec) || !job.data.spec.sweep) return;
+  const stores = storesFor(job.data.tenant ?? defaultTenant);
+  afterTrial(sweepDeps, stores, job.data.jobId).catch((err: unknown) =>
+    log.error({ err, jobId: job.data.jobId }, "could not record a sweep trial's end"),
+  );
+};
+/** Rounds a sweep's parent job makes before BullMQ tries it again later (a trial in limbo). */
+const sweepRounds = 50;
+const sweepWorker = new Worker<SweepJob>(
+  sweepQueueName,
+  async (job, token) => {
+    const stores = storesFor(job.data.tenant);
+    for (let round = 0; round < sweepRounds; round++) {
+      if ((await reconcileSweep(sweepDeps, stores, job.data.sweepId)) === 'ended') return 'ended';
+      if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
+      await new Promise((r) => setTimeout(r, 200)); // its trials all finished meanwhile
+    }
+    throw new Error(`sweep ${job.data.sweepId}: its trials are neither running nor done`);
+  },
+  { connection: bullConnection(config), prefix: config.keyPrefix, concurrency: 8 },
+);
+sweepWorker.on('error', (err) => log.error({ err }, 'sweep worker error'));
+
 worker.on('ready', () => log.info({ concurrency: config.workerConcurrency }, 'worker ready'));
 // every kind of job (training, batch predictions) logs its kind
 const kindOfJob = (job: { data: { kind?: string } }) => job.data.kind ?? 'training';
 worker.on('active', (job) => log.info({ jobId: job.id, kind: kindOfJob(job) }, 'job started'));
-worker.on('completed', (job, outcome) =>
-  log.info({ jobId: job.id, kind: kindOfJob(job), outcome }, 'job finished'),
-);
+worker.on('completed', (job, outcome) => {
+  log.info({ jobId: job.id, kind: kindOfJob(job), outcome }, 'job finished');
+  trialEnded(job);
+});
 worker.on('error', (err) => log.error({ err }, 'worker error'));
 // A thread that died or threw: make sure the job's own record says so.
 worker.on('failed', async (job, err) => {
@@ -125,6 +164,7 @@ worker.on('failed', async (job, err) => {
   } catch (e) {
     log.error({ err: e, jobId: job.id }, 'could not record the failure');
   }
+  trialEnded(job);
 });
 
 await subscriber.subscribe(channelsFor(config.keyPrefix).cancelChannel);
@@ -139,10 +179,15 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'worker shutting down');
   // take no more jobs; the running ones save a checkpoint at their next batch boundary and go
   // back on the queue for another worker, then close() resolves
-  const closed = Promise.all([worker.close(), datasetWorker.close()]);
+  const closed = Promise.all([worker.close(), datasetWorker.close(), sweepWorker.close()]);
   worker.cancelAllJobs(handoffReason);
   await closed;
-  await Promise.all([deliverer.close(), webhookQueue.close(), stopBlobSweeps()]);
+  await Promise.all([
+    deliverer.close(),
+    webhookQueue.close(),
+    trainingQueue.close(),
+    stopBlobSweeps(),
+  ]);
   await blobs.close();
   subscriber.disconnect();
   await redis.quit();

@@ -44,6 +44,8 @@ import { jobRoutes } from './routes/jobs.js';
 import { modelFileRoutes } from './routes/model-file.js';
 import { modelPredict, modelRoutes } from './routes/models.js';
 import { reproduceRoutes } from './routes/reproduce.js';
+import { sweepEventRoutes } from './routes/sweep-events.js';
+import { sweepRoutes } from './routes/sweeps.js';
 import { tfPredict, tfServingRoutes } from './routes/tf-serving.js';
 import { registerNoSniff } from './security-headers.js';
 import { registerServices } from './services.js';
@@ -218,6 +220,7 @@ export async function buildApp({
       },
       tags: [
         { name: 'jobs', description: 'submit, watch and cancel training' },
+        { name: 'sweeps', description: 'hyperparameter search over training jobs, with ASHA' },
         { name: 'datasets', description: 'upload data once, train on it by id' },
         { name: 'models', description: 'trained weights and prediction' },
         { name: 'health', description: 'liveness and readiness' },
@@ -252,6 +255,8 @@ export async function buildApp({
   await app.register(reproduceRoutes);
   await app.register(modelFileRoutes);
   await app.register(batchPredictionRoutes);
+  await app.register(sweepRoutes);
+  await app.register(sweepEventRoutes);
   await app.register(inferenceV2Routes);
   await app.register(tfServingRoutes);
   await app.register(dashboardRoutes);

@@ -7,8 +7,10 @@ import type { Config } from '../config.js';
 import { createPredictor, type Model, type Predictor } from '../engine/index.js';
 import {
   createDatasetQueue,
+  createSweepQueue,
   createTrainingQueue,
   type DatasetQueue,
+  type SweepQueue,
   type TrainingQueue,
 } from '../queue.js';
 import { modelFromDocument } from '../spec/index.js';
@@ -102,6 +104,8 @@ export interface Services {
   queue: TrainingQueue;
   /** Big dataset uploads, for a worker to read (issue 16). */
   datasetQueue: DatasetQueue;
+  /** Sweeps' parent jobs (issue 17): a worker starts each sweep's trials from there. */
+  sweepQueue: SweepQueue;
   /** Where uploads and stored bytes go (BLOB_URL). */
   blobs: BlobStore;
   /** The `webhooks` queue (deliveries go out from the workers). */
@@ -138,6 +142,8 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
   queue.on('error', (err) => app.log.debug({ err }, 'queue connection error'));
   const datasetQueue = createDatasetQueue(config);
   datasetQueue.on('error', (err) => app.log.debug({ err }, 'dataset queue connection error'));
+  const sweepQueue = createSweepQueue(config);
+  sweepQueue.on('error', (err) => app.log.debug({ err }, 'sweep queue connection error'));
   const webhooks = createWebhookQueueFor(config);
   webhooks.on('error', (err) => app.log.debug({ err }, 'webhook queue connection error'));
   const services: Services = {
@@ -146,6 +152,7 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     storesFor,
     queue,
     datasetQueue,
+    sweepQueue,
     blobs,
     webhooks,
     notify: createNotify(webhooks, app.log),
@@ -170,6 +177,7 @@ export function registerServices(app: FastifyInstance, config: Readonly<Config>)
     await Promise.all([
       queue.close(),
       datasetQueue.close(),
+      sweepQueue.close(),
       webhooks.close(),
       services.predictPool.close(),
       blobs.close(),

@@ -90,9 +90,21 @@ export interface JobOutcome {
   /**
    * handed_back: checkpointed and to go back on the queue (the worker is shutting down);
    * throttled: not started, as its tenant has as many jobs running as it may;
-   * fenced: another try has taken the job over (this one's lock lapsed): it stopped.
+   * fenced: another try has taken the job over (this one's lock lapsed): it stopped;
+   * pruned: a sweep's trial stopped at a rung by early stopping (ASHA);
+   * waiting_at_rung: a sweep's trial that waited at a rung for lower trials gave its worker up,
+   * checkpointed: to go back on the queue after a moment.
    */
-  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back' | 'throttled' | 'fenced';
+  status:
+    | 'succeeded'
+    | 'failed'
+    | 'cancelled'
+    | 'pruned'
+    | 'skipped'
+    | 'handed_back'
+    | 'waiting_at_rung'
+    | 'throttled'
+    | 'fenced';
   modelId?: string;
 }
 

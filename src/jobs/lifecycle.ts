@@ -144,6 +144,25 @@ export function createLifecycle(stores: Stores, notify: Notify) {
     },
 
     /**
+     * A sweep's trial running → pruned by early stopping at a rung: the epoch it reached and its
+     * objective there (issue 17). It keeps no model; the move drops its checkpoint.
+     */
+    prune(job: JobRef, fence: Fence, epoch: number, metric: number) {
+      const at = now();
+      return move(
+        job,
+        ['running'],
+        'pruned',
+        { finishedAt: at },
+        [
+          { type: 'status', status: 'pruned', at },
+          { type: 'pruned', epoch, metric, at },
+        ],
+        { fence },
+      );
+    },
+
+    /**
      * One of `from` → cancelled, after `epoch` epochs (0: it never trained); a batch-predictions
      * job says the `rows` it had scored.
      */

@@ -43,9 +43,37 @@ export interface StreamingRun {
   history: HistoryState;
   /** A warm start (training.initFrom): the model's weights and scaler; a checkpoint overrides. */
   initial?: TrainStart;
+  /** A sweep's trial under early stopping: judged at the end of each rung's epoch. */
+  rungs?: RungJudge;
 }
 
-export type StreamingEnd = TrainResult | 'handed_back' | 'time_limit' | 'fenced';
+/**
+ * A sweep trial's rungs (ASHA, jobs/sweep-trial.ts): the epochs it is judged at, and the
+ * judgement of the epoch's report there ('wait': lower trials have not all reached it yet).
+ */
+export interface RungJudge {
+  epochs: ReadonlySet<number>;
+  /** The sweep's objective in an epoch's report (NaN when the report lacks it). */
+  value(report: EpochReport): number;
+  judge(epoch: number, report: EpochReport): Promise<'continue' | 'prune' | 'wait'>;
+}
+
+/** A trial pruned at a rung: the epoch, and its objective's value there. */
+export interface Pruned {
+  pruned: { epoch: number; metric: number };
+}
+
+export type StreamingEnd =
+  | TrainResult
+  | Pruned
+  | 'handed_back'
+  | 'waiting_at_rung'
+  | 'time_limit'
+  | 'fenced';
+
+/** How often a trial waiting at a rung asks again, and how long it holds its worker so. */
+const rungPollMs = 200;
+const rungHoldMs = 10_000;
 
 // Whether the try must stop: cancelled, over MAX_JOB_SECONDS (counting earlier tries' time up
 // to their checkpoint), or fenced out by another try. A handoff is not a stop: it checkpoints.
@@ -132,18 +160,55 @@ export async function trainStreaming(run: StreamingRun): Promise<StreamingEnd> {
   };
   const resume = run.checkpoint ?? undefined;
   const training = createTraining(network, run.data.take(), options, hooks, resume);
+  const rungs = run.rungs ? createRungs(run.rungs, guard) : undefined;
   try {
-    return await drive(training, guard, createRecorder(run, guard));
+    // a try resumed from a checkpoint taken at a rung (its worker stopped, or it gave its place
+    // up while it waited) is judged there first: the same judgement, as the values are kept
+    const last = resume?.last;
+    if (rungs && resume && last && run.rungs!.epochs.has(resume.epoch)) {
+      const early = await rungs.at(resume.epoch, last);
+      if (early) return early;
+    }
+    return await drive(training, guard, createRecorder(run, guard), rungs);
   } finally {
     training.steps.return(undefined as never); // ends the run (and its helpers) if not finished
     await team?.close();
   }
 }
 
+// A trial's rungs as the drive loop meets them: the judgement at a rung's epoch, asked again
+// while lower trials are on their way; a trial that has waited rungHoldMs gives its worker up at
+// the next batch boundary (a checkpoint, back on the queue), so that the trials it waits for
+// are never kept from a worker by it. A cancel or a handoff ends the wait at once.
+function createRungs(judge: RungJudge, guard: Guard) {
+  const rungs = {
+    giveUp: false,
+    judged: (epoch: number) => judge.epochs.has(epoch),
+    async at(epoch: number, report: EpochReport): Promise<Pruned | null> {
+      const since = performance.now();
+      for (;;) {
+        const decision = await judge.judge(epoch, report);
+        if (decision === 'continue') return null;
+        if (decision === 'prune') return { pruned: { epoch, metric: judge.value(report) } };
+        if (guard.stop() || guard.handoff()) return null;
+        if (performance.now() - since >= rungHoldMs) {
+          rungs.giveUp = true;
+          return null;
+        }
+        await new Promise((r) => setTimeout(r, rungPollMs));
+      }
+    },
+  };
+  return rungs;
+}
+
+type Rungs = ReturnType<typeof createRungs>;
+
 async function drive(
   training: Training,
   guard: Guard,
   recorder: ReturnType<typeof createRecorder>,
+  rungs?: Rungs,
 ): Promise<StreamingEnd> {
   let slice = performance.now();
   for (;;) {
@@ -153,10 +218,21 @@ async function drive(
       if (guard.lost) return 'fenced';
       return guard.overTime && step.value.reason === 'stopped' ? 'time_limit' : step.value;
     }
-    if (step.value.type === 'epoch') recorder.epoch(step.value.report);
-    else if (step.value.batchEnd && guard.handoff()) {
+    if (step.value.type === 'epoch') {
+      recorder.epoch(step.value.report);
+      const { epoch } = step.value.report;
+      if (rungs?.judged(epoch)) {
+        await recorder.drain(); // the epoch is written before the trial is judged on it
+        const pruned = await rungs.at(epoch, step.value.report);
+        if (pruned) {
+          await recorder.settle();
+          return guard.lost ? 'fenced' : pruned;
+        }
+      }
+    } else if (step.value.batchEnd && (guard.handoff() || rungs?.giveUp)) {
       await recorder.handOver(training);
-      return guard.lost ? 'fenced' : 'handed_back';
+      if (guard.lost) return 'fenced';
+      return guard.handoff() ? 'handed_back' : 'waiting_at_rung';
     } else if (step.value.batchEnd) recorder.checkpointIfDue(training);
     if (performance.now() - slice >= sliceMs) {
       await yieldToEventLoop(); // lets a cancel message and Redis replies in

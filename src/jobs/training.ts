@@ -33,6 +33,7 @@ import {
 import { fencedOut } from '../store/fence.js';
 import { namingOf, type StoredModel, type Stores } from '../store/index.js';
 import { failTry, type JobOutcome, type Kind, type TrainingTry, type Try } from './kind.js';
+import { rungJudgeOf } from './sweep-trial.js';
 import { Handover, trainStreaming } from './train-streaming.js';
 import {
   checkDataset,
@@ -79,6 +80,8 @@ async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | nul
 }
 
 async function trainJob(t: TrainingTry): Promise<JobOutcome> {
+  const { sweep } = t.job.spec;
+  if (sweep) await t.stores.sweeps.trialStarted(sweep.id, t.job.jobId); // once: then 'running'
   const initial = await modelToStartFromOf(t);
   if (initial && 'status' in initial) return initial;
   const rows = handingOver(await loadRows(t, initial));
@@ -88,8 +91,11 @@ async function trainJob(t: TrainingTry): Promise<JobOutcome> {
   if (start === fencedOut) return { status: 'fenced' };
   const t0 = performance.now();
   const warm = initial ? { initial: warmStartOf(t, initial) } : {};
-  const result = await trainStreaming({ t, data, ...start, ...warm });
-  if (result === 'handed_back' || result === 'fenced') return { status: result };
+  const judge = rungJudgeOf(t.stores, sweep, t.job.spec.training.epochs);
+  const rungs = judge ? { rungs: judge } : {};
+  const result = await trainStreaming({ t, data, ...start, ...warm, ...rungs });
+  if (typeof result === 'string' && result !== 'time_limit') return { status: result };
+  if (typeof result === 'object' && 'pruned' in result) return pruned(t, result.pruned);
   if (result === 'time_limit') {
     const limit = `training ran longer than the ${t.options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`;
     return failTry(t, 'time_limit', limit);
@@ -205,6 +211,12 @@ async function resumeFrom(t: TrainingTry) {
     if (appended === fencedOut) return fencedOut;
   }
   return { checkpoint, history };
+}
+
+// A sweep's trial stopped at a rung: pruned, with no model (fenced).
+async function pruned(t: TrainingTry, at: { epoch: number; metric: number }): Promise<JobOutcome> {
+  const outcome = await t.lifecycle.prune(t.job, t.fence, at.epoch, at.metric);
+  return { status: outcome === fencedOut ? 'fenced' : 'pruned' };
 }
 
 async function cancelled(t: TrainingTry, epochs: TrainResult['epochs']): Promise<JobOutcome> {

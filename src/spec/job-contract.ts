@@ -7,6 +7,7 @@ import { optimizerNames } from '../engine/index.js';
 import { builtinSchema, generatorSchema } from './dataset.js';
 import { webhookSchema } from './job.js';
 import { metricsSchema } from './model.js';
+import { objectiveMetrics } from './sweep.js';
 import { modelNamingSchema } from './model-ref.js';
 import { networkSchema } from './network.js';
 import { columnOverridesSchema, preprocessOptionsSchema, taskSchema } from './preprocessing.js';
@@ -95,6 +96,21 @@ export const jobSpecRecordSchema = z.object({
   model: modelNamingSchema.optional(),
   /** A reproduction job (issue 15): the model it retrains from the receipt of. */
   reproduces: reproducesSchema.optional(),
+  /** A sweep's trial (issue 17): which, and how the sweep judges it. */
+  sweep: z
+    .object({
+      id: z.string().describe('the sweep (GET /v1/sweeps/:id)'),
+      index: z.number().int().describe("the trial's index in the sweep"),
+      objective: z.object({
+        metric: z.enum(objectiveMetrics),
+        goal: z.enum(['minimize', 'maximize']),
+      }),
+      /** ASHA's rungs: a trial reaching one may be pruned (status `pruned`). */
+      earlyStopping: z
+        .object({ minEpochs: z.number().int(), reductionFactor: z.number().int() })
+        .optional(),
+    })
+    .optional(),
 });
 export type JobSpecRecord = z.infer<typeof jobSpecRecordSchema>;
 
@@ -193,9 +209,17 @@ export type TrainingPayload = JobPayload & { spec: JobSpecRecord };
 /** A batch-predictions job's payload. */
 export type BatchPredictionPayload = JobPayload & { spec: BatchPredictionSpec };
 
-export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/** `pruned`: a sweep's trial that early stopping (ASHA) stopped at a rung (issue 17). */
+export const jobStatuses = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'pruned',
+] as const;
 export type JobStatus = (typeof jobStatuses)[number];
-export const finalStatuses: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+export const finalStatuses: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled', 'pruned'];
 
 /**
  * Why a job failed. `invalid_input`: its data or spec was refused when it ran (never retried);
@@ -292,6 +316,11 @@ export const jobEventSchema = z.discriminatedUnion('type', [
     rows: z.number().int().optional(),
     at,
   }),
+  /**
+   * A sweep's trial stopped by early stopping (ASHA) at a rung: the epoch it reached and its
+   * objective's value there; it keeps no model.
+   */
+  z.object({ type: z.literal('pruned'), epoch: z.number().int(), metric: z.number(), at }),
   /** A worker took the job up again from its checkpoint after its previous one stopped. */
   z.object({
     type: z.literal('resumed'),
@@ -313,7 +342,7 @@ export const jobEventSchema = z.discriminatedUnion('type', [
 export type JobEvent = z.infer<typeof jobEventSchema>;
 export type DoneEvent = Extract<JobEvent, { type: 'done' }>;
 
-export const finalEventTypes = new Set(['done', 'failed', 'cancelled']);
+export const finalEventTypes = new Set(['done', 'failed', 'cancelled', 'pruned']);
 
 /** Every event type a job's stream may hold (the SSE event names a follower listens for). */
 export const jobEventTypes: readonly JobEvent['type'][] = jobEventSchema.options.map(
@@ -332,6 +361,8 @@ export const jobViewSchema = z
     spec: record.spec,
     /** Training jobs: the seed their spec fixed. */
     seed: z.number().int().optional(),
+    /** A sweep's trial (issue 17): the sweep it belongs to. */
+    sweepId: z.string().optional(),
     /** Training: epochs done of the most; batch predictions: rows scored of the dataset's. */
     progress: z.union([
       progressSchema.extend({ error: z.number().nullable() }),
@@ -364,6 +395,7 @@ export function jobView(r: JobRecord): JobView {
   const made = isTrainingSpec(spec)
     ? {
         seed: spec.training.seed,
+        ...(spec.sweep ? { sweepId: spec.sweep.id } : {}),
         progress: r.progress ?? { epoch: 0, epochs: spec.training.epochs, error: null },
       }
     : kind === 'training'

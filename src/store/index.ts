@@ -100,6 +100,7 @@ export {
   type SweepBest,
   type SweepEnd,
   type SweepListOptions,
+  type SweepModel,
   type SweepStatus,
   type SweepSummary,
   type SweepTrial,

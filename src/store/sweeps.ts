@@ -44,9 +44,9 @@ export function createSweepStore(redis: Redis, keys: Keys) {
      * Stores a new running sweep with all its trials pending, trial i being `trials[i]` (its
      * job is made when it may start: window).
      */
-    async create(request: Sweep, trials: readonly NewTrial[]): Promise<SweepView> {
+    async create(request: Sweep, trials: readonly NewTrial[], id = newId()): Promise<SweepView> {
       const view: SweepView = {
-        id: newId(),
+        id,
         status: 'running',
         createdAt: new Date().toISOString(),
         objective: request.objective,
@@ -209,6 +209,28 @@ export function createSweepStore(redis: Redis, keys: Keys) {
         more.error ?? '',
       )) as string[] | 'missing' | SweepEnd;
       return Array.isArray(answer) ? { open: answer.slice(1) } : answer;
+    },
+
+    /**
+     * Takes the right to finish the sweep for `seconds` (one process registers its best model);
+     * false when another process holds it. `release` gives it back if still held.
+     */
+    async claimFinish(sweepId: string, seconds: number) {
+      const key = `${keys.sweep(sweepId)}:finishing`;
+      const token = newId();
+      const held = (await redis.set(key, token, 'EX', seconds, 'NX')) === 'OK';
+      return {
+        held,
+        release: async () => {
+          if ((await redis.get(key)) === token) await redis.del(key);
+        },
+      };
+    },
+
+    /** The id the sweep's best model is registered under: the first one asked for stays. */
+    async registeredModelId(sweepId: string): Promise<string> {
+      await redis.hsetnx(keys.sweep(sweepId), 'registering', newId());
+      return (await redis.hget(keys.sweep(sweepId), 'registering'))!;
     },
 
     /** A trial's job spec, as the sweep planned it; null when there is none. */
