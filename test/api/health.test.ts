@@ -35,6 +35,11 @@ const v1Routes = [
   'post /v1/jobs/{id}/cancel',
   'get /v1/jobs/{id}/events',
   'get /v1/jobs/{id}/output',
+  'post /v1/sweeps',
+  'get /v1/sweeps',
+  'get /v1/sweeps/{id}',
+  'post /v1/sweeps/{id}/cancel',
+  'get /v1/sweeps/{id}/events',
   'get /v1/models',
   'post /v1/models', // import a model file (routes/model-file.ts)
   'put /v1/models/{name}/aliases/{alias}',
@@ -96,6 +101,8 @@ describe('with Redis unreachable', () => {
       { method: 'GET' as const, url: '/v1/jobs' },
       { method: 'GET' as const, url: '/v1/datasets/01ANY' },
       { method: 'GET' as const, url: '/v1/datasets' },
+      { method: 'GET' as const, url: '/v1/sweeps' },
+      { method: 'GET' as const, url: '/v1/sweeps/01ANY' },
       {
         method: 'POST' as const,
         url: '/v1/jobs',
