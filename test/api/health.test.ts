@@ -38,6 +38,7 @@ const v1Routes = [
   'post /v1/sweeps',
   'get /v1/sweeps',
   'get /v1/sweeps/{id}',
+  'delete /v1/sweeps/{id}',
   'post /v1/sweeps/{id}/cancel',
   'get /v1/sweeps/{id}/events',
   'get /v1/models',

@@ -118,7 +118,7 @@ describe('a random sweep with ASHA', () => {
     expect(list.sweeps.map((s: any) => s.id)).toContain(done.id);
   });
 
-  it('gives the same trials, prunings and best on three workers, all SIGKILLed midway', {
+  it('gives the same trials, prunings and best on three workers, all SIGKILLed midway, the API restarted', {
     timeout: 240_000,
   }, async () => {
     expect(reference).toBeDefined();
@@ -132,6 +132,7 @@ describe('a random sweep with ASHA', () => {
     // every worker killed with trials running, then one new one
     const alive = service.workers.filter((w) => w.exitCode === null && w.signalCode === null);
     await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r).kill('SIGKILL'))));
+    await service.restartApi(); // and the API restarted: the sweep is all in Redis
     await service.startWorker();
     const done = await waitForSweep(body.id, ended);
     expect(done.status).toBe('succeeded');
@@ -238,6 +239,13 @@ describe('cancelling a sweep', () => {
       await redis.quit();
     }
     expect((await http(service, 'POST', `/v1/sweeps/${body.id}/cancel`)).status).toBe(409);
+    // deleted once ended: its record goes, its trials' jobs stay
+    expect((await http(service, 'DELETE', `/v1/sweeps/${body.id}`)).status).toBe(204);
+    expect((await http(service, 'GET', `/v1/sweeps/${body.id}`)).status).toBe(404);
+    expect((await http(service, 'GET', `/v1/jobs/${settled.trials[0].jobId}`)).status).toBe(200);
+    const check = connectRedis(service.config.redisUrl);
+    expect(await check.keys(`${prefix}:tenant:default:sweep:${body.id}*`)).toEqual([]);
+    await check.quit();
   });
 });
 

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../errors.js';
 import { cancelJob } from '../../jobs/cancel.js';
 import { createLifecycle } from '../../jobs/lifecycle.js';
 import { cancelSweep, getSweep, submitSweep } from '../../jobs/sweeps.js';
@@ -140,6 +141,34 @@ export async function sweepRoutes(app: FastifyInstance): Promise<void> {
       response: { 200: sweepViewSchema, 404: problems[404], ...authProblems, 503: problems[503] },
     },
     handler: async (request) => sweepView(await getSweep(request.stores, request.params.id)),
+  });
+
+  r.delete('/v1/sweeps/:id', {
+    schema: {
+      summary: 'Delete an ended sweep',
+      description:
+        "Deletes the sweep's record (its trials, rungs and best); not its trials' jobs (DELETE /v1/jobs/:id) nor any model. A running sweep answers 409: cancel it first.",
+      tags: ['sweeps'],
+      params: idParams,
+      response: {
+        204: z.undefined().describe('deleted'),
+        404: problems[404],
+        409: problems[409],
+        ...authProblems,
+        503: problems[503],
+      },
+    },
+    handler: async (request, reply) => {
+      const { id } = request.params;
+      const outcome = await request.stores.sweeps.delete(id);
+      if (outcome === 'missing') throw new AppError('not_found', `no sweep has id ${id}`);
+      if (outcome === 'running')
+        throw new AppError(
+          'conflict',
+          `sweep ${id} is running: cancel it first (POST /v1/sweeps/${id}/cancel), then delete it`,
+        );
+      return reply.code(204).send();
+    },
   });
 
   r.post('/v1/sweeps/:id/cancel', {
