@@ -6,6 +6,7 @@
 // the first trials (sweep-runs.ts). Not the HTTP routes (api/routes/sweeps.ts).
 import type { Queue } from 'bullmq';
 import type { Config } from '../config.js';
+import { accuracyModeOf } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SweepJob } from '../queue.js';
@@ -57,7 +58,13 @@ function blamed(issue: Issue, params: TrialParams): Issue {
   const parameter = Object.keys(params).find(
     (p) => p === path || path.startsWith(`${p}.`) || p.startsWith(`${path}.`),
   );
-  if (!parameter) return { path: `spec.${path}`, message: issue.message };
+  if (!parameter) {
+    const drawn = Object.entries(params).map(([p, v]) => `${p} = ${JSON.stringify(v)}`);
+    return {
+      path: `spec.${path}`,
+      message: `${issue.message} (in the trial with ${drawn.join(', ')})`,
+    };
+  }
   const value = JSON.stringify(params[parameter]);
   return {
     path: `parameters.${parameter}`,
@@ -102,7 +109,9 @@ async function trialSpecsOf(
       if (!(error instanceof ValidationError)) throw error;
       for (const issue of error.issues) {
         const at = blamed(issue, trial.params);
-        issues.set(`${at.path}\n${at.message}`, at);
+        // one issue per field and reason: the first trial it came up in says where
+        const key = `${at.path}\n${issue.message}`;
+        if (!issues.has(key)) issues.set(key, at);
       }
       if (issues.size >= 20) break;
     }
@@ -111,15 +120,21 @@ async function trialSpecsOf(
   return out;
 }
 
-// An objective the trials cannot report: a validation metric with no validation rows.
+// An objective the trials cannot report: a validation metric with no validation rows, or an
+// accuracy of a network that reports none (only a cross-entropy divergence counts correct rows).
 function checkObjective(sweep: Sweep, specs: readonly { spec: JobSpecRecord }[]): void {
   const { metric } = sweep.objective;
-  if (!metric.startsWith('validation')) return;
-  if (specs.every((t) => t.spec.training.validationSplit > 0)) return;
-  throw refuse(
-    'objective.metric',
-    `${metric} needs validation rows, and a trial holds none out (validationSplit 0): set spec.training.validationSplit (e.g. 0.2), or optimise error or accuracy`,
-  );
+  if (metric.startsWith('validation') && specs.some((t) => t.spec.training.validationSplit === 0))
+    throw refuse(
+      'objective.metric',
+      `${metric} needs validation rows, and a trial holds none out (validationSplit 0): set spec.training.validationSplit (e.g. 0.2), or optimise error or accuracy`,
+    );
+  const counted = (t: { spec: JobSpecRecord }) => accuracyModeOf(t.spec.network.divergence);
+  if (metric.toLowerCase().endsWith('accuracy') && specs.some((t) => counted(t) === null))
+    throw refuse(
+      'objective.metric',
+      `${metric} is reported only for classification (a cross_entropy or binary_cross_entropy divergence), and a trial's network is trained on another: optimise error or validationError`,
+    );
 }
 
 /** Checks and stores a sweep, and queues its parent job, which starts its first trials. */

@@ -218,7 +218,10 @@ function blame(
     };
   const d = parameters[best]!;
   const kind = kindOf(d);
-  if (kind === 'values') return { path, message: `${message} (got ${value}): remove that value` };
+  if (kind === 'values') {
+    const got = message.includes('(got ') ? '' : ` (got ${value})`;
+    return { path, message: `${message}${got}: remove that value` };
+  }
   const fix =
     kind !== 'intUniform' && /whole number/.test(message)
       ? 'draw whole numbers with intUniform'

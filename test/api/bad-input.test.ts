@@ -690,6 +690,19 @@ const readCases: BadCase[] = [
     type: 'text/plain',
   }),
   get('events of an unknown job', '/v1/jobs/01UNKNOWNJOB/events', 404),
+  get('an unknown sweep', '/v1/sweeps/01UNKNOWNSWEEP', 404),
+  get('events of an unknown sweep', '/v1/sweeps/01UNKNOWNSWEEP/events', 404),
+  get('sweeps by a status that is none', '/v1/sweeps?status=done', 400, 'query.status'),
+  get('sweeps limit 0', '/v1/sweeps?limit=0', 400, 'query.limit'),
+  post('/v1/sweeps/01UNKNOWNSWEEP/cancel')('cancel an unknown sweep', '', 404, undefined, {
+    type: null,
+  }),
+  {
+    name: 'delete an unknown sweep',
+    method: 'DELETE',
+    url: '/v1/sweeps/01UNKNOWNSWEEP',
+    status: 404,
+  },
   events('Last-Event-ID "abc"', { 'last-event-id': 'abc' }, 'headers.last-event-id'),
   events('Last-Event-ID "1-"', { 'last-event-id': '1-' }, 'headers.last-event-id'),
   events('Last-Event-ID "-1"', { 'last-event-id': '-1' }, 'headers.last-event-id'),
@@ -729,6 +742,118 @@ const readCases: BadCase[] = [
   { name: 'unsupported method', method: 'PUT', url: '/v1/jobs', status: 404 },
 ];
 
+const postSweep = post('/v1/sweeps');
+const irisSpec = {
+  network: {
+    inputSize: 4,
+    layers: [
+      { units: 8, activation: 'relu' },
+      { units: 3, activation: 'softmax' },
+    ],
+    divergence: 'cross_entropy',
+  },
+  dataset: iris,
+  training: { epochs: 10, validationSplit: 0.2 },
+};
+const rate = { 'training.learningRate': { logUniform: [0.001, 0.1] } };
+const sweepBody = (parts: object = {}) =>
+  json({ spec: irisSpec, parameters: rate, trials: 3, ...parts });
+const sweepCases: BadCase[] = [
+  postSweep('a list', '[]', 400, ''),
+  postSweep('malformed JSON', '{"spec": ', 400, ''),
+  postSweep('no spec', json({ parameters: rate, trials: 2 }), 400, 'spec'),
+  postSweep('no parameters', sweepBody({ parameters: {} }), 400, 'parameters'),
+  postSweep('random without trials', sweepBody({ trials: undefined }), 400, 'trials'),
+  postSweep('trials past the most', sweepBody({ trials: 1001 }), 400, 'trials'),
+  postSweep('parallel 0', sweepBody({ parallel: 0 }), 400, 'parallel'),
+  postSweep('an unknown method', sweepBody({ method: 'tpe' }), 400, 'method'),
+  postSweep(
+    'a misspelt parameter',
+    sweepBody({ parameters: { 'training.learningRat': { values: [0.1] } } }),
+    400,
+    'parameters.training.learningRat',
+  ),
+  postSweep(
+    'a path into __proto__',
+    sweepBody({ parameters: { '__proto__.x': { values: [1] } } }),
+    400,
+    'parameters.__proto__.x',
+  ),
+  postSweep(
+    'a range reversed',
+    sweepBody({ parameters: { 'training.learningRate': { uniform: [0.1, 0.001] } } }),
+    400,
+    'parameters.training.learningRate.uniform',
+  ),
+  postSweep(
+    'a drawn value out of range',
+    sweepBody({ parameters: { 'training.batchSize': { intUniform: [-9, -1] } } }),
+    400,
+    'parameters.training.batchSize',
+  ),
+  postSweep(
+    'a grid of continuous ranges',
+    sweepBody({ method: 'grid', trials: undefined }),
+    400,
+    'parameters.training.learningRate',
+  ),
+  postSweep(
+    'an unknown objective',
+    sweepBody({ objective: { metric: 'r2' } }),
+    400,
+    'objective.metric',
+  ),
+  postSweep(
+    'the wrong goal',
+    sweepBody({ objective: { metric: 'validationError', goal: 'maximize' } }),
+    400,
+    'objective.goal',
+  ),
+  postSweep(
+    'validation error without validation rows',
+    sweepBody({ spec: { ...irisSpec, training: { epochs: 10, validationSplit: 0 } } }),
+    400,
+    'objective.metric',
+  ),
+  postSweep(
+    'accuracy of a regression',
+    sweepBody({ spec: { network, dataset: xor }, objective: { metric: 'accuracy' } }),
+    400,
+    'objective.metric',
+  ),
+  postSweep(
+    'minEpochs past the epochs',
+    sweepBody({ earlyStopping: { method: 'asha', minEpochs: 10 } }),
+    400,
+    'earlyStopping.minEpochs',
+  ),
+  postSweep(
+    'spec.model',
+    sweepBody({ spec: { ...irisSpec, model: { name: 'x' } } }),
+    400,
+    'spec.model',
+  ),
+  postSweep(
+    'inline rows',
+    sweepBody({ spec: { ...irisSpec, dataset: { inputs: [[0, 0, 0, 0]], labels: [0] } } }),
+    400,
+    'spec.dataset',
+  ),
+  postSweep(
+    'an unknown dataset',
+    sweepBody({ spec: { ...irisSpec, dataset: { id: 'none' } } }),
+    400,
+    'spec.dataset.id',
+  ),
+  postSweep(
+    'a width the data does not have',
+    sweepBody({ spec: { ...irisSpec, network: { ...irisSpec.network, inputSize: 5 } } }),
+    400,
+    'spec.network.inputSize',
+  ),
+  postSweep('a model name with a space', sweepBody({ model: { name: 'a b' } }), 400, 'model.name'),
+];
+
 const resolve = (url: string) => url.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]!);
 
 async function send(c: BadCase): Promise<Answer> {
@@ -746,6 +871,7 @@ describe.each([
   ['POST /v1/datasets', datasetCases],
   ['POST /v1/models/:id/predict', predictCases],
   ['reads, cancel, events, deletes', readCases],
+  ['POST /v1/sweeps', sweepCases],
 ])('%s answers bad input with a 4xx problem and changes nothing', (_, cases) => {
   it.each(cases)('$name → $status', async (c) => {
     const before = await keysUnderPrefix();
