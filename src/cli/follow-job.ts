@@ -88,7 +88,8 @@ export async function followJob(server: ServerClient, job: Job): Promise<number>
   let final: JobEvent | undefined;
   const stream = server.follow(job.id, (e) => {
     view.event(e);
-    if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') final = e;
+    if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled' || e.type === 'pruned')
+      final = e;
   });
   let interrupt = () => {};
   const interrupted = new Promise<'interrupted'>((r) => {
@@ -132,6 +133,9 @@ function report(id: string, final: JobEvent | undefined): number {
       return 0;
     case 'failed':
       say(`job ${id} failed: ${final.error.message} (${final.error.code})`);
+      return 1;
+    case 'pruned':
+      say(`job ${id} was pruned by its sweep at epoch ${final.epoch} (objective ${final.metric})`);
       return 1;
     case 'cancelled':
       say(
