@@ -72,6 +72,16 @@ function blamed(issue: Issue, params: TrialParams): Issue {
   };
 }
 
+/** The validation rows a trial holds out for a validation objective when its spec says nothing. */
+export const defaultValidationSplit = 0.2;
+
+// A trial's spec as its job records it: checked as a job, against the data.
+async function recordOf(config: Readonly<Config>, stores: Stores, spec: JobSpec) {
+  const checked = training.check(config, spec);
+  const prepared = await training.prepare(config, stores, spec, checked);
+  return prepared.record(prepared.dataset!) as JobSpecRecord;
+}
+
 /**
  * Every trial's spec as a job records it (data checked, training resolved, the sweep's part
  * added), in trial order; a ValidationError for the first trials refused (at most 20 issues).
@@ -95,15 +105,20 @@ async function trialSpecsOf(
         }
       : {}),
   };
+  const validating = sweep.objective.metric.startsWith('validation');
   const issues = new Map<string, Issue>();
   const out: { params: TrialParams; spec: JobSpecRecord }[] = [];
   for (const [index, trial] of checkTrialSpecs(sweep).entries()) {
     // every trial trains from the same seed: they differ by their parameters alone
     const spec: JobSpec = { ...trial.spec, training: { ...trial.spec.training, seed } };
     try {
-      const checked = training.check(config, spec);
-      const prepared = await training.prepare(config, stores, spec, checked);
-      const record = prepared.record(prepared.dataset!) as JobSpecRecord;
+      let record = await recordOf(config, stores, spec);
+      // a validation objective needs validation rows: held out by default when the spec is silent
+      const silent = spec.training?.validationSplit === undefined;
+      if (validating && silent && record.training.validationSplit === 0) {
+        const held = { ...spec.training, validationSplit: defaultValidationSplit };
+        record = await recordOf(config, stores, { ...spec, training: held });
+      }
       out.push({ params: trial.params, spec: { ...record, sweep: { ...part, index } } });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -127,7 +142,7 @@ function checkObjective(sweep: Sweep, specs: readonly { spec: JobSpecRecord }[])
   if (metric.startsWith('validation') && specs.some((t) => t.spec.training.validationSplit === 0))
     throw refuse(
       'objective.metric',
-      `${metric} needs validation rows, and a trial holds none out (validationSplit 0): set spec.training.validationSplit (e.g. 0.2), or optimise error or accuracy`,
+      `${metric} needs validation rows, and a trial holds none out (validationSplit 0, or too few rows): give spec.training.validationSplit above 0 (e.g. 0.2), or optimise error or accuracy`,
     );
   const counted = (t: { spec: JobSpecRecord }) => accuracyModeOf(t.spec.network.divergence);
   if (metric.toLowerCase().endsWith('accuracy') && specs.some((t) => counted(t) === null))

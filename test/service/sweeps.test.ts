@@ -170,6 +170,23 @@ describe('a random sweep with ASHA', () => {
   });
 });
 
+describe('a sweep whose spec says nothing of validation rows', () => {
+  it('holds out 0.2 of the training rows for its validation objective', {
+    timeout: 120_000,
+  }, async () => {
+    const quiet = sweep({ model: undefined, trials: 2, earlyStopping: undefined });
+    quiet.spec.training = { epochs: 3, seed: 7 } as any;
+    const { body } = await http(service, 'POST', '/v1/sweeps', quiet);
+    const done = await waitForSweep(body.id, ended);
+    expect(done.status).toBe('succeeded');
+    for (const t of done.trials) {
+      const { body: job } = await http(service, 'GET', `/v1/jobs/${t.jobId}`);
+      expect(job.spec.training.validationSplit).toBe(0.2);
+      expect(t.metric).toBe(job.metrics.validationError);
+    }
+  });
+});
+
 describe('cancelling a sweep', () => {
   it('leaves no trial queued or running, nothing on the queues and no rung behind', {
     timeout: 240_000,

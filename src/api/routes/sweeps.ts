@@ -98,7 +98,37 @@ export async function sweepRoutes(app: FastifyInstance): Promise<void> {
       description:
         "A job spec, the fields of it to vary (dotted paths, each with a distribution: `values`, `uniform`, `logUniform`, `intUniform`), `grid` or seeded `random` search, an objective (default: minimise the validation error) and, optionally, early stopping by ASHA. Every trial's spec is checked as POST /v1/jobs would before anything is queued: a refusal names the parameter (`parameters.<path>`). Trials are training jobs (with `sweepId`), at most `parallel` at once across all workers, every one from the same seed; under ASHA a trial is judged at each rung against the lower-indexed trials there, so a sweep prunes the same trials on every run. When it ends, the best trial's model is registered under `model.name` (with `model.alias`).",
       tags: ['sweeps'],
-      body: sweepSchema.meta({ id: 'SweepRequest' }),
+      body: sweepSchema.meta({
+        id: 'SweepRequest',
+        description: 'A job spec, the fields of it to vary, how to search and how to judge',
+        examples: [
+          {
+            spec: {
+              network: {
+                inputSize: 4,
+                layers: [
+                  { units: 16, activation: 'relu' },
+                  { units: 3, activation: 'softmax' },
+                ],
+                divergence: 'cross_entropy',
+              },
+              dataset: { builtin: 'iris' },
+              training: { epochs: 100, validationSplit: 0.2, optimizer: 'adam', seed: 1 },
+            },
+            parameters: {
+              'training.learningRate': { logUniform: [0.0003, 0.1] },
+              'training.batchSize': { values: [16, 32, 64] },
+              'network.layers.0.units': { intUniform: [8, 128] },
+            },
+            method: 'random',
+            trials: 20,
+            parallel: 4,
+            objective: { metric: 'validationError', goal: 'minimize' },
+            earlyStopping: { method: 'asha', minEpochs: 5, reductionFactor: 3 },
+            model: { name: 'iris', alias: 'best' },
+          },
+        ],
+      }),
       response: {
         202: sweepViewSchema,
         400: problems[400],
