@@ -90,10 +90,22 @@ export interface JobOutcome {
   /**
    * handed_back: checkpointed and to go back on the queue (the worker is shutting down);
    * throttled: not started, as its tenant has as many jobs running as it may;
-   * fenced: another try has taken the job over (this one's lock lapsed): it stopped.
+   * fenced: another try has taken the job over (this one's lock lapsed): it stopped;
+   * waiting_children: a cross-validated job's folds are recorded and still to run: the glue puts
+   * `children` on the queue as the job's children and has it wait for them (cross-validation.ts).
    */
-  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'handed_back' | 'throttled' | 'fenced';
+  status:
+    | 'succeeded'
+    | 'failed'
+    | 'cancelled'
+    | 'skipped'
+    | 'handed_back'
+    | 'throttled'
+    | 'fenced'
+    | 'waiting_children';
   modelId?: string;
+  /** waiting_children: the fold jobs to queue (each recorded already; queueing one twice is once). */
+  children?: JobPayload[];
 }
 
 /** A try of a training job. */

@@ -43,6 +43,8 @@ export interface StreamingRun {
   history: HistoryState;
   /** A warm start (training.initFrom): the model's weights and scaler; a checkpoint overrides. */
   initial?: TrainStart;
+  /** A cross-validation fold job: the rows of `data` that validate, in place of validationSplit. */
+  validationRows?: Uint32Array;
 }
 
 export type StreamingEnd = TrainResult | 'handed_back' | 'time_limit' | 'fenced';
@@ -129,6 +131,7 @@ export async function trainStreaming(run: StreamingRun): Promise<StreamingEnd> {
     shouldStop: guard.stop,
     ...(team ? { team } : {}),
     ...(run.initial ? { start: run.initial } : {}),
+    ...(run.validationRows ? { validationRows: run.validationRows } : {}),
   };
   const resume = run.checkpoint ?? undefined;
   const training = createTraining(network, run.data.take(), options, hooks, resume);

@@ -2,6 +2,8 @@
 // (training-checks.ts); a try loads its rows, trains from its checkpoint if it has one
 // (train-streaming.ts), saves the model and finishes the job. Not the shared steps of every
 // kind — taking a job up, failing it on an error (run.ts), its moves (lifecycle.ts).
+
+import { foldSplit } from '../data/folds.js';
 import {
   type DataRows,
   type Dataset,
@@ -24,17 +26,21 @@ import type { TrainResult, TrainStart } from '../engine/index.js';
 import { newId } from '../ids.js';
 import { emptyHistory, historyOf } from '../spec/history.js';
 import {
+  type CrossValidationMetrics,
   createModelDocument,
   type DatasetRef,
   isTrainingSpec,
+  type ModelMetrics,
   modelFromDocument,
   type ResolvedTraining,
 } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import { namingOf, type StoredModel, type Stores } from '../store/index.js';
+import { crossValidate, isCrossValidated } from './cross-validation.js';
 import { failTry, type JobOutcome, type Kind, type TrainingTry, type Try } from './kind.js';
 import { Handover, trainStreaming } from './train-streaming.js';
 import {
+  checkCrossValidation,
   checkDataset,
   checkLimits,
   modelToStartFrom,
@@ -48,6 +54,7 @@ export const training: Kind<ResolvedTraining> = {
     const start = await modelToStartFrom(stores, spec);
     const checked = await checkDataset(config, stores, spec, resolved, start);
     checkLimits(config, checked);
+    checkCrossValidation(checked);
     return {
       inline: checked.inline,
       dataset: checked.ref,
@@ -62,8 +69,18 @@ export const training: Kind<ResolvedTraining> = {
     };
   },
 
-  run: (t) => trainJob(trainingTry(t)),
+  run: (t) => trainOrCrossValidate(trainingTry(t)),
 };
+
+// A cross-validated job trains its own model once its folds are done (cross-validation.ts);
+// their summary goes into its model's metrics. It waited while they ran, its record running:
+// its training starts afresh unless an earlier try of it wrote epochs (then from the checkpoint).
+async function trainOrCrossValidate(t: TrainingTry): Promise<JobOutcome> {
+  if (!isCrossValidated(t.job)) return trainJob(t);
+  const folds = await crossValidate(t);
+  if ('status' in folds) return folds;
+  return trainJob({ ...t, takeover: t.written > 0 }, folds);
+}
 
 // Training is handed only training jobs (kinds.ts picks the kind by the payload's `kind`).
 function trainingTry(t: Try): TrainingTry {
@@ -78,7 +95,10 @@ async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | nul
   return (generators[generator] as (p: object) => Dataset)(params);
 }
 
-async function trainJob(t: TrainingTry): Promise<JobOutcome> {
+async function trainJob(
+  t: TrainingTry,
+  crossValidation?: CrossValidationMetrics,
+): Promise<JobOutcome> {
   const initial = await modelToStartFromOf(t);
   if (initial && 'status' in initial) return initial;
   const rows = handingOver(await loadRows(t, initial));
@@ -88,7 +108,8 @@ async function trainJob(t: TrainingTry): Promise<JobOutcome> {
   if (start === fencedOut) return { status: 'fenced' };
   const t0 = performance.now();
   const warm = initial ? { initial: warmStartOf(t, initial) } : {};
-  const result = await trainStreaming({ t, data, ...start, ...warm });
+  const fold = rows.validationRows ? { validationRows: rows.validationRows } : {};
+  const result = await trainStreaming({ t, data, ...start, ...warm, ...fold });
   if (result === 'handed_back' || result === 'fenced') return { status: result };
   if (result === 'time_limit') {
     const limit = `training ran longer than the ${t.options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`;
@@ -112,6 +133,8 @@ async function trainJob(t: TrainingTry): Promise<JobOutcome> {
     history: historyOf(start.history),
     durationMs: performance.now() - t0,
   });
+  if (t.job.fold) return succeedFold(t, doc.metrics);
+  if (crossValidation) doc.metrics.crossValidation = crossValidation;
   return succeed(t, doc);
 }
 
@@ -119,7 +142,8 @@ async function trainJob(t: TrainingTry): Promise<JobOutcome> {
 // here holds them while the job trains, so a worker holds a dataset once, not twice (issue 16:
 // measured 9.9 bytes of RSS a value with both held, BENCHMARKS.md "Big data"). What the model
 // document needs of them (classes, feature names) is kept beside.
-function handingOver(rows: TrainingRows | JobOutcome) {
+// A fold job's validation rows are its fold of them (folds.ts), picked before they go.
+function handingOver(rows: (TrainingRows & { validationRows?: Uint32Array }) | JobOutcome) {
   if ('status' in rows) return rows;
   const { train, ...rest } = rows;
   return {
@@ -156,6 +180,21 @@ function warmStartOf(t: TrainingTry, model: StoredModel): TrainStart {
 async function loadRows(
   t: TrainingTry,
   initial: StoredModel | null,
+): Promise<(TrainingRows & { validationRows?: Uint32Array }) | JobOutcome> {
+  const rows = await loadAllRows(t, initial);
+  const { fold } = t.job;
+  if ('status' in rows || !fold) return rows;
+  const { train } = rows;
+  const { seed } = t.job.spec.training;
+  return {
+    ...rows,
+    validationRows: foldSplit(train.labels ?? null, train.rows, fold, seed).validation,
+  };
+}
+
+async function loadAllRows(
+  t: TrainingTry,
+  initial: StoredModel | null,
 ): Promise<TrainingRows | JobOutcome> {
   const { dataset: ref, training } = t.job.spec;
   if ('id' in ref) {
@@ -188,7 +227,8 @@ async function loadTableRows(
   const plan = planStoredTable(meta, choices);
   const { preprocessing: preprocessor, target } = initial ?? {};
   const fitted = preprocessor && target ? { preprocessor, target } : undefined;
-  return tableRows(stored.table, plan, t.job.spec.training, meta.missingTokens, fitted);
+  const { training } = t.job.spec;
+  return tableRows(stored.table, plan, training, meta.missingTokens, fitted, t.job.fold);
 }
 
 // Where this try starts: from scratch, or (a job taken over) from its checkpoint, said in a
@@ -205,6 +245,14 @@ async function resumeFrom(t: TrainingTry) {
     if (appended === fencedOut) return fencedOut;
   }
   return { checkpoint, history };
+}
+
+// A fold job's end: its metrics on its record and `done` event; its model is not kept (the
+// cross-validated job reads the metrics and trains its own).
+async function succeedFold(t: TrainingTry, metrics: ModelMetrics): Promise<JobOutcome> {
+  const finished = await t.lifecycle.succeed(t.job, t.fence, undefined, metrics);
+  if (finished === fencedOut) return { status: 'fenced' };
+  return { status: finished === 'ok' ? 'succeeded' : 'skipped' };
 }
 
 async function cancelled(t: TrainingTry, epochs: TrainResult['epochs']): Promise<JobOutcome> {

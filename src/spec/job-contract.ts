@@ -51,7 +51,16 @@ export const resolvedTrainingSchema = z.object({
   threads: z.number().int().default(1),
   /** Warm-started jobs (issue 15): the model they started from. */
   initFrom: z.object({ model: z.string() }).optional(),
+  /** Cross-validated jobs (issue 17): how many folds. */
+  crossValidation: z.object({ folds: z.number().int() }).optional(),
 });
+
+/** Which fold of its parent's cross-validation a fold job trains (issue 17). */
+export const foldSchema = z.object({
+  index: z.number().int().describe('the fold it validates on, 0…folds−1'),
+  folds: z.number().int().describe('how many folds its parent cross-validates on'),
+});
+export type Fold = z.infer<typeof foldSchema>;
 
 /**
  * What a reproduction job (POST /v1/models/:ref/reproduce, issue 15) retrains: the model, and
@@ -186,6 +195,9 @@ export const jobPayloadSchema = z.object({
   spec: anyJobSpecSchema,
   /** Absent on jobs queued before kinds existed: those are training. */
   kind: z.enum(jobKinds).optional(),
+  /** A fold job (issue 17): the cross-validated job it is a fold of, and which fold. */
+  parentJobId: z.string().optional(),
+  fold: foldSchema.optional(),
 });
 export type JobPayload = z.infer<typeof jobPayloadSchema>;
 /** A training job's payload. */
@@ -245,6 +257,9 @@ export const jobRecordSchema = z.object({
   idempotencyKey: z.string().optional(),
   /** A reproduction job that succeeded: whether its model is the original's (issue 15). */
   reproduction: reproductionSchema.optional(),
+  /** A fold job (issue 17): the cross-validated job it is a fold of, and which fold. */
+  parentJobId: z.string().optional(),
+  fold: foldSchema.optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
@@ -347,6 +362,10 @@ export const jobViewSchema = z
     modelId: record.modelId,
     cancelRequested: record.cancelRequested,
     reproduction: record.reproduction,
+    parentJobId: record.parentJobId.describe(
+      'a fold job of cross-validation (training.crossValidation): the job it is a fold of',
+    ),
+    fold: record.fold.describe('a fold job: which fold it validates on, of how many'),
   })
   .meta({ id: 'Job' });
 export type JobView = z.infer<typeof jobViewSchema>;
@@ -392,5 +411,7 @@ export function jobView(r: JobRecord): JobView {
     ...(r.modelId ? { modelId: r.modelId } : {}),
     ...(r.cancelRequested ? { cancelRequested: true } : {}),
     ...(r.reproduction ? { reproduction: r.reproduction } : {}),
+    ...(r.parentJobId ? { parentJobId: r.parentJobId } : {}),
+    ...(r.fold ? { fold: r.fold } : {}),
   };
 }
