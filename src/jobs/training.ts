@@ -1,8 +1,9 @@
 // The training kind: a submitted job is checked against its data's shape and the size limits
 // (training-checks.ts); a try loads its rows, trains from its checkpoint if it has one
 // (train-streaming.ts), saves the model and finishes the job. Not the shared steps of every
-// kind — taking a job up, failing it on an error (run.ts), its moves (lifecycle.ts).
-
+// kind — taking a job up, failing it on an error (run.ts), its moves (lifecycle.ts). A
+// cross-validated job first waits for its folds (cross-validation.ts); a fold job validates on
+// its fold (data/folds.ts) and keeps its metrics, not its model.
 import { foldSplit } from '../data/folds.js';
 import {
   type DataRows,
