@@ -4,6 +4,7 @@
 // are all done, a try reads their metrics, and the job trains its own model on all its rows
 // (training.ts). Which rows a fold validates on is data/folds.ts; how a fold job trains, and
 // that its model is not kept, training.ts. Needs no BullMQ: workers/processor.ts queues children.
+import { AppError } from '../errors.js';
 import { derivedId } from '../ids.js';
 import {
   type CrossValidationMetrics,
@@ -137,6 +138,21 @@ export async function cancelFolds(
     if (outcome === 'ok') await queue?.remove(id).catch(() => 0);
     else if (outcome === 'running') await lifecycle.requestCancel(id);
   }
+}
+
+/**
+ * A fold job stays while its cross-validated job may still read it: deleting it before that job
+ * has finished is a 409 (the job would make the fold again).
+ */
+export async function refuseDeletingFold(stores: Stores, id: string): Promise<void> {
+  const record = await stores.jobs.get(id);
+  if (!record?.parentJobId) return;
+  const parent = await stores.jobs.get(record.parentJobId);
+  if (!parent || finalStatuses.includes(parent.status)) return;
+  throw new AppError(
+    'conflict',
+    `job ${id} is fold ${record.fold?.index ?? '?'} of job ${parent.id}, which is ${parent.status} and reads its folds' metrics once they are done: wait for it, or cancel it (POST /v1/jobs/${parent.id}/cancel), then delete this one`,
+  );
 }
 
 /**

@@ -8,7 +8,7 @@ import { foldSplit } from '../../src/data/folds.js';
 import { loadBuiltin, withTargets } from '../../src/data/index.js';
 import { holdOut } from '../../src/data/job-data.js';
 import { train } from '../../src/engine/index.js';
-import { foldJobId, summarizeFolds } from '../../src/jobs/cross-validation.js';
+import { foldJobId, refuseDeletingFold, summarizeFolds } from '../../src/jobs/cross-validation.js';
 import type { RunOptions } from '../../src/jobs/kind.js';
 import { createLifecycle } from '../../src/jobs/lifecycle.js';
 import { runJob } from '../../src/jobs/run.js';
@@ -121,7 +121,13 @@ describe('a cross-validated job, run in process', () => {
       validationAccuracy: local.final!.validationAccuracy,
     });
 
+    // a fold the job has still to read may not be deleted
+    await expect(refuseDeletingFold(stores, ids[0]!)).rejects.toThrow(
+      new RegExp(`is fold 0 of job ${job.jobId}, which is running`),
+    );
+
     const done = await runJob(stores, job, options);
+    await expect(refuseDeletingFold(stores, ids[0]!)).resolves.toBeUndefined();
     expect(done).toEqual({ status: 'succeeded', modelId: expect.any(String) });
     const model = (await stores.models.get(done.modelId!))!;
     const cv = model.metrics.crossValidation!;

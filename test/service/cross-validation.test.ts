@@ -177,9 +177,9 @@ describe('cross-validation', () => {
       ]);
       return response.body.errors[0].message as string;
     };
-    const withFolds = (job: typeof sineJob, folds: unknown, more = {}) => ({
+    const withFolds = (job: typeof irisJob | typeof sineJob, folds: unknown) => ({
       ...job,
-      training: { ...job.training, ...more, crossValidation: { folds } },
+      training: { ...job.training, crossValidation: { folds } },
     });
     expect(await refusal(withFolds(irisJob, 1))).toMatch(/at least 2/);
     expect(await refusal(withFolds(irisJob, 21))).toMatch(/at most 20/);
