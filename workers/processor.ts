@@ -23,8 +23,6 @@ interface Context {
   storesFor: (tenant: string) => Stores;
   options: RunOptions;
   throttleDelayMs: number;
-  /** A cross-validated job's folds go on the queue from here, as its children. */
-  queue: () => TrainingQueue;
 }
 
 let context: Context | undefined;
@@ -50,14 +48,8 @@ function makeContext(): Context {
       notify: createNotify(createWebhookQueueFor(config), createLogger(config.logLevel, 'worker')),
     },
     throttleDelayMs: config.tenantThrottleDelayMs,
-    queue: () => {
-      queue ??= createTrainingQueue(config);
-      return queue;
-    },
   };
 }
-
-let queue: TrainingQueue | undefined;
 
 export default async function processTrainingJob(
   job: SandboxedJob<JobPayload>,
@@ -95,13 +87,16 @@ export default async function processTrainingJob(
 // ids: a fold queued by an earlier try is not queued again), and the job waits for them
 // (BullMQ's step-job pattern); a fold that fails does not hold it up. BullMQ may have them all
 // done before a fold's record says so (a failure is recorded after): then it asks again shortly.
+let childQueue: TrainingQueue | undefined; // made on the thread's first cross-validated job
+
 async function waitForChildren(
   job: SandboxedJob<JobPayload>,
   outcome: JobOutcome,
   token: string | undefined,
 ): Promise<never> {
   const parent = { id: job.id, queue: job.queueQualifiedName };
-  await context!.queue().addBulk(
+  childQueue ??= createTrainingQueue(context!.options.config);
+  await childQueue.addBulk(
     (outcome.children ?? []).map((child) => ({
       name: 'train',
       data: child,

@@ -1,7 +1,7 @@
 // Cancelling a job for a client: a queued job never starts (cancelled at once); a running one is
 // asked to stop (a cross-validated one's folds too), and the answer waits a little for its
-// worker to confirm. Not how a running try
-// stops (run.ts hears it), nor the HTTP shape of the answer (api/routes/jobs.ts).
+// worker to confirm. Not how a running try stops (run.ts hears it), nor the HTTP shape of the
+// answer (api/routes/jobs.ts).
 import { AppError } from '../errors.js';
 import { finalStatuses, type JobRecord } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
