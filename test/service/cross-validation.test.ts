@@ -228,3 +228,20 @@ describe('cross-validation', () => {
     expect(after.map((c) => c.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
   }, 120_000);
 });
+
+describe('cross-validation under MAX_TENANT_RUNNING_JOBS=1', () => {
+  let capped: TestService;
+  beforeAll(async () => {
+    capped = await startService({ workers: 1, env: { MAX_TENANT_RUNNING_JOBS: '1' } });
+  });
+  afterAll(() => capped?.stop());
+
+  it('runs the folds under their job’s place: the job, running, does not wait for itself', async () => {
+    const job = { ...irisJob, training: { ...irisJob.training, crossValidation: { folds: 3 } } };
+    const submitted = await http(capped, 'POST', '/v1/jobs', job);
+    expect(submitted.status).toBe(202);
+    const done = await waitForJob(capped, submitted.body.id, finished, 120_000);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.metrics.crossValidation.jobIds).toHaveLength(3);
+  }, 150_000);
+});
