@@ -182,7 +182,14 @@ export function checkCrossValidation(checked: Checked): void {
     training.testSplit > 0 && rows >= 2
       ? Math.min(rows - 1, Math.max(1, Math.round(rows * training.testSplit)))
       : 0;
-  checkFolds(rows - test, folds);
+  try {
+    checkFolds(rows - test, folds);
+  } catch (error) {
+    if (!(error instanceof ValidationError) || test === 0) throw error;
+    const [issue] = error.issues;
+    const held = `${test} of the ${rows} rows are held out for the test (training.testSplit)`;
+    throw new ValidationError([{ ...issue!, message: `${issue!.message}; ${held}` }]);
+  }
 }
 
 // The service's size limits: each refusal names the limit, its value and the job's figure.

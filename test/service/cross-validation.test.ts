@@ -189,7 +189,9 @@ describe('cross-validation', () => {
     );
     // 10 sine rows, 2 held out for the test: 8 to deal
     const few = { ...sineJob, dataset: { generator: 'sine', samples: 10 } };
-    expect(await refusal(withFolds(few, 9))).toMatch(/9 folds cannot be made.*from 2 to 8/);
+    expect(await refusal(withFolds(few, 9))).toMatch(
+      /9 folds cannot be made.*from 2 to 8.*2 of the 10 rows are held out for the test \(training.testSplit\)/,
+    );
     // inline rows: four xor rows
     const xor = {
       network: sineJob.network,
