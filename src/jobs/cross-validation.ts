@@ -5,11 +5,11 @@
 // (training.ts). Which rows a fold validates on is data/folds.ts; how a fold job trains, and
 // that its model is not kept, training.ts. Needs no BullMQ: workers/processor.ts queues children.
 import { AppError } from '../errors.js';
-import { derivedId } from '../ids.js';
 import {
   type CrossValidationMetrics,
   type Fold,
   finalStatuses,
+  foldJobId,
   type JobPayload,
   type JobRecord,
   type JobSpecRecord,
@@ -27,9 +27,6 @@ export const foldMetricNames = [
   'accuracy',
   'validationAccuracy',
 ] as const;
-
-/** The id of fold `index` of job `parentId`: the same on every try. */
-export const foldJobId = (parentId: string, index: number) => derivedId(parentId, `fold-${index}`);
 
 /** A job that cross-validates (not a fold job itself). */
 export function isCrossValidated(job: TrainingTry['job']): boolean {

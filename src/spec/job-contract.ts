@@ -4,6 +4,7 @@
 // Redis (store/job-record.ts), not the moves between statuses (src/jobs/lifecycle.ts).
 import { z } from 'zod';
 import { optimizerNames } from '../engine/index.js';
+import { derivedId } from '../ids.js';
 import { builtinSchema, generatorSchema } from './dataset.js';
 import { webhookSchema } from './job.js';
 import { metricsSchema } from './model.js';
@@ -61,6 +62,9 @@ export const foldSchema = z.object({
   folds: z.number().int().describe('how many folds its parent cross-validates on'),
 });
 export type Fold = z.infer<typeof foldSchema>;
+
+/** The id of fold `index` of cross-validated job `parentId`: the same on every try, and known at once. */
+export const foldJobId = (parentId: string, index: number) => derivedId(parentId, `fold-${index}`);
 
 /**
  * What a reproduction job (POST /v1/models/:ref/reproduce, issue 15) retrains: the model, and
@@ -366,6 +370,12 @@ export const jobViewSchema = z
       'a fold job of cross-validation (training.crossValidation): the job it is a fold of',
     ),
     fold: record.fold.describe('a fold job: which fold it validates on, of how many'),
+    foldJobIds: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'a cross-validated job (training.crossValidation): its fold jobs, fold 0 first; each exists once the job has started',
+      ),
   })
   .meta({ id: 'Job' });
 export type JobView = z.infer<typeof jobViewSchema>;
@@ -413,5 +423,14 @@ export function jobView(r: JobRecord): JobView {
     ...(r.reproduction ? { reproduction: r.reproduction } : {}),
     ...(r.parentJobId ? { parentJobId: r.parentJobId } : {}),
     ...(r.fold ? { fold: r.fold } : {}),
+    ...foldsOf(r),
   };
+}
+
+// A cross-validated job's fold jobs, whose ids are derived from its own.
+function foldsOf(r: JobRecord): { foldJobIds?: string[] } {
+  if (!isTrainingSpec(r.spec) || r.fold) return {};
+  const folds = r.spec.training.crossValidation?.folds;
+  if (folds === undefined) return {};
+  return { foldJobIds: Array.from({ length: folds }, (_, i) => foldJobId(r.id, i)) };
 }

@@ -8,14 +8,16 @@ import { foldSplit } from '../../src/data/folds.js';
 import { loadBuiltin, withTargets } from '../../src/data/index.js';
 import { holdOut } from '../../src/data/job-data.js';
 import { train } from '../../src/engine/index.js';
-import { foldJobId, refuseDeletingFold, summarizeFolds } from '../../src/jobs/cross-validation.js';
+import { refuseDeletingFold, summarizeFolds } from '../../src/jobs/cross-validation.js';
 import type { RunOptions } from '../../src/jobs/kind.js';
 import { createLifecycle } from '../../src/jobs/lifecycle.js';
 import { runJob } from '../../src/jobs/run.js';
 import {
+  foldJobId,
   type JobPayload,
   type JobRecord,
   type JobSpecRecord,
+  jobView,
   type ModelMetrics,
   resolveTraining,
 } from '../../src/spec/index.js';
@@ -81,6 +83,7 @@ describe('a cross-validated job, run in process', () => {
     const ids = Array.from({ length: folds }, (_, i) => foldJobId(job.jobId, i));
     expect(first.status).toBe('waiting_children');
     expect(first.children?.map((c) => c.jobId)).toEqual(ids);
+    expect(jobView((await stores.jobs.get(job.jobId))!).foldJobIds).toEqual(ids);
     // a try that runs again (its worker died after queueing them) makes none twice
     const again = await runJob(stores, job, options);
     expect(again.children?.map((c) => c.jobId)).toEqual(ids);
@@ -95,6 +98,8 @@ describe('a cross-validated job, run in process', () => {
         fold: { index: child.fold!.index, folds },
       });
       expect(child.spec).not.toHaveProperty('training.crossValidation');
+      expect(jobView(record!)).toMatchObject({ parentJobId: job.jobId, fold: child.fold });
+      expect(jobView(record!).foldJobIds).toBeUndefined();
       expect(await runJob(stores, child, options)).toEqual({ status: 'succeeded' });
     }
     const records = (await Promise.all(ids.map((id) => stores.jobs.get(id)))) as JobRecord[];

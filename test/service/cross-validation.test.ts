@@ -56,6 +56,9 @@ const sineJob = {
 async function submit(job: unknown): Promise<string> {
   const submitted = await http(service, 'POST', '/v1/jobs', job);
   expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+  const folds = (job as { training: { crossValidation: { folds: number } } }).training
+    .crossValidation.folds;
+  expect(submitted.body.foldJobIds).toHaveLength(folds);
   return submitted.body.id;
 }
 
@@ -119,6 +122,8 @@ describe('cross-validation', () => {
     expect(irisFolds.map((f) => f.fold)).toEqual(
       Array.from({ length: folds }, (_, index) => ({ index, folds })),
     );
+    // the job lists its folds from the start: their ids are derived from its own
+    expect(iris.foldJobIds).toEqual(irisFolds.map((f) => f.id));
     for (const fold of irisFolds) {
       expect(fold).toMatchObject({ status: 'succeeded', parentJobId: irisId });
       expect(fold.modelId).toBeUndefined(); // a fold keeps its metrics, not its model
