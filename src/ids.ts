@@ -2,7 +2,7 @@
 // 16 random — so that they sort by creation (job listing pages through them newest first).
 // Within one process, ids made in the same millisecond still sort in the order they were made:
 // the random part of the previous id is incremented (as ULID's monotonic mode does). No ':'.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -39,3 +39,14 @@ export function newId(now = Date.now()): string {
 }
 
 export const idPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * An id made from another and a name, the same every time (a cross-validated job's fold jobs,
+ * issue 17: a try that runs again finds the folds it made). It keeps `base`'s time, so it sorts
+ * beside it; the rest is from a SHA-256 of both.
+ */
+export function derivedId(base: string, name: string): string {
+  const digest = createHash('sha256').update(`${base}/${name}`).digest();
+  const rest = Array.from(digest.subarray(0, 16), (b) => alphabet[b % 32]).join('');
+  return base.slice(0, 10) + rest;
+}

@@ -1,6 +1,6 @@
 // Ids sort by creation, even within one millisecond, and fit BullMQ (no ':').
 import { describe, expect, it } from 'vitest';
-import { idPattern, newId } from '../src/ids.js';
+import { derivedId, idPattern, newId } from '../src/ids.js';
 
 describe('ids', () => {
   it('sort in the order they were made, within one millisecond too', () => {
@@ -16,5 +16,15 @@ describe('ids', () => {
     expect(id).toMatch(idPattern);
     expect(id.startsWith('0000000000')).toBe(true);
     expect(newId()).not.toContain(':');
+  });
+
+  it('derived from another and a name: the same every time, an id beside it, one per name', () => {
+    const base = newId(1_800_000_000_000);
+    const fold = (i: number) => derivedId(base, `fold-${i}`);
+    expect(fold(0)).toBe(fold(0));
+    expect(fold(0)).toMatch(idPattern);
+    expect(fold(0).slice(0, 10)).toBe(base.slice(0, 10));
+    expect(new Set(Array.from({ length: 20 }, (_, i) => fold(i))).size).toBe(20);
+    expect(derivedId(newId(1_800_000_000_000), 'fold-0')).not.toBe(fold(0));
   });
 });

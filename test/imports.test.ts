@@ -17,7 +17,7 @@
 //
 //   nothing of ours    src/engine, src/errors.ts, src/ids.ts, src/log.ts, src/paths.ts,
 //                      src/redis-url.ts, src/blob-url.ts, src/wasm-features.ts, src/webhook-addresses.ts, src/types
-//   contracts, tables  src/spec -> engine; src/data -> engine, spec; src/threads -> engine;
+//   contracts, tables  src/spec -> engine, ids; src/data -> engine, spec; src/threads -> engine;
 //                      src/onnx (ONNX export) -> engine, spec;
 //                      src/settings, src/config.ts (settings); src/client.ts (its generated types)
 //   Redis              src/store -> spec, data, engine; src/queue.ts (-> data), src/webhooks.ts -> store;
@@ -63,7 +63,8 @@ const mayImport: Record<string, readonly string[]> = {
   'src/types': [],
   'src/client.generated.ts': [],
   'src/client.ts': ['src/client.generated.ts'],
-  'src/spec': ['src/engine', 'src/errors.ts'],
+  // ids: a fold job's id is derived from its job's, which the job's view lists (issue 17)
+  'src/spec': ['src/engine', 'src/errors.ts', 'src/ids.ts'],
   'src/data': ['src/engine', 'src/spec', 'src/errors.ts', 'src/paths.ts'],
   'src/threads': ['src/engine'],
   'src/onnx': ['src/engine', 'src/spec', 'src/errors.ts'],

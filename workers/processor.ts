@@ -2,11 +2,18 @@
 // training math never runs on the event loop that renews job locks. One Redis connection per
 // thread, made on the first job. A job the worker hands back when it shuts down goes back on
 // the queue from here. What a try does is src/jobs/run.ts; this file is BullMQ glue.
-import { DelayedError, type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
+import {
+  DelayedError,
+  type SandboxedJob,
+  UnrecoverableError,
+  WaitingChildrenError,
+  WaitingError,
+} from 'bullmq';
 import { defaultTenant, loadConfig } from '../src/config.js';
 import { type JobOutcome, RefusedInputError, type RunOptions } from '../src/jobs/kind.js';
 import { runJob } from '../src/jobs/run.js';
 import { createLogger } from '../src/log.js';
+import { createTrainingQueue, type TrainingQueue } from '../src/queue.js';
 import type { JobPayload } from '../src/spec/index.js';
 import { lazyBlobStore } from '../src/store/blobs/index.js';
 import { connectRedis, type Stores, storesByTenant } from '../src/store/index.js';
@@ -81,5 +88,31 @@ export default async function processTrainingJob(
     await job.moveToDelayed(Date.now() + context.throttleDelayMs, token);
     throw new DelayedError();
   }
+  if (outcome.status === 'waiting_children') await waitForChildren(job, outcome, token);
   return outcome;
+}
+
+// A cross-validated job's folds (recorded already) go on the queue as its children (the same
+// ids: a fold queued by an earlier try is not queued again), and the job waits for them
+// (BullMQ's step-job pattern); a fold that fails does not hold it up. BullMQ may have them all
+// done before a fold's record says so (a failure is recorded after): then it asks again shortly.
+let childQueue: TrainingQueue | undefined; // made on the thread's first cross-validated job
+
+async function waitForChildren(
+  job: SandboxedJob<JobPayload>,
+  outcome: JobOutcome,
+  token: string | undefined,
+): Promise<never> {
+  const parent = { id: job.id, queue: job.queueQualifiedName };
+  childQueue ??= createTrainingQueue(context!.options.config);
+  await childQueue.addBulk(
+    (outcome.children ?? []).map((child) => ({
+      name: 'train',
+      data: child,
+      opts: { jobId: child.jobId, parent, ignoreDependencyOnFailure: true },
+    })),
+  );
+  if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+  await job.moveToDelayed(Date.now() + context!.throttleDelayMs, token);
+  throw new DelayedError();
 }

@@ -5,6 +5,7 @@ import { evaluateHeldOut, type TrainingRows } from '../data/job-data.js';
 import { receiptOf } from '../data/receipt.js';
 import { baseDirOf, type PreparedJob, prepareJob } from '../data/resolve.js';
 import { type EpochReport, type TrainResult, type TrainStart, train } from '../engine/index.js';
+import { ValidationError } from '../errors.js';
 import {
   createModelDocument,
   type ModelDocument,
@@ -38,6 +39,7 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
     baseDir,
     ...(start ? { start } : {}),
   });
+  refuseCrossValidation(job.training);
   const t = options.threads ? { ...job.training, threads: options.threads } : job.training;
   const out = options.out ?? defaultModelPath(jobPath);
   if (!options.quiet) {
@@ -63,6 +65,19 @@ export function trainCommand(jobPath: string, options: TrainCommandOptions): num
     process.stdout.write(`model written to ${out}\n`);
   }
   return 0;
+}
+
+// k-fold cross-validation runs its folds as jobs of the service (issue 17): here one model is
+// trained, so a job asking for folds is refused rather than trained without them.
+function refuseCrossValidation(training: ResolvedTraining): void {
+  if (!training.crossValidation) return;
+  throw new ValidationError([
+    {
+      path: 'training.crossValidation',
+      message:
+        'runs on the service, each fold a job (backprop submit job.json); backprop train trains one model here: remove it to train without folds',
+    },
+  ]);
 }
 
 /**

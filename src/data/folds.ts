@@ -43,7 +43,39 @@ export function stratifiedFolds(
   return fold;
 }
 
-function checkFolds(rows: number, k: number): void {
+/** Which fold, of how many: what a fold job trains (spec/job-contract.ts Fold). */
+export interface FoldChoice {
+  index: number;
+  folds: number;
+}
+
+/**
+ * The rows (positions among `rows`, ascending) fold `index` trains and validates on: it
+ * validates on its own fold of stratifiedFolds and trains on every other. What a fold job's
+ * engine is given (hooks.validationRows) and a table's preprocessing leaves out of its fit.
+ */
+export function foldSplit(
+  labels: Int32Array | null,
+  rows: number,
+  fold: FoldChoice,
+  seed: number,
+): { train: Uint32Array; validation: Uint32Array } {
+  const of = stratifiedFolds(labels, rows, fold.folds, seed);
+  let held = 0;
+  for (const f of of) if (f === fold.index) held++;
+  const train = new Uint32Array(rows - held);
+  const validation = new Uint32Array(held);
+  let t = 0;
+  let v = 0;
+  of.forEach((f, row) => {
+    if (f === fold.index) validation[v++] = row;
+    else train[t++] = row;
+  });
+  return { train, validation };
+}
+
+/** Refuses k folds of `rows` rows (400 at training.crossValidation.folds) unless 2 ≤ k ≤ rows. */
+export function checkFolds(rows: number, k: number): void {
   if (Number.isInteger(k) && k >= 2 && k <= rows) return;
   const fix =
     rows < 2

@@ -20,6 +20,7 @@ import type {
 import type { ColumnProfile } from './column-profile.js';
 import { type Dataset, subsetRows } from './dataset.js';
 import type { EncodedTable } from './encoded-table.js';
+import type { FoldChoice } from './folds.js';
 import type { Task } from './label-task.js';
 import { type PlanSpec, planTable } from './preprocess/plan.js';
 import { type PrepareOptions, prepareTable } from './preprocess/prepare.js';
@@ -55,7 +56,8 @@ export function holdOut(
 
 /**
  * A table's rows, preprocessed by a fit on its training rows, or (a warm start from a table
- * model) by the model's own preprocessing and target encoding.
+ * model) by the model's own preprocessing and target encoding. A fold job's `fold` validates in
+ * place of validationSplit, and is left out of the fit.
  */
 export function tableRows(
   table: EncodedTable,
@@ -63,6 +65,7 @@ export function tableRows(
   training: Pick<ResolvedTraining, 'testSplit' | 'validationSplit' | 'seed'>,
   missingTokens: string[],
   fitted?: PrepareOptions['fitted'],
+  fold?: FoldChoice,
 ): TrainingRows {
   const run = prepareTable(table, plan, {
     testSplit: training.testSplit,
@@ -70,6 +73,7 @@ export function tableRows(
     seed: training.seed,
     missingTokens,
     ...(fitted ? { fitted } : {}),
+    ...(fold ? { fold } : {}),
   });
   return {
     train: run.train,

@@ -78,6 +78,20 @@ export function validationSplitOf(
   return [order.subarray(0, rows - held), order.subarray(rows - held)];
 }
 
+/** The rows that train when `validation` (positions among `rows`) validate: the others, in order. */
+export function splitOut(rows: number, validation: Uint32Array): [Uint32Array, Uint32Array] {
+  const held = new Uint8Array(rows);
+  for (const r of validation) {
+    if (r >= rows || held[r])
+      throw new Error(`validation row ${r} is out of range or listed twice`);
+    held[r] = 1;
+  }
+  const train = new Uint32Array(rows - validation.length);
+  let i = 0;
+  for (let r = 0; r < rows; r++) if (!held[r]) train[i++] = r;
+  return [train, validation];
+}
+
 // The rows `picked` of data, copied into buffers from the arena (one copy, straight to where the
 // kernels read them).
 function pickRows(arena: Arena, data: TrainingData, picked: Uint32Array): TrainingData {
@@ -179,7 +193,9 @@ export function createRun(
   options: TrainOptions,
   hooks: TrainHooks,
 ): Run {
-  const split = validationSplitOf(data.rows, options);
+  const split = hooks.validationRows
+    ? splitOut(data.rows, hooks.validationRows)
+    : validationSplitOf(data.rows, options);
   const rows = split[0].length;
   const batchSize = options.batchSize === 'full' ? rows : Math.min(options.batchSize, rows);
   const capacity = Math.min(batchSize, chunkRowsFor(shape));

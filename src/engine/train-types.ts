@@ -91,6 +91,11 @@ export interface TrainHooks {
    * of one fitted on the training rows. The seed still drives shuffles and the validation split.
    */
   start?: TrainStart;
+  /**
+   * Which rows of the data validate, in place of options.validationSplit (a cross-validation
+   * fold's rows); the others train, in order. Rows listed twice or out of range are refused.
+   */
+  validationRows?: Uint32Array;
 }
 
 /** Where a warm-started run begins: a trained model's parameters and scaler. */

@@ -1,9 +1,11 @@
 // Cancelling a job for a client: a queued job never starts (cancelled at once); a running one is
-// asked to stop, and the answer waits a little for its worker to confirm. Not how a running try
-// stops (run.ts hears it), nor the HTTP shape of the answer (api/routes/jobs.ts).
+// asked to stop (a cross-validated one's folds too), and the answer waits a little for its
+// worker to confirm. Not how a running try stops (run.ts hears it), nor the HTTP shape of the
+// answer (api/routes/jobs.ts).
 import { AppError } from '../errors.js';
 import { finalStatuses, type JobRecord } from '../spec/index.js';
 import type { Stores } from '../store/index.js';
+import { cancelFolds } from './cross-validation.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** The training queue, to take a cancelled job off it. */
@@ -39,6 +41,8 @@ export async function cancelJob(
       `job ${id} has already ${outcome === 'cancelled' ? 'been cancelled' : outcome}`,
     );
   await lifecycle.requestCancel(id);
+  // a cross-validated job waits for its folds: they stop, then it does (cross-validation.ts)
+  await cancelFolds(stores, lifecycle, await getJob(stores, id), queue);
   return waitUntilFinished(stores, id);
 }
 

@@ -94,6 +94,8 @@ export interface JobOutcome {
    * pruned: a sweep's trial stopped at a rung by early stopping (ASHA);
    * waiting_at_rung: a sweep's trial that waited at a rung for lower trials gave its worker up,
    * checkpointed: to go back on the queue after a moment.
+   * waiting_children: a cross-validated job's folds are recorded and still to run: the glue puts
+   * `children` on the queue as the job's children and has it wait for them (cross-validation.ts).
    */
   status:
     | 'succeeded'
@@ -104,8 +106,11 @@ export interface JobOutcome {
     | 'handed_back'
     | 'waiting_at_rung'
     | 'throttled'
-    | 'fenced';
+    | 'fenced'
+    | 'waiting_children';
   modelId?: string;
+  /** waiting_children: the fold jobs to queue (each recorded already; queueing one twice is once). */
+  children?: JobPayload[];
 }
 
 /** A try of a training job. */

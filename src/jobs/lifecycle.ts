@@ -78,14 +78,14 @@ export function createLifecycle(stores: Stores, notify: Notify) {
     },
 
     /**
-     * running → succeeded, with its model; the move also drops the checkpoint. `more`: what else
-     * the `done` event says (the model's name and version; a reproduction's outcome, which the
-     * record keeps too).
+     * running → succeeded, with its model (none for a cross-validation fold, whose model is not
+     * kept); the move also drops the checkpoint. `more`: what else the `done` event says (the
+     * model's name and version; a reproduction's outcome, which the record keeps too).
      */
     succeed(
       job: JobRef,
       fence: Fence,
-      modelId: string,
+      modelId: string | undefined,
       metrics: ModelMetrics,
       more: Omit<DoneEvent, 'type' | 'modelId' | 'metrics' | 'at'> = {},
     ) {
@@ -95,14 +95,14 @@ export function createLifecycle(stores: Stores, notify: Notify) {
         ['running'],
         'succeeded',
         {
-          modelId,
+          ...(modelId ? { modelId } : {}),
           metrics,
           finishedAt: at,
           ...(more.reproduction ? { reproduction: more.reproduction } : {}),
         },
         [
           { type: 'status', status: 'succeeded', at },
-          { type: 'done', modelId, ...more, metrics, at },
+          { type: 'done', ...(modelId ? { modelId } : {}), ...more, metrics, at },
         ],
         { fence },
       );

@@ -63,7 +63,9 @@ async function takeUp(base: Base): Promise<JobOutcome | (Try & { cancelRequested
   const takeover = before?.status === 'running';
   if (takeover && before.startedAt) await lifecycle.retellRunning(job, before.startedAt);
   if (!takeover) {
-    const started = await lifecycle.start(job, options.maxRunningJobs);
+    // a fold of a cross-validated job runs under its parent's place: held back by the tenant's
+    // cap, its parent (running, waiting for it) would wait for itself
+    const started = await lifecycle.start(job, job.fold ? 0 : options.maxRunningJobs);
     if (started === 'full') return { status: 'throttled' };
     if (started !== 'ok') return { status: 'skipped' }; // cancelled while queued, or gone
   }

@@ -45,6 +45,8 @@ export interface StreamingRun {
   initial?: TrainStart;
   /** A sweep's trial under early stopping: judged at the end of each rung's epoch. */
   rungs?: RungJudge;
+  /** A cross-validation fold job: the rows of `data` that validate, in place of validationSplit. */
+  validationRows?: Uint32Array;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function trainStreaming(run: StreamingRun): Promise<StreamingEnd> {
     shouldStop: guard.stop,
     ...(team ? { team } : {}),
     ...(run.initial ? { start: run.initial } : {}),
+    ...(run.validationRows ? { validationRows: run.validationRows } : {}),
   };
   const resume = run.checkpoint ?? undefined;
   const training = createTraining(network, run.data.take(), options, hooks, resume);

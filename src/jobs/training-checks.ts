@@ -3,6 +3,7 @@
 // Each refusal names the field, the figure, the limit and its setting. Not the submission
 // itself (submit.ts), nor what trains the job (training.ts).
 import type { Config } from '../config.js';
+import { checkFolds } from '../data/folds.js';
 import type { DataRows } from '../data/index.js';
 import { isTable, planStoredTable, shapeOfPlan } from '../data/job-data.js';
 import { completeNetwork } from '../data/network-defaults.js';
@@ -167,6 +168,29 @@ const sizeOf = (shape: { rows: number; features: number; outputs: number }) => (
   features: shape.features,
   outputs: shape.outputs,
 });
+
+/**
+ * Cross-validation's folds against the rows they deal (issue 17): the rows training.testSplit
+ * leaves, as the worker splits them (preprocess/split.ts); a 400 at training.crossValidation.folds
+ * when there are fewer of them than folds.
+ */
+export function checkCrossValidation(checked: Checked): void {
+  const folds = checked.training.crossValidation?.folds;
+  if (folds === undefined) return;
+  const { rows, training } = checked;
+  const test =
+    training.testSplit > 0 && rows >= 2
+      ? Math.min(rows - 1, Math.max(1, Math.round(rows * training.testSplit)))
+      : 0;
+  try {
+    checkFolds(rows - test, folds);
+  } catch (error) {
+    if (!(error instanceof ValidationError) || test === 0) throw error;
+    const [issue] = error.issues;
+    const held = `${test} of the ${rows} rows are held out for the test (training.testSplit)`;
+    throw new ValidationError([{ ...issue!, message: `${issue!.message}; ${held}` }]);
+  }
+}
 
 // The service's size limits: each refusal names the limit, its value and the job's figure.
 export function checkLimits(config: Readonly<Config>, checked: Checked): void {

@@ -1,7 +1,10 @@
 // The training kind: a submitted job is checked against its data's shape and the size limits
 // (training-checks.ts); a try loads its rows, trains from its checkpoint if it has one
 // (train-streaming.ts), saves the model and finishes the job. Not the shared steps of every
-// kind — taking a job up, failing it on an error (run.ts), its moves (lifecycle.ts).
+// kind — taking a job up, failing it on an error (run.ts), its moves (lifecycle.ts). A
+// cross-validated job first waits for its folds (cross-validation.ts); a fold job validates on
+// its fold (data/folds.ts) and keeps its metrics, not its model.
+import { foldSplit } from '../data/folds.js';
 import {
   type DataRows,
   type Dataset,
@@ -24,18 +27,22 @@ import type { TrainResult, TrainStart } from '../engine/index.js';
 import { newId } from '../ids.js';
 import { emptyHistory, historyOf } from '../spec/history.js';
 import {
+  type CrossValidationMetrics,
   createModelDocument,
   type DatasetRef,
   isTrainingSpec,
+  type ModelMetrics,
   modelFromDocument,
   type ResolvedTraining,
 } from '../spec/index.js';
 import { fencedOut } from '../store/fence.js';
 import { namingOf, type StoredModel, type Stores } from '../store/index.js';
+import { crossValidate, isCrossValidated } from './cross-validation.js';
 import { failTry, type JobOutcome, type Kind, type TrainingTry, type Try } from './kind.js';
 import { rungJudgeOf } from './sweep-trial.js';
 import { Handover, trainStreaming } from './train-streaming.js';
 import {
+  checkCrossValidation,
   checkDataset,
   checkLimits,
   modelToStartFrom,
@@ -49,6 +56,7 @@ export const training: Kind<ResolvedTraining> = {
     const start = await modelToStartFrom(stores, spec);
     const checked = await checkDataset(config, stores, spec, resolved, start);
     checkLimits(config, checked);
+    checkCrossValidation(checked);
     return {
       inline: checked.inline,
       dataset: checked.ref,
@@ -63,8 +71,20 @@ export const training: Kind<ResolvedTraining> = {
     };
   },
 
-  run: (t) => trainJob(trainingTry(t)),
+  run: (t) => trainOrCrossValidate(trainingTry(t)),
 };
+
+// A cross-validated job trains its own model once its folds are done (cross-validation.ts);
+// their summary goes into its model's metrics. It waited while they ran, its record running:
+// its training starts afresh unless an earlier try of it wrote epochs (then from the checkpoint).
+async function trainOrCrossValidate(t: TrainingTry): Promise<JobOutcome> {
+  const { sweep } = t.job.spec;
+  if (sweep) await t.stores.sweeps.trialStarted(sweep.id, t.job.jobId); // once: then 'running'
+  if (!isCrossValidated(t.job)) return trainJob(t);
+  const folds = await crossValidate(t);
+  if ('status' in folds) return folds;
+  return trainJob({ ...t, takeover: t.written > 0 }, folds);
+}
 
 // Training is handed only training jobs (kinds.ts picks the kind by the payload's `kind`).
 function trainingTry(t: Try): TrainingTry {
@@ -79,9 +99,11 @@ async function loadData(stores: Stores, ref: DatasetRef): Promise<DataRows | nul
   return (generators[generator] as (p: object) => Dataset)(params);
 }
 
-async function trainJob(t: TrainingTry): Promise<JobOutcome> {
+async function trainJob(
+  t: TrainingTry,
+  crossValidation?: CrossValidationMetrics,
+): Promise<JobOutcome> {
   const { sweep } = t.job.spec;
-  if (sweep) await t.stores.sweeps.trialStarted(sweep.id, t.job.jobId); // once: then 'running'
   const initial = await modelToStartFromOf(t);
   if (initial && 'status' in initial) return initial;
   const rows = handingOver(await loadRows(t, initial));
@@ -91,9 +113,10 @@ async function trainJob(t: TrainingTry): Promise<JobOutcome> {
   if (start === fencedOut) return { status: 'fenced' };
   const t0 = performance.now();
   const warm = initial ? { initial: warmStartOf(t, initial) } : {};
+  const fold = rows.validationRows ? { validationRows: rows.validationRows } : {};
   const judge = rungJudgeOf(t.stores, sweep, t.job.spec.training.epochs);
   const rungs = judge ? { rungs: judge } : {};
-  const result = await trainStreaming({ t, data, ...start, ...warm, ...rungs });
+  const result = await trainStreaming({ t, data, ...start, ...warm, ...fold, ...rungs });
   if (typeof result === 'string' && result !== 'time_limit') return { status: result };
   if (typeof result === 'object' && 'pruned' in result) return pruned(t, result.pruned);
   if (result === 'time_limit') {
@@ -118,6 +141,8 @@ async function trainJob(t: TrainingTry): Promise<JobOutcome> {
     history: historyOf(start.history),
     durationMs: performance.now() - t0,
   });
+  if (t.job.fold) return succeedFold(t, doc.metrics);
+  if (crossValidation) doc.metrics.crossValidation = crossValidation;
   return succeed(t, doc);
 }
 
@@ -125,7 +150,8 @@ async function trainJob(t: TrainingTry): Promise<JobOutcome> {
 // here holds them while the job trains, so a worker holds a dataset once, not twice (issue 16:
 // measured 9.9 bytes of RSS a value with both held, BENCHMARKS.md "Big data"). What the model
 // document needs of them (classes, feature names) is kept beside.
-function handingOver(rows: TrainingRows | JobOutcome) {
+// A fold job's validation rows are its fold of them (folds.ts), picked before they go.
+function handingOver(rows: (TrainingRows & { validationRows?: Uint32Array }) | JobOutcome) {
   if ('status' in rows) return rows;
   const { train, ...rest } = rows;
   return {
@@ -162,6 +188,21 @@ function warmStartOf(t: TrainingTry, model: StoredModel): TrainStart {
 async function loadRows(
   t: TrainingTry,
   initial: StoredModel | null,
+): Promise<(TrainingRows & { validationRows?: Uint32Array }) | JobOutcome> {
+  const rows = await loadAllRows(t, initial);
+  const { fold } = t.job;
+  if ('status' in rows || !fold) return rows;
+  const { train } = rows;
+  const { seed } = t.job.spec.training;
+  return {
+    ...rows,
+    validationRows: foldSplit(train.labels ?? null, train.rows, fold, seed).validation,
+  };
+}
+
+async function loadAllRows(
+  t: TrainingTry,
+  initial: StoredModel | null,
 ): Promise<TrainingRows | JobOutcome> {
   const { dataset: ref, training } = t.job.spec;
   if ('id' in ref) {
@@ -194,7 +235,8 @@ async function loadTableRows(
   const plan = planStoredTable(meta, choices);
   const { preprocessing: preprocessor, target } = initial ?? {};
   const fitted = preprocessor && target ? { preprocessor, target } : undefined;
-  return tableRows(stored.table, plan, t.job.spec.training, meta.missingTokens, fitted);
+  const { training } = t.job.spec;
+  return tableRows(stored.table, plan, training, meta.missingTokens, fitted, t.job.fold);
 }
 
 // Where this try starts: from scratch, or (a job taken over) from its checkpoint, said in a
@@ -217,6 +259,14 @@ async function resumeFrom(t: TrainingTry) {
 async function pruned(t: TrainingTry, at: { epoch: number; metric: number }): Promise<JobOutcome> {
   const outcome = await t.lifecycle.prune(t.job, t.fence, at.epoch, at.metric);
   return { status: outcome === fencedOut ? 'fenced' : 'pruned' };
+}
+
+// A fold job's end: its metrics on its record and `done` event; its model is not kept (the
+// cross-validated job reads the metrics and trains its own).
+async function succeedFold(t: TrainingTry, metrics: ModelMetrics): Promise<JobOutcome> {
+  const finished = await t.lifecycle.succeed(t.job, t.fence, undefined, metrics);
+  if (finished === fencedOut) return { status: 'fenced' };
+  return { status: finished === 'ok' ? 'succeeded' : 'skipped' };
 }
 
 async function cancelled(t: TrainingTry, epochs: TrainResult['epochs']): Promise<JobOutcome> {

@@ -4,6 +4,7 @@
 // Redis (store/job-record.ts), not the moves between statuses (src/jobs/lifecycle.ts).
 import { z } from 'zod';
 import { optimizerNames } from '../engine/index.js';
+import { derivedId } from '../ids.js';
 import { builtinSchema, generatorSchema } from './dataset.js';
 import { webhookSchema } from './job.js';
 import { metricsSchema } from './model.js';
@@ -52,7 +53,19 @@ export const resolvedTrainingSchema = z.object({
   threads: z.number().int().default(1),
   /** Warm-started jobs (issue 15): the model they started from. */
   initFrom: z.object({ model: z.string() }).optional(),
+  /** Cross-validated jobs (issue 17): how many folds. */
+  crossValidation: z.object({ folds: z.number().int() }).optional(),
 });
+
+/** Which fold of its parent's cross-validation a fold job trains (issue 17). */
+export const foldSchema = z.object({
+  index: z.number().int().describe('the fold it validates on, 0…folds−1'),
+  folds: z.number().int().describe('how many folds its parent cross-validates on'),
+});
+export type Fold = z.infer<typeof foldSchema>;
+
+/** The id of fold `index` of cross-validated job `parentId`: the same on every try, and known at once. */
+export const foldJobId = (parentId: string, index: number) => derivedId(parentId, `fold-${index}`);
 
 /**
  * What a reproduction job (POST /v1/models/:ref/reproduce, issue 15) retrains: the model, and
@@ -202,6 +215,9 @@ export const jobPayloadSchema = z.object({
   spec: anyJobSpecSchema,
   /** Absent on jobs queued before kinds existed: those are training. */
   kind: z.enum(jobKinds).optional(),
+  /** A fold job (issue 17): the cross-validated job it is a fold of, and which fold. */
+  parentJobId: z.string().optional(),
+  fold: foldSchema.optional(),
 });
 export type JobPayload = z.infer<typeof jobPayloadSchema>;
 /** A training job's payload. */
@@ -269,6 +285,9 @@ export const jobRecordSchema = z.object({
   idempotencyKey: z.string().optional(),
   /** A reproduction job that succeeded: whether its model is the original's (issue 15). */
   reproduction: reproductionSchema.optional(),
+  /** A fold job (issue 17): the cross-validated job it is a fold of, and which fold. */
+  parentJobId: z.string().optional(),
+  fold: foldSchema.optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
@@ -378,6 +397,16 @@ export const jobViewSchema = z
     modelId: record.modelId,
     cancelRequested: record.cancelRequested,
     reproduction: record.reproduction,
+    parentJobId: record.parentJobId.describe(
+      'a fold job of cross-validation (training.crossValidation): the job it is a fold of',
+    ),
+    fold: record.fold.describe('a fold job: which fold it validates on, of how many'),
+    foldJobIds: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'a cross-validated job (training.crossValidation): its fold jobs, fold 0 first; each exists once the job has started',
+      ),
   })
   .meta({ id: 'Job' });
 export type JobView = z.infer<typeof jobViewSchema>;
@@ -424,5 +453,16 @@ export function jobView(r: JobRecord): JobView {
     ...(r.modelId ? { modelId: r.modelId } : {}),
     ...(r.cancelRequested ? { cancelRequested: true } : {}),
     ...(r.reproduction ? { reproduction: r.reproduction } : {}),
+    ...(r.parentJobId ? { parentJobId: r.parentJobId } : {}),
+    ...(r.fold ? { fold: r.fold } : {}),
+    ...foldsOf(r),
   };
+}
+
+// A cross-validated job's fold jobs, whose ids are derived from its own.
+function foldsOf(r: JobRecord): { foldJobIds?: string[] } {
+  if (!isTrainingSpec(r.spec) || r.fold) return {};
+  const folds = r.spec.training.crossValidation?.folds;
+  if (folds === undefined) return {};
+  return { foldJobIds: Array.from({ length: folds }, (_, i) => foldJobId(r.id, i)) };
 }

@@ -20,6 +20,25 @@ const matrix = z.array(z.array(z.number()));
 export const weightsSchema = z.array(z.strictObject({ W: matrix, b: z.array(z.number()) }));
 export type WeightsJson = z.infer<typeof weightsSchema>;
 
+/** One metric over the folds of a cross-validation: each fold's value, their mean and spread. */
+const foldSummarySchema = z.object({
+  mean: z.number(),
+  std: z.number().describe('population standard deviation over the folds (ddof 0, as numpy)'),
+  values: z.array(z.number()).describe("each fold's value, fold 0 first"),
+});
+
+/** What a cross-validated job's folds measured (issue 17, training.crossValidation). */
+export const crossValidationMetricsSchema = z.object({
+  folds: z.number().int(),
+  jobIds: z.array(z.string()).describe('the fold jobs, fold 0 first'),
+  metrics: z
+    .record(z.string(), foldSummarySchema)
+    .describe(
+      "error, validationError, accuracy, validationAccuracy (those the folds report): each fold's final value, their mean and population standard deviation (ddof 0)",
+    ),
+});
+export type CrossValidationMetrics = z.infer<typeof crossValidationMetricsSchema>;
+
 export const metricsSchema = z.object({
   epochs: z.number().int(),
   stopReason: z.string(),
@@ -49,6 +68,8 @@ export const metricsSchema = z.object({
       r2: z.number().optional(),
     })
     .optional(),
+  /** A cross-validated job's model (training.crossValidation): what its folds measured. */
+  crossValidation: crossValidationMetricsSchema.optional(),
 });
 
 /** The numbers of an evaluation a report leads with. */

@@ -34,6 +34,22 @@ export const initFromSchema = z.strictObject({
 });
 export type InitFrom = z.infer<typeof initFromSchema>;
 
+/** The most folds a job may cross-validate on (each fold is a job of its own). */
+export const maxFolds = 20;
+
+/**
+ * k-fold cross-validation (issue 17): k fold jobs, each validating on one fold of the training
+ * rows and training on the others, then the job's own model on all of them.
+ */
+export const crossValidationSchema = z.strictObject({
+  folds: z
+    .number({ error: `must be a whole number from 2 to ${maxFolds}` })
+    .int(`must be a whole number from 2 to ${maxFolds} (5 or 10 are usual)`)
+    .min(2, `must be at least 2: one fold validates while the others train`)
+    .max(maxFolds, `must be at most ${maxFolds}: each fold is a job of its own`),
+});
+export type CrossValidation = z.infer<typeof crossValidationSchema>;
+
 export const trainingSchema = z.strictObject({
   epochs: z
     .number()
@@ -130,11 +146,20 @@ export const trainingSchema = z.strictObject({
     .describe(
       "warm start: train from this model's weights instead of a seeded initialisation (the network must have its shapes; left out, it is the model's); a table job keeps the model's preprocessing",
     ),
+  crossValidation: crossValidationSchema
+    .optional()
+    .describe(
+      `k-fold cross-validation (folds: a whole number from 2 to ${maxFolds}): the job's training rows (the rows testSplit leaves) are dealt to k folds, stratified by class for classification and seeded; k fold jobs (each shows parentJobId and fold) each train on k − 1 folds and validate on the one left, in place of validationSplit; then this job trains its model on all its training rows as it would without crossValidation, and its metrics.crossValidation gives each of error, validationError, accuracy and validationAccuracy the folds report as {mean, std, values}, std the population standard deviation (ddof 0, numpy's default). A fold that fails fails the job; cancelling the job cancels its folds. Fold jobs keep their metrics, not their models`,
+    ),
 });
 
 export type TrainingSpec = z.infer<typeof trainingSchema>;
 /** The engine's options, and the rows held out for the model's evaluation. */
-export type ResolvedTraining = TrainOptions & { testSplit: number; initFrom?: InitFrom };
+export type ResolvedTraining = TrainOptions & {
+  testSplit: number;
+  initFrom?: InitFrom;
+  crossValidation?: CrossValidation;
+};
 
 /**
  * Tables' defaults (issue 14), where a job leaves training out (resolveTableTraining): rows held
@@ -175,7 +200,7 @@ export function resolveTraining(
 }
 
 // Fields that say nothing of how to train: a job giving only these gets the tables' defaults.
-const notTraining = new Set(['seed', 'threads', 'testSplit', 'initFrom']);
+const notTraining = new Set(['seed', 'threads', 'testSplit', 'initFrom', 'crossValidation']);
 
 /** A held-out default applies to a table with at least this many rows (else it is 0). */
 export const minRowsToHoldOut = 10;

@@ -2,7 +2,7 @@
 // (JSON for the nested fields, strings for the rest). The store that moves it: jobs.ts.
 import type { JobRecord } from '../spec/index.js';
 
-const jsonFields = new Set(['spec', 'progress', 'metrics', 'error', 'reproduction']);
+const jsonFields = new Set(['spec', 'progress', 'metrics', 'error', 'reproduction', 'fold']);
 
 export function toHash(fields: Partial<JobRecord>): Record<string, string> {
   const out: Record<string, string> = {};

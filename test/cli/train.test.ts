@@ -229,6 +229,14 @@ describe('bad input: exit 2, one line, nothing written', () => {
       /training\.threads.*must be at most 64/,
     ],
     [
+      'a spec asking for cross-validation, which runs on the service',
+      () => [
+        'train',
+        write('cv.json', { ...irisJob, training: { crossValidation: { folds: 5 } } }),
+      ],
+      /training\.crossValidation: runs on the service.*backprop submit/,
+    ],
+    [
       'a model file that is not a model',
       () => ['predict', write('notmodel.json', irisJob), write('x.json', [[1]])],
       /format/,

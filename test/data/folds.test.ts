@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stratifiedFolds } from '../../src/data/folds.js';
+import { foldSplit, stratifiedFolds } from '../../src/data/folds.js';
 import { testSplitOf } from '../../src/data/preprocess/split.js';
 import { ValidationError } from '../../src/errors.js';
 
@@ -143,5 +143,36 @@ describe('stratifiedFolds', () => {
   it('refuses labels of another length or a row without a class (a caller bug)', () => {
     expect(() => stratifiedFolds(Int32Array.from([0, 1]), 3, 2, 1)).toThrow('2 labels for 3 rows');
     expect(() => stratifiedFolds(Int32Array.from([0, -1, 1]), 3, 2, 1)).toThrow('without a class');
+  });
+});
+
+describe('foldSplit', () => {
+  it('gives each fold its own rows to validate on and every other to train on: no row validates twice', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2, maxLength: 60 }),
+        fc.integer({ min: 2, max: 20 }),
+        fc.boolean(),
+        fc.nat(),
+        (classes, k, byClass, seed) => {
+          const rows = classes.length;
+          fc.pre(k <= rows);
+          const labels = byClass ? Int32Array.from(classes) : null;
+          const folds = stratifiedFolds(labels, rows, k, seed);
+          const validated = new Array<number>(rows).fill(0);
+          for (let index = 0; index < k; index++) {
+            const { train, validation } = foldSplit(labels, rows, { index, folds: k }, seed);
+            for (const r of validation) {
+              validated[r]!++;
+              expect(folds[r]).toBe(index);
+            }
+            expect([...train, ...validation].sort((a, b) => a - b)).toEqual([
+              ...Array(rows).keys(),
+            ]);
+          }
+          expect(validated.every((v) => v === 1)).toBe(true);
+        },
+      ),
+    );
   });
 });

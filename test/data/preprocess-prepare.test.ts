@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { encodeTable } from '../../src/data/encoded-table.js';
+import { foldSplit } from '../../src/data/folds.js';
 import { defaultMissingTokens } from '../../src/data/missing.js';
 import { planTable } from '../../src/data/preprocess/plan.js';
 import { prepareTable } from '../../src/data/preprocess/prepare.js';
@@ -125,6 +126,36 @@ describe('prepareTable: fitted on the training rows only', () => {
       Array.from(positions, (p) => train.inputs[p * train.features]!);
     expect(stats(column(kept)).mean).toBeCloseTo(0, 5);
     expect(Math.min(...column(held!))).toBeGreaterThan(1e4);
+  });
+});
+
+describe('prepareTable for a cross-validation fold: fitted on the training rows outside it', () => {
+  // 60 rows; 48 left by the test split, dealt to 4 folds: fold 1 validates and is not fitted on
+  const n = 60;
+  const fold = { index: 1, folds: 4 };
+  const { train } = testSplitOf(n, options.testSplit, options.seed);
+  const split = foldSplit(null, train.length, fold, options.seed);
+  const fitRows = new Set(Array.from(split.train, (p) => train[p]!));
+  const x = Array.from({ length: n }, (_, r) => (fitRows.has(r) ? String(r % 5) : String(1e6 + r)));
+  const y = Array.from({ length: n }, (_, r) => String(r / 10));
+  const table: Table = { header: ['x', 'y'], rows: x.map((v, r) => [v, y[r]!]) };
+  const plan = planTable(profileTable(table, { label: 'y' }), {});
+  const prepared = prepareTable(encodeTable(table, tokens), plan, { ...options, fold });
+
+  it('fits on the 36 rows of the other folds, not on the fold nor the validation split', () => {
+    expect(fitRows.size).toBe(36);
+    expect(split.validation).toHaveLength(12);
+    const { mean, std } = stats([...fitRows].map((r) => r % 5));
+    const [step] = prepared.preprocessor.columns;
+    if (step?.type !== 'numeric') throw new Error('numeric');
+    expect(step.mean).toBeCloseTo(mean, 12);
+    expect(step.std).toBeCloseTo(std, 12);
+    // the fold's rows are the ones left far from the fitted scale
+    const { train: rows } = prepared;
+    const column = (positions: Uint32Array) =>
+      Array.from(positions, (p) => rows.inputs[p * rows.features]!);
+    expect(Math.min(...column(split.validation))).toBeGreaterThan(1e4);
+    expect(Math.max(...column(split.train).map(Math.abs))).toBeLessThan(5);
   });
 });
 

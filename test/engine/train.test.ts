@@ -197,6 +197,38 @@ describe('train', () => {
     upToBest.params.W.forEach((w, k) => expect(stopped.params.W[k]).toEqual(w));
   });
 
+  it('validates on the rows it is given (a cross-validation fold) and trains on the others, in order', () => {
+    const data = line(30);
+    const held = Uint32Array.of(3, 10, 11, 25, 29);
+    const o = options({ epochs: 12, batchSize: 4, optimizer: 'adam', tolerance: 0, patience: 50 });
+    const reports: EpochReport[] = [];
+    const fold = train(lineShape, data, o, {
+      validationRows: held,
+      onEpoch: (r) => reports.push(r),
+    });
+    expect(fold.trainRows).toBe(25);
+    expect(fold.validationRows).toBe(5);
+    expect(reports.every((r) => r.validationError !== undefined)).toBe(true);
+    // the training rows alone, with no validation, train through the same errors epoch by epoch
+    const kept = [...Array(30).keys()].filter((r) => !held.includes(r));
+    const rest: TrainingData = {
+      rows: kept.length,
+      features: 2,
+      outputs: 1,
+      inputs: Float32Array.from(kept.flatMap((r) => [...data.inputs.subarray(r * 2, r * 2 + 2)])),
+      targets: Float32Array.from(kept.map((r) => data.targets[r]!)),
+    };
+    const alone: EpochReport[] = [];
+    train(lineShape, rest, o, { onEpoch: (r) => alone.push(r) });
+    expect(reports.map((r) => r.error)).toEqual(alone.map((r) => r.error));
+    expect(() => train(lineShape, data, o, { validationRows: Uint32Array.of(1, 1) })).toThrow(
+      /listed twice/,
+    );
+    expect(() => train(lineShape, data, o, { validationRows: Uint32Array.of(30) })).toThrow(
+      /out of range/,
+    );
+  });
+
   it('weight decay shrinks the weights', () => {
     const norm = (w: Float32Array) => Math.hypot(...w);
     const plain = train(

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { cancelJob } from '../../jobs/cancel.js';
+import { refuseDeletingFold } from '../../jobs/cross-validation.js';
 import { createLifecycle } from '../../jobs/lifecycle.js';
 import { submitJob } from '../../jobs/submit.js';
 import { type JobRecord, jobSchema, jobView, jobViewSchema } from '../../spec/index.js';
@@ -120,7 +121,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Delete a finished job',
       description:
-        'Deletes a finished job with everything it owns: record, events, checkpoint, Idempotency-Key, inline dataset; not its model (DELETE /v1/models/:id). A queued or running job answers 409: cancel it first.',
+        'Deletes a finished job with everything it owns: record, events, checkpoint, Idempotency-Key, inline dataset; not its model (DELETE /v1/models/:id). A queued or running job answers 409: cancel it first; so does a fold job of a cross-validated job not finished yet.',
       tags: ['jobs'],
       params: idParams,
       response: {
@@ -133,6 +134,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (request, reply) => {
       const { id } = request.params;
+      await refuseDeletingFold(request.stores, id);
       const outcome = await request.stores.jobs.remove(id);
       if (outcome === 'missing') throw new AppError('not_found', `no job has id ${id}`);
       if (outcome !== 'ok')

@@ -8,6 +8,7 @@ import { validationSplitOf } from '../../engine/index.js';
 import { ValidationError } from '../../errors.js';
 import type { Dataset } from '../dataset-types.js';
 import type { EncodedTable } from '../encoded-table.js';
+import { type FoldChoice, foldSplit } from '../folds.js';
 import { oneHot } from '../labels.js';
 import { fitPreprocessor } from './fit.js';
 import { testSplitOf } from './split.js';
@@ -29,6 +30,11 @@ export interface PrepareOptions {
    * by name in this table (fittedColumnsOf); the test split still applies.
    */
   fitted?: { preprocessor: Preprocessor; target: TargetEncoding };
+  /**
+   * A cross-validation fold job (issue 17): its fold of the training rows validates in place of
+   * validationSplit (folds.ts foldSplit), so those rows are left out of the fitting instead.
+   */
+  fold?: FoldChoice;
 }
 
 export interface PreparedTable {
@@ -66,7 +72,14 @@ export function prepareTable(
   const split = testSplitOf(labelled.length, options.testSplit, options.seed, classOf);
   const trainRows = pick(labelled, split.train);
   const testRows = pick(labelled, split.test);
-  const [kept] = validationSplitOf(trainRows.length, options);
+  const kept = options.fold
+    ? foldSplit(
+        classOf ? Int32Array.from(split.train, (p) => classOf[p]!) : null,
+        trainRows.length,
+        options.fold,
+        options.seed,
+      ).train
+    : validationSplitOf(trainRows.length, options)[0];
   const fitRows = keptRows(trainRows, kept);
   const preprocessor =
     fitted?.preprocessor ?? fitPreprocessor(table, plan, fitRows, options.missingTokens);
