@@ -92,7 +92,7 @@ async function trialSpecsOf(
   sweep: Sweep,
   sweepId: string,
 ): Promise<{ params: TrialParams; spec: JobSpecRecord }[]> {
-  const seed = sweep.spec.training?.seed ?? sweepSeed(sweep);
+
   const part = {
     id: sweepId,
     objective: sweep.objective,
@@ -109,7 +109,9 @@ async function trialSpecsOf(
   const issues = new Map<string, Issue>();
   const out: { params: TrialParams; spec: JobSpecRecord }[] = [];
   for (const [index, trial] of checkTrialSpecs(sweep).entries()) {
-    // every trial trains from the same seed: they differ by their parameters alone
+    // every trial trains from the same seed (the spec's, else the sweep's): they differ by their
+    // parameters alone, unless training.seed is one of them
+    const seed = trial.spec.training?.seed ?? sweepSeed(sweep);
     const spec: JobSpec = { ...trial.spec, training: { ...trial.spec.training, seed } };
     try {
       let record = await recordOf(config, stores, spec);
