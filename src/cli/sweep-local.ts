@@ -8,40 +8,19 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ashaDecision, type PeerAtRung, rungPeers } from '../spec/asha.js';
-import type { ModelDocument, Sweep, TrialParams } from '../spec/index.js';
+import type { ModelDocument, Sweep } from '../spec/index.js';
 import { checkSweepFile, type SweepTrialSpec } from './sweep-check.js';
 import type { FromTrialThread, ToTrialThread, TrialOrder } from './sweep-messages.js';
+import {
+  beats,
+  hasEnded,
+  metricOf,
+  type SweepResultView,
+  type SweepTrialView,
+  viewOf,
+} from './sweep-view.js';
 
-export const trialStatuses = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'pruned',
-  'cancelled',
-] as const;
-export type TrialStatus = (typeof trialStatuses)[number];
-
-/** A trial as GET /v1/sweeps/:id shows it. */
-export interface SweepTrialView {
-  index: number;
-  params: TrialParams;
-  status: TrialStatus;
-  /** The objective at its end (a pruned trial's: at its rung); null running, failed, not finite. */
-  metric: number | null;
-  /** The last epoch it reached. */
-  epochs: number;
-}
-
-/** The sweep in the shape of the server's GET /v1/sweeps/:id (the fields a local run has). */
-export interface SweepResultView {
-  status: 'running' | 'succeeded' | 'failed';
-  objective: Sweep['objective'];
-  trialCount: number;
-  counts: Record<TrialStatus, number>;
-  trials: SweepTrialView[];
-  best: { index: number; params: TrialParams; metric: number } | null;
-}
+export type { SweepResultView, SweepTrialView } from './sweep-view.js';
 
 /** A trial's state while the sweep runs: the view, and what the board and ASHA need. */
 interface TrialState extends SweepTrialView {
@@ -103,9 +82,6 @@ export async function runLocalSweep(
   return { sweep, ...run.result(), threads, wallMs: performance.now() - started };
 }
 
-const isBetter = (goal: Sweep['objective']['goal'], a: number, b: number) =>
-  goal === 'minimize' ? a < b : a > b;
-
 function createScheduler(
   sweep: Sweep,
   specs: SweepTrialSpec[],
@@ -123,7 +99,7 @@ function createScheduler(
     latest: undefined,
     atRung: new Map(),
   }));
-  const ended = (t: TrialState) => t.status !== 'queued' && t.status !== 'running';
+  const ended = hasEnded;
   let best: { index: number; metric: number; doc: ModelDocument } | null = null;
   // trials at a rung waiting for a decision (a lower trial still on its way there)
   const waiting = new Map<number, { rung: number; value: number }>();
@@ -137,30 +113,7 @@ function createScheduler(
     failed = reject;
   });
 
-  const view = (): SweepResultView => {
-    const counts = Object.fromEntries(trialStatuses.map((s) => [s, 0])) as Record<
-      TrialStatus,
-      number
-    >;
-    for (const t of trials) counts[t.status]++;
-    const over = trials.every(ended);
-    return {
-      status: !over ? 'running' : best ? 'succeeded' : 'failed',
-      objective: sweep.objective,
-      trialCount: trials.length,
-      counts,
-      trials: trials.map(({ index, params, status, metric: m, epochs }) => ({
-        index,
-        params,
-        status,
-        metric: m,
-        epochs,
-      })),
-      best: best
-        ? { index: best.index, params: trials[best.index]!.params, metric: best.metric }
-        : null,
-    };
-  };
+  const view = () => viewOf(sweep.objective, trials, best);
   const changed = (justEnded?: TrialState) => {
     if (!options.onChange) return;
     const latest = new Map(
@@ -265,12 +218,8 @@ function createScheduler(
         t.status = 'succeeded';
         t.epochs = message.epochs;
         t.metric = m;
-        const better =
-          m !== null &&
-          (best === null ||
-            isBetter(goal, m, best.metric) ||
-            (m === best.metric && t.index < best.index));
-        if (better) best = { index: t.index, metric: m, doc: message.doc };
+        if (m !== null && beats(goal, m, t.index, best))
+          best = { index: t.index, metric: m, doc: message.doc };
         trialEnded(t);
         break;
       }
@@ -322,12 +271,4 @@ function createScheduler(
       failures: new Map(trials.filter((t) => t.failure).map((t) => [t.index, t.failure!])),
     }),
   };
-}
-
-/** A model's objective: the cross-validation mean when it has one, else its metric; null if none. */
-export function metricOf(doc: ModelDocument, metric: Sweep['objective']['metric']): number | null {
-  const cv = (doc.metrics as { crossValidation?: { metrics?: Record<string, { mean?: number }> } })
-    .crossValidation;
-  const value = cv?.metrics?.[metric]?.mean ?? doc.metrics[metric];
-  return value !== undefined && Number.isFinite(value) ? value : null;
 }
