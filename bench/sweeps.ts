@@ -82,6 +82,12 @@ function ourSweep(r: LocalSweepResult): OurSweep {
     wallSeconds: r.wallMs / 1000,
     threads: r.threads,
     counts: r.view.counts,
+    trials: r.view.trials.map(({ index, status, epochs, metric }) => ({
+      index,
+      status,
+      epochs,
+      metric,
+    })),
     best: r.view.best
       ? {
           index: r.view.best.index,

@@ -10,6 +10,8 @@ export interface OurSweep {
   threads: number;
   counts: Record<string, number>;
   best: { index: number; params: Record<string, unknown>; validationError: number } | null;
+  /** Every trial: its status, the epochs it reached, its metric (validationError). */
+  trials: { index: number; status: string; epochs: number; metric: number | null }[];
   /** The best trial's model on the held-out rows. */
   test: { rows: number; accuracy?: number; logLoss?: number; macroF1?: number } | null;
 }
@@ -64,7 +66,7 @@ export function sweepsSection(run: SweepsRun): string {
   const lines = [
     '## Sweeps',
     '',
-    `Written by \`npm run bench:sweeps\` (bench/sweeps.ts). Issue 17's bar: a random sweep of ${s.trials} trials with ASHA (earlyStopping ${JSON.stringify(s.asha)}) reaches a held-out score at least as good as the same ${s.trials} trials without early stopping, in less than half the compute (epochs summed over trials), and at least as good as scikit-learn's RandomizedSearchCV(MLPClassifier, n_iter=${s.trials}). Both our sweeps run locally (\`backprop sweep\`'s runner, src/cli/sweep-local.ts, ${s.threads} threads) from the same sweep file but for earlyStopping: ${s.about}. The objective is validationError (the validation rows' cross-entropy, validationSplit ${s.validationSplit}); the best trial is chosen on it, never on the held-out rows, and its model is scored on the held-out rows (testSplit 0.2, stratified, seeded by the sweep's seed). scikit-learn draws from the comparable space (learning_rate_init log-uniform, one hidden layer of 8–128 units, batch_size, alpha log-uniform), selects by log loss on one validation split of the same fraction (ShuffleSplit), refits the best on all training rows (max_iter ${s.epochs}), and is scored on the same held-out rows. Seeds ${run.tables[0]?.seeds.map((r) => r.seed).join(', ')}: the sweep's seed (sampler, training, splits) and scikit-learn's random_state. Raw numbers: bench/results-sweeps.json.`,
+    `Written by \`npm run bench:sweeps\` (bench/sweeps.ts). Issue 17's bar: a random sweep of ${s.trials} trials with ASHA (earlyStopping ${JSON.stringify(s.asha)}) reaches a held-out score at least as good as the same ${s.trials} trials without early stopping, in less than half the compute (epochs summed over trials), and at least as good as scikit-learn's RandomizedSearchCV(MLPClassifier, n_iter=${s.trials}). Both our sweeps run locally (\`backprop sweep\`'s runner, src/cli/sweep-local.ts, ${s.threads} threads) from the same sweep file but for earlyStopping: ${s.about}. The objective is validationError (the validation rows' cross-entropy, validationSplit ${s.validationSplit}); the best trial is chosen on it, never on the held-out rows, and its model is scored on the held-out rows (testSplit 0.2, stratified, seeded by the sweep's seed). scikit-learn draws from the comparable space (learning_rate_init log-uniform, one hidden layer of 8–128 units, batch_size, alpha log-uniform), selects by log loss on one validation split of the same fraction (ShuffleSplit), refits the best on all training rows (max_iter ${s.epochs}), and is scored on the same held-out rows. Seeds ${run.tables[0]?.seeds.map((r) => r.seed).join(', ')}: the sweep's seed (sampler, training, splits) and scikit-learn's random_state. scikit-learn's refit trains its best candidate on the validation rows too; our best trial's model is kept as trained, without them. Wall time counts each trial loading and encoding its table on its thread and, under ASHA, a thread waiting at a rung until the lower-indexed trials reach it (the rule that makes the pruning the same whatever the order trials arrive in), so it falls less than the epochs do; the bar's compute is the epochs. Raw numbers: bench/results-sweeps.json.`,
     '',
     `- Date: ${run.date}`,
     `- Machine: ${run.machine}`,
@@ -94,15 +96,50 @@ function summaryLines(run: SweepsRun): string[] {
     `The bar is met on ${met} of ${all.length} table × seed runs. Median compute ratio (ASHA ÷ full epochs): ${median(bars.map((b) => b.ratio)).toFixed(2)}; ASHA ≥ full on ${bars.filter((b) => b.asGoodAsFull).length}, under half the compute on ${bars.filter((b) => b.underHalf).length}, ASHA ≥ scikit-learn on ${bars.filter((b) => b.asGoodAsSklearn).length}.`,
   ];
   for (const t of run.tables) {
+    const a = median(t.seeds.map((r) => r.asha.test?.accuracy ?? Number.NaN));
+    const full = median(t.seeds.map((r) => r.full.test?.accuracy ?? Number.NaN));
+    const sk = median(t.seeds.map((r) => r.sklearn.accuracy));
+    const ratio = median(t.seeds.map((r) => barOf(r).ratio));
+    const rows = t.seeds[0]?.asha.test?.rows ?? 0;
+    lines.push(
+      `- ${t.file}, on the medians over seeds: ASHA ${f3(a)} ${a >= full ? '≥' : '<'} full ${f3(full)}, ${a >= sk ? '≥' : '<'} scikit-learn ${f3(sk)}, in ${ratio.toFixed(2)} of the epochs: the bar is ${a >= full && a >= sk && ratio < 0.5 ? 'met' : '**not met**'}. One held-out row is ${rows > 0 ? (1 / rows).toFixed(4) : '-'} of accuracy (${rows} rows).`,
+    );
+  }
+  for (const t of run.tables) {
     const acc = (pick: (r: SeedResult) => number | undefined) =>
       f3(median(t.seeds.map((r) => pick(r) ?? Number.NaN)));
     lines.push(
       `- ${t.file} (${t.label}, ${t.rows} rows), medians over seeds: held-out accuracy ASHA ${acc((r) => r.asha.test?.accuracy)}, full ${acc((r) => r.full.test?.accuracy)}, scikit-learn ${acc((r) => r.sklearn.accuracy)}; epochs ASHA ${median(t.seeds.map((r) => r.asha.epochs))}, full ${median(t.seeds.map((r) => r.full.epochs))}.`,
     );
   }
+  lines.push('', ...prunedBest(run));
   const mismatches = all.filter((r) => r.mismatch).map((r) => `seed ${r.seed}: ${r.mismatch}`);
   if (mismatches.length > 0) lines.push('', `Held-out rows differ: ${mismatches.join('; ')}`);
   return lines;
+}
+
+// Where ASHA's best is not the full sweep's: what ASHA did to the full sweep's best trial.
+function prunedBest(run: SweepsRun): string[] {
+  const notes: string[] = [];
+  let same = 0;
+  let runs = 0;
+  for (const t of run.tables) {
+    for (const r of t.seeds) {
+      runs++;
+      const fullBest = r.full.best?.index;
+      if (fullBest === undefined || r.asha.best?.index === fullBest) {
+        same++;
+        continue;
+      }
+      const there = r.asha.trials[fullBest]!;
+      notes.push(
+        `${t.file} seed ${r.seed}: trial ${fullBest} ${there.status}${there.status === 'pruned' ? ` at epoch ${there.epochs}` : ''}`,
+      );
+    }
+  }
+  return [
+    `ASHA's best is the full sweep's best in ${same} of ${runs} runs. Elsewhere the full sweep's best trial (its validationError least after all its epochs) was, under ASHA: ${notes.join('; ') || 'none'}. A pruned slow starter is the price ASHA pays for its compute; both sweeps pick by validation error only.`,
+  ];
 }
 
 const shown = (params: Record<string, unknown>) =>
