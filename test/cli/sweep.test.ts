@@ -123,8 +123,12 @@ describe('a local sweep', () => {
     expect(fullView.counts.pruned).toBe(0);
     const epochs = (v: SweepResultView) => v.trials.reduce((n, t) => n + t.epochs, 0);
     expect(epochs(view)).toBeLessThan(epochs(fullView));
-    // the same trials, the same params: ASHA changes only how far each goes
+    // the same trials, the same params: ASHA changes only how far each goes, and a trial it
+    // let through (paused at each rung for a decision) trains exactly as it does unpaused
     expect(view.trials.map((t) => t.params)).toEqual(fullView.trials.map((t) => t.params));
+    const through = view.trials.filter((t) => t.status === 'succeeded');
+    expect(through.length).toBeGreaterThan(0);
+    for (const t of through) expect(t.metric).toBe(fullView.trials[t.index]!.metric);
   }, 120_000);
 });
 
