@@ -7,10 +7,10 @@
 // command.ts), nor the remote sweep.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ashaDecision, type PeerAtRung, rungPeers } from '../spec/asha.js';
 import type { ModelDocument, Sweep } from '../spec/index.js';
 import { checkSweepFile, type SweepTrialSpec } from './sweep-check.js';
 import type { FromTrialThread, ToTrialThread, TrialOrder } from './sweep-messages.js';
+import { createRungJudge, type RungTrial } from './sweep-rungs.js';
 import {
   beats,
   hasEnded,
@@ -23,11 +23,9 @@ import {
 export type { SweepResultView, SweepTrialView } from './sweep-view.js';
 
 /** A trial's state while the sweep runs: the view, and what the board and ASHA need. */
-interface TrialState extends SweepTrialView {
+interface TrialState extends RungTrial {
   /** The objective's value at its latest epoch (for the live board). */
   latest: number | undefined;
-  /** The value recorded at each rung it reached. */
-  atRung: Map<number, number>;
   /** Why it failed. */
   failure?: string;
 }
@@ -77,198 +75,162 @@ export async function runLocalSweep(
     Math.min(sweep.parallel, options.threads ?? availableParallelism(), trials.length),
   );
   const started = performance.now();
-  const run = createScheduler(sweep, trials, options, threads);
-  await run.finished;
+  const run = new SweepScheduler(sweep, trials, options);
+  await run.run(threads);
   return { sweep, ...run.result(), threads, wallMs: performance.now() - started };
 }
 
-function createScheduler(
-  sweep: Sweep,
-  specs: SweepTrialSpec[],
-  options: LocalSweepOptions,
-  threads: number,
-) {
-  const { metric, goal } = sweep.objective;
-  const asha = sweep.earlyStopping;
-  const trials: TrialState[] = specs.map(({ params }, index) => ({
-    index,
-    params,
-    status: 'queued',
-    metric: null,
-    epochs: 0,
-    latest: undefined,
-    atRung: new Map(),
-  }));
-  const ended = hasEnded;
-  let best: { index: number; metric: number; doc: ModelDocument } | null = null;
-  // trials at a rung waiting for a decision (a lower trial still on its way there)
-  const waiting = new Map<number, { rung: number; value: number }>();
-  const idle: Worker[] = [];
-  const all: Worker[] = [];
-  let next = 0;
-  let done!: () => void;
-  let failed!: (error: unknown) => void;
-  const finished = new Promise<void>((resolve, reject) => {
-    done = resolve;
-    failed = reject;
-  });
+/** The sweep's trials on `threads` worker threads: which starts when, what ASHA says, the best. */
+class SweepScheduler {
+  readonly #trials: TrialState[];
+  readonly #judge: ReturnType<typeof createRungJudge> | undefined;
+  #best: { index: number; metric: number; doc: ModelDocument } | null = null;
+  #next = 0;
+  readonly #idle: Worker[] = [];
+  /** The thread each running trial is on. */
+  readonly #threadOf = new Map<number, Worker>();
+  #done: (error?: unknown) => void = () => {};
 
-  const view = () => viewOf(sweep.objective, trials, best);
-  const changed = (justEnded?: TrialState) => {
-    if (!options.onChange) return;
-    const latest = new Map(
-      trials.filter((t) => t.status === 'running').map((t) => [t.index, t.latest]),
-    );
-    const end = justEnded
-      ? {
-          ...view().trials[justEnded.index]!,
-          ...(justEnded.failure ? { failure: justEnded.failure } : {}),
-        }
+  constructor(
+    private readonly sweep: Sweep,
+    private readonly specs: SweepTrialSpec[],
+    private readonly options: LocalSweepOptions,
+  ) {
+    this.#trials = specs.map(({ params }, index) => ({
+      index,
+      params,
+      status: 'queued',
+      metric: null,
+      epochs: 0,
+      latest: undefined,
+      atRung: new Map(),
+    }));
+    const asha = sweep.earlyStopping;
+    this.#judge = asha
+      ? createRungJudge(this.#trials, {
+          reductionFactor: asha.reductionFactor,
+          goal: sweep.objective.goal,
+        })
       : undefined;
-    options.onChange({ view: view(), latest, ...(end ? { ended: end } : {}) });
-  };
+  }
 
-  const post = (worker: Worker, message: ToTrialThread) => worker.postMessage(message);
-  const running = () => trials.filter((t) => t.status === 'running').length;
-  const byIndex = new Map<number, Worker>();
+  /** Runs every trial to its end; rejects if a thread breaks (a bug, not a trial's failure). */
+  async run(threads: number): Promise<void> {
+    const all = Array.from({ length: threads }, () => this.#startThread());
+    const over = new Promise<void>((resolve, reject) => {
+      this.#done = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    this.#idle.push(...all);
+    this.#startTrials();
+    try {
+      await over;
+    } finally {
+      await Promise.all(all.map((w) => w.terminate()));
+    }
+  }
+
+  result() {
+    const trials = this.#trials;
+    return {
+      view: this.#view(),
+      bestModel: this.#best?.doc ?? null,
+      failures: new Map(trials.filter((t) => t.failure).map((t) => [t.index, t.failure!])),
+    };
+  }
+
+  #startThread(): Worker {
+    const worker = new Worker(new URL(threadScript, import.meta.url));
+    worker.on('message', (message: FromTrialThread) => {
+      try {
+        this.#heard(worker, message);
+      } catch (error) {
+        this.#done(error);
+      }
+    });
+    worker.on('error', (error) => this.#done(error));
+    return worker;
+  }
+
+  #view = () => viewOf(this.sweep.objective, this.#trials, this.#best);
+
+  #changed(justEnded?: TrialState): void {
+    if (!this.options.onChange) return;
+    const running = this.#trials.filter((t) => t.status === 'running');
+    const latest = new Map(running.map((t) => [t.index, t.latest]));
+    const view = this.#view();
+    const ended = justEnded && {
+      ...view.trials[justEnded.index]!,
+      ...(justEnded.failure ? { failure: justEnded.failure } : {}),
+    };
+    this.options.onChange({ view, latest, ...(ended ? { ended } : {}) });
+  }
 
   // Trials start in index order, at most `parallel` unfinished below the next (all of them
-  // running, as they started in order), and on a free thread.
-  function startTrials(): void {
-    while (next < trials.length && running() < sweep.parallel && idle.length > 0) {
-      const t = trials[next]!;
-      const worker = idle.pop()!;
+  // running, as they started in order), each on a free thread.
+  #startTrials(): void {
+    const { earlyStopping: asha, objective, parallel } = this.sweep;
+    const running = () => this.#trials.filter((t) => t.status === 'running').length;
+    while (this.#next < this.#trials.length && running() < parallel && this.#idle.length > 0) {
+      const index = this.#next++;
+      const worker = this.#idle.pop()!;
       const order: TrialOrder = {
         type: 'trial',
-        index: next,
-        spec: specs[next]!.spec,
-        baseDir: options.baseDir,
+        index,
+        spec: this.specs[index]!.spec,
+        baseDir: this.options.baseDir,
         ...(asha
           ? { asha: { minEpochs: asha.minEpochs, reductionFactor: asha.reductionFactor } }
           : {}),
-        metric,
+        metric: objective.metric,
       };
-      t.status = 'running';
-      byIndex.set(next, worker);
+      this.#trials[index]!.status = 'running';
+      this.#threadOf.set(index, worker);
       post(worker, order);
-      next++;
     }
   }
 
-  // Where trial j stands at `rung` for a higher trial: its value there, ended short, or not yet.
-  const peerAt =
-    (rung: number) =>
-    (j: number): PeerAtRung => {
-      const t = trials[j]!;
-      const value = t.atRung.get(rung);
-      if (value !== undefined) return { value };
-      return ended(t) ? 'ended' : 'on its way';
-    };
-
-  // Decides every waiting trial that can be, lowest first, until none can: a decision records a
-  // value at a rung, which may let a higher trial go.
-  function decideWaiting(): void {
-    for (let again = true; again; ) {
-      again = false;
-      for (const index of [...waiting.keys()].sort((a, b) => a - b)) {
-        const { rung, value } = waiting.get(index)!;
-        const peers = rungPeers(index, peerAt(rung));
-        if (peers === 'wait') continue;
-        waiting.delete(index);
-        const decision = ashaDecision({ [rung]: peers }, value, rung, {
-          reductionFactor: asha!.reductionFactor,
-          goal,
-        });
-        const t = trials[index]!;
-        t.atRung.set(rung, value);
-        if (decision === 'prune') {
-          t.status = 'pruned';
-          t.epochs = rung;
-          t.metric = Number.isFinite(value) ? value : null;
-        }
-        post(byIndex.get(index)!, { type: 'decision', index, decision });
-        if (decision === 'prune') changed(t);
-        again = true;
-      }
+  // ASHA's decisions that can be taken now, sent to the trials' threads.
+  #decide(): void {
+    for (const { index, decision } of this.#judge?.decide() ?? []) {
+      post(this.#threadOf.get(index)!, { type: 'decision', index, decision });
+      if (decision === 'prune') this.#changed(this.#trials[index]);
     }
   }
 
-  function trialEnded(t: TrialState): void {
-    changed(t);
-    decideWaiting(); // a trial that ended short of a rung no longer holds the higher ones
-    if (trials.every(ended)) done();
-    else startTrials();
-  }
-
-  function heard(worker: Worker, message: FromTrialThread): void {
-    const t = trials[message.index]!;
+  #heard(worker: Worker, message: FromTrialThread): void {
+    const t = this.#trials[message.index]!;
     switch (message.type) {
       case 'epoch':
         t.epochs = message.epoch;
         t.latest = message.value;
-        changed();
-        break;
+        this.#changed();
+        return;
       case 'rung':
-        waiting.set(t.index, { rung: message.epoch, value: message.value });
-        decideWaiting();
-        break;
+        this.#judge!.arrive(t.index, message.epoch, message.value);
+        this.#decide();
+        return;
       case 'succeeded': {
-        free(worker, t.index);
-        const m = metricOf(message.doc, metric);
-        t.status = 'succeeded';
-        t.epochs = message.epochs;
-        t.metric = m;
-        if (m !== null && beats(goal, m, t.index, best))
-          best = { index: t.index, metric: m, doc: message.doc };
-        trialEnded(t);
+        const m = metricOf(message.doc, this.sweep.objective.metric);
+        Object.assign(t, { status: 'succeeded', epochs: message.epochs, metric: m });
+        if (m !== null && beats(this.sweep.objective.goal, m, t.index, this.#best))
+          this.#best = { index: t.index, metric: m, doc: message.doc };
         break;
       }
       case 'failed':
-        free(worker, t.index);
-        t.status = 'failed';
-        t.epochs = message.epochs;
-        t.failure = message.message;
-        trialEnded(t);
+        Object.assign(t, { status: 'failed', epochs: message.epochs, failure: message.message });
         break;
-      case 'stopped': // pruned already, when the decision was taken
-        free(worker, t.index);
-        if (trials.every(ended)) done();
-        else startTrials();
+      case 'stopped': // pruned when the decision was taken: only its thread is freed now
         break;
     }
+    this.#threadOf.delete(t.index);
+    this.#idle.push(worker);
+    if (message.type !== 'stopped') {
+      this.#changed(t);
+      this.#decide(); // a trial that ended short of a rung no longer holds the higher ones
+    }
+    if (this.#trials.every(hasEnded)) this.#done();
+    else this.#startTrials();
   }
-
-  function free(worker: Worker, index: number): void {
-    byIndex.delete(index);
-    idle.push(worker);
-  }
-
-  for (let i = 0; i < threads; i++) {
-    const worker = new Worker(new URL(threadScript, import.meta.url));
-    worker.on('message', (message: FromTrialThread) => {
-      try {
-        heard(worker, message);
-      } catch (error) {
-        failed(error);
-      }
-    });
-    worker.on('error', failed); // a thread that throws is a bug here, not a trial's failure
-    all.push(worker);
-    idle.push(worker);
-  }
-  startTrials();
-  const stopThreads = () => Promise.all(all.map((w) => w.terminate()));
-  const over = finished.then(stopThreads, async (error: unknown) => {
-    await stopThreads();
-    throw error;
-  });
-
-  return {
-    finished: over,
-    result: () => ({
-      view: view(),
-      bestModel: best?.doc ?? null,
-      failures: new Map(trials.filter((t) => t.failure).map((t) => [t.index, t.failure!])),
-    }),
-  };
 }
+
+const post = (worker: Worker, message: ToTrialThread) => worker.postMessage(message);
