@@ -6,7 +6,7 @@
 // section of BENCHMARKS.md and bench/results-sweeps.json, nothing else.
 // `npm run bench:sweeps -- --seeds 1,2` runs fewer seeds (default 1 to 5).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { type LocalSweepResult, runLocalSweep } from '../src/cli/sweep-local.js';
 import type { SweepInput } from '../src/spec/index.js';
 import { withSection } from './markdown-sections.js';
@@ -141,7 +141,8 @@ for (const table of benchTables.filter((t) => t.task === 'classification')) {
 
 const sweepsRun: SweepsRun = {
   date: new Date().toISOString().slice(0, 10),
-  machine: `${machineLine()}, nproc ${availableParallelism()}`,
+  // the cores may be shared: wall times mean little when the load is above nproc
+  machine: `${machineLine()}, nproc ${availableParallelism()}, load average ${loadavg()[2]!.toFixed(1)} over the last 15 minutes of the run`,
   sklearn: sklearnVersion,
   settings: {
     trials,
