@@ -142,7 +142,7 @@ for (const table of benchTables.filter((t) => t.task === 'classification')) {
 const sweepsRun: SweepsRun = {
   date: new Date().toISOString().slice(0, 10),
   // the cores may be shared: wall times mean little when the load is above nproc
-  machine: `${machineLine()}, nproc ${availableParallelism()}, load average ${loadavg()[2]!.toFixed(1)} over the last 15 minutes of the run`,
+  machine: `${machineLine()}, nproc ${availableParallelism()}, 15-minute load average ${loadavg()[2]!.toFixed(1)} at the end of the run`,
   sklearn: sklearnVersion,
   settings: {
     trials,
