@@ -21,6 +21,7 @@ import {
   type ServerOptions,
   withServer,
 } from './server-commands.js';
+import { type SweepCommandOptions, sweepCommand } from './sweep-command.js';
 import { TrainingFailed, trainCommand } from './train-command.js';
 
 const version = (
@@ -65,6 +66,27 @@ function program(): Command {
     )
     .action((job: string, options: { out?: string; quiet?: boolean; threads?: number }) => {
       process.exitCode = trainCommand(job, options);
+    });
+  // run here; a sweep on a server (--server URL [--follow]) joins this command later (issue 17)
+  cli
+    .command('sweep')
+    .description(
+      'run a hyperparameter sweep (a POST /v1/sweeps body) on this machine: its trials on worker threads, ASHA as the server prunes, the best model written as JSON',
+    )
+    .argument('<sweep.json>', 'sweep: {spec, parameters, method, trials, objective, earlyStopping}')
+    .option(
+      '-o, --out <model.json>',
+      "where to write the best trial's model (default: <sweep>.best.model.json beside the sweep)",
+    )
+    .option(
+      '-t, --threads <n>',
+      `trials training at once, one per thread (default: the sweep's parallel, at most ${availableParallelism()} here)`,
+      parseThreads,
+    )
+    .option('--json', "print the result as JSON, in the shape of the server's GET /v1/sweeps/:id")
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (sweep: string, options: SweepCommandOptions) => {
+      process.exitCode = await sweepCommand(sweep, options);
     });
   withServer(cli.command('predict'))
     .description(
