@@ -9,6 +9,7 @@ import { accuracyModeOf } from '../engine/index.js';
 import { prefixIssues, ValidationError } from '../errors.js';
 import {
   checkTrialSpecs,
+  defaultValidationSplit,
   type JobSpec,
   parseOrThrow,
   type Sweep,
@@ -37,6 +38,14 @@ export function checkSweepFile(
     spec: { ...spec, training: { ...spec.training, seed: spec.training?.seed ?? seed } },
   }));
   const first = prepareFirst(trials[0]!.spec, baseDir);
+  // a validation objective needs validation rows: held out by default when the spec is silent
+  if (sweep.objective.metric.startsWith('validation') && first.job.training.validationSplit === 0)
+    for (const trial of trials)
+      if (trial.spec.training?.validationSplit === undefined)
+        trial.spec = {
+          ...trial.spec,
+          training: { ...trial.spec.training, validationSplit: defaultValidationSplit },
+        };
   checkObjective(sweep, trials, first);
   return { sweep, trials };
 }
@@ -86,7 +95,7 @@ function checkObjective(
     const split = spec.training?.validationSplit ?? first.job.training.validationSplit;
     if (metric.startsWith('validation') && !(split > 0))
       refuse(
-        `${metric} needs validation rows, but a trial has validationSplit 0: set spec.training.validationSplit (e.g. 0.15), or use ${metric === 'validationError' ? 'error' : 'accuracy'}`,
+        `${metric} needs validation rows, but a trial has validationSplit 0: give spec.training.validationSplit above 0 (e.g. 0.2), or use ${metric === 'validationError' ? 'error' : 'accuracy'}`,
       );
     const divergence = spec.network?.divergence ?? first.job.network.divergence;
     if (metric.endsWith('ccuracy') && accuracyModeOf(divergence) === null)

@@ -12,6 +12,7 @@ import { newId } from '../ids.js';
 import type { SweepJob } from '../queue.js';
 import {
   checkTrialSpecs,
+  defaultValidationSplit,
   type JobSpec,
   type JobSpecRecord,
   type Sweep,
@@ -72,9 +73,6 @@ function blamed(issue: Issue, params: TrialParams): Issue {
   };
 }
 
-/** The validation rows a trial holds out for a validation objective when its spec says nothing. */
-export const defaultValidationSplit = 0.2;
-
 // A trial's spec as its job records it: checked as a job, against the data.
 async function recordOf(config: Readonly<Config>, stores: Stores, spec: JobSpec) {
   const checked = training.check(config, spec);
@@ -92,7 +90,6 @@ async function trialSpecsOf(
   sweep: Sweep,
   sweepId: string,
 ): Promise<{ params: TrialParams; spec: JobSpecRecord }[]> {
-
   const part = {
     id: sweepId,
     objective: sweep.objective,

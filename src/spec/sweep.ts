@@ -9,6 +9,12 @@ import { aliasNameSchema, modelNameSchema } from './model-ref.js';
 import { type Distribution, distributionSchema, kindOf, pathProblem } from './sweep-parameters.js';
 import { seedSchema } from './training.js';
 
+/**
+ * The validation rows a trial holds out for a validation objective when its spec says nothing
+ * of validationSplit and would hold none out (the server and the CLI both apply it).
+ */
+export const defaultValidationSplit = 0.2;
+
 /** Trials one sweep may run (a grid's size included): a bound on what one request queues. */
 export const maxTrials = 1000;
 export const maxParameters = 32;

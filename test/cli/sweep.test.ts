@@ -145,9 +145,10 @@ describe('backprop sweep refuses bad input with exit 2 and one line', () => {
     expect(refused('no-trials.json', noTrials)).toMatch(/^backprop: trials: random search needs/);
     const misspelt = { ...irisSweep, parameters: { 'training.learningRat': { values: [0.1] } } };
     expect(refused('misspelt.json', misspelt)).toContain('parameters.training.learningRat:');
+    // silent on validationSplit, a trial holds 0.2 out (as the server does); an explicit 0 is refused
     const noValidation = {
       ...irisSweep,
-      spec: { ...irisSweep.spec, training: { epochs: 27, seed: 3 } },
+      spec: { ...irisSweep.spec, training: { epochs: 27, seed: 3, validationSplit: 0 } },
     };
     expect(refused('no-validation.json', noValidation)).toContain(
       'objective.metric: validationError needs validation rows',

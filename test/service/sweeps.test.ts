@@ -4,10 +4,16 @@
 // streams its events; the same sweep run again, on another number of workers, and with a worker
 // SIGKILLed in the middle, gives the same trials, the same prunings and the same best; a cancel
 // leaves no trial queued or running, nothing on the queues and no rung behind.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SweepResultView } from '../../src/cli/sweep-view.js';
 import { queueName, sweepQueueName } from '../../src/queue.js';
 import { connectRedis } from '../../src/store/index.js';
+import { runCliAsync } from '../helpers/cli.js';
 import { http, secondsLongJob, startService, type TestService } from '../helpers/service.js';
 
 let service: TestService;
@@ -144,6 +150,25 @@ describe('a random sweep with ASHA', () => {
     );
     expect(streams.some((text) => text.includes('event: resumed'))).toBe(true);
     expect(outcome(done)).toEqual(outcome(reference));
+  });
+
+  it('gives what `backprop sweep` gives locally for the same file: trials, prunings, best', {
+    timeout: 240_000,
+  }, async () => {
+    expect(reference).toBeDefined();
+    // the command as a user runs it (its own process: its kernels as a worker's)
+    const dir = mkdtempSync(join(tmpdir(), 'bp-sweep-'));
+    const file = join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify(sweep()));
+    const cli = await runCliAsync(['sweep', file, '--json', '--threads', '2', '--quiet'], {});
+    rmSync(dir, { recursive: true, force: true });
+    expect(cli.status, cli.stderr).toBe(0);
+    const view = JSON.parse(cli.stdout) as SweepResultView;
+    expect(view.status).toBe('succeeded');
+    expect(view.trials.map((t) => [t.index, t.status, t.metric, t.epochs, t.params])).toEqual(
+      outcome(reference).trials,
+    );
+    expect(view.best).toMatchObject(outcome(reference).best);
   });
 
   it('streams the sweep: its trials, epochs, bests and end', { timeout: 240_000 }, async () => {
