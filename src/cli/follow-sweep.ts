@@ -89,10 +89,14 @@ function terminalView(): SweepView {
     timer = undefined;
     if (!latest) return;
     last = Date.now();
+    const more = latest.trials.length - shownOnTerminal;
+    // a line wider than the terminal wraps, and the redraw would go up too few lines
+    const width = process.stderr.columns || 80;
     const lines = [
       `sweep ${latest.id} ${latest.status}: ${countsText(latest)} of ${latest.trialCount}`,
       ...leaderboardLines(latest, shownOnTerminal),
-    ];
+      ...(more > 0 ? [`… and ${more} more`] : []),
+    ].map((line) => line.slice(0, width - 1));
     // back to the first line drawn, and clear from there
     const up = drawn > 0 ? `\x1b[${drawn}F\x1b[0J` : '';
     process.stderr.write(`${up}${lines.join('\n')}\n`);
