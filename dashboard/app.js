@@ -1,5 +1,5 @@
-// The dashboard: a hash router over six pages (#/jobs, #/jobs/:id, #/new, #/models?filters,
-// #/models/:ref, #/models/:name/versions) and the API key. The page holds no data of its own;
+// The dashboard: a hash router over eight pages (#/jobs, #/jobs/:id, #/new, #/models?filters,
+// #/models/:ref, #/models/:name/versions, #/sweeps, #/sweeps/:id) and the API key. The page holds no data of its own;
 // everything comes from the API with the user's key, asked for when the service answers 401 and
 // kept in localStorage until "Sign out".
 import { api, apiKey, Unauthorized, whenUnauthorized } from './api.js';
@@ -9,6 +9,8 @@ import { modelPage } from './model-page.js';
 import { modelsPage } from './models-page.js';
 import { namePage } from './name-page.js';
 import { newJobPage } from './new-job-page.js';
+import { sweepPage } from './sweep-page.js';
+import { sweepsPage } from './sweeps-page.js';
 
 const main = document.getElementById('main');
 const keySection = document.querySelector('[data-testid=key-section]');
@@ -31,6 +33,8 @@ const routes = [
   [/^#\/models\/([^/?#]+)\/versions$/, (match) => [namePage, { name: segment(match[1]) }]],
   [/^#\/models\/([^/?#]+)$/, (match) => [modelPage, { id: segment(match[1]) }]],
   [/^#\/models(?:\?(.*))?$/, (match) => [modelsPage, { query: match[1] ?? '' }]],
+  [/^#\/sweeps\/([\w-]+)$/, (match) => [sweepPage, { id: match[1] }]],
+  [/^#\/sweeps$/, () => [sweepsPage, {}]],
   [/^#\/new$/, () => [newJobPage, {}]],
   [/^#\/jobs$/, () => [jobsPage, {}]],
 ];

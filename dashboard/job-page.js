@@ -1,6 +1,7 @@
 // One job: its error curves drawn live from the event stream, its status and progress, a Cancel
 // button while it may still run, its final metrics, a predict form and a link to its model's page
-// once it succeeded, and the spec with every default resolved.
+// once it succeeded, a link to its sweep when it is a sweep's trial, and the spec with every
+// default resolved.
 import { api, eventsUrl, issuesOf, Unauthorized } from './api.js';
 import { errorChart } from './chart.js';
 import {
@@ -16,7 +17,7 @@ import {
 import { metricsCard } from './metrics-card.js';
 import { predictFormOf } from './predict-form.js';
 
-const finalEvents = ['done', 'failed', 'cancelled'];
+const finalEvents = ['done', 'failed', 'cancelled', 'pruned'];
 
 export function jobPage(main, { id }) {
   let source;
@@ -35,6 +36,7 @@ export function jobPage(main, { id }) {
     'aria-live': 'polite',
   });
   const notice = h('div');
+  const sweepLink = h('p', { hidden: true });
   const plot = h('div', { className: 'chart', dataset: { testid: 'error-chart', points: '0' } });
   const outcome = h('div');
   const spec = h('pre', { className: 'spec', dataset: { testid: 'job-spec' } });
@@ -53,6 +55,7 @@ export function jobPage(main, { id }) {
       cancel,
     ),
     progress,
+    sweepLink,
     notice,
     chartCard,
     outcome,
@@ -71,6 +74,21 @@ export function jobPage(main, { id }) {
     job = next;
     status.replaceChildren(statusBadge(job.status, 'job-status'));
     cancel.hidden = !activeStatuses.has(job.status);
+    // a sweep's trial (issue 17) links back to its sweep
+    sweepLink.hidden = !job.sweepId;
+    if (job.sweepId)
+      sweepLink.replaceChildren(
+        'A trial of ',
+        h(
+          'a',
+          {
+            href: `#/sweeps/${encodeURIComponent(job.sweepId)}`,
+            dataset: { testid: 'sweep-link' },
+          },
+          `sweep ${job.sweepId}`,
+        ),
+        '.',
+      );
     showProgress();
   }
 
@@ -136,6 +154,14 @@ export function jobPage(main, { id }) {
           job.kind === 'batch-predictions'
             ? `Cancelled after ${job.progress.rows} rows.`
             : `Cancelled after epoch ${job.progress.epoch}.`,
+        ),
+      );
+    if (job.status === 'pruned')
+      sections.push(
+        h(
+          'p',
+          { className: 'muted', role: 'status', dataset: { testid: 'job-pruned' } },
+          `Pruned by its sweep's early stopping after epoch ${job.progress.epoch}.`,
         ),
       );
     if (job.metrics) sections.push(metricsCard(job.metrics));

@@ -111,6 +111,14 @@ export interface ServerClient {
   /** A batch-predictions job's CSV (GET /v1/jobs/:id/output), streamed as it arrives. */
   output(jobId: string): Promise<ReadableStream<Uint8Array>>;
   follow(jobId: string, onEvent: (event: JobEvent) => void): EventFollow;
+  /** JSON to or from any route (a file of its own builds on it: sweep-client.ts). */
+  request<T>(method: 'GET' | 'POST', path: string, json?: unknown): Promise<T>;
+  /** The Server-Sent Events of `path` by type; `onEvent` answers true for the final one. */
+  stream(
+    path: string,
+    types: readonly string[],
+    onEvent: (type: string, data: unknown) => boolean,
+  ): EventFollow;
 }
 
 export interface EventFollow {
@@ -291,7 +299,20 @@ export function connect(server: string | undefined, apiKey: string | undefined):
       }
     },
     follow: (jobId, onEvent) =>
-      followEvents(at(idPath('/v1/jobs', jobId, '/events')), url, auth, onEvent),
+      followEvents(
+        at(idPath('/v1/jobs', jobId, '/events')),
+        url,
+        auth,
+        jobEventTypes,
+        (_, data) => {
+          const event = data as JobEvent;
+          onEvent(event);
+          return finalTypes.has(event.type);
+        },
+      ),
+    request: async (method, path, json) =>
+      (await call<never>(method, path, json === undefined ? undefined : { json })).body,
+    stream: (path, types, onEvent) => followEvents(at(path), url, auth, types, onEvent),
   };
 }
 
@@ -299,7 +320,8 @@ function followEvents(
   eventsUrl: string,
   url: string,
   auth: Record<string, string>,
-  onEvent: (event: JobEvent) => void,
+  types: readonly string[],
+  onEvent: (type: string, data: unknown) => boolean,
 ): EventFollow {
   let refused: ServerError | undefined;
   let lastFailure: unknown;
@@ -339,11 +361,9 @@ function followEvents(
       finish(unreachable(url, lastFailure ?? e));
     }
   };
-  for (const type of jobEventTypes) {
+  for (const type of types) {
     source.addEventListener(type, (message) => {
-      const event = JSON.parse(message.data) as JobEvent;
-      onEvent(event);
-      if (finalTypes.has(event.type)) finish();
+      if (onEvent(type, JSON.parse(message.data))) finish();
     });
   }
   return { ended, close: () => finish() };

@@ -171,7 +171,7 @@ async function askToCancel(server: ServerClient, id: string): Promise<number> {
 }
 
 // One line from stdin, or null at the end of input or on another Ctrl-C (both mean "no").
-function ask(question: string): Promise<string | null> {
+export function ask(question: string): Promise<string | null> {
   return new Promise((done) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     let answered = false;

@@ -1,6 +1,7 @@
 // The `backprop` commands that talk to a server, registered together: submit (and follow),
 // jobs, status, cancel, datasets upload, models (list, show, alias, unalias, delete, download),
-// batch-predict; predict --model is called from main.ts's predict.
+// batch-predict, sweep --server and sweeps (list, show, cancel); predict --model is called from
+// main.ts's predict.
 // Each lives in a file of its own; the HTTP part is client.ts.
 import type { Command } from 'commander';
 import { registerBatchCommand } from './batch-command.js';
@@ -9,6 +10,7 @@ import { registerJobCommands } from './job-commands.js';
 import { registerModelCommands } from './model-commands.js';
 import { type ServerOptions, withServer } from './server-options.js';
 import { submitCommand } from './submit-command.js';
+import { registerSweepCommands } from './sweep-commands.js';
 
 export { remotePredictCommand } from './remote-predict.js';
 export { type ServerOptions, withServer } from './server-options.js';
@@ -28,4 +30,5 @@ export function registerServerCommands(cli: Command): void {
   registerDatasetCommands(cli);
   registerModelCommands(cli);
   registerBatchCommand(cli);
+  registerSweepCommands(cli);
 }
