@@ -48,7 +48,7 @@ const requestTimeoutMs = 120_000;
 const datasetPollMs = 1000;
 // reconnections of an event stream (a second apart: the server's `retry`) before giving up
 const maxReconnects = 30;
-const finalTypes = new Set(['done', 'failed', 'cancelled']);
+const finalTypes = new Set(['done', 'failed', 'cancelled', 'pruned']);
 
 function unreachable(url: string, error: unknown): ServerError {
   const cause = (error as { cause?: { message?: string; code?: string } }).cause;

@@ -1,7 +1,10 @@
 // File input and output for the CLI: JSON reading with errors a person can act on, and atomic
 // writes (temp file, then rename) so that a model file is never left half-written.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { maxThreads } from '../engine/index.js';
 import { describeIssues, ValidationError } from '../errors.js';
 
 /** Bad input to the CLI: printed as one line, exit code 2. */
@@ -52,4 +55,13 @@ export function describeBadInput(error: unknown, source?: string): string | unde
   }
   if (error instanceof UsageError) return error.message;
   return undefined;
+}
+
+/** A --threads value: a whole number from 1 to the engine's most, or "auto" (every core here). */
+export function parseThreads(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > maxThreads)
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${maxThreads}, or "auto"`);
+  return n;
 }

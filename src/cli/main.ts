@@ -7,12 +7,11 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { relaxedSimdWanted, tenantPattern } from '../config.js';
-import { maxThreads } from '../engine/index.js';
 import { packageRoot } from '../paths.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { ServerError } from './client.js';
 import { gradCommand } from './grad-command.js';
-import { describeBadInput, UsageError } from './io.js';
+import { describeBadInput, parseThreads, UsageError } from './io.js';
 import { predictCommand } from './predict-command.js';
 import { type ReproduceCommandOptions, reproduceCommand } from './reproduce-command.js';
 import {
@@ -21,20 +20,11 @@ import {
   type ServerOptions,
   withServer,
 } from './server-commands.js';
-import { type SweepCommandOptions, sweepCommand } from './sweep-command.js';
 import { TrainingFailed, trainCommand } from './train-command.js';
 
 const version = (
   JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
 ).version;
-
-function parseThreads(value: string): number {
-  if (value === 'auto') return availableParallelism();
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > maxThreads)
-    throw new InvalidArgumentError(`must be a whole number from 1 to ${maxThreads}, or "auto"`);
-  return n;
-}
 
 function parseTenant(value: string): string {
   if (!tenantPattern.test(value))
@@ -66,27 +56,6 @@ function program(): Command {
     )
     .action((job: string, options: { out?: string; quiet?: boolean; threads?: number }) => {
       process.exitCode = trainCommand(job, options);
-    });
-  // run here; a sweep on a server (--server URL [--follow]) joins this command later (issue 17)
-  cli
-    .command('sweep')
-    .description(
-      'run a hyperparameter sweep (a POST /v1/sweeps body) on this machine: its trials on worker threads, ASHA as the server prunes, the best model written as JSON',
-    )
-    .argument('<sweep.json>', 'sweep: {spec, parameters, method, trials, objective, earlyStopping}')
-    .option(
-      '-o, --out <model.json>',
-      "where to write the best trial's model (default: <sweep>.best.model.json beside the sweep)",
-    )
-    .option(
-      '-t, --threads <n>',
-      `trials training at once, one per thread (default: the sweep's parallel, at most ${availableParallelism()} here)`,
-      parseThreads,
-    )
-    .option('--json', "print the result as JSON, in the shape of the server's GET /v1/sweeps/:id")
-    .option('-q, --quiet', 'print nothing but errors')
-    .action(async (sweep: string, options: SweepCommandOptions) => {
-      process.exitCode = await sweepCommand(sweep, options);
     });
   withServer(cli.command('predict'))
     .description(

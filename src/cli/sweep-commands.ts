@@ -1,14 +1,15 @@
 // `backprop sweep sweep.json --server URL [--follow] [--json]` and `backprop sweeps list|show|
-// cancel` (issue 17): a sweep sent to the server, followed, listed, shown, cancelled. The `sweep`
-// command is also where a LOCAL sweep (no server) goes: the server's form is chosen by --server on
-// the command line (as `predict` chooses by --model or --server), so BACKPROP_SERVER alone never
-// sends a sweep away. The leaderboard is follow-sweep.ts's; the HTTP part sweep-client.ts's.
+// cancel` (issue 17): a sweep sent to the server, followed, listed, shown, cancelled. Without
+// --server on the command line, `sweep` runs here (sweep-command.ts; as `predict` chooses by
+// --model or --server), so BACKPROP_SERVER alone never sends a sweep away. The leaderboard is follow-sweep.ts's; the HTTP part sweep-client.ts's.
+import { availableParallelism } from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { connect } from './client.js';
 import { followSweep, leaderboardLines } from './follow-sweep.js';
-import { readJson, UsageError } from './io.js';
+import { parseThreads, readJson, UsageError } from './io.js';
 import { fixed, print, printTable, type ServerOptions, say, withServer } from './server-options.js';
 import { type Sweep, sweepClient } from './sweep-client.js';
+import { sweepCommand as localSweep, type SweepCommandOptions } from './sweep-command.js';
 
 type SweepOptions = ServerOptions & { follow?: boolean; json?: boolean };
 
@@ -22,16 +23,35 @@ function parseLimit(value: string): number {
 export function registerSweepCommands(cli: Command): void {
   withServer(cli.command('sweep'))
     .description(
-      'run a hyperparameter sweep (spec, parameters, method, objective): on a server with --server, printing its id',
+      'run a hyperparameter sweep (a POST /v1/sweeps body): on this machine, its trials on worker threads, the best model written as JSON; or on a server with --server (its id printed)',
     )
-    .argument('<sweep.json>', 'a sweep as POST /v1/sweeps takes it')
-    .option('-f, --follow', 'show a live leaderboard until it ends; print the best model')
-    .option('--json', 'print the sweep as JSON (with --follow: as it ended)')
-    .action(async (file: string, o: SweepOptions, command: Command) => {
-      if (command.getOptionValueSource('server') !== 'cli')
-        throw new UsageError(
-          'local sweeps: not in this build; run it on a server with --server URL',
-        );
+    .argument('<sweep.json>', 'sweep: {spec, parameters, method, trials, objective, earlyStopping}')
+    .option(
+      '-f, --follow',
+      'on a server: show a live leaderboard until it ends; print the best model',
+    )
+    .option(
+      '--json',
+      "print the result as JSON, as the server's GET /v1/sweeps/:id shows a sweep (on a server with --follow: as it ended)",
+    )
+    .option(
+      '-o, --out <model.json>',
+      "here: where to write the best trial's model (default: <sweep>.best.model.json beside the sweep)",
+    )
+    .option(
+      '-t, --threads <n>',
+      `here: trials training at once, one per thread (default: the sweep's parallel, at most ${availableParallelism()} here)`,
+      parseThreads,
+    )
+    .option('-q, --quiet', 'here: print nothing but errors')
+    .action(async (file: string, o: SweepOptions & SweepCommandOptions, command: Command) => {
+      // on a server only when --server is on the command line (BACKPROP_SERVER alone runs here)
+      if (command.getOptionValueSource('server') !== 'cli') {
+        if (o.follow)
+          throw new UsageError('--follow follows a sweep on a server: give --server URL');
+        process.exitCode = await localSweep(file, o);
+        return;
+      }
       process.exitCode = await sweepCommand(file, o);
     });
 

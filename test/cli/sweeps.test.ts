@@ -242,10 +242,15 @@ describe('backprop sweep --server', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^backprop: parameters\.training\.learningRat: .*names no field/);
-    const local = await run(['sweep', write('iris-sweep.json', irisSweep)]);
-    expect(local.status).toBe(2);
-    expect(local.stderr.trim()).toBe(
-      'backprop: local sweeps: not in this build; run it on a server with --server URL',
+    // without --server on the command line it runs here, never on the server
+    const file = write('iris-sweep.json', irisSweep);
+    const local = await run(['sweep', file, '--json', '--quiet', '--out', `${file}.best.json`]);
+    expect(local.status, local.stderr).toBe(0);
+    expect(JSON.parse(local.stdout)).toMatchObject({ status: 'succeeded', trialCount: 6 });
+    const follow = await run(['sweep', file, '--follow']);
+    expect(follow.status).toBe(2);
+    expect(follow.stderr.trim()).toBe(
+      'backprop: --follow follows a sweep on a server: give --server URL',
     );
     const { body } = await http(service, 'GET', '/v1/sweeps?status=running', undefined, as);
     expect(body.sweeps).toEqual([]);
