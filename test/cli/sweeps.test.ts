@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../src/api/auth.js';
 import { scratchFolder } from '../helpers/cli.js';
 import { http, secondsLongJob, startService, type TestService } from '../helpers/service.js';
+import { irisSweep as irisSweepOf } from '../helpers/sweeps.js';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const scratch = scratchFolder('backprop-cli-sweeps');
@@ -70,29 +71,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   }
 }
 
-const irisSweep = {
-  spec: {
-    network: {
-      inputSize: 4,
-      layers: [
-        { units: 8, activation: 'relu' },
-        { units: 3, activation: 'softmax' },
-      ],
-      divergence: 'cross_entropy',
-    },
-    dataset: { builtin: 'iris' },
-    training: { epochs: 18, batchSize: 4, optimizer: 'adam', validationSplit: 0.3, seed: 7 },
-  },
-  parameters: {
-    'training.learningRate': { logUniform: [0.0003, 0.3] },
-    'network.layers.0.units': { intUniform: [2, 16] },
-  },
-  method: 'random',
-  trials: 6,
-  parallel: 2,
-  earlyStopping: { method: 'asha', minEpochs: 2, reductionFactor: 3 },
-  model: { name: 'iris-sweep-cli', alias: 'best' },
-};
+const irisSweep = irisSweepOf({ model: { name: 'iris-sweep-cli', alias: 'best' } });
 
 // a trial's parameters as the command prints them: in the sweep's order, numbers to 4 digits
 const paramsText = (params: Record<string, number | string>) =>

@@ -6,6 +6,7 @@
 // scatter with a point per trial (the learning rate on a log axis); the best links to the model
 // registered from it; a trial's job page links back; the list shows the sweep. A second sweep is
 // cancelled from its page. Real API, worker process and Redis; no CSP violation allowed.
+
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +15,7 @@ import { newApiKey } from '../../src/api/auth.js';
 import { packageRoot } from '../../src/paths.js';
 import { launchChromium, openProbedPage } from '../helpers/browser.js';
 import { http, secondsLongJob, startService, type TestService } from '../helpers/service.js';
+import { irisSweep as irisSweepOf } from '../helpers/sweeps.js';
 
 const alice = newApiKey('alice');
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -35,29 +37,7 @@ afterAll(async () => {
   await service?.stop();
 });
 
-const irisSweep = {
-  spec: {
-    network: {
-      inputSize: 4,
-      layers: [
-        { units: 8, activation: 'relu' },
-        { units: 3, activation: 'softmax' },
-      ],
-      divergence: 'cross_entropy',
-    },
-    dataset: { builtin: 'iris' },
-    training: { epochs: 18, batchSize: 4, optimizer: 'adam', validationSplit: 0.3, seed: 7 },
-  },
-  parameters: {
-    'training.learningRate': { logUniform: [0.0003, 0.3] },
-    'network.layers.0.units': { intUniform: [2, 16] },
-  },
-  method: 'random',
-  trials: 6,
-  parallel: 2,
-  earlyStopping: { method: 'asha', minEpochs: 2, reductionFactor: 3 },
-  model: { name: 'iris-sweep-ui', alias: 'best' },
-};
+const irisSweep = irisSweepOf({ model: { name: 'iris-sweep-ui', alias: 'best' } });
 
 async function signIn(page: Page, hash: string) {
   await page.goto(`${service.url}/${hash}`);

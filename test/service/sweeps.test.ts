@@ -15,6 +15,7 @@ import { queueName, sweepQueueName } from '../../src/queue.js';
 import { connectRedis } from '../../src/store/index.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { http, secondsLongJob, startService, type TestService } from '../helpers/service.js';
+import { irisSweep } from '../helpers/sweeps.js';
 
 let service: TestService;
 beforeAll(async () => {
@@ -25,30 +26,18 @@ beforeAll(async () => {
 });
 afterAll(() => service?.stop());
 
-const sweep = (extra: Record<string, unknown> = {}) => ({
-  spec: {
-    network: {
-      inputSize: 4,
-      layers: [
-        { units: 8, activation: 'relu' },
-        { units: 3, activation: 'softmax' },
-      ],
-      divergence: 'cross_entropy',
+// 9 trials of 45 epochs, rungs at 5 and 15
+const sweep = (extra: Record<string, unknown> = {}) =>
+  irisSweep(
+    {
+      trials: 9,
+      parallel: 3,
+      earlyStopping: { method: 'asha', minEpochs: 5, reductionFactor: 3 },
+      model: { name: 'iris-sweep', alias: 'best' },
+      ...extra,
     },
-    dataset: { builtin: 'iris' },
-    training: { epochs: 45, batchSize: 4, optimizer: 'adam', validationSplit: 0.3, seed: 7 },
-  },
-  parameters: {
-    'training.learningRate': { logUniform: [0.0005, 0.2] },
-    'network.layers.0.units': { intUniform: [2, 16] },
-  },
-  method: 'random',
-  trials: 9,
-  parallel: 3,
-  earlyStopping: { method: 'asha', minEpochs: 5, reductionFactor: 3 },
-  model: { name: 'iris-sweep', alias: 'best' },
-  ...extra,
-});
+    { epochs: 45 },
+  );
 
 async function waitForSweep(id: string, until: (s: any) => boolean, ms = 180_000) {
   const deadline = Date.now() + ms;
