@@ -40,6 +40,44 @@ export async function api(path, { method = 'GET', json, text, contentType } = {}
 }
 
 /**
+ * A list route's items from the newest, page after page (`limit` each, on the cursor), until
+ * `count` items (or the last page) are in hand: {items, nextCursor}. `field` names the list in
+ * each page (jobs, sweeps); a page that fails throws its problem's detail.
+ */
+export async function newestItems(path, field, count, limit) {
+  const items = [];
+  let cursor = null;
+  do {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set('cursor', cursor);
+    const { ok, body: page } = await api(`${path}?${query}`);
+    if (!ok) throw new Error(page?.detail ?? `could not list ${field}`);
+    items.push(...page[field]);
+    cursor = page.nextCursor;
+  } while (cursor && items.length < count);
+  return { items, nextCursor: cursor };
+}
+
+/**
+ * Wires a Cancel button: a click POSTs `path` (the button disabled meanwhile), then `done` with
+ * the answer, `refused` with the problem, or `failed` with the error.
+ */
+export function cancelOnClick(button, path, { done, refused, failed }) {
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const { ok, body } = await api(path, { method: 'POST' });
+      if (ok) done(body);
+      else refused(body);
+    } catch (error) {
+      failed(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/**
  * Downloads a file the API answers (GET `path`) under the name its Content-Disposition gives.
  * Resolves to {ok: true, status, filename, bytes}, or {ok: false, status, body} with the problem.
  */
@@ -78,11 +116,11 @@ async function bodyOf(response) {
   return data;
 }
 
-/** The job's Server-Sent Events, with the key in the query. */
-export function eventsUrl(jobId) {
+/** A job's Server-Sent Events (or, `of` sweeps, a sweep's), with the key in the query. */
+export function eventsUrl(id, of = 'jobs') {
   const key = apiKey.get();
   const query = key ? `?access_token=${encodeURIComponent(key)}` : '';
-  return `/v1/jobs/${encodeURIComponent(jobId)}/events${query}`;
+  return `/v1/${of}/${encodeURIComponent(id)}/events${query}`;
 }
 
 /** A problem+json body as [{path, message}]: its `errors`, or its detail alone. */

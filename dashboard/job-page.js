@@ -2,7 +2,7 @@
 // button while it may still run, its final metrics, a predict form and a link to its model's page
 // once it succeeded, a link to its sweep when it is a sweep's trial, and the spec with every
 // default resolved.
-import { api, eventsUrl, issuesOf, Unauthorized } from './api.js';
+import { api, cancelOnClick, eventsUrl, issuesOf, Unauthorized } from './api.js';
 import { errorChart } from './chart.js';
 import {
   activeStatuses,
@@ -238,19 +238,10 @@ export function jobPage(main, { id }) {
       }, 5000);
   }
 
-  cancel.addEventListener('click', async () => {
-    cancel.disabled = true;
-    try {
-      const { ok, body } = await api(`/v1/jobs/${encodeURIComponent(id)}/cancel`, {
-        method: 'POST',
-      });
-      if (ok) showJob(body);
-      else notice.replaceChildren(issueList('job-errors', issuesOf(body)));
-    } catch (error) {
-      failed(error);
-    } finally {
-      cancel.disabled = false;
-    }
+  cancelOnClick(cancel, `/v1/jobs/${encodeURIComponent(id)}/cancel`, {
+    done: showJob,
+    refused: (problem) => notice.replaceChildren(issueList('job-errors', issuesOf(problem))),
+    failed,
   });
 
   function failed(error) {

@@ -1,6 +1,6 @@
 // The job list: newest first, a page at a time ("Load more" follows the cursor), refreshed every
 // two seconds while any job shown is queued or running.
-import { api, Unauthorized } from './api.js';
+import { newestItems, Unauthorized } from './api.js';
 import {
   activeStatuses,
   datasetName,
@@ -79,19 +79,10 @@ export function jobsPage(main) {
   // Fetches pages from the newest until `count` jobs (or the last page) are in hand.
   async function load(count) {
     clearTimeout(timer);
-    const fresh = [];
-    let cursor = null;
-    do {
-      const query = new URLSearchParams({ limit: String(pageSize) });
-      if (cursor) query.set('cursor', cursor);
-      const { ok, body: page } = await api(`/v1/jobs?${query}`);
-      if (!ok) throw new Error(page?.detail ?? 'could not list jobs');
-      fresh.push(...page.jobs);
-      cursor = page.nextCursor;
-    } while (cursor && fresh.length < count);
+    const page = await newestItems('/v1/jobs', 'jobs', count, pageSize);
     if (gone) return;
-    jobs = fresh;
-    nextCursor = cursor;
+    jobs = page.items;
+    nextCursor = page.nextCursor;
     render();
     if (jobs.some((job) => activeStatuses.has(job.status)))
       timer = setTimeout(() => load(jobs.length).catch(failed), refreshMs);

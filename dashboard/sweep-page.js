@@ -2,7 +2,7 @@
 // Cancel button, the best trial (and the model registered from it), the trials' curves overlaid,
 // one scatter per parameter against the objective, the leaderboard, and the sweep as submitted.
 // The curves are trial-curves.js's (each trial's job stream); the drawings sweep-charts.js's.
-import { api, apiKey, issuesOf, Unauthorized } from './api.js';
+import { api, cancelOnClick, eventsUrl, issuesOf, Unauthorized } from './api.js';
 import { h, issueList, num, statusBadge, when } from './dom.js';
 import { refPath } from './registry.js';
 import { curvesChart, parameterChart } from './sweep-charts.js';
@@ -10,13 +10,6 @@ import { leaderboard, paramText } from './sweep-leaderboard.js';
 import { trialCurves } from './trial-curves.js';
 
 const countOrder = ['pending', 'queued', 'running', 'succeeded', 'pruned', 'failed', 'cancelled'];
-
-/** The sweep's Server-Sent Events, with the key in the query (EventSource sends no headers). */
-function sweepEventsUrl(id) {
-  const key = apiKey.get();
-  const query = key ? `?access_token=${encodeURIComponent(key)}` : '';
-  return `/v1/sweeps/${encodeURIComponent(id)}/events${query}`;
-}
 
 export function sweepPage(main, { id }) {
   let sweep;
@@ -171,7 +164,7 @@ export function sweepPage(main, { id }) {
   }
 
   function listen() {
-    source = new EventSource(sweepEventsUrl(id));
+    source = new EventSource(eventsUrl(id, 'sweeps'));
     const on = (type, handle) =>
       source.addEventListener(type, (event) => {
         if (gone) return;
@@ -196,22 +189,13 @@ export function sweepPage(main, { id }) {
     });
   }
 
-  cancel.addEventListener('click', async () => {
-    cancel.disabled = true;
-    try {
-      const { ok, body } = await api(`/v1/sweeps/${encodeURIComponent(id)}/cancel`, {
-        method: 'POST',
-      });
-      if (!ok) notice.replaceChildren(issueList('sweep-errors', issuesOf(body)));
-      else {
-        sweep = body;
-        render();
-      }
-    } catch (error) {
-      failed(error);
-    } finally {
-      cancel.disabled = false;
-    }
+  cancelOnClick(cancel, `/v1/sweeps/${encodeURIComponent(id)}/cancel`, {
+    done: (body) => {
+      sweep = body;
+      render();
+    },
+    refused: (problem) => notice.replaceChildren(issueList('sweep-errors', issuesOf(problem))),
+    failed,
   });
 
   function failed(error) {

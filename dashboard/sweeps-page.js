@@ -1,7 +1,7 @@
 // The sweep list (#/sweeps): newest first, a page at a time ("Load more" follows the cursor),
 // each with its status, objective, best metric, its trials' counts and the model registered from
 // it; refreshed every two seconds while any sweep shown is running.
-import { api, Unauthorized } from './api.js';
+import { newestItems, Unauthorized } from './api.js';
 import { h, num, statusBadge, when } from './dom.js';
 import { refPath } from './registry.js';
 
@@ -60,19 +60,10 @@ export function sweepsPage(main) {
   // Fetches pages from the newest until `count` sweeps (or the last page) are in hand.
   async function load(count) {
     clearTimeout(timer);
-    const fresh = [];
-    let cursor = null;
-    do {
-      const query = new URLSearchParams({ limit: String(pageSize) });
-      if (cursor) query.set('cursor', cursor);
-      const { ok, body: page } = await api(`/v1/sweeps?${query}`);
-      if (!ok) throw new Error(page?.detail ?? 'could not list sweeps');
-      fresh.push(...page.sweeps);
-      cursor = page.nextCursor;
-    } while (cursor && fresh.length < count);
+    const page = await newestItems('/v1/sweeps', 'sweeps', count, pageSize);
     if (gone) return;
-    sweeps = fresh;
-    nextCursor = cursor;
+    sweeps = page.items;
+    nextCursor = page.nextCursor;
     body.replaceChildren(...sweeps.map(row));
     empty.hidden = sweeps.length > 0;
     more.hidden = !nextCursor;

@@ -82,6 +82,30 @@ function rowsView(job: Job): FollowView {
   };
 }
 
+/**
+ * Waits for a followed stream to end, or for Ctrl-C ('interrupted'); either way the stream is
+ * closed and its view stopped. Shared by a job's follow and a sweep's (follow-sweep.ts).
+ */
+export async function untilEndedOrInterrupted(
+  stream: { ended: Promise<unknown>; close(): void },
+  view: { stop(): void },
+): Promise<'interrupted' | undefined> {
+  let interrupt = () => {};
+  const interrupted = new Promise<'interrupted'>((r) => {
+    interrupt = () => r('interrupted');
+  });
+  process.once('SIGINT', interrupt);
+  try {
+    return (await Promise.race([stream.ended, interrupted])) === 'interrupted'
+      ? 'interrupted'
+      : undefined;
+  } finally {
+    process.off('SIGINT', interrupt);
+    stream.close();
+    view.stop();
+  }
+}
+
 /** Follows a job to its end: 0 if it succeeded, 1 if not, 130 after Ctrl-C. */
 export async function followJob(server: ServerClient, job: Job): Promise<number> {
   const view = followView(job, Boolean(process.stderr.isTTY));
@@ -91,19 +115,7 @@ export async function followJob(server: ServerClient, job: Job): Promise<number>
     if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled' || e.type === 'pruned')
       final = e;
   });
-  let interrupt = () => {};
-  const interrupted = new Promise<'interrupted'>((r) => {
-    interrupt = () => r('interrupted');
-  });
-  process.once('SIGINT', interrupt);
-  let outcome: 'interrupted' | undefined;
-  try {
-    outcome = (await Promise.race([stream.ended, interrupted])) || undefined;
-  } finally {
-    process.off('SIGINT', interrupt);
-    stream.close();
-    view.stop();
-  }
+  const outcome = await untilEndedOrInterrupted(stream, view);
   if (outcome === 'interrupted') return askToCancel(server, job.id);
   return report(job.id, final ?? finalOf(await server.job(job.id)));
 }

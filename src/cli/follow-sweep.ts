@@ -4,7 +4,7 @@
 // `submit --follow` has them: 0 succeeded, 1 failed or cancelled, 130 after Ctrl-C (asking
 // whether to cancel the sweep there). It submits nothing: sweep-commands.ts does.
 import { ServerError } from './client.js';
-import { ask } from './follow-job.js';
+import { ask, untilEndedOrInterrupted } from './follow-job.js';
 import { fixed, print, say } from './server-options.js';
 import type { Best, Sweep, SweepClient, SweepEvent, Trial } from './sweep-client.js';
 
@@ -180,19 +180,7 @@ export async function followSweep(
     sweep = apply(sweep, e);
     view.event(e, sweep);
   });
-  let interrupt = () => {};
-  const interrupted = new Promise<'interrupted'>((r) => {
-    interrupt = () => r('interrupted');
-  });
-  process.once('SIGINT', interrupt);
-  let outcome: 'interrupted' | undefined;
-  try {
-    outcome = (await Promise.race([stream.ended, interrupted])) || undefined;
-  } finally {
-    process.off('SIGINT', interrupt);
-    stream.close();
-    view.stop();
-  }
+  const outcome = await untilEndedOrInterrupted(stream, view);
   if (outcome === 'interrupted') return askToCancel(sweeps, submitted.id);
   // the stored sweep, as GET answers it, is what the final lines show
   const final = await sweeps.get(submitted.id);

@@ -10,6 +10,7 @@ import { finalEventTypes, finalStatuses } from '../../spec/index.js';
 import { compareEventIds, duplicateRedis, type StoredEvent } from '../../store/index.js';
 import { createEventHub, type Subscription } from '../event-hub.js';
 import { authProblems, idParams, problems } from '../schemas.js';
+import { openSse } from '../sse.js';
 
 const streamIdPattern = /^\d{1,20}-\d{1,20}$/;
 const maxU64 = 2n ** 64n - 1n;
@@ -40,17 +41,7 @@ function frame({ id, event }: StoredEvent): string {
 
 /** Answers 200 text/event-stream; what it returns writes each event once, in order. */
 function openStream(reply: FastifyReply, from: string) {
-  reply.hijack();
-  const out = reply.raw;
-  // its socket lives past CONNECTION_TIMEOUT_MS while it waits (inject's socket has no timeout)
-  out.socket?.setTimeout?.(0);
-  out.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  out.write('retry: 1000\n\n');
+  const { out, end } = openSse(reply);
   const state = { last: from, finished: false };
   return {
     state,
@@ -64,13 +55,7 @@ function openStream(reply: FastifyReply, from: string) {
     },
     heartbeat: () => out.write(': heartbeat\n\n'),
     /** Ends the response; resolves once it is flushed (or the client is gone). */
-    end: () =>
-      new Promise<void>((resolve) => {
-        if (out.destroyed) return resolve(); // the client left: its 'close' has been
-        out.once('finish', resolve);
-        out.once('close', resolve);
-        out.end();
-      }),
+    end,
   };
 }
 

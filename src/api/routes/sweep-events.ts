@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { getSweep } from '../../jobs/sweeps.js';
 import type { SweepView } from '../../store/index.js';
 import { authProblems, idParams, problems } from '../schemas.js';
+import { openSse } from '../sse.js';
 import { sweepView } from './sweeps.js';
 
 /** How often the sweep is read; a running trial's epochs are sent at most every epochEveryMs. */
@@ -54,15 +55,7 @@ export async function sweepEventRoutes(app: FastifyInstance): Promise<void> {
       const { sseHeartbeatMs: heartbeatMs } = app.services.config;
       const id = request.params.id;
       let view = await getSweep(stores, id);
-      reply.hijack();
-      const out = reply.raw;
-      out.socket?.setTimeout?.(0);
-      out.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      const { out, end } = openSse(reply);
       let n = 0;
       let wrote = Date.now();
       const send = (type: string, data: unknown) => {
@@ -75,7 +68,6 @@ export async function sweepEventRoutes(app: FastifyInstance): Promise<void> {
       };
       open.add(stop);
       request.raw.on('close', stop);
-      out.write('retry: 1000\n\n');
       send('sweep', sweepView(view));
       const seen = new Map(view.trials.map((t) => [t.index, trialKey(t)]));
       const epochSent = new Map<number, { epoch: number; at: number }>();
@@ -128,12 +120,7 @@ export async function sweepEventRoutes(app: FastifyInstance): Promise<void> {
         request.log.warn({ err, sweepId: id }, 'sweep event stream ended early');
       } finally {
         open.delete(stop);
-        await new Promise<void>((resolve) => {
-          if (out.destroyed) return resolve();
-          out.once('finish', resolve);
-          out.once('close', resolve);
-          out.end();
-        });
+        await end();
       }
     },
   });
