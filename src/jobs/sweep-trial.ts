@@ -6,7 +6,9 @@
 import type { EpochReport } from '../engine/index.js';
 import { ashaDecision, rungsOf } from '../spec/asha.js';
 import type { JobSpecRecord, ModelMetrics, ObjectiveMetric } from '../spec/index.js';
+import { fencedOut } from '../store/fence.js';
 import type { Stores } from '../store/index.js';
+import type { JobOutcome, TrainingTry } from './kind.js';
 import type { RungJudge } from './train-streaming.js';
 
 type TrialOf = NonNullable<JobSpecRecord['sweep']>;
@@ -50,4 +52,13 @@ export function rungJudgeOf(
       return ashaDecision({ [epoch]: peers }, value, epoch, options);
     },
   };
+}
+
+/** A trial stopped at a rung: its job pruned (fenced), with no model. */
+export async function pruneTrial(
+  t: TrainingTry,
+  at: { epoch: number; metric: number },
+): Promise<JobOutcome> {
+  const outcome = await t.lifecycle.prune(t.job, t.fence, at.epoch, at.metric);
+  return { status: outcome === fencedOut ? 'fenced' : 'pruned' };
 }

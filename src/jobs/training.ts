@@ -39,7 +39,7 @@ import { fencedOut } from '../store/fence.js';
 import { namingOf, type StoredModel, type Stores } from '../store/index.js';
 import { crossValidate, isCrossValidated } from './cross-validation.js';
 import { failTry, type JobOutcome, type Kind, type TrainingTry, type Try } from './kind.js';
-import { rungJudgeOf } from './sweep-trial.js';
+import { pruneTrial, rungJudgeOf } from './sweep-trial.js';
 import { Handover, trainStreaming } from './train-streaming.js';
 import {
   checkCrossValidation,
@@ -118,7 +118,7 @@ async function trainJob(
   const rungs = judge ? { rungs: judge } : {};
   const result = await trainStreaming({ t, data, ...start, ...warm, ...fold, ...rungs });
   if (typeof result === 'string' && result !== 'time_limit') return { status: result };
-  if (typeof result === 'object' && 'pruned' in result) return pruned(t, result.pruned);
+  if (typeof result === 'object' && 'pruned' in result) return pruneTrial(t, result.pruned);
   if (result === 'time_limit') {
     const limit = `training ran longer than the ${t.options.maxJobSeconds} s a job may (MAX_JOB_SECONDS)`;
     return failTry(t, 'time_limit', limit);
@@ -253,12 +253,6 @@ async function resumeFrom(t: TrainingTry) {
     if (appended === fencedOut) return fencedOut;
   }
   return { checkpoint, history };
-}
-
-// A sweep's trial stopped at a rung: pruned, with no model (fenced).
-async function pruned(t: TrainingTry, at: { epoch: number; metric: number }): Promise<JobOutcome> {
-  const outcome = await t.lifecycle.prune(t.job, t.fence, at.epoch, at.metric);
-  return { status: outcome === fencedOut ? 'fenced' : 'pruned' };
 }
 
 // A fold job's end: its metrics on its record and `done` event; its model is not kept (the

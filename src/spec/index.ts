@@ -6,6 +6,7 @@ export * from './evaluation.js';
 export * from './issues.js';
 export * from './job.js';
 export * from './job-contract.js';
+export * from './job-view.js';
 export * from './model.js';
 export * from './model-file.js';
 export * from './model-ref.js';

@@ -154,3 +154,42 @@ export function trialsOf(hash: Record<string, string>): SweepTrial[] {
       metric: t.metric === undefined ? null : Number(t.metric),
     }));
 }
+
+const noTrials = Object.fromEntries(trialStatuses.map((s) => [s, 0])) as SweepView['counts'];
+
+/** A new running sweep, every trial pending, as create returns it. */
+export function newSweepView(id: string, request: Sweep, trials: readonly NewTrial[]): SweepView {
+  return {
+    id,
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    objective: request.objective,
+    trialCount: trials.length,
+    counts: { ...noTrials, pending: trials.length },
+    best: null,
+    request,
+    trials: trials.map(({ spec: _, ...t }, index) => ({
+      ...t,
+      index,
+      status: 'pending' as const,
+      epochs: 0,
+      metric: null,
+    })),
+  };
+}
+
+/** The sweep hash's fields for a new sweep (its trials go in their own hash). */
+export function sweepFields(view: SweepView, request: Sweep) {
+  return {
+    id: view.id,
+    status: view.status,
+    createdAt: view.createdAt,
+    request: JSON.stringify(request),
+    metric: request.objective.metric,
+    goal: request.objective.goal,
+    trialCount: view.trialCount,
+    parallel: request.parallel,
+    ended: 0,
+    ...Object.fromEntries(trialStatuses.map((s) => [`n:${s}`, 0])),
+  };
+}

@@ -11,6 +11,7 @@ import type { JobSpec, Sweep } from '../spec/index.js';
 import { type Keys, pageOfIds } from './redis.js';
 import {
   type NewTrial,
+  newSweepView,
   type SweepEnd,
   type SweepListOptions,
   type SweepModel,
@@ -18,9 +19,9 @@ import {
   type SweepView,
   summaryFields,
   summaryOf,
+  sweepFields,
   type TrialEnd,
   type TrialStatus,
-  trialStatuses,
   trialsOf,
 } from './sweep-record.js';
 import {
@@ -34,9 +35,6 @@ import {
   windowScript,
 } from './sweep-scripts.js';
 
-const noTrials = Object.fromEntries(trialStatuses.map((s) => [s, 0])) as SweepView['counts'];
-const withoutSpec = ({ spec: _, ...trial }: NewTrial) => trial;
-
 export function createSweepStore(redis: Redis, keys: Keys) {
   const trialKeys = (id: string) => [keys.sweep(id), keys.sweepJobs(id), keys.sweepTrials(id)];
   return {
@@ -45,35 +43,8 @@ export function createSweepStore(redis: Redis, keys: Keys) {
      * job is made when it may start: window).
      */
     async create(request: Sweep, trials: readonly NewTrial[], id = newId()): Promise<SweepView> {
-      const view: SweepView = {
-        id,
-        status: 'running',
-        createdAt: new Date().toISOString(),
-        objective: request.objective,
-        trialCount: trials.length,
-        counts: { ...noTrials, pending: trials.length },
-        best: null,
-        request,
-        trials: trials.map((t, index) => ({
-          ...withoutSpec(t),
-          index,
-          status: 'pending' as const,
-          epochs: 0,
-          metric: null,
-        })),
-      };
-      const fields = {
-        id: view.id,
-        status: view.status,
-        createdAt: view.createdAt,
-        request: JSON.stringify(request),
-        metric: request.objective.metric,
-        goal: request.objective.goal,
-        trialCount: view.trialCount,
-        parallel: request.parallel,
-        ended: 0,
-        ...Object.fromEntries(trialStatuses.map((s) => [`n:${s}`, 0])),
-      };
+      const view = newSweepView(id, request, trials);
+      const fields = sweepFields(view, request);
       const pairs = Object.entries(fields).flat();
       const result = await redis.eval(
         createScript,
