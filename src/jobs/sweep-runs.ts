@@ -30,7 +30,8 @@ export interface SweepRunDeps {
 
 /**
  * Starts the trials that may start now: records each one's job (queued) and adds it to the
- * training queue as a child of the sweep's parent job. The trials started.
+ * training queue as a child of the sweep's parent job. The trials this call started (one made
+ * at the same time may find them started already: each is recorded and queued once).
  */
 export async function launchWindow(
   deps: SweepRunDeps,
@@ -62,8 +63,8 @@ export async function launchWindow(
     // made before by a step that stopped halfway: make sure it is on the queue (BullMQ keeps
     // one job per id, and a job that has finished is skipped by its worker)
     if (created === 'exists') await enqueue();
-    await stores.sweeps.launched(sweepId, trial.index);
-    started.push(trial.index);
+    // the step that moved it from pending says so (another, made at once, finds it queued)
+    if ((await stores.sweeps.launched(sweepId, trial.index)) === 'ok') started.push(trial.index);
   }
   return started;
 }

@@ -18,6 +18,7 @@ import {
   type Sweep,
   sweepSeed,
   type TrialParams,
+  trialCount,
 } from '../spec/index.js';
 import type { Stores, SweepView } from '../store/index.js';
 import { awaitingSpecOf } from './awaiting.js';
@@ -158,6 +159,15 @@ export async function submitSweep(
   sweep: Sweep,
 ): Promise<SweepView> {
   checkSweepSpec(sweep);
+  // its trials queue at most `parallel` at once, past the tenant's cap on queued jobs: they count
+  const queued = await stores.jobs.count('queued');
+  const max = deps.config.maxTenantQueuedJobs;
+  if (queued + Math.min(sweep.parallel, trialCount(sweep)) > max)
+    throw new AppError(
+      'too_many_requests',
+      `you have ${queued} jobs queued, and this sweep would queue ${Math.min(sweep.parallel, trialCount(sweep))} more past the ${max} a tenant may (MAX_TENANT_QUEUED_JOBS): wait for some to start, lower parallel, or cancel some`,
+      30,
+    );
   if (await awaitingSpecOf(stores, sweep.spec, 'training'))
     throw new AppError(
       'conflict',
