@@ -4,6 +4,7 @@
 // an objective the trials can report. Each trial's seed is fixed here, the server's way. Not the
 // running (sweep-local.ts).
 
+import { withDefaultLayers } from '../data/network-defaults.js';
 import { prepareJob } from '../data/resolve.js';
 import { accuracyModeOf } from '../engine/index.js';
 import { prefixIssues, ValidationError } from '../errors.js';
@@ -29,7 +30,8 @@ export function checkSweepFile(
   value: unknown,
   baseDir: string,
 ): { sweep: Sweep; trials: SweepTrialSpec[] } {
-  const sweep = parseOrThrow(sweepSchema, value);
+  const parsed = parseOrThrow(sweepSchema, value);
+  const sweep = withDefaultLayers(parsed, Object.keys(parsed.parameters));
   refuseModel(sweep);
   const seed = sweepSeed(sweep);
   // every trial trains from the spec's seed, else the sweep's: differences come from parameters

@@ -40,3 +40,18 @@ export function completeNetwork(given: NetworkInput | undefined, shape: DataShap
     : [{ units, activation: 'identity' }, 'l2'];
   return { inputSize, layers: [...hidden, output], divergence };
 }
+
+/**
+ * A sweep's spec with the default hidden layers written in when it gives none and a parameter
+ * varies one of them (`network.layers.0.units`): the trials then vary the network a job on the
+ * same data would train, and the output layer is appended to each as to any job's.
+ */
+export function withDefaultLayers<S extends { spec: { network?: NetworkInput } }>(
+  sweep: S,
+  parameterPaths: readonly string[],
+): S {
+  if (sweep.spec.network?.layers !== undefined) return sweep;
+  if (!parameterPaths.some((path) => path.startsWith('network.layers.'))) return sweep;
+  const network = { ...sweep.spec.network, layers: defaultHiddenLayers.map((l) => ({ ...l })) };
+  return { ...sweep, spec: { ...sweep.spec, network } };
+}

@@ -6,6 +6,7 @@
 // the first trials (sweep-runs.ts). Not the HTTP routes (api/routes/sweeps.ts).
 import type { Queue } from 'bullmq';
 import type { Config } from '../config.js';
+import { withDefaultLayers } from '../data/network-defaults.js';
 import { accuracyModeOf } from '../engine/index.js';
 import { AppError, type Issue, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -156,8 +157,9 @@ function checkObjective(sweep: Sweep, specs: readonly { spec: JobSpecRecord }[])
 export async function submitSweep(
   deps: SweepSubmitDeps,
   stores: Stores,
-  sweep: Sweep,
+  submitted: Sweep,
 ): Promise<SweepView> {
+  const sweep = withDefaultLayers(submitted, Object.keys(submitted.parameters));
   checkSweepSpec(sweep);
   // its trials queue at most `parallel` at once, past the tenant's cap on queued jobs: they count
   const queued = await stores.jobs.count('queued');

@@ -1,7 +1,11 @@
 // A job's network made whole against its data's shape (issue 14): the input width, the output
 // layer and divergence, and the default hidden layers when no network is given.
 import { describe, expect, it } from 'vitest';
-import { completeNetwork, defaultHiddenLayers } from '../../src/data/network-defaults.js';
+import {
+  completeNetwork,
+  defaultHiddenLayers,
+  withDefaultLayers,
+} from '../../src/data/network-defaults.js';
 import type { DataShape } from '../../src/data/shape.js';
 import { parseJob } from '../../src/spec/index.js';
 
@@ -82,5 +86,29 @@ describe('the network a job may give', () => {
         network: { layers: [{ units: 4, activation: 'relu' }] },
       }).network?.layers,
     ).toHaveLength(1);
+  });
+});
+
+describe('withDefaultLayers (a sweep varying the layers of a spec that gives none)', () => {
+  const sweep = (network?: object) => ({
+    spec: { dataset: { id: 'd' }, ...(network ? { network } : {}) },
+  });
+  it('writes the default hidden layers in when a parameter varies one of them', () => {
+    expect(withDefaultLayers(sweep(), ['network.layers.0.units']).spec).toEqual({
+      dataset: { id: 'd' },
+      network: { layers: [...defaultHiddenLayers] },
+    });
+    expect(
+      withDefaultLayers(sweep({ inputSize: 4 }), ['network.layers.1.activation']).spec.network,
+    ).toEqual({
+      inputSize: 4,
+      layers: [...defaultHiddenLayers],
+    });
+  });
+  it('leaves a spec alone that gives layers, or whose parameters leave the layers be', () => {
+    const given = sweep({ layers: [{ units: 5, activation: 'tanh' }] });
+    expect(withDefaultLayers(given, ['network.layers.0.units'])).toBe(given);
+    const none = sweep();
+    expect(withDefaultLayers(none, ['training.learningRate'])).toBe(none);
   });
 });

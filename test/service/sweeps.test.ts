@@ -5,12 +5,13 @@
 // SIGKILLed in the middle, gives the same trials, the same prunings and the same best; a cancel
 // leaves no trial queued or running, nothing on the queues and no rung behind.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepResultView } from '../../src/cli/sweep-view.js';
+import { packageRoot } from '../../src/paths.js';
 import { queueName, sweepQueueName } from '../../src/queue.js';
 import { connectRedis } from '../../src/store/index.js';
 import { runCliAsync } from '../helpers/cli.js';
@@ -198,6 +199,52 @@ describe('a sweep whose spec says nothing of validation rows', () => {
       expect(job.spec.training.validationSplit).toBe(0.2);
       expect(t.metric).toBe(job.metrics.validationError);
     }
+  });
+});
+
+describe("the issue's own example, on a stored table", () => {
+  it('varies the default network of a spec that gives none, and registers penguins@best', {
+    timeout: 180_000,
+  }, async () => {
+    const csv = readFileSync(join(packageRoot(), 'bench', 'data', 'penguins.csv'), 'utf8');
+    const res = await fetch(`${service.url}/v1/datasets?label=Species`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    });
+    expect(res.status).toBe(201);
+    const dataset = (await res.json()) as { id: string };
+    // as the issue spells it, with fewer trials and epochs to run in seconds
+    const body = {
+      spec: { dataset: { id: dataset.id }, training: { epochs: 12, seed: 1 } },
+      parameters: {
+        'training.learningRate': { logUniform: [0.0003, 0.1] },
+        'training.batchSize': { values: [16, 32, 64] },
+        'network.layers.0.units': { intUniform: [8, 128] },
+      },
+      method: 'random',
+      trials: 4,
+      parallel: 2,
+      objective: { metric: 'validationError', goal: 'minimize' },
+      earlyStopping: { method: 'asha', minEpochs: 3, reductionFactor: 3 },
+      model: { name: 'penguins', alias: 'best' },
+    };
+    const submitted = await http(service, 'POST', '/v1/sweeps', body);
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const done = await waitForSweep(submitted.body.id, ended);
+    expect(done.status).toBe('succeeded');
+    for (const t of done.trials) {
+      const { body: job } = await http(service, 'GET', `/v1/jobs/${t.jobId}`);
+      // the default hidden layers (64, 32 ReLU) with the first one's units drawn, then the output
+      expect(job.spec.network.layers).toEqual([
+        { units: t.params['network.layers.0.units'], activation: 'relu' },
+        { units: 32, activation: 'relu' },
+        { units: 3, activation: 'softmax' },
+      ]);
+      expect(job.spec.training.validationSplit).toBe(0.2);
+    }
+    const { body: model } = await http(service, 'GET', '/v1/models/penguins@best');
+    expect(model.id).toBe(done.model.id);
   });
 });
 
