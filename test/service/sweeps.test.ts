@@ -248,6 +248,31 @@ describe("the issue's own example, on a stored table", () => {
   });
 });
 
+describe('a sweep of cross-validated trials', () => {
+  it("judges each trial by its folds' mean", { timeout: 180_000 }, async () => {
+    const body = irisSweep(
+      { trials: 2, earlyStopping: undefined },
+      { epochs: 8, crossValidation: { folds: 3 } },
+    );
+    const submitted = await http(service, 'POST', '/v1/sweeps', body);
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const done = await waitForSweep(submitted.body.id, ended);
+    expect(done.status).toBe('succeeded');
+    for (const t of done.trials) {
+      const { body: job } = await http(service, 'GET', `/v1/jobs/${t.jobId}`);
+      expect(job.foldJobIds).toHaveLength(3);
+      expect(t.metric).toBe(job.metrics.crossValidation.metrics.validationError.mean);
+    }
+    // the folds are no trials of the sweep, and carry no sweep of their own
+    const { body: fold } = await http(
+      service,
+      'GET',
+      `/v1/jobs/${(await http(service, 'GET', `/v1/jobs/${done.trials[0].jobId}`)).body.foldJobIds[0]}`,
+    );
+    expect(fold.sweepId).toBeUndefined();
+  });
+});
+
 describe('cancelling a sweep', () => {
   it('leaves no trial queued or running, nothing on the queues and no rung behind', {
     timeout: 240_000,
