@@ -121,7 +121,7 @@ export async function reconcileSweep(
   const open = view.trials.filter((t) => t.status === 'queued' || t.status === 'running');
   for (const trial of open) await afterTrial(deps, stores, trial.jobId);
   const now = await stores.sweeps.get(sweepId);
-  if (!now || now.status !== 'running') return 'ended';
+  if (now?.status !== 'running') return 'ended';
   if (now.trials.every((t) => !['pending', 'queued', 'running'].includes(t.status))) {
     await finishSweep(stores, sweepId);
     return 'ended';
@@ -143,7 +143,7 @@ export async function finishSweep(stores: Stores, sweepId: string): Promise<void
   if (!claim.held) return; // another process is finishing it
   try {
     const view = await stores.sweeps.get(sweepId);
-    if (!view || view.status !== 'running') return;
+    if (view?.status !== 'running') return;
     if (!view.best) {
       const error = `no trial succeeded with a value of ${view.objective.metric}: see the trials' jobs for why`;
       await stores.sweeps.finish(sweepId, 'failed', { error });

@@ -398,7 +398,9 @@ describe('the label', () => {
     await expectRefusal(post('', JSON.stringify([{ '!': null }]), 'application/json'), [
       { path: 'rows', message: message('one row') },
     ]);
-    await expectRefusal(postCsv('', 'a,b\nNA,\n,?\n'), [{ path: 'rows', message: message('2 rows') }]);
+    await expectRefusal(postCsv('', 'a,b\nNA,\n,?\n'), [
+      { path: 'rows', message: message('2 rows') },
+    ]);
   });
 
   it('misspelt: a 400 naming it, with the column it may mean', async () => {
