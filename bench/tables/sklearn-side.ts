@@ -51,15 +51,36 @@ export function runSklearn(
   randomStates: readonly number[],
   scaleTarget = false,
 ): SklearnResult {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-tables-'));
+  return runPythonOnTable<SklearnResult>(python, script, read, test, (testFile, typesFile) => [
+    read.table.task,
+    testFile,
+    '--types',
+    typesFile,
+    '--random-state',
+    ...randomStates.map(String),
+    ...(scaleTarget ? ['--scale-target'] : []),
+  ]);
+}
+
+/**
+ * Runs `script` on a bench table (its file and label first, then `argsOf` the files that hold
+ * the held-out rows and the column types) on one BLAS thread; its stdout parsed as JSON. Shared
+ * with the sweeps bench (bench/sweeps/sklearn-side.ts).
+ */
+export function runPythonOnTable<T>(
+  python: string,
+  script: string,
+  read: ReadTable,
+  test: readonly number[],
+  argsOf: (testFile: string, typesFile: string) => string[],
+): T {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sklearn-'));
   try {
     const testFile = join(dir, 'test.json');
     const typesFile = join(dir, 'types.json');
     writeFileSync(testFile, JSON.stringify(test));
     writeFileSync(typesFile, JSON.stringify(read.types));
-    const args = [script, read.table.file, read.table.label, read.table.task, testFile];
-    args.push('--types', typesFile, '--random-state', ...randomStates.map(String));
-    if (scaleTarget) args.push('--scale-target');
+    const args = [script, read.table.file, read.table.label, ...argsOf(testFile, typesFile)];
     const threads = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
     const run = spawnSync(python, args, {
       encoding: 'utf8',
@@ -69,7 +90,7 @@ export function runSklearn(
     if (run.status !== 0) {
       throw new Error(`${script} on ${read.table.file} exited ${run.status}:\n${run.stderr}`);
     }
-    return JSON.parse(run.stdout) as SklearnResult;
+    return JSON.parse(run.stdout) as T;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
