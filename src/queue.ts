@@ -1,6 +1,6 @@
 // The BullMQ queue `training`: how it is made, shared by the API (producer) and workers. What a
 // job on it carries is the contract's JobPayload (spec/job-contract.ts).
-import { Queue } from 'bullmq';
+import { type DefaultJobOptions, Queue } from 'bullmq';
 import type { Config } from './config.js';
 import type { UploadQuery } from './data/dataset-upload.js';
 import type { JobPayload } from './spec/index.js';
@@ -12,21 +12,17 @@ export const queueName = 'training';
 export type TrainingQueue = Queue<JobPayload>;
 
 export function createTrainingQueue(config: Config): TrainingQueue {
-  return new Queue(queueName, {
-    connection: bullConnection(config),
-    prefix: config.keyPrefix,
-    defaultJobOptions: {
-      attempts: config.jobAttempts,
-      backoff: { type: 'exponential', delay: config.jobBackoffMs },
-      // the finished-job TTL bounds their age too (BullMQ takes seconds); 0 bounds only the count
-      removeOnComplete: {
-        count: config.keepCompletedJobs,
-        ...(config.finishedJobTtlSeconds > 0 ? { age: config.finishedJobTtlSeconds } : {}),
-      },
-      removeOnFail: {
-        count: config.keepFailedJobs,
-        ...(config.finishedJobTtlSeconds > 0 ? { age: config.finishedJobTtlSeconds } : {}),
-      },
+  return queueOf(queueName, config, {
+    attempts: config.jobAttempts,
+    backoff: { type: 'exponential', delay: config.jobBackoffMs },
+    // the finished-job TTL bounds their age too (BullMQ takes seconds); 0 bounds only the count
+    removeOnComplete: {
+      count: config.keepCompletedJobs,
+      ...(config.finishedJobTtlSeconds > 0 ? { age: config.finishedJobTtlSeconds } : {}),
+    },
+    removeOnFail: {
+      count: config.keepFailedJobs,
+      ...(config.finishedJobTtlSeconds > 0 ? { age: config.finishedJobTtlSeconds } : {}),
     },
   });
 }
@@ -48,16 +44,12 @@ export interface DatasetJob {
 export type DatasetQueue = Queue<DatasetJob>;
 
 export function createDatasetQueue(config: Config): DatasetQueue {
-  return new Queue(datasetQueueName, {
-    connection: bullConnection(config),
-    prefix: config.keyPrefix,
-    defaultJobOptions: {
-      // a worker that died mid-read is retried; the last failure marks the dataset failed
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 2000 },
-      removeOnComplete: { count: config.keepCompletedJobs },
-      removeOnFail: { count: config.keepFailedJobs },
-    },
+  return queueOf(datasetQueueName, config, {
+    // a worker that died mid-read is retried; the last failure marks the dataset failed
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 2000 },
+    removeOnComplete: { count: config.keepCompletedJobs },
+    removeOnFail: { count: config.keepFailedJobs },
   });
 }
 
@@ -77,15 +69,11 @@ export interface SweepJob {
 export type SweepQueue = Queue<SweepJob>;
 
 export function createSweepQueue(config: Config): SweepQueue {
-  return new Queue(sweepQueueName, {
-    connection: bullConnection(config),
-    prefix: config.keyPrefix,
-    defaultJobOptions: {
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: true,
-      removeOnFail: { count: config.keepFailedJobs },
-    },
+  return queueOf(sweepQueueName, config, {
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: true,
+    removeOnFail: { count: config.keepFailedJobs },
   });
 }
 
@@ -94,3 +82,12 @@ export const sweepParentOf = (config: Pick<Config, 'keyPrefix'>, sweepId: string
   id: sweepId,
   queue: `${config.keyPrefix}:${sweepQueueName}`,
 });
+
+// A queue of ours: the service's Redis connection and key prefix, and its jobs' options.
+function queueOf<T>(name: string, config: Config, defaultJobOptions: DefaultJobOptions): Queue<T> {
+  return new Queue<T>(name, {
+    connection: bullConnection(config),
+    prefix: config.keyPrefix,
+    defaultJobOptions,
+  });
+}

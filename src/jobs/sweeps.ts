@@ -105,6 +105,7 @@ async function trialSpecsOf(
       : {}),
   };
   const validating = sweep.objective.metric.startsWith('validation');
+  let holdOut = false;
   const issues = new Map<string, Issue>();
   const out: { params: TrialParams; spec: JobSpecRecord }[] = [];
   for (const [index, trial] of checkTrialSpecs(sweep).entries()) {
@@ -112,13 +113,18 @@ async function trialSpecsOf(
     // parameters alone, unless training.seed is one of them
     const seed = trial.spec.training?.seed ?? sweepSeed(sweep);
     const spec: JobSpec = { ...trial.spec, training: { ...trial.spec.training, seed } };
+    // a validation objective needs validation rows: held out by default when the spec is silent
+    // (found once, on the first silent trial that would hold none out)
+    const silent = validating && spec.training?.validationSplit === undefined;
+    const held = {
+      ...spec,
+      training: { ...spec.training, validationSplit: defaultValidationSplit },
+    };
     try {
-      let record = await recordOf(config, stores, spec);
-      // a validation objective needs validation rows: held out by default when the spec is silent
-      const silent = spec.training?.validationSplit === undefined;
-      if (validating && silent && record.training.validationSplit === 0) {
-        const held = { ...spec.training, validationSplit: defaultValidationSplit };
-        record = await recordOf(config, stores, { ...spec, training: held });
+      let record = await recordOf(config, stores, silent && holdOut ? held : spec);
+      if (silent && !holdOut && record.training.validationSplit === 0) {
+        holdOut = true;
+        record = await recordOf(config, stores, held);
       }
       out.push({ params: trial.params, spec: { ...record, sweep: { ...part, index } } });
     } catch (error) {
