@@ -177,6 +177,11 @@ const datasetKey = (service: TestService, id: string) =>
   `${service.config.keyPrefix}:tenant:${defaultTenant}:dataset:${id}`;
 
 /** Waits for the worker to have ended the dataset's read (its BullMQ job); how it ended. */
+/** The raw upload of `id` leaves the blob store just after its record switches to ready or failed. */
+async function rawGone(id: string) {
+  await expect.poll(async () => blobList(big), { timeout: 10_000 }).not.toContain(rawOf.get(id));
+}
+
 async function readEnded(id: string) {
   const queue = big.app.services.datasetQueue;
   const deadline = Date.now() + 40_000;
@@ -374,7 +379,7 @@ describe('before a worker runs: uploads wait processing, jobs on them wait', () 
     expect([...stored!.table.codes]).toEqual([...expected.codes]);
     expect(storedSmall!.table).toEqual(stored!.table);
     // the raw upload went once it was read
-    expect(await blobList(big)).not.toContain(rawOf.get(mainId));
+    await rawGone(mainId);
   });
 });
 
@@ -498,7 +503,7 @@ describe('with a worker: refused input ends failed with the reason, its upload g
     const direct = await post(small, 'label=Kind', csv);
     expect(direct.status).toBe(400);
     expect(failed.error.errors).toEqual(direct.body.errors);
-    expect(await blobList(big)).not.toContain(rawOf.get(id));
+    await rawGone(id);
     expect(await redis.hexists(datasetKey(big, id), 'source')).toBe(0);
   });
 
@@ -520,7 +525,7 @@ describe('with a worker: refused input ends failed with the reason, its upload g
           'row 301 has 7 cells but the header names 6 columns; name every column or remove the extra cells',
       },
     ]);
-    expect(await blobList(big)).not.toContain(rawOf.get(id));
+    await rawGone(id);
   });
 
   it('a cut Parquet file: the refusal a small one gets', async () => {
