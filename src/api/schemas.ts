@@ -277,6 +277,12 @@ export const jobListSchema = z.object({
 
 export const jobListQuery = z.strictObject({
   status: z.enum(jobStatuses).optional(),
+  sweepId: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("only this sweep's trials (those queued so far: a pending trial has no job yet)"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(64).optional(),
 });

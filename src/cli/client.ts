@@ -82,7 +82,12 @@ export interface ServerClient {
   url: string;
   submitJob(spec: unknown, idempotencyKey?: string): Promise<{ job: Job; created: boolean }>;
   job(id: string): Promise<Job>;
-  jobs(query: { status?: string; limit?: number; cursor?: string }): Promise<JobList>;
+  jobs(query: {
+    status?: string;
+    sweepId?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<JobList>;
   cancel(id: string): Promise<Job>;
   uploadCsv(text: string, columns: { label?: string; targets?: string[] }): Promise<DatasetMeta>;
   /** A dataset file's bytes as `type` (text/csv, application/json, application/x-ndjson). */

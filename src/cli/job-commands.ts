@@ -14,20 +14,25 @@ function parseLimit(value: string): number {
   return n;
 }
 
+type JobsOptions = ServerOptions & {
+  status?: string;
+  sweep?: string;
+  limit?: number;
+  cursor?: string;
+  json?: boolean;
+};
+
 export function registerJobCommands(cli: Command): void {
   withServer(cli.command('jobs'))
     .description('list your jobs, newest first')
     .addOption(new Option('--status <status>', 'only jobs in this status').choices(jobStatuses))
+    .option('--sweep <id>', "only this sweep's trials")
     .option('--limit <n>', 'at most this many (1-100, default 20)', parseLimit)
     .option('--cursor <cursor>', 'the next page, as the previous one said')
     .option('--json', 'print the JSON answer')
-    .action(
-      async (
-        o: ServerOptions & { status?: string; limit?: number; cursor?: string; json?: boolean },
-      ) => {
-        process.exitCode = await jobsCommand(o);
-      },
-    );
+    .action(async (o: JobsOptions) => {
+      process.exitCode = await jobsCommand(o);
+    });
   withServer(cli.command('status'))
     .description("one job's status, spec, progress and outcome")
     .argument('<id>', 'the job id')
@@ -57,11 +62,10 @@ export function registerJobCommands(cli: Command): void {
     });
 }
 
-async function jobsCommand(
-  o: ServerOptions & { status?: string; limit?: number; cursor?: string; json?: boolean },
-): Promise<number> {
+async function jobsCommand(o: JobsOptions): Promise<number> {
   const list = await connect(o.server, o.apiKey).jobs({
     status: o.status,
+    sweepId: o.sweep,
     limit: o.limit,
     cursor: o.cursor,
   });

@@ -213,6 +213,17 @@ export async function getSweep(stores: Stores, id: string): Promise<SweepView> {
   return view;
 }
 
+/** The job ids of sweep `id`'s trials (GET /v1/jobs?sweepId=), or a 404 naming the sweepId. */
+export async function trialJobIds(stores: Stores, id: string): Promise<string[]> {
+  const view = await stores.sweeps.get(id);
+  if (!view)
+    throw new AppError(
+      'not_found',
+      `sweepId: no sweep has id ${id}: list sweeps with GET /v1/sweeps`,
+    );
+  return view.trials.map((t) => t.jobId);
+}
+
 /**
  * Cancels a running sweep: no trial starts any more, the pending ones are cancelled, and each
  * queued or running trial's job is cancelled (`cancelJob`: at once when queued, asked to stop

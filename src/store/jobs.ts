@@ -31,6 +31,8 @@ export interface ListOptions {
   limit: number;
   /** The last id of the previous page. */
   cursor?: string | undefined;
+  /** Only these jobs (a sweep's trials: at most its trial count), those that exist. */
+  ids?: readonly string[] | undefined;
 }
 
 export interface JobStoreOptions {
@@ -61,6 +63,26 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
       keys.jobsByStatus,
       sweepBatch,
     );
+  /** `ids` that are jobs (in `status`, when given), newest first, a page of `limit` after `cursor`. */
+  async function listOf(
+    ids: readonly string[],
+    { status, limit, cursor }: Omit<ListOptions, 'ids'>,
+  ): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
+    const older = [...ids]
+      .sort()
+      .reverse()
+      .filter((id) => !cursor || id < cursor);
+    const pipeline = redis.pipeline();
+    for (const id of older) pipeline.hgetall(keys.job(id));
+    const hashes = (await pipeline.exec()) ?? [];
+    const jobs = hashes
+      .map(([, h]) => h as Record<string, string>)
+      .filter((h) => h.status && (!status || h.status === status))
+      .map(fromHash);
+    const page = jobs.slice(0, limit);
+    return { jobs: page, nextCursor: jobs.length > limit ? page[page.length - 1]!.id : null };
+  }
+
   return {
     /**
      * Stores a new job with its first event, all at once: 'exists' if the id is taken, 'full' if
@@ -104,8 +126,10 @@ export function createJobStore(redis: Redis, keys: Keys, options: JobStoreOption
       status,
       limit,
       cursor,
+      ids,
     }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
       await sweep();
+      if (ids) return listOf(ids, { status, limit, cursor });
       const set = status ? `${keys.jobsByStatus}${status}` : keys.jobs;
       const { page, nextCursor } = await pageOfIds(redis, set, limit, cursor);
       const pipeline = redis.pipeline();

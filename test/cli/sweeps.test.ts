@@ -170,6 +170,15 @@ describe('backprop sweep --server', () => {
     expect(row).toContain('iris-sweep-cli@1');
     const show = await run(['sweeps', 'show', id!, ...onServer(), '--json']);
     expect(JSON.parse(show.stdout)).toEqual(done);
+    // its trials' jobs, and no other
+    const jobs = await run(['jobs', '--sweep', id!, '--limit', '100', ...onServer()]);
+    expect(jobs.status).toBe(0);
+    const listed = jobs.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0]);
+    expect(listed.sort()).toEqual(done.trials.map((t: any) => t.jobId).sort());
   });
 
   it('prints the id of a sweep the server runs; cancel stops it, and the follow exits 1', {

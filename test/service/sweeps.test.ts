@@ -112,6 +112,41 @@ describe('a random sweep with ASHA', () => {
     // listed, newest first
     const { body: list } = await http(service, 'GET', '/v1/sweeps?status=succeeded');
     expect(list.sweeps.map((s: any) => s.id)).toContain(done.id);
+
+    // its trials, and only they, in the job list by sweepId: newest first, a page at a time
+    const newestFirst = done.trials
+      .map((t: any) => t.jobId)
+      .sort()
+      .reverse();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const after: string = cursor ? `&cursor=${cursor}` : '';
+      const { body: page } = await http(
+        service,
+        'GET',
+        `/v1/jobs?sweepId=${done.id}&limit=4${after}`,
+      );
+      expect(page.jobs.length).toBeLessThanOrEqual(4);
+      for (const job of page.jobs) expect(job.sweepId).toBe(done.id);
+      seen.push(...page.jobs.map((j: any) => j.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(newestFirst);
+    const { body: prunedOnes } = await http(
+      service,
+      'GET',
+      `/v1/jobs?sweepId=${done.id}&status=pruned&limit=100`,
+    );
+    expect(prunedOnes.jobs.map((j: any) => j.id).sort()).toEqual(
+      done.trials
+        .filter((t: any) => t.status === 'pruned')
+        .map((t: any) => t.jobId)
+        .sort(),
+    );
+    const unknown = await http(service, 'GET', '/v1/jobs?sweepId=nosuchsweep');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.detail).toContain('sweepId: no sweep has id nosuchsweep');
   });
 
   it('gives the same trials, prunings and best on three workers, all SIGKILLed midway, the API restarted', {

@@ -7,6 +7,7 @@ import { cancelJob } from '../../jobs/cancel.js';
 import { refuseDeletingFold } from '../../jobs/cross-validation.js';
 import { createLifecycle } from '../../jobs/lifecycle.js';
 import { submitJob } from '../../jobs/submit.js';
+import { trialJobIds } from '../../jobs/sweeps.js';
 import { type JobRecord, jobSchema, jobView, jobViewSchema } from '../../spec/index.js';
 import type { Stores } from '../../store/index.js';
 import { authProblems, idParams, jobListQuery, jobListSchema, problems } from '../schemas.js';
@@ -77,10 +78,18 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
       summary: 'List jobs, newest first',
       tags: ['jobs'],
       querystring: jobListQuery,
-      response: { 200: jobListSchema, 400: problems[400], ...authProblems, 503: problems[503] },
+      response: {
+        200: jobListSchema,
+        400: problems[400],
+        ...authProblems,
+        404: problems[404],
+        503: problems[503],
+      },
     },
     handler: async (request) => {
-      const { jobs, nextCursor } = await request.stores.jobs.list(request.query);
+      const { sweepId, ...query } = request.query;
+      const ids = sweepId === undefined ? undefined : await trialJobIds(request.stores, sweepId);
+      const { jobs, nextCursor } = await request.stores.jobs.list({ ...query, ids });
       return { jobs: jobs.map(jobView), nextCursor };
     },
   });
