@@ -5,6 +5,7 @@
 import { EventSource } from 'eventsource';
 import type { components } from '../client.generated.js';
 import { type JobEvent, jobEventTypes } from '../spec/index.js';
+import { type FileBody, sendFile } from './file-upload.js';
 import { UsageError } from './io.js';
 
 export type Job = components['schemas']['Job'];
@@ -56,6 +57,16 @@ function unreachable(url: string, error: unknown): ServerError {
   return new ServerError(`cannot reach the server at ${url}: ${why}`, 1);
 }
 
+/** A request that got no answer: its time ran out, or the server could not be reached. */
+function transportError(url: string, error: unknown, timeoutMs: number): ServerError {
+  if ((error as Error).name === 'TimeoutError')
+    return new ServerError(
+      `the server at ${url} did not answer within ${Math.round(timeoutMs / 1000)} s`,
+      1,
+    );
+  return unreachable(url, error);
+}
+
 function problemError(url: string, status: number, text: string): ServerError {
   let problem: Partial<Problem> | undefined;
   try {
@@ -90,10 +101,13 @@ export interface ServerClient {
   }): Promise<JobList>;
   cancel(id: string): Promise<Job>;
   uploadCsv(text: string, columns: { label?: string; targets?: string[] }): Promise<DatasetMeta>;
-  /** A dataset file's bytes as `type` (text/csv, application/json, application/x-ndjson). */
-  /** `encoding` 'gzip': `bytes` are gzip-compressed (sent with content-encoding: gzip). */
+  /**
+   * A dataset file as `type` (text/csv, application/json, …), streamed as it is read; `encoding`
+   * 'gzip': its bytes are gzip-compressed (sent with content-encoding: gzip). A big one is
+   * waited for until a worker has read it.
+   */
   uploadDataset(
-    bytes: Uint8Array,
+    file: FileBody,
     type: string,
     query: Record<string, string | undefined>,
     encoding?: 'gzip',
@@ -194,12 +208,7 @@ export function connect(server: string | undefined, apiKey: string | undefined):
       });
       text = await response.text();
     } catch (error) {
-      if ((error as Error).name === 'TimeoutError')
-        throw new ServerError(
-          `the server at ${url} did not answer within ${Math.round(timeoutMs / 1000)} s`,
-          1,
-        );
-      throw unreachable(url, error);
+      throw transportError(url, error, timeoutMs);
     }
     if (!response.ok) throw problemError(url, response.status, text);
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
@@ -229,12 +238,27 @@ export function connect(server: string | undefined, apiKey: string | undefined):
       const body = { data: text, type: 'text/csv' };
       return ready((await call<AnyDatasetMeta>('POST', `/v1/datasets?${params}`, body)).body);
     },
-    async uploadDataset(bytes, type, query, encoding) {
+    async uploadDataset(file, type, query, encoding) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
       const path = `/v1/datasets${params.size > 0 ? `?${params}` : ''}`;
-      const headers: Record<string, string> = encoding ? { 'content-encoding': encoding } : {};
-      return ready((await call<AnyDatasetMeta>('POST', path, { data: bytes, type }, headers)).body);
+      const headers: Record<string, string> = {
+        accept: 'application/json, application/problem+json',
+        ...auth,
+        'content-type': type,
+        ...(encoding ? { 'content-encoding': encoding } : {}),
+      };
+      // a big upload has a second more per megabyte to go out
+      const timeoutMs = requestTimeoutMs + Math.ceil(file.size / 1000);
+      let answer: { status: number; text: string };
+      try {
+        answer = await sendFile(at(path), file, headers, timeoutMs);
+      } catch (error) {
+        throw transportError(url, error, timeoutMs);
+      }
+      if (answer.status < 200 || answer.status > 299)
+        throw problemError(url, answer.status, answer.text);
+      return ready(JSON.parse(answer.text) as AnyDatasetMeta);
     },
     async deleteDataset(id) {
       await call('DELETE', idPath('/v1/datasets', id));

@@ -6,7 +6,7 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { type AnyDatasetMeta, connect, type DatasetMeta } from './client.js';
-import { readBytes, UsageError } from './io.js';
+import { openFileBody, UsageError } from './io.js';
 import { parseLimit } from './model-commands.js';
 import { print, printTable, type ServerOptions, say, withServer } from './server-options.js';
 import { describeTable } from './table-report.js';
@@ -94,7 +94,7 @@ export function registerDatasetCommands(cli: Command): void {
         );
       if (o.targets !== undefined && type !== 'text/csv')
         throw new UsageError('--targets reads a CSV of numbers; for other formats give --label');
-      const bytes = readBytes(file, 'dataset file');
+      const body = openFileBody(file, 'dataset file');
       const query = {
         label: o.label,
         task: o.task,
@@ -105,7 +105,7 @@ export function registerDatasetCommands(cli: Command): void {
           .join(','),
       };
       const encoding = gzipped ? 'gzip' : undefined;
-      const meta = await connect(o.server, o.apiKey).uploadDataset(bytes, type, query, encoding);
+      const meta = await connect(o.server, o.apiKey).uploadDataset(body, type, query, encoding);
       print(meta.id);
       say(describeShape(meta));
       if ('format' in meta && meta.format === 'table')

@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { maxThreads } from '../engine/index.js';
 import { describeIssues, ValidationError } from '../errors.js';
+import { type FileBody, openFile, whyNot } from './file-upload.js';
 
 /** Bad input to the CLI: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -21,15 +22,15 @@ export function readBytes(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a folder'
-          : String(code ?? error);
-    throw new UsageError(`cannot read ${what} ${path}: ${why}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${whyNot(error)}`);
   }
+}
+
+/** `path` opened to be sent as it is read (a big dataset is never held whole). */
+export function openFileBody(path: string, what: string): FileBody {
+  const file = openFile(path);
+  if (typeof file === 'string') throw new UsageError(`cannot read ${what} ${path}: ${file}`);
+  return file;
 }
 
 export function readJson(path: string, what: string): unknown {
