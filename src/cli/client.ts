@@ -100,7 +100,6 @@ export interface ServerClient {
     cursor?: string;
   }): Promise<JobList>;
   cancel(id: string): Promise<Job>;
-  uploadCsv(text: string, columns: { label?: string; targets?: string[] }): Promise<DatasetMeta>;
   /**
    * A dataset file as `type` (text/csv, application/json, …), streamed as it is read; `encoding`
    * 'gzip': its bytes are gzip-compressed (sent with content-encoding: gzip). A big one is
@@ -231,13 +230,6 @@ export function connect(server: string | undefined, apiKey: string | undefined):
       return (await call<JobList>('GET', `/v1/jobs${search}`)).body;
     },
     cancel: async (id) => (await call<Job>('POST', idPath('/v1/jobs', id, '/cancel'))).body,
-    async uploadCsv(text, { label, targets }) {
-      const params = new URLSearchParams(
-        label !== undefined ? { label } : { targets: (targets ?? []).join(',') },
-      );
-      const body = { data: text, type: 'text/csv' };
-      return ready((await call<AnyDatasetMeta>('POST', `/v1/datasets?${params}`, body)).body);
-    },
     async uploadDataset(file, type, query, encoding) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);

@@ -7,7 +7,7 @@ import { csvSchema, parseOrThrow } from '../spec/index.js';
 import { connect, type ServerClient, ServerError } from './client.js';
 import { describeShape } from './dataset-commands.js';
 import { followJob } from './follow-job.js';
-import { readJson, readText } from './io.js';
+import { openFileBody, readJson } from './io.js';
 import { print, type ServerOptions, say } from './server-options.js';
 
 export async function submitCommand(
@@ -45,7 +45,9 @@ async function uploadLocalCsv(
   if (!isObject(spec) || !isObject(spec.dataset) || !('csv' in spec.dataset)) return { spec };
   const csv = parseOrThrow(csvSchema, spec.dataset, 'dataset');
   const path = resolve(baseDirOf(file), csv.csv);
-  const meta = await server.uploadCsv(readText(path, 'dataset file'), csv);
+  const query =
+    csv.label !== undefined ? { label: csv.label } : { targets: (csv.targets ?? []).join(',') };
+  const meta = await server.uploadDataset(openFileBody(path, 'dataset file'), 'text/csv', query);
   say(`uploaded ${csv.csv} as dataset ${meta.id}: ${describeShape(meta)}`);
   return { spec: { ...spec, dataset: { id: meta.id } }, datasetId: meta.id };
 }
