@@ -17,6 +17,7 @@ import {
   sweepSchema,
   sweepSeed,
   type TrialParams,
+  unreadParameter,
 } from '../spec/index.js';
 
 export interface SweepTrialSpec {
@@ -83,7 +84,8 @@ function prepareFirst(spec: JobSpec, baseDir: string) {
   }
 }
 
-// A validation metric needs validation rows in every trial, an accuracy a divergence that has one.
+// A validation metric needs validation rows in every trial, an accuracy a divergence that has
+// one; a parameter only some optimisers read needs a trial training with one of them.
 function checkObjective(
   sweep: Sweep,
   trials: SweepTrialSpec[],
@@ -105,4 +107,7 @@ function checkObjective(
         `${metric} needs classes, but a trial's divergence is ${divergence}: use ${metric.startsWith('validation') ? 'validationError' : 'error'}`,
       );
   }
+  const optimizers = trials.map((t) => t.spec.training?.optimizer ?? first.job.training.optimizer);
+  const unread = unreadParameter(Object.keys(sweep.parameters), optimizers);
+  if (unread) throw new ValidationError([unread]);
 }

@@ -20,6 +20,7 @@ import {
   sweepSeed,
   type TrialParams,
   trialCount,
+  unreadParameter,
 } from '../spec/index.js';
 import type { Stores, SweepView } from '../store/index.js';
 import { awaitingSpecOf } from './awaiting.js';
@@ -184,6 +185,10 @@ export async function submitSweep(
   const sweepId = newId();
   const trials = await trialSpecsOf(deps.config, stores, sweep, sweepId);
   checkObjective(sweep, trials);
+  // a parameter only optimisers no trial trains with read (momentum under sgd) varies nothing
+  const optimizers = trials.map((t) => t.spec.training.optimizer);
+  const unread = unreadParameter(Object.keys(sweep.parameters), optimizers);
+  if (unread) throw new ValidationError([unread]);
   await stores.usage.check(0, "a new sweep (its trials' models)");
   const planned = trials.map((t) => ({
     params: t.params,

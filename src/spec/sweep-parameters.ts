@@ -122,3 +122,32 @@ export function pathProblem(path: string): string | undefined {
     return 'must start with a field of the job spec (network, training, …), not a list index';
   return undefined;
 }
+
+// The training fields only some optimisers read: varied while every trial trains with another
+// optimiser, they change nothing, and the trials differ by nothing.
+const readOnlyBy: Record<string, readonly string[]> = {
+  'training.momentum': ['momentum', 'nesterov'],
+  'training.beta1': ['adam'],
+  'training.beta2': ['adam'],
+  'training.epsilon': ['adam'],
+};
+
+/**
+ * The first of `paths` that no trial reads, given the optimiser each trial trains with: its
+ * problem at `parameters.<path>`, or undefined when every parameter is read by some trial.
+ */
+export function unreadParameter(
+  paths: readonly string[],
+  optimizers: readonly string[],
+): { path: string; message: string } | undefined {
+  for (const path of paths) {
+    const readers = readOnlyBy[path];
+    if (!readers || optimizers.some((o) => readers.includes(o))) continue;
+    const used = [...new Set(optimizers)].join(' and ');
+    return {
+      path: `parameters.${path}`,
+      message: `only the ${readers.join(' and ')} optimizer${readers.length > 1 ? 's read' : ' reads'} it, and every trial trains with ${used}, so the trials would not differ by it: set spec.training.optimizer to ${readers[0]}, or vary training.optimizer too`,
+    };
+  }
+  return undefined;
+}

@@ -822,6 +822,23 @@ const sweepCases: BadCase[] = [
     'objective.metric',
   ),
   postSweep(
+    'momentum varied while every trial trains with sgd',
+    sweepBody({ parameters: { 'training.momentum': { uniform: [0, 0.9] } } }),
+    400,
+    'parameters.training.momentum',
+  ),
+  postSweep(
+    'beta1 varied while the trials choose among sgd and momentum',
+    sweepBody({
+      parameters: {
+        'training.optimizer': { values: ['sgd', 'momentum'] },
+        'training.beta1': { uniform: [0.8, 0.95] },
+      },
+    }),
+    400,
+    'parameters.training.beta1',
+  ),
+  postSweep(
     'minEpochs past the epochs',
     sweepBody({ earlyStopping: { method: 'asha', minEpochs: 10 } }),
     400,

@@ -153,6 +153,11 @@ describe('backprop sweep refuses bad input with exit 2 and one line', () => {
     expect(refused('no-validation.json', noValidation)).toContain(
       'objective.metric: validationError needs validation rows',
     );
+    // momentum varied while every trial trains with adam: no trial reads it
+    const unread = { ...irisSweep, parameters: { 'training.momentum': { uniform: [0, 0.9] } } };
+    expect(refused('unread.json', unread)).toMatch(
+      /^backprop: parameters\.training\.momentum: only the momentum and nesterov optimizers read it, and every trial trains with adam,/,
+    );
     const named = { ...irisSweep, spec: { ...irisSweep.spec, model: { name: 'iris' } } };
     expect(refused('named.json', named)).toContain('spec.model:');
     const missing = {

@@ -15,6 +15,7 @@ import {
   sweepSeed,
   trialCount,
   trialSpec,
+  unreadParameter,
 } from '../../src/spec/index.js';
 import { issuesOf, onlyIssue } from '../helpers/issues.js';
 
@@ -643,5 +644,30 @@ describe('checkTrialSpecs', () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('unreadParameter', () => {
+  const paths = ['training.learningRate', 'training.momentum', 'training.beta1'];
+
+  it('names a parameter no trial reads: momentum under sgd and adam, beta1 under momentum', () => {
+    expect(unreadParameter(paths, ['sgd', 'adam', 'sgd'])).toEqual({
+      path: 'parameters.training.momentum',
+      message:
+        'only the momentum and nesterov optimizers read it, and every trial trains with sgd and adam, so the trials would not differ by it: set spec.training.optimizer to momentum, or vary training.optimizer too',
+    });
+    expect(unreadParameter(paths, ['nesterov', 'momentum'])?.path).toBe(
+      'parameters.training.beta1',
+    );
+    expect(unreadParameter(['training.epsilon'], ['sgd'])?.message).toMatch(
+      /^only the adam optimizer reads it/,
+    );
+  });
+
+  it('passes when some trial reads every parameter, and for fields every optimiser reads', () => {
+    expect(unreadParameter(paths, ['sgd', 'momentum', 'adam'])).toBeUndefined();
+    expect(
+      unreadParameter(['training.learningRate', 'training.batchSize'], ['sgd']),
+    ).toBeUndefined();
   });
 });
