@@ -1,12 +1,15 @@
 // The service's HTTP API as the `backprop` command uses it: JSON requests with the API key,
-// problem+json answers turned into errors a person can act on, and a job's Server-Sent Events
-// followed with the `eventsource` package (which resumes with Last-Event-ID after a drop).
+// problem+json answers turned into errors a person can act on (server-errors.ts), a dataset
+// file streamed (file-upload.ts), and a job's Server-Sent Events followed (event-stream.ts).
 // Not a general client: src/client.ts is the typed one for programs.
-import { EventSource } from 'eventsource';
 import type { components } from '../client.generated.js';
 import { type JobEvent, jobEventTypes } from '../spec/index.js';
+import { type EventFollow, followEvents } from './event-stream.js';
 import { type FileBody, sendFile } from './file-upload.js';
 import { UsageError } from './io.js';
+import { problemError, ServerError, transportError, unreachable } from './server-errors.js';
+
+export { type EventFollow, ServerError };
 
 export type Job = components['schemas']['Job'];
 export type AnyDatasetMeta = components['schemas']['Dataset'];
@@ -29,65 +32,11 @@ export type ModelQuery = {
   limit?: number | undefined;
   cursor?: string | undefined;
 };
-type Problem = components['schemas']['Problem'];
-
-/** The server refused (4xx: exit 2), failed (5xx: exit 1) or could not be reached (exit 1). */
-export class ServerError extends Error {
-  override name = 'ServerError';
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2,
-    /** `path: message` of each field at fault, printed on lines of their own. */
-    readonly details: string[] = [],
-  ) {
-    super(message);
-  }
-}
 
 const requestTimeoutMs = 120_000;
 /** How often an upload a worker is reading is asked after. */
 const datasetPollMs = 1000;
-// reconnections of an event stream (a second apart: the server's `retry`) before giving up
-const maxReconnects = 30;
 const finalTypes = new Set(['done', 'failed', 'cancelled', 'pruned']);
-
-function unreachable(url: string, error: unknown): ServerError {
-  const cause = (error as { cause?: { message?: string; code?: string } }).cause;
-  const why = cause?.message || cause?.code || (error as Error).message;
-  return new ServerError(`cannot reach the server at ${url}: ${why}`, 1);
-}
-
-/** A request that got no answer: its time ran out, or the server could not be reached. */
-function transportError(url: string, error: unknown, timeoutMs: number): ServerError {
-  if ((error as Error).name === 'TimeoutError')
-    return new ServerError(
-      `the server at ${url} did not answer within ${Math.round(timeoutMs / 1000)} s`,
-      1,
-    );
-  return unreachable(url, error);
-}
-
-function problemError(url: string, status: number, text: string): ServerError {
-  let problem: Partial<Problem> | undefined;
-  try {
-    problem = JSON.parse(text);
-  } catch {}
-  const exitCode = status < 500 ? 2 : 1;
-  if (typeof problem?.detail !== 'string') {
-    return new ServerError(`the server at ${url} answered ${status}: ${text.slice(0, 200)}`, 1);
-  }
-  let message = status < 500 ? problem.detail : `server error (${status}): ${problem.detail}`;
-  if (status === 401) message += ' (pass --api-key or set BACKPROP_API_KEY)';
-  const details = (problem.errors ?? []).map((e) =>
-    e.path ? `${e.path}: ${e.message}` : e.message,
-  );
-  // a single field's `path: message` is the detail itself; several are easier read as a list
-  return new ServerError(
-    message,
-    exitCode,
-    details.length === 1 && details[0] === problem.detail ? [] : details,
-  );
-}
 
 export interface ServerClient {
   url: string;
@@ -137,12 +86,6 @@ export interface ServerClient {
     types: readonly string[],
     onEvent: (type: string, data: unknown) => boolean,
   ): EventFollow;
-}
-
-export interface EventFollow {
-  /** Resolves after the final event (done, failed or cancelled), or when closed. */
-  ended: Promise<void>;
-  close(): void;
 }
 
 /** A client of the server at `server` (from --server or BACKPROP_SERVER). */
@@ -335,57 +278,4 @@ export function connect(server: string | undefined, apiKey: string | undefined):
       (await call<never>(method, path, json === undefined ? undefined : { json })).body,
     stream: (path, types, onEvent) => followEvents(at(path), url, auth, types, onEvent),
   };
-}
-
-function followEvents(
-  eventsUrl: string,
-  url: string,
-  auth: Record<string, string>,
-  types: readonly string[],
-  onEvent: (type: string, data: unknown) => boolean,
-): EventFollow {
-  let refused: ServerError | undefined;
-  let lastFailure: unknown;
-  const source = new EventSource(eventsUrl, {
-    // the key as a header (browsers have to use ?access_token=), and the problem of a refusal
-    fetch: async (input, init) => {
-      try {
-        const response = await fetch(input, { ...init, headers: { ...init.headers, ...auth } });
-        if (!response.ok)
-          refused = problemError(url, response.status, await response.clone().text());
-        return response;
-      } catch (error) {
-        lastFailure = error;
-        throw error;
-      }
-    },
-  });
-  let finish: (error?: ServerError) => void = () => {};
-  const ended = new Promise<void>((resolve, reject) => {
-    finish = (error) => {
-      source.close();
-      if (error) reject(error);
-      else resolve();
-    };
-  });
-  let reconnects = 0;
-  source.onopen = () => {
-    reconnects = 0;
-  };
-  source.onerror = (e) => {
-    if (source.readyState === EventSource.CLOSED) {
-      if (e.code === 204) return finish(); // the job is finished and no event is left to send
-      finish(
-        refused ?? new ServerError(`the event stream at ${eventsUrl} failed: ${e.message}`, 1),
-      );
-    } else if (++reconnects > maxReconnects) {
-      finish(unreachable(url, lastFailure ?? e));
-    }
-  };
-  for (const type of types) {
-    source.addEventListener(type, (message) => {
-      if (onEvent(type, JSON.parse(message.data))) finish();
-    });
-  }
-  return { ended, close: () => finish() };
 }
