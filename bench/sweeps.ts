@@ -23,7 +23,7 @@ import { benchTables } from './tables/datasets.js';
 import { heldOutRows } from './tables/held-out.js';
 import { readBenchTable } from './tables/read-table.js';
 import { rowsMismatch } from './tables/same-rows.js';
-import { findPython } from './tables/sklearn-side.js';
+import { requirePython } from './tables/sklearn-side.js';
 
 const seedsArg = process.argv[process.argv.indexOf('--seeds') + 1];
 const seeds = process.argv.includes('--seeds') ? seedsArg!.split(',').map(Number) : [1, 2, 3, 4, 5];
@@ -66,13 +66,7 @@ function sweepOf(file: string, label: string, seed: number, early: boolean): Swe
   };
 }
 
-const python = findPython();
-if (!python) {
-  process.stderr.write(
-    'no python3 with scikit-learn and pandas: apt-get install python3-sklearn python3-pandas\n',
-  );
-  process.exit(1);
-}
+const python = requirePython();
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 function ourSweep(r: LocalSweepResult): OurSweep {

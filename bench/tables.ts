@@ -22,18 +22,12 @@ import {
   trainAndEvaluate,
   upload,
 } from './tables/service-side.js';
-import { findPython, runSklearn, type SklearnResult } from './tables/sklearn-side.js';
+import { requirePython, runSklearn, type SklearnResult } from './tables/sklearn-side.js';
 
 const seeds = [1, 2, 3];
 const sklearnOnly = process.argv.includes('--sklearn-only');
 
-const python = findPython();
-if (!python) {
-  process.stderr.write(
-    'no python3 with scikit-learn and pandas: apt-get install python3-sklearn python3-pandas\n',
-  );
-  process.exit(1);
-}
+const python = requirePython();
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 let sklearnVersion = '';
@@ -64,8 +58,8 @@ async function benchTable(read: ReadTable, service?: Service): Promise<TableResu
       if (differs) mismatches.push(`seed ${seed}: ${differs}`);
       say(`${table.file} seed ${seed}: ours ${JSON.stringify(headlineOf(run))}`);
     }
-    sklearn.push(runSklearn(python!, read, test, [seed]));
-    if (table.task === 'regression') scaled.push(runSklearn(python!, read, test, [seed], true));
+    sklearn.push(runSklearn(python, read, test, [seed]));
+    if (table.task === 'regression') scaled.push(runSklearn(python, read, test, [seed], true));
     say(`${table.file} random_state ${seed}: scikit-learn ${JSON.stringify(sklearn.at(-1)!.runs)}`);
   }
   sklearnVersion = sklearn[0]!.sklearn;

@@ -34,10 +34,20 @@ export interface SklearnResult {
 const script = 'bench/tables/sklearn_baseline.py';
 
 /** A python3 that imports sklearn and pandas, or undefined. */
-export function findPython(): string | undefined {
+function findPython(): string | undefined {
   return ['python3', '/usr/bin/python3'].find(
     (p) => spawnSync(p, ['-c', 'import sklearn, pandas'], { encoding: 'utf8' }).status === 0,
   );
+}
+
+/** findPython(), or the bench ends (exit 1) saying what to install. */
+export function requirePython(): string {
+  const python = findPython();
+  if (python) return python;
+  process.stderr.write(
+    'no python3 with scikit-learn and pandas: apt-get install python3-sklearn python3-pandas\n',
+  );
+  process.exit(1);
 }
 
 /**

@@ -1,17 +1,17 @@
 // What a local sweep reports, in the shape of the server's GET /v1/sweeps/:id (the fields a run
 // without a server has: no ids, no dates): the trials' statuses, each trial's metric and epochs,
 // the counts and the best. Built from the scheduler's state (sweep-local.ts); no I/O.
-import type { ModelDocument, Sweep, TrialParams } from '../spec/index.js';
+import {
+  type ModelDocument,
+  type Sweep,
+  type TrialStatus as SweepTrialStatus,
+  trialStatuses as sweepTrialStatuses,
+  type TrialParams,
+} from '../spec/index.js';
 
-export const trialStatuses = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'pruned',
-  'cancelled',
-] as const;
-export type TrialStatus = (typeof trialStatuses)[number];
+/** A local trial's status: the server's, but never pending (every trial waits queued). */
+export type TrialStatus = Exclude<SweepTrialStatus, 'pending'>;
+export const trialStatuses = sweepTrialStatuses.filter((s): s is TrialStatus => s !== 'pending');
 
 /** A trial as GET /v1/sweeps/:id shows it. */
 export interface SweepTrialView {

@@ -15,6 +15,21 @@ import { seedSchema } from './training.js';
  */
 export const defaultValidationSplit = 0.2;
 
+/**
+ * A trial's status: pending (waiting for one of the sweep's `parallel` places; a sweep run
+ * without a server has none), then its job's.
+ */
+export const trialStatuses = [
+  'pending',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'pruned',
+  'cancelled',
+] as const;
+export type TrialStatus = (typeof trialStatuses)[number];
+
 /** Trials one sweep may run (a grid's size included): a bound on what one request queues. */
 export const maxTrials = 1000;
 export const maxParameters = 32;

@@ -1,20 +1,18 @@
 // A sweep's record as the sweep store (sweeps.ts) keeps it in Redis and gives it back: the
 // statuses, the views (whole, and the list's summary) and how they are read from the hashes.
-import type { JobSpec, ObjectiveMetric, Sweep, TrialParams } from '../spec/index.js';
+import {
+  type JobSpec,
+  type ObjectiveMetric,
+  type Sweep,
+  type TrialParams,
+  type TrialStatus,
+  trialStatuses,
+} from '../spec/index.js';
 
 export const sweepStatuses = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type SweepStatus = (typeof sweepStatuses)[number];
 export type SweepEnd = Exclude<SweepStatus, 'running'>;
-export const trialStatuses = [
-  'pending',
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'pruned',
-  'cancelled',
-] as const;
-export type TrialStatus = (typeof trialStatuses)[number];
+export { type TrialStatus, trialStatuses };
 export type TrialEnd = Exclude<TrialStatus, 'pending' | 'queued' | 'running'>;
 
 /** A trial as the sweep plans it: its parameters, its job spec, and the id its job will have. */

@@ -52,6 +52,15 @@ async function waitForSweep(id: string, until: (s: any) => boolean, ms = 180_000
 }
 
 const ended = (s: any) => s.status !== 'running';
+
+/** Submits `body` (202), waits for the sweep to end, and checks it succeeded: the sweep. */
+async function succeededSweep(body: unknown) {
+  const submitted = await http(service, 'POST', '/v1/sweeps', body);
+  expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+  const done = await waitForSweep(submitted.body.id, ended);
+  expect(done.status).toBe('succeeded');
+  return done;
+}
 const outcome = (s: any) => ({
   trials: s.trials.map((t: any) => [t.index, t.status, t.metric, t.epochs, t.params]),
   best: { index: s.best?.index, metric: s.best?.metric, params: s.best?.params },
@@ -226,9 +235,7 @@ describe('a sweep whose spec says nothing of validation rows', () => {
   }, async () => {
     const quiet = sweep({ model: undefined, trials: 2, earlyStopping: undefined });
     quiet.spec.training = { epochs: 3, seed: 7 } as any;
-    const { body } = await http(service, 'POST', '/v1/sweeps', quiet);
-    const done = await waitForSweep(body.id, ended);
-    expect(done.status).toBe('succeeded');
+    const done = await succeededSweep(quiet);
     for (const t of done.trials) {
       const { body: job } = await http(service, 'GET', `/v1/jobs/${t.jobId}`);
       expect(job.spec.training.validationSplit).toBe(0.2);
@@ -264,10 +271,7 @@ describe("the issue's own example, on a stored table", () => {
       earlyStopping: { method: 'asha', minEpochs: 3, reductionFactor: 3 },
       model: { name: 'penguins', alias: 'best' },
     };
-    const submitted = await http(service, 'POST', '/v1/sweeps', body);
-    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
-    const done = await waitForSweep(submitted.body.id, ended);
-    expect(done.status).toBe('succeeded');
+    const done = await succeededSweep(body);
     for (const t of done.trials) {
       const { body: job } = await http(service, 'GET', `/v1/jobs/${t.jobId}`);
       // the default hidden layers (64, 32 ReLU) with the first one's units drawn, then the output
@@ -289,10 +293,7 @@ describe('a sweep of cross-validated trials', () => {
       { trials: 2, earlyStopping: undefined },
       { epochs: 8, crossValidation: { folds: 3 } },
     );
-    const submitted = await http(service, 'POST', '/v1/sweeps', body);
-    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
-    const done = await waitForSweep(submitted.body.id, ended);
-    expect(done.status).toBe('succeeded');
+    const done = await succeededSweep(body);
     for (const t of done.trials) {
       const { body: job } = await http(service, 'GET', `/v1/jobs/${t.jobId}`);
       expect(job.foldJobIds).toHaveLength(3);
